@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The one test command: installs everything the tests need, builds, lints and runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+npm ci --no-audit --no-fund --loglevel=error
+bash scripts/install-pebble.sh
+npm run build --silent
+npx eslint .
+npx prettier --check . >/dev/null || { npx prettier --list-different .; echo "prettier: files above need 'npm run format'" >&2; exit 1; }
+
+mapfile -t files < <(find dist/test -name '*.test.js' | sort)
+node --test --test-reporter=spec --test-timeout=180000 "${files[@]}"
