@@ -75,6 +75,41 @@ describe('startPebble()', () => {
   });
 });
 
+describe('startPebble() knobs', () => {
+  let rig: PebbleRig;
+
+  before(async () => {
+    rig = await startPebble({
+      nonceRejectPercent: 0,
+      authzReusePercent: 100,
+      certificateValidityPeriodSeconds: 300,
+      eab: {
+        required: true,
+        keys: { 'kid-1': 'zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W' },
+      },
+    });
+  });
+  after(async () => {
+    await rig.stop();
+  });
+
+  it('requires external account binding when configured', async () => {
+    const directory: unknown = JSON.parse(
+      (await testHttpRequest({ url: rig.directoryUrl, ca: rig.caPem })).body,
+    );
+    assert.ok(isRecord(directory) && isRecord(directory.meta));
+    assert.equal(directory.meta.externalAccountRequired, true);
+  });
+
+  it('passes nonce rejection, authorization reuse and validity to Pebble', () => {
+    const output = rig.output();
+    assert.match(output, /Configured to reject 0% of good nonces/);
+    assert.match(output, /Configured to attempt authz reuse for each identifier 100% of the time/);
+    assert.match(output, /Loaded profile "default" with certificate validity period of 300 seconds/);
+    assert.match(output, /Disabling random VA sleeps/);
+  });
+});
+
 describe('PebbleRig.stop()', () => {
   it('kills both processes and can be called twice', async () => {
     const rig = await startPebble();
