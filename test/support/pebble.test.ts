@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
+import { Resolver } from 'node:dns/promises';
 import { after, before, describe, it } from 'node:test';
 import * as x509 from '@peculiar/x509';
 import { createThrowawayTls } from './throwaway-tls.js';
@@ -59,11 +60,18 @@ describe('startPebble()', () => {
     });
   });
 
-  it('drives challtestsrv through its management API', async () => {
+  it('drives the DNS answers Pebble sees through challtestsrv', async () => {
+    const resolver = new Resolver({ timeout: 2_000, tries: 1 });
+    resolver.setServers([rig.dnsServer]);
+    assert.deepEqual(await resolver.resolve4('anything.example'), ['127.0.0.1']);
     await rig.challtest.setTxt('_acme-challenge.a.example', 'token-value');
+    assert.deepEqual(await resolver.resolveTxt('_acme-challenge.a.example'), [['token-value']]);
     await rig.challtest.clearTxt('_acme-challenge.a.example');
-    await rig.challtest.addA('b.example', ['127.0.0.1']);
+    await assert.rejects(resolver.resolveTxt('_acme-challenge.a.example'));
+    await rig.challtest.addA('b.example', ['192.0.2.7']);
+    assert.deepEqual(await resolver.resolve4('b.example'), ['192.0.2.7']);
     await rig.challtest.clearA('b.example');
+    assert.deepEqual(await resolver.resolve4('b.example'), ['127.0.0.1']);
   });
 
   it('rejects set-renewal-info for a certificate Pebble never issued', async () => {
