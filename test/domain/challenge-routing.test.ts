@@ -36,7 +36,7 @@ describe('nginx challenge routing', () => {
     });
   });
 
-  it('nginxChallengeIngresses() holds the sorted union of pending hosts, field by field', () => {
+  it('nginxChallengeIngresses() holds the sorted union of pending hosts, field by field (bug 8)', () => {
     const [ingress, ...rest] = nginxChallengeIngresses(settings, [
       { host: 'b.example', ingressClass: 'nginx', classSource: 'default' },
       { host: 'A.example', ingressClass: 'nginx', classSource: 'annotation' },
