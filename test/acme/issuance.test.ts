@@ -98,6 +98,27 @@ describe('obtainCertificate() against Pebble', () => {
     });
   });
 
+  it('issues a certificate for an IP address identifier over http-01 (RFC 8738)', async () => {
+    const names = ['127.0.0.1'];
+    const key = await generateKey({ type: 'ecdsa', curve: 'P-256' });
+    const identifiers = toIdentifiers(names);
+    assert.deepEqual(identifiers, [{ type: 'ip', value: '127.0.0.1' }]);
+    const result = await obtainCertificate(client, {
+      identifiers,
+      csrDer: (await createCsr(key, names)).der,
+      solver: http01.solver,
+      pollIntervalMs: 50,
+    });
+    assert.deepEqual(inspectCertificate(result.certificatePem).ipAddresses, names);
+    assertIssued({
+      chainPem: result.certificatePem,
+      rootPem: await rig.rootPem(),
+      key,
+      names,
+      nowMs: Date.now(),
+    });
+  });
+
   it('refuses a wildcard over http-01 with challengeUnavailable, naming the wildcard', async () => {
     const names = ['*.nohttp.example.test'];
     const key = await generateKey({ type: 'ecdsa', curve: 'P-256' });
