@@ -13,7 +13,6 @@ describe('Retry-After from Pebble (retryAfter: 1 s)', () => {
   let rig: PebbleRig;
   let http01: Http01TestServer;
   let client: AcmeClient;
-  const requests: string[] = [];
 
   before(async () => {
     rig = await startPebble({ authzReusePercent: 0, retryAfter: { authz: 1, order: 1 } });
@@ -22,7 +21,6 @@ describe('Retry-After from Pebble (retryAfter: 1 s)', () => {
       directoryUrl: rig.directoryUrl,
       caPem: rig.caPem,
       accountKey: await generateAccountKey(),
-      onRequest: (request) => requests.push(`${request.method} ${request.url}`),
     });
     await client.createAccount({ termsOfServiceAgreed: true });
   });
