@@ -1,4 +1,9 @@
-import { desiredCertificates, type DesiredPolicy, type DesiredProblem, type DesiredState } from '../domain/desired.js';
+import {
+  desiredCertificates,
+  type DesiredPolicy,
+  type DesiredProblem,
+  type DesiredState,
+} from '../domain/desired.js';
 import type { DesiredCertificate, IngressView, SecretKey } from '../domain/types.js';
 
 /** The desired state of the whole cluster, indexed by Secret key. */

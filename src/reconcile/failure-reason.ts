@@ -11,7 +11,15 @@ export interface ClassifiedFailure {
   readonly retryAfterMs?: number;
 }
 
-const VALIDATION_PROBLEMS = new Set(['connection', 'dns', 'incorrectResponse', 'unauthorized', 'caa', 'tls', 'compound']);
+const VALIDATION_PROBLEMS = new Set([
+  'connection',
+  'dns',
+  'incorrectResponse',
+  'unauthorized',
+  'caa',
+  'tls',
+  'compound',
+]);
 
 /** Maps an error from the issuance path to the persisted failure reason (never by message text). */
 export function classifyFailure(err: unknown, timedOut: boolean): ClassifiedFailure {
@@ -21,11 +29,16 @@ export function classifyFailure(err: unknown, timedOut: boolean): ClassifiedFail
   if (err instanceof KubeApiError) return { reason: 'SecretWriteFailed' };
   if (err instanceof AcmeProblemError || err instanceof AcmeTransportError) {
     if (classifyAcmeError(err) === 'rateLimited') {
-      return { reason: 'RateLimited', ...(err.retryAfterMs === undefined ? {} : { retryAfterMs: err.retryAfterMs }) };
+      return {
+        reason: 'RateLimited',
+        ...(err.retryAfterMs === undefined ? {} : { retryAfterMs: err.retryAfterMs }),
+      };
     }
-    if (err instanceof AcmeProblemError && VALIDATION_PROBLEMS.has(err.code)) return { reason: 'ChallengeFailed' };
+    if (err instanceof AcmeProblemError && VALIDATION_PROBLEMS.has(err.code))
+      return { reason: 'ChallengeFailed' };
     return { reason: 'OrderFailed' };
   }
-  if (err instanceof AcmeOrderError) return { reason: err.code === 'orderInvalid' ? 'ChallengeFailed' : 'OrderFailed' };
+  if (err instanceof AcmeOrderError)
+    return { reason: err.code === 'orderInvalid' ? 'ChallengeFailed' : 'OrderFailed' };
   return { reason: 'Unknown' };
 }

@@ -8,7 +8,12 @@ import { decide, type Decision, type DecisionPolicy } from '../domain/decide.js'
 import type { DesiredPolicy, DesiredProblem } from '../domain/desired.js';
 import { EVENT_TYPES, problemEventReason, type EventReason } from '../domain/event-reasons.js';
 import { observeSecret, TLS_SECRET_TYPE } from '../domain/observe-secret.js';
-import { recordFailure, recordIssued, recordOrderOpened, recordRenewalTime } from '../domain/record-outcome.js';
+import {
+  recordFailure,
+  recordIssued,
+  recordOrderOpened,
+  recordRenewalTime,
+} from '../domain/record-outcome.js';
 import { formatTime, managedSecretAnnotations, managedSecretLabels } from '../domain/secret-annotations.js';
 import type { DesiredCertificate, IssuanceRecord, ObservedSecret, SecretKey } from '../domain/types.js';
 import type { Log } from '../runtime/log-port.js';
@@ -115,7 +120,13 @@ export class Reconciler {
       nowMs,
       this.#o.settings.policy.annotationKey,
     );
-    const decision = decide(want, observed, nowMs, this.#o.settings.policy, this.#o.random?.() ?? Math.random());
+    const decision = decide(
+      want,
+      observed,
+      nowMs,
+      this.#o.settings.policy,
+      this.#o.random?.() ?? Math.random(),
+    );
     const log = this.#log.with({
       context: 'ingress_tls',
       name: want.sources[0]?.name ?? want.secretName,
@@ -157,7 +168,11 @@ export class Reconciler {
       await this.#event(want, 'MinimumValidityIgnored', warning.message);
     }
     if (decision.persist !== undefined && base !== undefined && observed.state === 'present') {
-      const record = recordRenewalTime(observed.record, decision.persist.notAfterMs, decision.persist.renewAtMs);
+      const record = recordRenewalTime(
+        observed.record,
+        decision.persist.notAfterMs,
+        decision.persist.renewAtMs,
+      );
       try {
         await this.#writeRecord(want, record);
       } catch (err) {
@@ -200,11 +215,12 @@ export class Reconciler {
           await this.#writeRecord(want, record);
         },
       });
-      for (const host of want.hosts) log.with({ context: 'acme', domain: host }).info('authorization successful');
+      for (const host of want.hosts)
+        log.with({ context: 'acme', domain: host }).info('authorization successful');
       const info = inspectCertificate(material.certificatePem);
-      log.with({ context: 'acme' }).info(
-        `successfully got certificate: domains=[${want.hosts.join(' ')}] url=${material.orderUrl}`,
-      );
+      log
+        .with({ context: 'acme' })
+        .info(`successfully got certificate: domains=[${want.hosts.join(' ')}] url=${material.orderUrl}`);
       const issued = recordIssued({
         hosts: want.hosts,
         directoryUrl: this.#o.settings.policy.directoryUrl,
@@ -237,8 +253,12 @@ export class Reconciler {
         hosts: want.hosts,
         nowMs,
         ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }),
-        ...(current === undefined ? {} : { current: { notBeforeMs: current.notBeforeMs, notAfterMs: current.notAfterMs } }),
-        ...(failure.reason === 'Timeout' && record.orderUrl !== undefined ? { orderUrl: record.orderUrl } : {}),
+        ...(current === undefined
+          ? {}
+          : { current: { notBeforeMs: current.notBeforeMs, notAfterMs: current.notAfterMs } }),
+        ...(failure.reason === 'Timeout' && record.orderUrl !== undefined
+          ? { orderUrl: record.orderUrl }
+          : {}),
       });
       const retryAt = failed.retryNotBeforeMs ?? nowMs + 60_000;
       const message = `Cannot issue certificate for ${want.hosts.join(', ')} (${failure.reason}): ${err instanceof Error ? err.message : String(err)}; next attempt at ${formatTime(retryAt)}`;
@@ -317,7 +337,8 @@ export class Reconciler {
         });
         return;
       } catch (err) {
-        if (!(err instanceof KubeApiError) || !isKubeError(err, 'conflict') || attempt >= MAX_WRITE_ATTEMPTS) throw err;
+        if (!(err instanceof KubeApiError) || !isKubeError(err, 'conflict') || attempt >= MAX_WRITE_ATTEMPTS)
+          throw err;
       }
     }
   }
@@ -325,7 +346,11 @@ export class Reconciler {
   async #event(want: DesiredCertificate, reason: EventReason, message: string): Promise<void> {
     for (const source of want.sources) {
       await this.#recordEvent(
-        { namespace: source.namespace, name: source.name, ...(source.uid === undefined ? {} : { uid: source.uid }) },
+        {
+          namespace: source.namespace,
+          name: source.name,
+          ...(source.uid === undefined ? {} : { uid: source.uid }),
+        },
         reason,
         message,
       );

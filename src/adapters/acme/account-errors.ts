@@ -1,9 +1,6 @@
 /** Why the ACME account could not be made ready; never a reason to exit the process (kube-lego bug 6). */
 export type AccountErrorCode =
-  | 'accountSecretUnreadable'
-  | 'accountSecretInvalid'
-  | 'accountRegistrationFailed'
-  | 'accountBackingOff';
+  'accountSecretUnreadable' | 'accountSecretInvalid' | 'accountRegistrationFailed' | 'accountBackingOff';
 
 /** A typed failure of the account adapter; the ACME or Kubernetes error is kept as `cause`. */
 export class AccountError extends Error {

@@ -157,7 +157,10 @@ export class AccountService {
       // two steps finds the same account again instead of leaving an orphan account behind.
       key = await generateAccountKey();
       secret = await this.#createSecret(key);
-      this.#log.info('generated a new ACME account key', { name: settings.secretName, namespace: settings.namespace });
+      this.#log.info('generated a new ACME account key', {
+        name: settings.secretName,
+        namespace: settings.namespace,
+      });
     } else {
       const pem = decode(secret.data, ACCOUNT_KEYS.privateKey);
       if (pem === undefined) {
@@ -182,7 +185,11 @@ export class AccountService {
     const client = this.#newClient(key, knownUrl);
     try {
       const account = await this.#register(client, knownUrl !== undefined);
-      if (account.url !== storedUrl || storedDirectory !== settings.directoryUrl || this.#hasBackoff(secret)) {
+      if (
+        account.url !== storedUrl ||
+        storedDirectory !== settings.directoryUrl ||
+        this.#hasBackoff(secret)
+      ) {
         await this.#storeAccount(secret, account.url);
       }
       this.#retryNotBeforeMs = 0;
@@ -191,7 +198,8 @@ export class AccountService {
       client.close();
       if (err instanceof AccountError) throw err;
       const failures = Number(secret.metadata?.annotations?.[ACCOUNT_ANNOTATIONS.failures] ?? '0') + 1;
-      const retryAfterMs = err instanceof AcmeProblemError && err.code === 'rateLimited' ? err.retryAfterMs : undefined;
+      const retryAfterMs =
+        err instanceof AcmeProblemError && err.code === 'rateLimited' ? err.retryAfterMs : undefined;
       const retryAt = retryNotBeforeMs({
         nowMs: this.#now(),
         failures: Number.isFinite(failures) ? failures : 1,
@@ -227,7 +235,7 @@ export class AccountService {
           ...(settings.eab === undefined ? {} : { externalAccountBinding: settings.eab }),
         });
         const directory = await client.directory();
-        const tos = directory.meta?.termsOfService;
+        const tos = directory.meta.termsOfService;
         if (tos !== undefined) {
           this.#log.info(`if you don't accept the TOS (${tos}) please exit the program now`);
         }
@@ -235,13 +243,16 @@ export class AccountService {
         return account;
       }
     }
-    const same = account.contact.length === contact.length && account.contact.every((c, i) => c === contact[i]);
+    const same =
+      account.contact.length === contact.length && account.contact.every((c, i) => c === contact[i]);
     if (!same) {
       try {
         await client.updateAccount({ contact });
         this.#log.info(`updated ACME account's contact to '[${contact.join(' ')}]'`);
       } catch (err) {
-        this.#log.error(`failed to update ACME account's contact to '[${contact.join(' ')}]': ${String(err)}`);
+        this.#log.error(
+          `failed to update ACME account's contact to '[${contact.join(' ')}]': ${String(err)}`,
+        );
       }
     }
     return account;
@@ -270,9 +281,10 @@ export class AccountService {
   }
 
   async #storeAccount(secret: SecretObject, accountUrl: string): Promise<void> {
-    const annotations = { ...(secret.metadata?.annotations ?? {}) };
-    delete annotations[ACCOUNT_ANNOTATIONS.failures];
-    delete annotations[ACCOUNT_ANNOTATIONS.retryNotBefore];
+    const backoffKeys: readonly string[] = [ACCOUNT_ANNOTATIONS.failures, ACCOUNT_ANNOTATIONS.retryNotBefore];
+    const annotations = Object.fromEntries(
+      Object.entries(secret.metadata?.annotations ?? {}).filter(([key]) => !backoffKeys.includes(key)),
+    );
     try {
       await this.#options.objects.replace<SecretObject>(SECRETS, this.#options.settings.namespace, {
         ...secret,

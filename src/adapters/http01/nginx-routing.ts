@@ -26,13 +26,22 @@ const MANAGED_LABEL = 'kube-lego/managed';
 const MANAGED_ANNOTATION = 'kubernetes.io/kube-lego-managed';
 const CHALLENGE_PATH = '/.well-known/acme-challenge';
 
-function isOurs(meta: { readonly labels?: Readonly<Record<string, string>>; readonly annotations?: Readonly<Record<string, string>> } | undefined): boolean {
+function isOurs(
+  meta:
+    | {
+        readonly labels?: Readonly<Record<string, string>>;
+        readonly annotations?: Readonly<Record<string, string>>;
+      }
+    | undefined,
+): boolean {
   return meta?.labels?.[MANAGED_LABEL] === 'true' || meta?.annotations?.[MANAGED_ANNOTATION] === 'true';
 }
 
 /** Name of the challenge Ingress for one class: the configured name for the default class. */
 export function challengeIngressName(settings: NginxRoutingSettings, ingressClass: string): string {
-  return ingressClass === settings.defaultClass ? settings.ingressName : `${settings.ingressName}-${ingressClass}`;
+  return ingressClass === settings.defaultClass
+    ? settings.ingressName
+    : `${settings.ingressName}-${ingressClass}`;
 }
 
 /** The challenge Service (kube-lego §1.3): ClusterIP selecting kube-lego's pods. */
@@ -116,7 +125,11 @@ export class NginxRouting {
   /** Classes that had a challenge Ingress at the last sync, so their Ingress is removed when emptied. */
   readonly #classes = new Set<string>();
 
-  constructor(options: { readonly objects: KubeObjects; readonly settings: NginxRoutingSettings; readonly log: Log }) {
+  constructor(options: {
+    readonly objects: KubeObjects;
+    readonly settings: NginxRoutingSettings;
+    readonly log: Log;
+  }) {
     this.#objects = options.objects;
     this.#settings = options.settings;
     this.#log = options.log.with({ context: 'provider', provider: 'nginx' });
@@ -166,8 +179,16 @@ export class NginxRouting {
       );
       return;
     }
-    const havePorts = (have.spec?.ports ?? []).map((p) => ({ port: p.port, targetPort: p.targetPort, protocol: p.protocol }));
-    const wantPorts = (want.spec?.ports ?? []).map((p) => ({ port: p.port, targetPort: p.targetPort, protocol: p.protocol }));
+    const havePorts = (have.spec?.ports ?? []).map((p) => ({
+      port: p.port,
+      targetPort: p.targetPort,
+      protocol: p.protocol,
+    }));
+    const wantPorts = (want.spec?.ports ?? []).map((p) => ({
+      port: p.port,
+      targetPort: p.targetPort,
+      protocol: p.protocol,
+    }));
     if (sameContent(have.spec?.selector, want.spec?.selector) && sameContent(havePorts, wantPorts)) return;
     await this.#objects.replace<ServiceObject>(SERVICES, namespace, {
       ...have,
@@ -184,14 +205,25 @@ export class NginxRouting {
       this.#log.debug('created challenge ingress', { name, namespace });
       return;
     }
-    if (!isOurs(have.metadata) && have.metadata?.annotations?.['kubernetes.io/tls-acme-challenge-endpoints'] !== 'true') {
+    if (
+      !isOurs(have.metadata) &&
+      have.metadata?.annotations?.['kubernetes.io/tls-acme-challenge-endpoints'] !== 'true'
+    ) {
       this.#log.error(`do not update ingress '${namespace}/${name}' as it was not created by kube-lego`);
       return;
     }
-    if (sameContent(have.spec, want.spec) && sameContent(have.metadata?.annotations, want.metadata?.annotations)) return;
+    if (
+      sameContent(have.spec, want.spec) &&
+      sameContent(have.metadata?.annotations, want.metadata?.annotations)
+    )
+      return;
     await this.#objects.replace<IngressObject>(INGRESSES, namespace, {
       ...have,
-      metadata: { ...have.metadata, labels: { ...have.metadata?.labels, ...want.metadata?.labels }, annotations: want.metadata?.annotations ?? {} },
+      metadata: {
+        ...have.metadata,
+        labels: { ...have.metadata?.labels, ...want.metadata?.labels },
+        annotations: want.metadata?.annotations ?? {},
+      },
       spec: want.spec ?? {},
     });
   }
@@ -200,7 +232,11 @@ export class NginxRouting {
     const namespace = this.#settings.namespace;
     const have = await this.#objects.find<IngressObject>(INGRESSES, namespace, name);
     if (have === undefined) return;
-    if (!isOurs(have.metadata) && have.metadata?.annotations?.['kubernetes.io/tls-acme-challenge-endpoints'] !== 'true') return;
+    if (
+      !isOurs(have.metadata) &&
+      have.metadata?.annotations?.['kubernetes.io/tls-acme-challenge-endpoints'] !== 'true'
+    )
+      return;
     await this.#deleteIgnoringAbsent(INGRESSES, name, have.metadata?.uid);
   }
 
@@ -217,9 +253,17 @@ export class NginxRouting {
     await this.#deleteIgnoringAbsent(SERVICES, serviceName, have.metadata?.uid);
   }
 
-  async #deleteIgnoringAbsent(resource: typeof SERVICES, name: string, uid: string | undefined): Promise<void> {
+  async #deleteIgnoringAbsent(
+    resource: typeof SERVICES,
+    name: string,
+    uid: string | undefined,
+  ): Promise<void> {
     try {
-      await this.#objects.delete(resource, { namespace: this.#settings.namespace, name, ...(uid === undefined ? {} : { uid }) });
+      await this.#objects.delete(resource, {
+        namespace: this.#settings.namespace,
+        name,
+        ...(uid === undefined ? {} : { uid }),
+      });
     } catch (err) {
       if (!isKubeError(err, 'notFound')) throw err;
     }

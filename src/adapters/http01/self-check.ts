@@ -64,7 +64,12 @@ function tryOnce(host: string, options: SelfCheckOptions, signal: AbortSignal | 
         res.on('end', () => {
           const body = Buffer.concat(chunks).toString('utf8').trim();
           if (res.statusCode !== 200) {
-            reject(new SelfCheckError(host, `reachability test failed: wrong status code '${res.statusCode ?? 0}'`));
+            reject(
+              new SelfCheckError(
+                host,
+                `reachability test failed: wrong status code '${res.statusCode ?? 0}'`,
+              ),
+            );
           } else if (body !== options.instanceId) {
             reject(
               new SelfCheckError(
@@ -77,7 +82,11 @@ function tryOnce(host: string, options: SelfCheckOptions, signal: AbortSignal | 
           }
         });
         res.on('error', (err) => {
-          reject(new SelfCheckError(host, `reachability test failed: unable to read body: ${err.message}`, { cause: err }));
+          reject(
+            new SelfCheckError(host, `reachability test failed: unable to read body: ${err.message}`, {
+              cause: err,
+            }),
+          );
         });
       },
     );
@@ -88,7 +97,9 @@ function tryOnce(host: string, options: SelfCheckOptions, signal: AbortSignal | 
       reject(
         err instanceof SelfCheckError
           ? err
-          : new SelfCheckError(host, `reachability test failed: GET http://${host}${path}: ${err.message}`, { cause: err }),
+          : new SelfCheckError(host, `reachability test failed: GET http://${host}${path}: ${err.message}`, {
+              cause: err,
+            }),
       );
     });
     request.end();
@@ -99,7 +110,11 @@ function tryOnce(host: string, options: SelfCheckOptions, signal: AbortSignal | 
  * Checks that `http://<host>/.well-known/acme-challenge/_selftest` reaches this process (kube-lego's
  * contract: status 200 and this instance's id), with a timeout per try and a bounded number of tries.
  */
-export async function selfCheck(host: string, options: SelfCheckOptions, signal?: AbortSignal): Promise<void> {
+export async function selfCheck(
+  host: string,
+  options: SelfCheckOptions,
+  signal?: AbortSignal,
+): Promise<void> {
   let last: unknown;
   for (let attempt = 1; attempt <= Math.max(1, options.tries); attempt += 1) {
     options.onTry?.(host, `http://${host}/.well-known/acme-challenge/_selftest`);
