@@ -205,3 +205,7 @@ export const selfSubjectAccessReviewSchema: Schema = topLevel({
   }),
   status: open({ allowed: bool, denied: bool, reason: str, evaluationError: str }),
 });
+
+export const selfSubjectReviewSchema: Schema = topLevel({
+  status: open({ userInfo: open({ username: str, uid: str, groups: list(str) }) }),
+});

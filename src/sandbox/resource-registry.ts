@@ -15,6 +15,7 @@ import {
   podSchema,
   secretSchema,
   selfSubjectAccessReviewSchema,
+  selfSubjectReviewSchema,
   serviceSchema,
 } from './kind-schemas.js';
 import type { Schema } from './schema.js';
@@ -236,6 +237,16 @@ export const RESOURCES: readonly ResourceType[] = [
     plural: 'selfsubjectaccessreviews',
     namespaced: false,
     schema: selfSubjectAccessReviewSchema,
+    verbs: ['create'],
+    virtual: true,
+  }),
+  declare({
+    group: 'authentication.k8s.io',
+    version: 'v1',
+    kind: 'SelfSubjectReview',
+    plural: 'selfsubjectreviews',
+    namespaced: false,
+    schema: selfSubjectReviewSchema,
     verbs: ['create'],
     virtual: true,
   }),

@@ -37,6 +37,7 @@ import {
   type WriteOptions,
 } from './resource-api.js';
 import { apiVersionOf, ResourceRegistry, type ResourceType } from './resource-registry.js';
+import { decodeReview, isProtobufBody } from './protobuf-review.js';
 import { parseRoute, type Route } from './route.js';
 import { fieldsOf, labelsOf, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { generateServingCertificate } from './serving-certificate.js';
@@ -122,7 +123,7 @@ function requestUrl(req: IncomingMessage): { url: URL; pathToken: string | undef
   url.pathname = slash < 0 ? '/' : rest.slice(slash);
   return { url, pathToken };
 }
-const ADMIN: SandboxUser = { name: 'admin', groups: ['system:masters', 'system:authenticated'] };
+const ADMIN: SandboxUser = { name: 'admin', groups: ['system:masters'] };
 
 interface RequestInfo {
   verb: string;
@@ -152,7 +153,7 @@ function sendError(res: ServerResponse, error: ApiError): void {
   sendJson(res, error.code, error.toStatus(), headers);
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -162,10 +163,11 @@ async function readBody(req: IncomingMessage): Promise<string> {
       throw new ApiError(413, 'BadRequest', `the request body is larger than ${MAX_BODY_BYTES} bytes`);
     chunks.push(buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
-function parseJsonBody(text: string): JsonValue {
+function parseJsonBody(bytes: Buffer): JsonValue {
+  const text = bytes.toString('utf8');
   try {
     return JSON.parse(text) as JsonValue;
   } catch (error) {
@@ -523,11 +525,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         return;
       }
       case 'create': {
-        const body = parseJsonBody(await readBody(req));
+        const bytes = await readBody(req);
         if (type.virtual) {
-          respond(201, accessReview(body, ctx.user));
+          const body = isProtobufBody(req.headers['content-type'] ?? '')
+            ? decodeReview(bytes)
+            : parseJsonBody(bytes);
+          respond(
+            201,
+            type.kind === 'SelfSubjectReview' ? selfReview(ctx.user) : accessReview(body, ctx.user),
+          );
           return;
         }
+        const body = parseJsonBody(bytes);
         respond(201, api.create(type, namespace, body, writeOptions()));
         return;
       }
@@ -564,7 +573,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }
       case 'delete': {
         const text = await readBody(req);
-        const body = text.trim() === '' ? undefined : parseJsonBody(text);
+        const body = text.toString('utf8').trim() === '' ? undefined : parseJsonBody(text);
         respond(200, api.delete(type, namespace, name, body, writeOptions()));
         return;
       }
@@ -587,6 +596,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         );
     }
   };
+
+  const selfReview = (user: SandboxUser): JsonObject => ({
+    kind: 'SelfSubjectReview',
+    apiVersion: 'authentication.k8s.io/v1',
+    metadata: { creationTimestamp: null },
+    status: { userInfo: { username: user.name, groups: [...(user.groups ?? []), 'system:authenticated'] } },
+  });
 
   const accessReview = (body: JsonValue, user: SandboxUser): JsonObject => {
     if (!isJsonObject(body)) throw badRequest('the request body must be a SelfSubjectAccessReview object');
