@@ -28,7 +28,11 @@ describe('selfCheck()', () => {
 
   after(async () => {
     server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise<void>((resolve) =>
+      server.close(() => {
+        resolve();
+      }),
+    );
   });
 
   const options = (tries: number) => ({
