@@ -227,8 +227,8 @@ describe('Kubernetes adapter against the API sandbox', () => {
       const involved = e['involvedObject'] as { name?: string } | undefined;
       return involved?.name === 'web';
     });
-    const counts = stored.map((e) => `${String(e['reason'])}:${String(e['count'])}`).sort();
-    assert.deepEqual(counts, ['IssuanceFailed:2', 'RateLimited:1']);
+    const counts = stored.map((e) => `${JSON.stringify(e['reason'])}:${JSON.stringify(e['count'])}`).sort();
+    assert.deepEqual(counts, ['"IssuanceFailed":2', '"RateLimited":1']);
     assert.equal(EVENTS.plural, 'events');
   });
 
