@@ -53,8 +53,12 @@ export async function accountKeyFrom(privateKey: KeyObject): Promise<AccountKey>
     full.kty === 'RSA'
       ? { kty: 'RSA', n: full.n ?? '', e: full.e ?? '' }
       : { kty: 'EC', crv: full.crv ?? '', x: full.x ?? '', y: full.y ?? '' };
-  const thumbprint = await calculateJwkThumbprint(publicJwk, 'sha256');
-  return { alg, privateKey, publicJwk, thumbprint };
+  return { alg, privateKey, publicJwk, thumbprint: await jwkThumbprint(publicJwk) };
+}
+
+/** The RFC 7638 SHA-256 thumbprint of a public JWK, base64url. */
+export function jwkThumbprint(publicJwk: JWK): Promise<string> {
+  return calculateJwkThumbprint(publicJwk, 'sha256');
 }
 
 /**
