@@ -89,6 +89,8 @@ export class Reconciler {
   readonly #inFlight = new Map<string, Promise<void>>();
   readonly #reportedProblems = new Set<string>();
   readonly #warned = new Set<string>();
+  /** Failure backoff kept in memory too, for when the Secret could not take the failure record. */
+  readonly #backoff = new Map<string, { readonly untilMs: number; readonly hosts: string }>();
 
   constructor(options: ReconcilerOptions) {
     this.#o = options;
@@ -112,6 +114,11 @@ export class Reconciler {
     const want = index.byKey.get(key as SecretKey);
     if (want === undefined) return;
     const nowMs = this.#now();
+    const backoff = this.#backoff.get(key);
+    if (backoff !== undefined && backoff.untilMs > nowMs && backoff.hosts === want.hosts.join(',')) {
+      this.#o.queue.addAfter(key, backoff.untilMs - nowMs);
+      return;
+    }
     const lookup = await this.#o.secrets.lookup(want.namespace, want.secretName, nowMs);
     const base = lookup.kind === 'found' ? lookup.secret : undefined;
     const { observed } = observeSecret(
@@ -232,6 +239,7 @@ export class Reconciler {
         'tls.crt': Buffer.from(material.certificatePem, 'utf8').toString('base64'),
         'tls.key': Buffer.from(material.privateKeyPem, 'utf8').toString('base64'),
       });
+      this.#backoff.delete(want.key);
       this.#log
         .with({ context: 'secret', name: want.secretName, namespace: want.namespace })
         .info('Secret successfully stored');
@@ -272,6 +280,7 @@ export class Reconciler {
         }
       }
       // Also in memory, for when the Secret could not take the record.
+      this.#backoff.set(want.key, { untilMs: retryAt, hosts: want.hosts.join(',') });
       this.#o.queue.addAfter(want.key, Math.max(1000, retryAt - nowMs));
     } finally {
       this.#o.orders.release();
