@@ -152,8 +152,8 @@ describe('controller runtime against the API sandbox and Pebble', () => {
     });
     assert.equal(web.type, 'kubernetes.io/tls');
     assert.equal(web.metadata?.labels?.['kube-lego/managed'], 'true');
-    assert.equal(web.metadata!.annotations!['kubernetes.io/tls-acme'], 'true');
-    assert.equal(web.metadata!.annotations!['kube-lego/hosts'], 'www.example.test,example.test');
+    assert.equal(web.metadata.annotations!['kubernetes.io/tls-acme'], 'true');
+    assert.equal(web.metadata.annotations!['kube-lego/hosts'], 'www.example.test,example.test');
     const chain = splitPemBundle(decode(web, 'tls.crt')).map((pem) => new X509Certificate(pem));
     const leaf = chain[0];
     assert.ok(leaf !== undefined);
