@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -176,5 +178,155 @@ describe('controller runtime against the API sandbox and Pebble', () => {
     await eventually('challenge ingress removed', async () =>
       (await objects.find(INGRESSES, NAMESPACE, 'kube-lego-nginx')) === undefined ? true : undefined,
     );
+  });
+
+  async function secretWithCert(
+    name: string,
+    namePredicate: (sans: string) => boolean,
+  ): Promise<SecretObject> {
+    return eventually(`certificate in ${name}`, async () => {
+      const secret = await objects.find<SecretObject>(SECRETS, 'default', name);
+      const pem = decode(secret, 'tls.crt');
+      if (pem === '' || !pem.includes('BEGIN CERTIFICATE')) return undefined;
+      const sans = new X509Certificate(pem).subjectAltName ?? '';
+      return namePredicate(sans) ? secret : undefined;
+    });
+  }
+
+  function eventsFor(ingressName: string): { reason: string; message: string; count: number }[] {
+    return sandbox.store
+      .list('events', 'default')
+      .filter((e) => (e['involvedObject'] as { name?: string } | undefined)?.name === ingressName)
+      .map((e) => ({
+        reason: e['reason'] as string,
+        message: e['message'] as string,
+        count: e['count'] as number,
+      }));
+  }
+
+  it('replaces a self-signed openssl placeholder Secret (adoption)', async () => {
+    const run = promisify(execFile);
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=placeholder.example.test',
+      '-keyout',
+      join(dir, 'placeholder.key'),
+      '-out',
+      join(dir, 'placeholder.crt'),
+    ]);
+    const crt = await readFile(join(dir, 'placeholder.crt'), 'utf8');
+    const key = await readFile(join(dir, 'placeholder.key'), 'utf8');
+    await objects.create<SecretObject>(SECRETS, 'default', {
+      metadata: { name: 'placeholder-tls', namespace: 'default', labels: { team: 'web' } },
+      type: 'kubernetes.io/tls',
+      data: {
+        'tls.crt': Buffer.from(crt).toString('base64'),
+        'tls.key': Buffer.from(key).toString('base64'),
+      },
+    });
+    await objects.create(
+      INGRESSES,
+      'default',
+      ingress('placeholder', [{ hosts: ['placeholder.example.test'], secretName: 'placeholder-tls' }]),
+    );
+    const adopted = await secretWithCert('placeholder-tls', (sans) =>
+      sans.includes('placeholder.example.test'),
+    );
+    assert.notEqual(decode(adopted, 'tls.crt'), crt);
+    assert.equal(adopted.metadata!.labels!['team'], 'web', 'foreign labels are kept');
+    assert.equal(adopted.metadata!.labels!['kube-lego/managed'], 'true');
+  });
+
+  it('leaves a foreign Secret byte-for-byte unchanged and says why in an Event', async () => {
+    const foreign = await objects.create<SecretObject>(SECRETS, 'default', {
+      metadata: { name: 'foreign-tls', namespace: 'default' },
+      type: 'Opaque',
+      data: { password: Buffer.from('hunter2').toString('base64') },
+    });
+    await objects.create(
+      INGRESSES,
+      'default',
+      ingress('foreign', [{ hosts: ['foreign.example.test'], secretName: 'foreign-tls' }]),
+    );
+    const events = await eventually('ForeignSecret event', () =>
+      Promise.resolve(eventsFor('foreign').find((e) => e.reason === 'ForeignSecret')),
+    );
+    assert.match(events.message, /foreign-tls/);
+    const after = await objects.get<SecretObject>(SECRETS, 'default', 'foreign-tls');
+    assert.deepEqual(after, foreign);
+  });
+
+  it('reissues when the hosts of an entry change', async () => {
+    const current = await objects.get<IngressObject>(INGRESSES, 'default', 'web');
+    const changed = ingress('web', [
+      { hosts: ['www.example.test', 'example.test'], secretName: 'web-tls' },
+      { hosts: ['api.example.test', 'api2.example.test'], secretName: 'api-tls' },
+    ]);
+    await objects.replace<IngressObject>(INGRESSES, 'default', {
+      ...changed,
+      metadata: { ...changed.metadata, resourceVersion: current.metadata!.resourceVersion! },
+    });
+    const api = await secretWithCert('api-tls', (sans) => sans.includes('DNS:api2.example.test'));
+    const sans = new X509Certificate(decode(api, 'tls.crt')).subjectAltName?.split(', ').sort();
+    assert.deepEqual(sans, ['DNS:api.example.test', 'DNS:api2.example.test']);
+  });
+
+  it('stops managing a Secret when the annotation is removed, without deleting it', async () => {
+    const before = await objects.get<SecretObject>(SECRETS, 'default', 'web-tls');
+    const current = await objects.get<IngressObject>(INGRESSES, 'default', 'web');
+    const unannotated = ingress(
+      'web',
+      [
+        { hosts: ['www.example.test', 'example.test', 'new.example.test'], secretName: 'web-tls' },
+        { hosts: ['api.example.test', 'api2.example.test'], secretName: 'api-tls' },
+      ],
+      false,
+    );
+    await objects.replace<IngressObject>(INGRESSES, 'default', {
+      ...unannotated,
+      metadata: { ...unannotated.metadata, resourceVersion: current.metadata!.resourceVersion! },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const after = await objects.get<SecretObject>(SECRETS, 'default', 'web-tls');
+    assert.equal(decode(after, 'tls.crt'), decode(before, 'tls.crt'));
+    assert.ok(
+      !lines.some((l) =>
+        l.message.startsWith('requesting certificate for www.example.test,example.test,new.example.test'),
+      ),
+    );
+  });
+
+  it('records a validation failure as backoff annotations and an Event, without an order storm', async () => {
+    await pebble.challtest.setServfail('broken.example.test');
+    await objects.create(
+      INGRESSES,
+      'default',
+      ingress('broken', [{ hosts: ['broken.example.test'], secretName: 'broken-tls' }]),
+    );
+    const failed = await eventually('failure record', async () => {
+      const secret = await objects.find<SecretObject>(SECRETS, 'default', 'broken-tls');
+      return secret?.metadata?.annotations?.['kube-lego/failures'] === undefined ? undefined : secret;
+    });
+    const annotations = failed.metadata!.annotations!;
+    assert.equal(annotations['kube-lego/failures'], '1');
+    assert.equal(annotations['kube-lego/last-failure-reason'], 'ChallengeFailed');
+    const retryAt = Date.parse(annotations['kube-lego/retry-not-before']!);
+    const lastFailure = Date.parse(annotations['kube-lego/last-failure']!);
+    assert.equal(retryAt - lastFailure, 60_000, 'first failure waits one minute');
+    const event = await eventually('IssuanceFailed event', () =>
+      Promise.resolve(eventsFor('broken').find((e) => e.reason === 'IssuanceFailed')),
+    );
+    assert.match(event.message, /broken\.example\.test/);
+    // A fixed window after the failure: no second order.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const requests = lines.filter((l) => l.message === 'requesting certificate for broken.example.test');
+    assert.equal(requests.length, 1);
   });
 });
