@@ -24,7 +24,8 @@ export type IssueReason =
   | 'SelfSigned'
   | 'DirectoryChanged'
   | 'Expired'
-  | 'RenewalDue';
+  | 'RenewalDue'
+  | 'RenewRequested';
 
 /** Why nothing is done now. */
 export type WaitWhy = 'RenewalScheduled' | 'BackingOff' | 'RateLimited';
@@ -102,7 +103,8 @@ function backoff(want: DesiredCertificate, record: IssuanceRecord, nowMs: number
   if (until === undefined || until <= nowMs) return undefined;
   const rateLimited = record.lastFailureReason === 'RateLimited';
   const hostsChanged = record.hosts !== undefined && !sameHostSet(record.hosts, want.hosts);
-  if (hostsChanged && !rateLimited) return undefined;
+  const forced = record.renewRequestedMs !== undefined && record.renewRequestedMs <= nowMs;
+  if ((hostsChanged || forced) && !rateLimited) return undefined;
   const reason = record.lastFailureReason ?? 'Unknown';
   const detail = rateLimited
     ? `Waiting until ${formatTime(until)} to request a certificate for ${want.hosts.join(', ')}: the CA rate-limited the last request`
@@ -204,6 +206,21 @@ function decidePresent(
   const schedule = renewalSchedule(cert, record, policy.minimumValidityMs, options.random);
   const gate = (): Decision | undefined => backoff(want, record, nowMs);
   if (replace) return gate() ?? issue(want, replace.reason, replace, record);
+  if (record.renewRequestedMs !== undefined && record.renewRequestedMs <= nowMs) {
+    return (
+      gate() ??
+      issue(
+        want,
+        'RenewRequested',
+        {
+          message: 'cert renewal requested',
+          detail: `Renewing certificate for ${want.hosts.join(', ')}: renewal was requested at ${formatTime(record.renewRequestedMs)}`,
+          fields: expiryFields(cert),
+        },
+        record,
+      )
+    );
+  }
   if (cert.notAfterMs <= nowMs || schedule.renewAtMs <= nowMs) {
     const expired = cert.notAfterMs <= nowMs;
     return (

@@ -37,7 +37,7 @@ export interface Plan {
   readonly entries: readonly PlanEntry[];
   readonly problems: readonly DesiredProblem[];
   readonly ignored: readonly IgnoredIngress[];
-  /** Secrets kube-lego manages that no Ingress asks for any more: left in place, no longer renewed. */
+  /** Secrets kube-lego manages that no Ingress entry names any more: left in place, no longer renewed. */
   readonly orphaned: readonly SecretKey[];
   /** The earliest time a `wait` decision ends, if any: when the next periodic look is useful. */
   readonly nextWakeMs?: number;
@@ -60,7 +60,11 @@ export function plan(input: PlanInput): Plan {
     const decision = decide(want, observed, nowMs, policy, input.random(want.key));
     return { desired: want, observed, decision, annotationProblems: problems };
   });
-  const wanted = new Set(desired.certificates.map((c) => c.key));
+  // A Secret named by a problem (a conflict, a bad entry) is still claimed: not orphaned, just blocked.
+  const wanted = new Set<SecretKey>([
+    ...desired.certificates.map((c) => c.key),
+    ...desired.problems.flatMap((p) => (p.key === undefined ? [] : [p.key])),
+  ]);
   const orphaned = [...input.secrets.entries()]
     .filter(([key, s]) => !wanted.has(key) && isManagedSecret(s.labels, s.annotations, policy.annotationKey))
     .map(([key]) => key)

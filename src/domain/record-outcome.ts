@@ -32,7 +32,7 @@ export function recordFailure(record: IssuanceRecord, attempt: FailedAttempt): I
     ...(rateLimited && attempt.retryAfterMs !== undefined ? { retryAfterMs: attempt.retryAfterMs } : {}),
     ...(attempt.current ? { current: attempt.current } : {}),
   });
-  const { orderUrl: _dropped, ...rest } = record;
+  const { orderUrl: _dropped, renewRequestedMs: _served, ...rest } = record;
   return {
     ...rest,
     hosts: attempt.hosts,

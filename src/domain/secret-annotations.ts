@@ -25,6 +25,7 @@ export const ANNOTATIONS = Object.freeze({
   lastFailureReason: 'kube-lego/last-failure-reason',
   retryNotBefore: 'kube-lego/retry-not-before',
   orderUrl: 'kube-lego/order-url',
+  renewRequested: 'kube-lego/renew-requested',
   ingress: 'kube-lego/ingress',
 });
 
@@ -155,6 +156,7 @@ export function parseIssuanceRecord(annotations: Readonly<Record<string, string>
     lastFailureReason: readReason(reader, ANNOTATIONS.lastFailureReason),
     retryNotBeforeMs: readTime(reader, ANNOTATIONS.retryNotBefore),
     orderUrl: readString(reader, ANNOTATIONS.orderUrl),
+    renewRequestedMs: readTime(reader, ANNOTATIONS.renewRequested),
     ingresses: readList(reader, ANNOTATIONS.ingress),
   };
   return { record: withoutUndefined(fields), problems: reader.problems };
@@ -181,6 +183,7 @@ export function formatIssuanceRecord(record: IssuanceRecord): Record<string, str
   set(ANNOTATIONS.lastFailureReason, record.lastFailureReason);
   set(ANNOTATIONS.retryNotBefore, time(record.retryNotBeforeMs));
   set(ANNOTATIONS.orderUrl, record.orderUrl);
+  set(ANNOTATIONS.renewRequested, time(record.renewRequestedMs));
   set(ANNOTATIONS.ingress, record.ingresses?.join(','));
   return out;
 }

@@ -130,6 +130,11 @@ export interface IssuanceRecord {
   readonly retryNotBeforeMs?: number;
   /** URL of an order that was opened and not finished: resumed instead of opening a new one. */
   readonly orderUrl?: string;
+  /**
+   * Set by a user (`kube-lego renew`, or by hand) to ask for one early renewal. Cleared by the next
+   * attempt, whatever its outcome, so a failing forced renewal falls back to the normal backoff.
+   */
+  readonly renewRequestedMs?: number;
   /** `namespace/name` of the Ingresses the certificate was issued for. */
   readonly ingresses?: readonly string[];
 }

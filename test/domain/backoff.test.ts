@@ -101,6 +101,15 @@ describe('issuance record transitions', () => {
     assert.equal(next.retryNotBeforeMs, NOW_MS + 34 * HOUR_MS);
   });
 
+  it('recordFailure() clears a renew request, so a failing forced renewal falls back to the backoff', () => {
+    const next = recordFailure(record({ renewRequestedMs: NOW_MS - MINUTE_MS }), {
+      reason: 'ChallengeFailed',
+      hosts: ['a.example'],
+      nowMs: NOW_MS,
+    });
+    assert.equal(next.renewRequestedMs, undefined);
+  });
+
   it('recordFailure() clears the order in flight unless it is still usable', () => {
     const opened = recordOrderOpened(record(), 'https://ca.example/order/1', ['a.example']);
     assert.equal(

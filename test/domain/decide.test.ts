@@ -240,6 +240,57 @@ describe('decide() backoff', () => {
   });
 });
 
+describe('decide() renew requests', () => {
+  it('decide() renews a valid certificate early when a renewal was requested', () => {
+    const decision = decide(
+      want,
+      present(certAged(hosts, 10), record({ renewRequestedMs: NOW_MS - MINUTE_MS })),
+      NOW_MS,
+      decisionPolicy(),
+      0.5,
+    );
+    assert.equal(decision.kind, 'issue');
+    assert.equal(decision.reason, 'RenewRequested');
+  });
+
+  it('decide() ignores a renew request set for the future', () => {
+    const decision = decide(
+      want,
+      present(certAged(hosts, 10), record({ renewRequestedMs: NOW_MS + HOUR_MS })),
+      NOW_MS,
+      decisionPolicy(),
+      0.5,
+    );
+    assert.equal(decision.kind, 'wait');
+  });
+
+  it('decide() lets a renew request override a failure backoff but never a rate limit', () => {
+    const failed = {
+      failures: 4,
+      hosts,
+      renewRequestedMs: NOW_MS - MINUTE_MS,
+      retryNotBeforeMs: NOW_MS + HOUR_MS,
+    };
+    const backingOff = decide(
+      want,
+      present(certAged(hosts, 10), record({ ...failed, lastFailureReason: 'ChallengeFailed' })),
+      NOW_MS,
+      decisionPolicy(),
+      0.5,
+    );
+    assert.equal(backingOff.kind, 'issue');
+    const limited = decide(
+      want,
+      present(certAged(hosts, 10), record({ ...failed, lastFailureReason: 'RateLimited' })),
+      NOW_MS,
+      decisionPolicy(),
+      0.5,
+    );
+    assert.equal(limited.kind, 'wait');
+    assert.equal(limited.why, 'RateLimited');
+  });
+});
+
 describe('decide() other outcomes', () => {
   it('decide() never touches a foreign secret and says why', () => {
     const decision: Decision = decide(

@@ -27,6 +27,8 @@ describe('plan()', () => {
     ingress('foreign', withTls(['foreign.example'], 'foreign-tls')),
     ingress('bad', withTls(['*.bad.example'], 'bad-tls')),
     ingress('off', withoutOptIn(), withTls(['off.example'], 'off-tls')),
+    ingress('one', withTls(['one.example'], 'shared-tls')),
+    ingress('two', withTls(['two.example'], 'shared-tls')),
   ];
   const validCert = certAged(['valid.example'], 10);
   const snapshot = secrets(
@@ -43,6 +45,7 @@ describe('plan()', () => {
     secret('due-tls', certAged(['due.example'], 70), managed()),
     secret('foreign-tls', certAged(['foreign.example'], 10), withType('Opaque')),
     secret('gone-tls', certAged(['gone.example'], 10), managed()),
+    secret('shared-tls', certAged(['one.example'], 10), managed()),
   );
   const result = plan({
     ingresses,
@@ -67,7 +70,7 @@ describe('plan()', () => {
   it('plan() carries the configuration problems and ignored ingresses', () => {
     assert.deepEqual(
       result.problems.map((p) => p.code),
-      ['WildcardNeedsDns01'],
+      ['WildcardNeedsDns01', 'SecretConflict', 'SecretConflict'],
     );
     assert.deepEqual(
       result.ignored.map((i) => i.ingress.name),
@@ -75,7 +78,7 @@ describe('plan()', () => {
     );
   });
 
-  it('plan() lists our secrets no ingress asks for any more, without deciding to delete them', () => {
+  it('plan() lists our secrets no ingress names any more, not conflicted ones, without deciding to delete them', () => {
     assert.deepEqual(result.orphaned, ['default/gone-tls']);
   });
 

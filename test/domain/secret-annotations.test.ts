@@ -23,6 +23,7 @@ const full: IssuanceRecord = {
   lastFailureReason: 'ChallengeFailed',
   retryNotBeforeMs: NOW_MS + 6_000_000,
   orderUrl: 'https://ca.example/order/1',
+  renewRequestedMs: NOW_MS - 3_600_000,
   ingresses: ['default/web', 'default/api'],
 };
 
@@ -44,6 +45,7 @@ describe('secret annotations', () => {
       'kube-lego/last-failure-reason': 'ChallengeFailed',
       'kube-lego/retry-not-before': '2026-11-28T13:40:00Z',
       'kube-lego/order-url': 'https://ca.example/order/1',
+      'kube-lego/renew-requested': '2026-11-28T11:00:00Z',
       'kube-lego/ingress': 'default/web,default/api',
     });
   });
