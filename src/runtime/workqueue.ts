@@ -110,8 +110,9 @@ export class WorkQueue {
 
   /** Marks `key` as processed; queues it again if it was added meanwhile. */
   done(key: string): void {
-    this.#processing.delete(key);
-    if (this.#dirty.has(key) && !this.#shuttingDown) {
+    // A stray done() for a key that was not handed out must not queue it a second time.
+    const wasProcessing = this.#processing.delete(key);
+    if (wasProcessing && this.#dirty.has(key) && !this.#shuttingDown) {
       this.#queue.push(key);
       this.#pump();
     }

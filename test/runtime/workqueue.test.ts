@@ -71,6 +71,13 @@ describe('WorkQueue', () => {
     queue.shutDown();
   });
 
+  it('WorkQueue ignores done() for a key that was not handed out', () => {
+    const { queue } = setup();
+    queue.add('a');
+    queue.done('a');
+    assert.equal(queue.length, 1);
+  });
+
   it('WorkQueue wakes a waiting worker when a key arrives', async () => {
     const { queue } = setup();
     const waiting = queue.get();
