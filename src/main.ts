@@ -98,12 +98,12 @@ export function controllerSettings(config: Config, files: HostFiles = realFiles)
       intervalMs,
     },
     nginx: config.nginx,
+    gce: { serviceName: config.gce.serviceName, podIp: config.gce.podIp },
     policy: {
       annotationKey: config.ingress.annotation,
       supportedClasses: config.ingress.supportedClasses,
       defaultClass: config.ingress.defaultClass,
-      // Only providers this build can route challenges for; the others are reported on their Ingresses.
-      supportedProviders: config.ingress.supportedProviders.filter((p) => p === 'nginx'),
+      supportedProviders: config.ingress.supportedProviders,
       defaultProvider: config.ingress.defaultProvider,
       challengeType: 'http-01',
       maxNamesPerCertificate: 100,
@@ -123,11 +123,6 @@ export function controllerSettings(config: Config, files: HostFiles = realFiles)
  */
 export async function startController(config: Config, log: Log): Promise<void> {
   const kubeLog = log.with({ context: 'kubelego' });
-  if (config.ingress.supportedProviders.includes('gce')) {
-    kubeLog.warn(
-      'the gce provider is not available in this build: Ingresses that need it are reported with an UnsupportedProvider Event',
-    );
-  }
   const controller: RunningController = await startControllerRuntime(controllerSettings(config), log);
   const onSignal = (signal: NodeJS.Signals): void => {
     kubeLog.debug('received signal', { signal });

@@ -213,6 +213,7 @@ export class Reconciler {
           provider: want.provider,
           ingressClass: want.class,
           classSource: source?.classSource ?? 'default',
+          ingresses: want.sources.map((s) => `${s.namespace}/${s.name}`),
         },
         ...(decision.resumeOrderUrl === undefined ? {} : { resumeOrderUrl: decision.resumeOrderUrl }),
         signal,

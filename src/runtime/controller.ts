@@ -2,6 +2,7 @@ import type { ExternalAccountBinding } from '../acme/acme-client.js';
 import { AccountService } from '../adapters/acme/account-service.js';
 import { CertificateIssuer } from '../adapters/acme/certificate-issuer.js';
 import { Http01Solvers, type ChallengeRouter } from '../adapters/http01/http01-solver.js';
+import { GceRouting } from '../adapters/http01/gce-routing.js';
 import { NginxRouting } from '../adapters/http01/nginx-routing.js';
 import { AccessReview } from '../adapters/kube/access-review.js';
 import { EventRecorder } from '../adapters/kube/event-recorder.js';
@@ -60,6 +61,7 @@ export interface ControllerSettings {
     readonly ingressName: string;
     readonly serviceSelector: string;
   };
+  readonly gce: { readonly serviceName: string; readonly podIp: string | undefined };
   readonly policy: PlanPolicy;
   readonly checkIntervalMs: number;
   readonly maxConcurrentOrders: number;
@@ -135,7 +137,15 @@ export async function startControllerRuntime(
       defaultClass: settings.policy.defaultClass,
     },
   });
-  const routers = new Map<string, ChallengeRouter>([['nginx', nginx]]);
+  const gce = new GceRouting({
+    objects,
+    log,
+    settings: { serviceName: settings.gce.serviceName, podIp: settings.gce.podIp, port: settings.port },
+  });
+  const routers = new Map<string, ChallengeRouter>([
+    ['nginx', nginx],
+    ['gce', gce],
+  ]);
   const solvers = new Http01Solvers({
     tokens,
     routers,

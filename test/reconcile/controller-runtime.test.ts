@@ -109,11 +109,12 @@ describe('controller runtime against the API sandbox and Pebble', () => {
         address: { host: '127.0.0.1', port: pebble.httpPort },
       },
       nginx: { serviceName: 'kube-lego-nginx', ingressName: 'kube-lego-nginx', serviceSelector: 'kube-lego' },
+      gce: { serviceName: 'kube-lego-gce', podIp: '10.0.0.7' },
       policy: {
         annotationKey: 'kubernetes.io/tls-acme',
         supportedClasses: ['nginx', 'gce'],
         defaultClass: 'nginx',
-        supportedProviders: ['nginx'],
+        supportedProviders: ['nginx', 'gce'],
         defaultProvider: 'nginx',
         challengeType: 'http-01',
         maxNamesPerCertificate: 100,
@@ -328,5 +329,54 @@ describe('controller runtime against the API sandbox and Pebble', () => {
     await new Promise((resolve) => setTimeout(resolve, 3000));
     const requests = lines.filter((l) => l.message === 'requesting certificate for broken.example.test');
     assert.equal(requests.length, 1);
+  });
+
+  it('gce provider: edits the user Ingress only while the challenge is pending, then restores it exactly', async () => {
+    const original: IngressObject = {
+      metadata: {
+        name: 'gce-web',
+        namespace: 'default',
+        annotations: { 'kubernetes.io/tls-acme': 'true', 'kubernetes.io/ingress.class': 'gce' },
+      },
+      spec: {
+        tls: [{ hosts: ['gce.example.test', 'bare.example.test'], secretName: 'gce-tls' }],
+        rules: [
+          {
+            host: 'gce.example.test',
+            http: {
+              paths: [
+                {
+                  path: '/*',
+                  pathType: 'ImplementationSpecific',
+                  backend: { service: { name: 'web', port: { number: 80 } } },
+                },
+              ],
+            },
+          },
+          // A host-only rule relying on the default backend: 0.1.7 dropped it (bug 19).
+          { host: 'other.example.test' },
+        ],
+      },
+    };
+    await objects.create(INGRESSES, 'default', original);
+    await secretWithCert(
+      'gce-tls',
+      (sans) => sans.includes('gce.example.test') && sans.includes('bare.example.test'),
+    );
+    const edits = () =>
+      sandbox.audit.filter((a) => a.method === 'PUT' && a.path.endsWith('/ingresses/gce-web'));
+    await eventually('challenge paths removed', async () => {
+      const now = await objects.get<IngressObject>(INGRESSES, 'default', 'gce-web');
+      return JSON.stringify(now.spec?.rules) === JSON.stringify(original.spec?.rules) ? true : undefined;
+    });
+    assert.equal(edits().length, 2, 'one edit to add the challenge paths, one to restore the rules');
+    const restored = await objects.get<IngressObject>(INGRESSES, 'default', 'gce-web');
+    assert.equal(restored.metadata?.annotations?.['kube-lego/gce-added-rules'], undefined);
+    const service = sandbox.store.get('services', 'default', 'kube-lego-gce');
+    assert.equal((service?.['spec'] as { type?: string } | undefined)?.type, 'NodePort');
+    const endpoints = sandbox.store.get('endpoints', 'default', 'kube-lego-gce');
+    assert.deepEqual(endpoints?.['subsets'], [
+      { addresses: [{ ip: '10.0.0.7' }], ports: [{ name: 'http', port: pebble.httpPort, protocol: 'TCP' }] },
+    ]);
   });
 });

@@ -25,6 +25,8 @@ export interface RouteTarget {
   readonly provider: string;
   readonly ingressClass: string;
   readonly classSource: PendingHost['classSource'];
+  /** `namespace/name` of the Ingresses the certificate comes from. */
+  readonly ingresses: readonly string[];
 }
 
 function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -50,7 +52,7 @@ export class Http01Solvers {
   readonly #routers: ReadonlyMap<string, ChallengeRouter>;
   readonly #selfCheck: SelfCheckMode;
   readonly #log: Log;
-  readonly #pending = new Map<string, { count: number; route: PendingHost; provider: string }>();
+  readonly #pending = new Map<string, { count: number; route: PendingHost; readonly provider: string }>();
   #chain: Promise<void> = Promise.resolve();
 
   constructor(options: {
@@ -104,12 +106,21 @@ export class Http01Solvers {
     const entry = this.#pending.get(host);
     if (entry !== undefined) {
       entry.count += 1;
+      entry.route = {
+        ...entry.route,
+        ingresses: [...new Set([...entry.route.ingresses, ...target.ingresses])],
+      };
       return;
     }
     this.#pending.set(host, {
       count: 1,
       provider: target.provider,
-      route: { host, ingressClass: target.ingressClass, classSource: target.classSource },
+      route: {
+        host,
+        ingressClass: target.ingressClass,
+        classSource: target.classSource,
+        ingresses: target.ingresses,
+      },
     });
   }
 

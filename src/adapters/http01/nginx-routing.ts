@@ -20,6 +20,8 @@ export interface PendingHost {
   readonly host: string;
   readonly ingressClass: string;
   readonly classSource: 'ingressClassName' | 'annotation' | 'default';
+  /** The Ingresses (`namespace/name`) asking for the host: the gce provider edits these. */
+  readonly ingresses: readonly string[];
 }
 
 const MANAGED_LABEL = 'kube-lego/managed';

@@ -3,12 +3,21 @@ import type { IngressObject, IngressPath } from './kube-types.js';
 
 function pathView(path: IngressPath): IngressPathView {
   const service = path.backend?.service;
+  const resource = path.backend?.resource;
   return {
     ...(path.path === undefined ? {} : { path: path.path }),
     pathType: path.pathType ?? 'ImplementationSpecific',
     backend:
       service?.name === undefined
-        ? {}
+        ? resource?.kind === undefined || resource.name === undefined
+          ? {}
+          : {
+              resource: {
+                kind: resource.kind,
+                name: resource.name,
+                ...(resource.apiGroup === undefined ? {} : { apiGroup: resource.apiGroup }),
+              },
+            }
         : {
             service: {
               name: service.name,

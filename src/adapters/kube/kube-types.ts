@@ -30,6 +30,7 @@ export interface IngressPath {
   readonly pathType?: string;
   readonly backend?: {
     readonly service?: { readonly name?: string; readonly port?: ServiceBackendPort };
+    readonly resource?: { readonly apiGroup?: string; readonly kind?: string; readonly name?: string };
   };
 }
 
