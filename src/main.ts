@@ -7,6 +7,7 @@ import {
   type ControllerSettings,
   type RunningController,
 } from './runtime/controller.js';
+import type { Logger } from './log/logger.js';
 import type { Log } from './runtime/log-port.js';
 import { USER_AGENT, VERSION } from './version.js';
 import type { KeySpec } from './x509/private-key.js';
@@ -121,7 +122,9 @@ export function controllerSettings(config: Config, files: HostFiles = realFiles)
  * it gracefully on SIGTERM or SIGINT (no new work, in-flight orders reach a safe point, then exit).
  * Resolves once the controller has stopped.
  */
-export async function startController(config: Config, log: Log): Promise<void> {
+export async function startController(config: Config, logger: Logger): Promise<void> {
+  // The project logger satisfies the controller's narrow Log port.
+  const log: Log = logger;
   const kubeLog = log.with({ context: 'kubelego' });
   const controller: RunningController = await startControllerRuntime(controllerSettings(config), log);
   const onSignal = (signal: NodeJS.Signals): void => {
