@@ -1,5 +1,5 @@
 import { MANAGED_LABEL } from './secret-annotations.js';
-import type { ClassSource, IngressRuleView } from './types.js';
+import type { ClassSource, DesiredCertificate, IngressRuleView } from './types.js';
 
 // The nginx provider's challenge objects (kube-lego 0.1.7 §3.3), computed as plain specs in
 // networking.k8s.io/v1 and core/v1 shapes. The executor compares them with what exists and writes only
@@ -174,4 +174,15 @@ export function nginxChallengeIngresses(
   return [...byClass.entries()]
     .map(([ingressClass, hosts]) => challengeIngress(settings, ingressClass, hosts))
     .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
+}
+
+/**
+ * The hosts of a certificate being ordered, as challenge routing needs them: its class, named the way
+ * its Ingresses name it (the spec field if any source uses it).
+ */
+export function pendingHostsOf(want: DesiredCertificate): PendingHost[] {
+  const classSource: ClassSource = want.sources.some((s) => s.classSource === 'ingressClassName')
+    ? 'ingressClassName'
+    : (want.sources[0]?.classSource ?? 'default');
+  return want.hosts.map((host) => ({ host, ingressClass: want.class, classSource }));
 }

@@ -157,7 +157,11 @@ function checkEntry(selected: Selected, tlsIndex: number, policy: DesiredPolicy)
   const base = { ingress: selected.ref, tlsIndex, hosts };
   if (hosts.length === 0) {
     return [
-      { ...base, code: 'NoHosts', message: `Cannot issue a certificate for ${where}: it lists no hosts` },
+      {
+        ...base,
+        code: 'NoHosts',
+        message: `Cannot issue a certificate for ${where}: it lists no hosts, add the hosts the certificate is for`,
+      },
     ];
   }
   const secretName = entry?.secretName ?? '';

@@ -1,7 +1,7 @@
 import type { DesiredProblemCode } from './desired.js';
 
-// Kubernetes Event reasons and log contexts: closed sets in one module, so alerting rules written
-// against them keep matching. The log contexts are kube-lego 0.1.7's `context` field values.
+// Kubernetes Event reasons: a closed set in one module, so alerting rules written against them keep
+// matching. The log `context` values (kube-lego 0.1.7's) are the log module's LOG_CONTEXTS.
 
 /** Every Kubernetes Event reason kube-lego emits. */
 export const EVENT_REASONS = [
@@ -38,12 +38,6 @@ export const EVENT_TYPES: Readonly<Record<EventReason, EventType>> = Object.free
   MinimumValidityIgnored: 'Warning',
   SecretAdopted: 'Normal',
 });
-
-/** kube-lego's log contexts. */
-export const LOG_CONTEXTS = ['kubelego', 'ingress', 'ingress_tls', 'secret', 'acme', 'provider'] as const;
-
-/** A log `context` field value. */
-export type LogContext = (typeof LOG_CONTEXTS)[number];
 
 /** The Event reason a desired-state problem is reported with. */
 export function problemEventReason(code: DesiredProblemCode): EventReason {

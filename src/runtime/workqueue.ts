@@ -124,6 +124,11 @@ export class WorkQueue {
     return this.#queue.length - this.#head;
   }
 
+  /** Keys handed out and not yet done. */
+  get processingCount(): number {
+    return this.#processing.size;
+  }
+
   /** Keys waiting for a delay to pass. */
   get delayedCount(): number {
     return this.#delayed.size;

@@ -5,8 +5,10 @@ import {
   isManagedChallengeObject,
   nginxChallengeIngresses,
   nginxChallengeService,
+  pendingHostsOf,
   type NginxChallengeSettings,
 } from '../../src/domain/challenge-routing.js';
+import { desired } from '../support/builders.js';
 
 const settings: NginxChallengeSettings = {
   namespace: 'kube-lego',
@@ -93,6 +95,22 @@ describe('nginx challenge routing', () => {
         ['kube-lego-nginx-nginx-internal', 'nginx-internal', undefined, ['b.example']],
       ],
     );
+  });
+
+  it("pendingHostsOf() names the class the way the certificate's Ingresses do", () => {
+    const want = { ...desired(['a.example', 'b.example']), class: 'internal' };
+    assert.deepEqual(pendingHostsOf(want), [
+      { host: 'a.example', ingressClass: 'internal', classSource: 'default' },
+      { host: 'b.example', ingressClass: 'internal', classSource: 'default' },
+    ]);
+    const viaField = {
+      ...want,
+      sources: [
+        ...want.sources,
+        { namespace: 'default', name: 'api', tlsIndex: 0, classSource: 'ingressClassName' as const },
+      ],
+    };
+    assert.equal(pendingHostsOf(viaField)[0]?.classSource, 'ingressClassName');
   });
 
   it('nginxChallengeIngresses() wants no Ingress when no challenge is pending', () => {

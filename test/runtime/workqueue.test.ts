@@ -54,6 +54,7 @@ describe('WorkQueue', () => {
     const { queue } = setup();
     queue.add('a');
     const key = await queue.get();
+    assert.equal(queue.processingCount, 1);
     queue.add('a');
     assert.equal(queue.length, 0);
     const second = queue.get();
