@@ -262,7 +262,8 @@ describe('sandbox REST semantics', () => {
         `${NS}/paging/configmaps?limit=3${token === '' ? '' : `&continue=${encodeURIComponent(token)}`}`,
       );
       names.push(...items(res.body).map((i) => at(i, 'metadata.name')));
-      token = String(at(res.body, 'metadata.continue') ?? '');
+      const next = at(res.body, 'metadata.continue');
+      token = typeof next === 'string' ? next : '';
       if (pages === 0) assert.equal(at(res.body, 'metadata.remainingItemCount'), 4);
       pages++;
     } while (token !== '');
