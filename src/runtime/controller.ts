@@ -198,6 +198,8 @@ export async function startControllerRuntime(
       kubeLog.debug(
         `${current === undefined ? 'DELETE' : previous === undefined ? 'CREATE' : 'UPDATE'} ingress/${key}`,
       );
+      // Before the first sync, the full pass after it covers every key once.
+      if (!informersSynced) return;
       for (const secretKey of new Set([...tlsKeys(previous), ...tlsKeys(current)])) queue.add(secretKey);
     },
     onError: (err, retryInMs) => {
@@ -212,7 +214,7 @@ export async function startControllerRuntime(
       labelSelector: MANAGED_SELECTOR,
     }),
     onChange: (key) => {
-      queue.add(key);
+      if (informersSynced) queue.add(key);
     },
     onError: (err, retryInMs) => {
       kubeLog.warn(`watching managed secrets failed, retrying in ${retryInMs} ms: ${String(err)}`);

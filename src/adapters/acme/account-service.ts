@@ -211,7 +211,7 @@ export class AccountService {
       });
       throw new AccountError(
         'accountRegistrationFailed',
-        `Cannot register or find the ACME account at ${settings.directoryUrl}: ${err instanceof Error ? err.message : String(err)}; next attempt at ${formatTime(retryAt)}`,
+        `Cannot register or find the ACME account at ${settings.directoryUrl}: ${err instanceof Error ? err.message : String(err)}`,
         { cause: err, retryNotBeforeMs: retryAt },
       );
     }
@@ -222,7 +222,9 @@ export class AccountService {
     const contact = [`mailto:${settings.email.toLowerCase()}`];
     let account;
     if (urlKnown) {
-      account = await client.getAccount();
+      // onlyReturnExisting doubles as a POST-as-GET of the account (AcmeClient.getAccount sends an empty
+      // update, which Pebble 2.10 refuses as malformed) and proves the stored URL belongs to this key.
+      account = await client.findAccount();
     } else {
       try {
         account = await client.findAccount();
