@@ -14,6 +14,7 @@ import {
   recordOrderOpened,
   recordRenewalTime,
 } from '../domain/record-outcome.js';
+import { lifetimeRenewalTime } from '../domain/renewal.js';
 import { formatTime, managedSecretAnnotations, managedSecretLabels } from '../domain/secret-annotations.js';
 import type { DesiredCertificate, IssuanceRecord, ObservedSecret, SecretKey } from '../domain/types.js';
 import type { Log } from '../runtime/log-port.js';
@@ -241,6 +242,7 @@ export class Reconciler {
         'tls.key': Buffer.from(material.privateKeyPem, 'utf8').toString('base64'),
       });
       this.#backoff.delete(want.key);
+      await this.#warnMinimumValidity(want, info, log);
       this.#log
         .with({ context: 'secret', name: want.secretName, namespace: want.namespace })
         .info('Secret successfully stored');
@@ -286,6 +288,27 @@ export class Reconciler {
     } finally {
       this.#o.orders.release();
     }
+  }
+
+  /**
+   * Reports, once per certificate, that LEGO_MINIMUM_VALIDITY is not shorter than half the lifetime and is
+   * ignored for it (renewing that early would renew on every check).
+   */
+  async #warnMinimumValidity(
+    want: DesiredCertificate,
+    validity: { readonly notBeforeMs: number; readonly notAfterMs: number },
+    log: Log,
+  ): Promise<void> {
+    const minimumValidityMs = this.#o.settings.policy.minimumValidityMs;
+    const schedule = lifetimeRenewalTime(validity, minimumValidityMs);
+    if (!schedule.minimumValidityIgnored) return;
+    const id = `${want.key}|MinimumValidityIgnored|${String(validity.notAfterMs)}`;
+    if (this.#warned.has(id)) return;
+    this.#warned.add(id);
+    const days = (ms: number): string => (ms / 86_400_000).toFixed(1);
+    const message = `Cannot apply LEGO_MINIMUM_VALIDITY of ${days(minimumValidityMs)} days to the certificate for ${want.hosts.join(', ')}: its lifetime is ${days(validity.notAfterMs - validity.notBeforeMs)} days and renewing that early would renew on every check, kube-lego renews it at ${formatTime(schedule.renewAtMs)} instead`;
+    log.warn(message);
+    await this.#event(want, 'MinimumValidityIgnored', message);
   }
 
   /** Fails before ordering when the Secret cannot be written (kube-lego bugs 5 and 18). */
