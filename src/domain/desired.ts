@@ -73,6 +73,7 @@ interface Selected {
 }
 
 interface Claim {
+  readonly ingress: IngressRef;
   readonly source: CertificateSource;
   readonly hosts: readonly string[];
   readonly provider: string;
@@ -196,7 +197,7 @@ function checkEntry(selected: Selected, tlsIndex: number, policy: DesiredPolicy)
   }
   if (problems.length > 0) return problems;
   const source: CertificateSource = { ...selected.ref, tlsIndex, classSource: selected.classSource };
-  return { source, hosts, provider: selected.provider, class: selected.class };
+  return { ingress: selected.ref, source, hosts, provider: selected.provider, class: selected.class };
 }
 
 function sameHostSet(a: readonly string[], b: readonly string[]): boolean {
@@ -231,11 +232,7 @@ function conflictProblems(key: SecretKey, claims: readonly Claim[]): DesiredProb
   const message = `Cannot issue certificate for secret "${key}": it is claimed with different hosts or providers by ${claimants}; give each entry its own secretName or the same hosts`;
   return claims.map((c) => ({
     code: 'SecretConflict',
-    ingress: {
-      namespace: c.source.namespace,
-      name: c.source.name,
-      ...(c.source.uid === undefined ? {} : { uid: c.source.uid }),
-    },
+    ingress: c.ingress,
     tlsIndex: c.source.tlsIndex,
     key,
     hosts: c.hosts,
