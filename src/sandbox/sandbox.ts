@@ -63,6 +63,11 @@ export interface SandboxOptions {
   auditLog?: boolean;
   /** How often watches that allow bookmarks get one, in ms. Default 10,000 (the real server: ~60 s). */
   bookmarkIntervalMs?: number;
+  /**
+   * How long a deleted namespace stays `Terminating` before it and its objects are removed, in ms.
+   * Default 500; 0 removes everything within the DELETE request.
+   */
+  namespaceFinalizeDelayMs?: number;
 }
 
 /** One audited request. */
@@ -235,7 +240,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const host = options.host ?? '127.0.0.1';
   const registry = new ResourceRegistry();
   const store = new ObjectStore(options.watchHistoryLimit ?? 10_000);
-  const api = new ResourceApi(store, registry);
+  const finalizeDelayMs = options.namespaceFinalizeDelayMs ?? 500;
+  const cleanupTimers = new Set<NodeJS.Timeout>();
+  const api = new ResourceApi(
+    store,
+    registry,
+    finalizeDelayMs <= 0
+      ? undefined
+      : (cleanup) => {
+          const timer = setTimeout(() => {
+            cleanupTimers.delete(timer);
+            cleanup();
+          }, finalizeDelayMs);
+          cleanupTimers.add(timer);
+        },
+  );
   const openapi = new OpenApiDocuments(registry);
   const watches = new WatchHub();
   const faultTable = new FaultTable();
@@ -777,6 +796,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       );
     },
     close: async () => {
+      for (const timer of cleanupTimers) clearTimeout(timer);
+      cleanupTimers.clear();
       watches.closeAll();
       await new Promise<void>((resolve) => {
         server.close(() => {
