@@ -513,8 +513,14 @@ export class ResourceApi {
     if (problems.length > 0) throw invalid(type.kind, type.group, name, problems);
     if (previous !== undefined && type.tracksGeneration && !jsonEqual(specOf(previous), specOf(candidate))) {
       const generation = metadataOf(previous)['generation'];
-      (candidate['metadata'] as JsonObject)['generation'] =
-        (typeof generation === 'number' ? generation : 0) + 1;
+      // A fresh metadata object: the stored previous object shares nested values and must not change.
+      candidate = {
+        ...candidate,
+        metadata: {
+          ...metadataOf(candidate),
+          generation: (typeof generation === 'number' ? generation : 0) + 1,
+        },
+      };
     }
     if (how.track) {
       const context = {
