@@ -112,6 +112,7 @@ export function controllerSettings(config: Config, files: HostFiles = realFiles)
       minimumValidityMs: config.renewal.minimumValidityMs,
     },
     checkIntervalMs: config.renewal.checkIntervalMs,
+    ari: config.acme.ari,
     maxConcurrentOrders: config.acme.maxConcurrentOrders,
     issuanceTimeoutMs: config.acme.issuanceTimeoutMs,
   };

@@ -9,6 +9,7 @@ import type { DesiredPolicy, DesiredProblem } from '../domain/desired.js';
 import { EVENT_TYPES, problemEventReason, type EventReason } from '../domain/event-reasons.js';
 import { observeSecret, TLS_SECRET_TYPE } from '../domain/observe-secret.js';
 import {
+  recordAriWindow,
   recordFailure,
   recordIssued,
   recordOrderOpened,
@@ -49,9 +50,16 @@ export interface Issuer {
   issue(request: IssueRequest): Promise<IssuedMaterial>;
 }
 
+/** ARI windows (RenewalInfoSource). */
+export interface RenewalWindows {
+  window(certPem: string): Promise<{ startMs: number; endMs: number; retryAfterMs?: number } | undefined>;
+}
+
 export interface ReconcilerSettings {
   readonly policy: DesiredPolicy & DecisionPolicy;
   readonly issuanceTimeoutMs: number;
+  /** How often the ARI window of a certificate is fetched again (RFC 9773 asks for at least twice a day). */
+  readonly ariPollIntervalMs?: number;
 }
 
 export interface ReconcilerOptions {
@@ -62,6 +70,8 @@ export interface ReconcilerOptions {
   readonly events: { record(event: EventToRecord): Promise<void> };
   readonly queue: ReconcileQueue;
   readonly orders: Semaphore;
+  /** Absent: ARI is off (`LEGO_ARI=false`). */
+  readonly ari?: RenewalWindows;
   readonly settings: ReconcilerSettings;
   readonly log: Log;
   /** Aborted on shutdown: in-flight orders stop at their next safe point. */
@@ -92,6 +102,8 @@ export class Reconciler {
   readonly #warned = new Set<string>();
   /** Failure backoff kept in memory too, for when the Secret could not take the failure record. */
   readonly #backoff = new Map<string, { readonly untilMs: number; readonly hosts: string }>();
+  /** When each key's ARI window may be fetched again. */
+  readonly #ariNextPollMs = new Map<string, number>();
 
   constructor(options: ReconcilerOptions) {
     this.#o = options;
@@ -175,6 +187,12 @@ export class Reconciler {
       log.warn(warning.message);
       await this.#event(want, 'MinimumValidityIgnored', warning.message);
     }
+    if (decision.why === 'RenewalScheduled' && base !== undefined && observed.state === 'present') {
+      if (await this.#refreshAriWindow(want, base, observed.record, nowMs)) {
+        this.#o.queue.add(want.key);
+        return;
+      }
+    }
     if (decision.persist !== undefined && base !== undefined && observed.state === 'present') {
       const record = recordRenewalTime(
         observed.record,
@@ -187,7 +205,10 @@ export class Reconciler {
         log.warn(`cannot store the renewal time on the secret: ${String(err)}`);
       }
     }
-    this.#o.queue.addAfter(want.key, Math.max(1000, decision.untilMs - nowMs));
+    // With ARI, look again when the window is due to be fetched, not only at the renewal time.
+    const ariNext = this.#o.ari === undefined ? undefined : this.#ariNextPollMs.get(want.key);
+    const wakeMs = ariNext === undefined ? decision.untilMs : Math.min(decision.untilMs, ariNext);
+    this.#o.queue.addAfter(want.key, Math.max(1000, wakeMs - nowMs));
   }
 
   async #issue(
@@ -217,6 +238,9 @@ export class Reconciler {
           ingresses: want.sources.map((s) => `${s.namespace}/${s.name}`),
         },
         ...(decision.resumeOrderUrl === undefined ? {} : { resumeOrderUrl: decision.resumeOrderUrl }),
+        ...(renewal && context.base?.data?.['tls.crt'] !== undefined
+          ? { replacesCertPem: Buffer.from(context.base.data['tls.crt'], 'base64').toString('utf8') }
+          : {}),
         signal,
         onOrder: async (orderUrl) => {
           if (record.orderUrl === orderUrl) return;
@@ -287,6 +311,46 @@ export class Reconciler {
       this.#o.queue.addAfter(want.key, Math.max(1000, retryAt - nowMs));
     } finally {
       this.#o.orders.release();
+    }
+  }
+
+  /**
+   * Fetches the CA's ARI window when it is due and stores it on the Secret when it changed; returns
+   * true when the record changed (the caller decides again, which draws a time inside the window once).
+   * ARI failures never block renewal: the lifetime rule still applies.
+   */
+  async #refreshAriWindow(
+    want: DesiredCertificate,
+    base: SecretObject,
+    record: IssuanceRecord,
+    nowMs: number,
+  ): Promise<boolean> {
+    const ari = this.#o.ari;
+    if (ari === undefined || (this.#ariNextPollMs.get(want.key) ?? 0) > nowMs) return false;
+    const pollMs = this.#o.settings.ariPollIntervalMs ?? 6 * 3_600_000;
+    const certPem = Buffer.from(base.data?.['tls.crt'] ?? '', 'base64').toString('utf8');
+    try {
+      const window = await ari.window(certPem);
+      this.#ariNextPollMs.set(
+        want.key,
+        nowMs + Math.max(1000, Math.min(pollMs, window?.retryAfterMs ?? pollMs)),
+      );
+      if (window === undefined) return false;
+      const updated = recordAriWindow(record, window);
+      if (JSON.stringify(updated.ariWindow) === JSON.stringify(record.ariWindow)) return false;
+      this.#log
+        .with({ context: 'acme', domains: want.hosts })
+        .info(
+          `renewal window suggested by the CA: ${formatTime(window.startMs)} to ${formatTime(window.endMs)}`,
+        );
+      await this.#writeRecord(want, updated);
+      return true;
+    } catch (err) {
+      this.#ariNextPollMs.set(want.key, nowMs + pollMs);
+      this.#log
+        .with({ context: 'acme' })
+        .warn(`cannot fetch the renewal window for ${want.hosts.join(', ')}: ${String(err)}`);
+      return false;
     }
   }
 

@@ -1,6 +1,7 @@
 import type { ExternalAccountBinding } from '../acme/acme-client.js';
 import { AccountService } from '../adapters/acme/account-service.js';
 import { CertificateIssuer } from '../adapters/acme/certificate-issuer.js';
+import { RenewalInfoSource } from '../adapters/acme/renewal-info-source.js';
 import { Http01Solvers, type ChallengeRouter } from '../adapters/http01/http01-solver.js';
 import { GceRouting } from '../adapters/http01/gce-routing.js';
 import { NginxRouting } from '../adapters/http01/nginx-routing.js';
@@ -64,6 +65,10 @@ export interface ControllerSettings {
   readonly gce: { readonly serviceName: string; readonly podIp: string | undefined };
   readonly policy: PlanPolicy;
   readonly checkIntervalMs: number;
+  /** `LEGO_ARI`: follow the CA's renewal windows (RFC 9773) and send `replaces` on renewals. */
+  readonly ari: boolean;
+  /** How often a certificate's ARI window is fetched again. @default 6 hours */
+  readonly ariPollIntervalMs?: number;
   readonly maxConcurrentOrders: number;
   readonly issuanceTimeoutMs: number;
   /** Delay between ACME polls without Retry-After. */
@@ -180,6 +185,7 @@ export async function startControllerRuntime(
   const issuer = new CertificateIssuer({
     accounts,
     solvers,
+    ari: settings.ari,
     keySpec: settings.keySpec,
     ...(settings.profile === undefined ? {} : { profile: settings.profile }),
     ...(settings.preferredChain === undefined ? {} : { preferredChain: settings.preferredChain }),
@@ -230,7 +236,12 @@ export async function startControllerRuntime(
     events: new EventRecorder(objects),
     queue,
     orders: new Semaphore(settings.maxConcurrentOrders),
-    settings: { policy: settings.policy, issuanceTimeoutMs: settings.issuanceTimeoutMs },
+    ...(settings.ari ? { ari: new RenewalInfoSource(accounts) } : {}),
+    settings: {
+      policy: settings.policy,
+      issuanceTimeoutMs: settings.issuanceTimeoutMs,
+      ...(settings.ariPollIntervalMs === undefined ? {} : { ariPollIntervalMs: settings.ariPollIntervalMs }),
+    },
     log,
     shutdown: shutdown.signal,
   });

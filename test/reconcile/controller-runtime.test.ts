@@ -122,6 +122,8 @@ describe('controller runtime against the API sandbox and Pebble', () => {
         minimumValidityMs: 30 * 24 * 3600 * 1000,
       },
       checkIntervalMs: 3_600_000,
+      ari: true,
+      ariPollIntervalMs: 1000,
       maxConcurrentOrders: 4,
       issuanceTimeoutMs: 60_000,
       pollIntervalMs: 100,
@@ -378,5 +380,22 @@ describe('controller runtime against the API sandbox and Pebble', () => {
     assert.deepEqual(endpoints?.['subsets'], [
       { addresses: [{ ip: '10.0.0.7' }], ports: [{ name: 'http', port: pebble.httpPort, protocol: 'TCP' }] },
     ]);
+  });
+
+  it('follows an ARI window forced through Pebble: renews inside it', async () => {
+    const before = await objects.get<SecretObject>(SECRETS, 'default', 'placeholder-tls');
+    const pem = decode(before, 'tls.crt');
+    const serial = new X509Certificate(pem).serialNumber;
+    const start = new Date(Date.now() + 2000);
+    const end = new Date(Date.now() + 4000);
+    await pebble.setRenewalInfo(pem, { start, end });
+    const renewed = await eventually('a renewed certificate', async () => {
+      const s = await objects.get<SecretObject>(SECRETS, 'default', 'placeholder-tls');
+      return new X509Certificate(decode(s, 'tls.crt')).serialNumber === serial ? undefined : s;
+    });
+    assert.ok(Date.now() >= start.getTime() - 1000, 'not renewed before the window');
+    assert.ok(lines.some((l) => l.message.startsWith('renewal window suggested by the CA')));
+    assert.ok(lines.some((l) => l.message === 'cert expires soon so renew'));
+    assert.equal(renewed.metadata!.labels!['team'], 'web');
   });
 });
