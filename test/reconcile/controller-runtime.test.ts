@@ -264,6 +264,8 @@ describe('controller runtime against the API sandbox and Pebble', () => {
     assert.match(events.message, /foreign-tls/);
     const after = await objects.get<SecretObject>(SECRETS, 'default', 'foreign-tls');
     assert.deepEqual(after, foreign);
+    // Bug 5: the Secret could never take a certificate, so none is ordered (and none thrown away).
+    assert.ok(!lines.some((l) => l.message === 'requesting certificate for foreign.example.test'));
   });
 
   it('reissues when the hosts of an entry change', async () => {
@@ -397,5 +399,38 @@ describe('controller runtime against the API sandbox and Pebble', () => {
     assert.ok(lines.some((l) => l.message.startsWith('renewal window suggested by the CA')));
     assert.ok(lines.some((l) => l.message === 'cert expires soon so renew'));
     assert.equal(renewed.metadata!.labels!['team'], 'web');
+  });
+
+  it('starts managing an existing Ingress as soon as the opt-in annotation is added (bug 3)', async () => {
+    await objects.create(
+      INGRESSES,
+      'default',
+      ingress('late', [{ hosts: ['late.example.test'], secretName: 'late-tls' }], false),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(await objects.find(SECRETS, 'default', 'late-tls'), undefined);
+    const current = await objects.get<IngressObject>(INGRESSES, 'default', 'late');
+    await objects.replace<IngressObject>(INGRESSES, 'default', {
+      ...current,
+      metadata: { ...current.metadata, annotations: { 'kubernetes.io/tls-acme': 'TRUE', other: 'x' } },
+    });
+    await secretWithCert('late-tls', (sans) => sans.includes('late.example.test'));
+  });
+
+  it('never issues a certificate for a subset of the names when one cannot validate (bug 4)', async () => {
+    await pebble.challtest.setServfail('broken2.example.test');
+    await objects.create(
+      INGRESSES,
+      'default',
+      ingress('partial', [
+        { hosts: ['fine.example.test', 'broken2.example.test'], secretName: 'partial-tls' },
+      ]),
+    );
+    const failed = await eventually('failure record', async () => {
+      const secret = await objects.find<SecretObject>(SECRETS, 'default', 'partial-tls');
+      return secret?.metadata?.annotations?.['kube-lego/failures'] === undefined ? undefined : secret;
+    });
+    assert.equal(decode(failed, 'tls.crt'), '', 'no certificate for the names that did validate');
+    assert.equal(failed.metadata!.annotations!['kube-lego/hosts'], 'fine.example.test,broken2.example.test');
   });
 });
