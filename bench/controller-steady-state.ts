@@ -18,6 +18,7 @@ import {
 } from '@peculiar/x509';
 import { KubeClient } from '../src/adapters/kube/kube-client.js';
 import { loadKubeConnection } from '../src/adapters/kube/kube-connection.js';
+import { isKubeError } from '../src/adapters/kube/kube-errors.js';
 import { KubeObjects } from '../src/adapters/kube/kube-objects.js';
 import { INGRESSES, SECRETS, type ResourceKind } from '../src/adapters/kube/resources.js';
 import { recordIssued } from '../src/domain/record-outcome.js';
@@ -49,6 +50,19 @@ async function inBatches(total: number, width: number, work: (i: number) => Prom
       }
     }),
   );
+}
+
+/** Creates, retrying a dropped keep-alive connection; an object that made it before the drop counts. */
+async function createWithRetry(objects: KubeObjects, resource: ResourceKind, object: unknown): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await objects.create(resource, 'default', object);
+      return;
+    } catch (err) {
+      if (isKubeError(err, 'alreadyExists')) return;
+      if (!isKubeError(err, 'transport') || attempt >= 5) throw err;
+    }
+  }
 }
 
 function pem(label: string, der: ArrayBuffer): string {
@@ -113,7 +127,7 @@ async function main(): Promise<void> {
       ingresses: [`default/${name}`],
       minimumValidityMs: 30 * DAY_MS,
     });
-    await objects.create(SECRETS, 'default', {
+    await createWithRetry(objects, SECRETS, {
       metadata: {
         name: `${name}-tls`,
         namespace: 'default',
@@ -126,7 +140,7 @@ async function main(): Promise<void> {
         'tls.key': Buffer.from(leafKeyPem).toString('base64'),
       },
     });
-    await objects.create(INGRESSES, 'default', {
+    await createWithRetry(objects, INGRESSES, {
       metadata: { name, namespace: 'default', annotations: { [ANNOTATION]: 'true' } },
       spec: {
         tls: [{ hosts: [host], secretName: `${name}-tls` }],
