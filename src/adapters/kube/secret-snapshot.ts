@@ -40,6 +40,27 @@ function parseCertificate(secret: SecretObject): CertParse {
   };
 }
 
+// Parsing a certificate and checking its key costs milliseconds; the periodic check looks at every Secret
+// again, so the result is kept per object version (uid + resourceVersion identify the content exactly).
+const PARSE_CACHE_LIMIT = 20_000;
+const parsed = new Map<string, CertParse>();
+
+function cachedParse(secret: SecretObject): CertParse {
+  const uid = secret.metadata?.uid;
+  const resourceVersion = secret.metadata?.resourceVersion;
+  if (uid === undefined || resourceVersion === undefined) return parseCertificate(secret);
+  const key = `${uid}|${resourceVersion}`;
+  const hit = parsed.get(key);
+  if (hit !== undefined) return hit;
+  const result = parseCertificate(secret);
+  if (parsed.size >= PARSE_CACHE_LIMIT) {
+    const oldest = parsed.keys().next();
+    if (oldest.done !== true) parsed.delete(oldest.value);
+  }
+  parsed.set(key, result);
+  return result;
+}
+
 /** Reads a Secret into the core's snapshot; the private key is only used to check it matches, never copied. */
 export function secretSnapshot(secret: SecretObject): SecretSnapshot {
   const meta = secret.metadata ?? {};
@@ -50,6 +71,6 @@ export function secretSnapshot(secret: SecretObject): SecretSnapshot {
     labels: meta.labels ?? {},
     annotations: meta.annotations ?? {},
     dataKeys: Object.keys(secret.data ?? {}),
-    certificate: parseCertificate(secret),
+    certificate: cachedParse(secret),
   };
 }
