@@ -25,6 +25,7 @@ import {
   type JsonValue,
 } from './json.js';
 import { serverSideApply, trackUpdate } from './managed-fields.js';
+import { storedJson } from './object-json.js';
 import { identityOf, type ObjectStore } from './object-store.js';
 import { applyJsonPatch, applyMergePatch, strategicMerge } from './patch.js';
 import { apiVersionOf, type ResourceRegistry, type ResourceType } from './resource-registry.js';
@@ -117,6 +118,9 @@ function specOf(object: JsonObject): JsonObject {
 
 /** The operations of the REST API on stored resources. */
 export class ResourceApi {
+  /** The last cluster IP handed out (10.96.0.1 is the `kubernetes` Service on a real cluster). */
+  private nextClusterIp = 1;
+
   /**
    * @param deferNamespaceCleanup runs the removal of a deleted namespace's content later (the namespace
    *   stays `Terminating` until then, as on a real cluster); without it the removal is immediate.
@@ -211,6 +215,8 @@ export class ResourceApi {
       candidate['status'] = { phase: 'Active' };
     }
     if (type.kind === 'Pod' && type.group === '') candidate['status'] = { phase: 'Pending' };
+    if (type.kind === 'Service' && type.group === '')
+      candidate['spec'] = this.withClusterIp(candidate['spec']);
     return this.commit(type, undefined, candidate, options, { track: true });
   }
 
@@ -415,6 +421,19 @@ export class ResourceApi {
     return removed;
   }
 
+  /** Allocates a cluster IP from 10.96.0.0/12 as the Service IP allocator does (never reused here). */
+  private withClusterIp(spec: JsonValue | undefined): JsonObject {
+    const out: JsonObject = isJsonObject(spec) ? { ...spec } : {};
+    const wanted = childString(out, 'clusterIP');
+    if (childString(out, 'type') === 'ExternalName' || (wanted !== undefined && wanted !== '')) return out;
+    this.nextClusterIp++;
+    const ip = `10.96.${Math.floor(this.nextClusterIp / 256) % 256}.${this.nextClusterIp % 256}`;
+    out['clusterIP'] = ip;
+    out['clusterIPs'] = [ip];
+    if (childString(out, 'type') === undefined) out['type'] = 'ClusterIP';
+    return out;
+  }
+
   private requireNamespace(type: ResourceType, namespace: string): void {
     if (!type.namespaced) return;
     if (namespace === '')
@@ -537,7 +556,10 @@ export class ResourceApi {
       return withTypeMeta(type, previous);
     }
     if (options.dryRun) return withTypeMeta(type, candidate);
-    return withTypeMeta(type, this.store.put(type, candidate));
+    const stored = this.store.put(type, candidate);
+    // Serialize now, so lists and watches only concatenate cached text.
+    storedJson(stored);
+    return withTypeMeta(type, stored);
   }
 }
 
