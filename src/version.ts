@@ -8,7 +8,12 @@ export const VERSION: string = (() => {
   try {
     const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
     const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === 'object' && parsed !== null && 'version' in parsed && typeof parsed.version === 'string') {
+    if (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      'version' in parsed &&
+      typeof parsed.version === 'string'
+    ) {
       return parsed.version;
     }
   } catch {
