@@ -324,13 +324,18 @@ export class ResourceApi {
         ...withTypeMeta(type, created),
         metadata: { ...metadataOf(created), name: target.name },
       };
+      // Create through the normal path (namespace, names, validation) without storing, then keep the
+      // Apply entry server-side apply computed instead of the Update entry a create records.
       const result = this.create(type, target.namespace, body, { ...options, dryRun: true });
+      const { resourceVersion: _unset, ...createdMeta } = metadataOf(result);
       const stored: JsonObject = {
         ...withoutTypeMeta(result),
-        metadata: { ...metadataOf(result), ...(managed === undefined ? {} : { managedFields: managed }) },
+        metadata: { ...createdMeta, ...(managed === undefined ? {} : { managedFields: managed }) },
       };
-      delete (stored['metadata'] as JsonObject)['resourceVersion'];
-      return options.dryRun ? withTypeMeta(type, stored) : withTypeMeta(type, this.store.put(type, stored));
+      if (options.dryRun) return withTypeMeta(type, stored);
+      const put = this.store.put(type, stored);
+      storedJson(put);
+      return withTypeMeta(type, put);
     }
     const merged = serverSideApply(previous, withoutTypeMeta(applied), request);
     return this.commit(type, previous, merged, options, { track: false, subresource: target.subresource });

@@ -219,7 +219,7 @@ function patchTypeOf(contentType: string): PatchType | undefined {
   }
 }
 
-function fieldValidationOf(value: string | null, userAgent: string): FieldValidation {
+function fieldValidationOf(value: string | null): FieldValidation {
   switch (value) {
     case 'Strict':
       return 'Strict';
@@ -230,7 +230,7 @@ function fieldValidationOf(value: string | null, userAgent: string): FieldValida
     case null:
     case '':
       // The real server defaults to Warn; kubectl always sends Strict itself.
-      return userAgent === '' ? 'Warn' : 'Warn';
+      return 'Warn';
     default:
       throw badRequest(`fieldValidation "${value}" is not supported: use Strict, Warn or Ignore`);
   }
@@ -418,7 +418,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         'the server does not allow this method on the requested resource',
       );
     }
-    if (!type.verbs.includes(verb as ResourceType['verbs'][number]) && subresource === '') {
+    if (!type.verbs.some((v) => v === verb) && subresource === '') {
       throw new ApiError(
         405,
         'MethodNotAllowed',
@@ -440,7 +440,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const warnings: string[] = [];
     const writeOptions = (): WriteOptions => ({
       manager: q.get('fieldManager') ?? (userAgent.split('/')[0] || 'unknown'),
-      fieldValidation: fieldValidationOf(q.get('fieldValidation'), userAgent),
+      fieldValidation: fieldValidationOf(q.get('fieldValidation')),
       dryRun: q.getAll('dryRun').includes('All'),
       nowMs,
       warnings,
