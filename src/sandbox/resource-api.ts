@@ -25,6 +25,7 @@ import {
   type JsonValue,
 } from './json.js';
 import { serverSideApply, trackUpdate } from './managed-fields.js';
+import { storedJson } from './object-json.js';
 import { identityOf, type ObjectStore } from './object-store.js';
 import { applyJsonPatch, applyMergePatch, strategicMerge } from './patch.js';
 import { apiVersionOf, type ResourceRegistry, type ResourceType } from './resource-registry.js';
@@ -117,6 +118,9 @@ function specOf(object: JsonObject): JsonObject {
 
 /** The operations of the REST API on stored resources. */
 export class ResourceApi {
+  /** The last cluster IP handed out (10.96.0.1 is the `kubernetes` Service on a real cluster). */
+  private nextClusterIp = 1;
+
   /**
    * @param deferNamespaceCleanup runs the removal of a deleted namespace's content later (the namespace
    *   stays `Terminating` until then, as on a real cluster); without it the removal is immediate.
@@ -211,6 +215,8 @@ export class ResourceApi {
       candidate['status'] = { phase: 'Active' };
     }
     if (type.kind === 'Pod' && type.group === '') candidate['status'] = { phase: 'Pending' };
+    if (type.kind === 'Service' && type.group === '')
+      candidate['spec'] = this.withClusterIp(candidate['spec']);
     return this.commit(type, undefined, candidate, options, { track: true });
   }
 
@@ -318,13 +324,18 @@ export class ResourceApi {
         ...withTypeMeta(type, created),
         metadata: { ...metadataOf(created), name: target.name },
       };
+      // Create through the normal path (namespace, names, validation) without storing, then keep the
+      // Apply entry server-side apply computed instead of the Update entry a create records.
       const result = this.create(type, target.namespace, body, { ...options, dryRun: true });
+      const { resourceVersion: _unset, ...createdMeta } = metadataOf(result);
       const stored: JsonObject = {
         ...withoutTypeMeta(result),
-        metadata: { ...metadataOf(result), ...(managed === undefined ? {} : { managedFields: managed }) },
+        metadata: { ...createdMeta, ...(managed === undefined ? {} : { managedFields: managed }) },
       };
-      delete (stored['metadata'] as JsonObject)['resourceVersion'];
-      return options.dryRun ? withTypeMeta(type, stored) : withTypeMeta(type, this.store.put(type, stored));
+      if (options.dryRun) return withTypeMeta(type, stored);
+      const put = this.store.put(type, stored);
+      storedJson(put);
+      return withTypeMeta(type, put);
     }
     const merged = serverSideApply(previous, withoutTypeMeta(applied), request);
     return this.commit(type, previous, merged, options, { track: false, subresource: target.subresource });
@@ -413,6 +424,19 @@ export class ResourceApi {
       removed.push(this.delete(type, id.namespace, id.name, undefined, options));
     }
     return removed;
+  }
+
+  /** Allocates a cluster IP from 10.96.0.0/12 as the Service IP allocator does (never reused here). */
+  private withClusterIp(spec: JsonValue | undefined): JsonObject {
+    const out: JsonObject = isJsonObject(spec) ? { ...spec } : {};
+    const wanted = childString(out, 'clusterIP');
+    if (childString(out, 'type') === 'ExternalName' || (wanted !== undefined && wanted !== '')) return out;
+    this.nextClusterIp++;
+    const ip = `10.96.${Math.floor(this.nextClusterIp / 256) % 256}.${this.nextClusterIp % 256}`;
+    out['clusterIP'] = ip;
+    out['clusterIPs'] = [ip];
+    if (childString(out, 'type') === undefined) out['type'] = 'ClusterIP';
+    return out;
   }
 
   private requireNamespace(type: ResourceType, namespace: string): void {
@@ -537,7 +561,10 @@ export class ResourceApi {
       return withTypeMeta(type, previous);
     }
     if (options.dryRun) return withTypeMeta(type, candidate);
-    return withTypeMeta(type, this.store.put(type, candidate));
+    const stored = this.store.put(type, candidate);
+    // Serialize now, so lists and watches only concatenate cached text.
+    storedJson(stored);
+    return withTypeMeta(type, stored);
   }
 }
 

@@ -38,7 +38,7 @@ import {
   type WriteOptions,
 } from './resource-api.js';
 import { apiVersionOf, ResourceRegistry, type ResourceType } from './resource-registry.js';
-import { decodeReview, isProtobufBody } from './protobuf-review.js';
+import { decodeProtobufObject, isProtobufBody } from './protobuf-body.js';
 import { parseRoute, type Route } from './route.js';
 import { fieldsOf, labelsOf, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { generateServingCertificate } from './serving-certificate.js';
@@ -219,7 +219,7 @@ function patchTypeOf(contentType: string): PatchType | undefined {
   }
 }
 
-function fieldValidationOf(value: string | null, userAgent: string): FieldValidation {
+function fieldValidationOf(value: string | null): FieldValidation {
   switch (value) {
     case 'Strict':
       return 'Strict';
@@ -230,7 +230,7 @@ function fieldValidationOf(value: string | null, userAgent: string): FieldValida
     case null:
     case '':
       // The real server defaults to Warn; kubectl always sends Strict itself.
-      return userAgent === '' ? 'Warn' : 'Warn';
+      return 'Warn';
     default:
       throw badRequest(`fieldValidation "${value}" is not supported: use Strict, Warn or Ignore`);
   }
@@ -418,7 +418,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         'the server does not allow this method on the requested resource',
       );
     }
-    if (!type.verbs.includes(verb as ResourceType['verbs'][number]) && subresource === '') {
+    if (!type.verbs.some((v) => v === verb) && subresource === '') {
       throw new ApiError(
         405,
         'MethodNotAllowed',
@@ -440,24 +440,28 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const warnings: string[] = [];
     const writeOptions = (): WriteOptions => ({
       manager: q.get('fieldManager') ?? (userAgent.split('/')[0] || 'unknown'),
-      fieldValidation: fieldValidationOf(q.get('fieldValidation'), userAgent),
+      fieldValidation: fieldValidationOf(q.get('fieldValidation')),
       dryRun: q.getAll('dryRun').includes('All'),
       nowMs,
       warnings,
     });
     const respondText = (status: number, text: string): void => {
+      // Encode once: the length and the body come from the same buffer (lists can be tens of MiB).
+      const bytes = Buffer.from(text, 'utf8');
       const headers: Record<string, string | number> = {
         'Content-Type': 'application/json',
-        'Content-Length': Buffer.byteLength(text),
+        'Content-Length': bytes.length,
       };
       if (warnings.length > 0)
         headers['Warning'] = warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ');
       res.writeHead(status, headers);
-      res.end(text);
+      res.end(bytes);
     };
     const respond = (status: number, body: JsonValue): void => {
       respondText(status, JSON.stringify(body));
     };
+    const decodeBody = (bytes: Buffer): JsonValue =>
+      isProtobufBody(req.headers['content-type'] ?? '') ? decodeProtobufObject(bytes) : parseJsonBody(bytes);
     const accept = req.headers.accept ?? '';
     const wantsTable = /as=Table/.test(accept);
     const include: IncludeObject = ((): IncludeObject => {
@@ -553,23 +557,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         return;
       }
       case 'create': {
-        const bytes = await readBody(req);
+        const body = decodeBody(await readBody(req));
         if (type.virtual) {
-          const body = isProtobufBody(req.headers['content-type'] ?? '')
-            ? decodeReview(bytes)
-            : parseJsonBody(bytes);
           respond(
             201,
             type.kind === 'SelfSubjectReview' ? selfReview(ctx.user) : accessReview(body, ctx.user),
           );
           return;
         }
-        const body = parseJsonBody(bytes);
         respond(201, api.create(type, namespace, body, writeOptions()));
         return;
       }
       case 'update': {
-        const body = parseJsonBody(await readBody(req));
+        const body = decodeBody(await readBody(req));
         respond(200, api.update(type, { namespace, name, subresource }, body, writeOptions()));
         return;
       }

@@ -41,7 +41,10 @@ function parseTerm(term: string, allowSetOps: boolean): Requirement {
       .filter((v) => v !== '');
     return { op: op === 'in' ? 'in' : 'notin', key, values };
   }
-  const cmp = /^([^\s!=]+)\s*(==|=|!=)\s*([^\s]*)$/.exec(term);
+  // Label values are restricted to [-A-Za-z0-9_.]; field values (a Secret type, a path) are not.
+  const cmp = (
+    allowSetOps ? /^([^\s!=]+)\s*(==|=|!=)\s*([-A-Za-z0-9_.]*)$/ : /^([^\s!=]+)\s*(==|=|!=)\s*([^\s]*)$/
+  ).exec(term);
   if (cmp !== null) {
     const [, key = '', op, value = ''] = cmp;
     return { op: op === '!=' ? 'neq' : 'eq', key, value };

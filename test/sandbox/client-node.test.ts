@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   ApiException,
+  PatchStrategy,
+  setHeaderOptions,
   CoreV1Api,
   KubeConfig,
   NetworkingV1Api,
@@ -208,6 +210,34 @@ describe('@kubernetes/client-node 1.4 against the sandbox', () => {
         return true;
       },
     );
+  });
+
+  it('server-side apply and merge patch work through setHeaderOptions content types', async () => {
+    const applied = await core.patchNamespacedSecret(
+      {
+        namespace: 'shop',
+        name: 'applied',
+        fieldManager: 'kube-lego',
+        force: true,
+        body: {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 'applied', namespace: 'shop' },
+          type: 'kubernetes.io/tls',
+          data: { 'tls.crt': 'Y3J0', 'tls.key': 'a2V5' },
+        },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+    );
+    assert.equal(applied.type, 'kubernetes.io/tls');
+    const entry = applied.metadata?.managedFields?.[0];
+    assert.deepEqual([entry?.manager, entry?.operation], ['kube-lego', 'Apply']);
+    const merged = await core.patchNamespacedSecret(
+      { namespace: 'shop', name: 'applied', body: { metadata: { annotations: { note: 'x' } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    assert.equal(merged.metadata?.annotations?.['note'], 'x');
+    assert.equal(merged.data?.['tls.crt'], 'Y3J0');
   });
 
   it('loads a TLS kubeconfig with the generated CA', async (t) => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
+import { generateServingCertificate } from '../../src/sandbox/serving-certificate.js';
 import { at, items } from './api-client.js';
 import { kubectl, startKubectl } from './kubectl-runner.js';
 
@@ -323,6 +324,40 @@ describe('kubectl 1.32 against the sandbox', () => {
     assert.equal(sb.store.get('secrets', 'shop', 'creds'), undefined);
     const listed = await kubectl(kc, ['-n', 'shop', 'get', 'secrets', '-o', 'json']);
     assert.deepEqual(items(JSON.parse(listed.stdout)), []);
+  });
+
+  it('kubectl create namespace, secret tls, configmap and service (protobuf bodies) store the objects', async () => {
+    const pem = await generateServingCertificate(new Date());
+    await writeFile(file('tls.crt'), pem.certPem);
+    await writeFile(file('tls.key'), pem.keyPem);
+    const steps = [
+      ['create', 'namespace', 'made'],
+      [
+        '-n',
+        'made',
+        'create',
+        'secret',
+        'tls',
+        'site-tls',
+        `--cert=${file('tls.crt')}`,
+        `--key=${file('tls.key')}`,
+      ],
+      ['-n', 'made', 'create', 'configmap', 'conf', '--from-literal=color=blue'],
+      ['-n', 'made', 'create', 'service', 'clusterip', 'web', '--tcp=80:8080'],
+    ];
+    for (const args of steps) {
+      const res = await kubectl(kc, args);
+      assert.equal(res.code, 0, `${args.join(' ')}: ${res.stderr}`);
+    }
+    const tls = sb.store.get('secrets', 'made', 'site-tls');
+    assert.equal(at(tls, 'type'), 'kubernetes.io/tls');
+    assert.equal(Buffer.from(String(at(tls, 'data["tls.crt"]')), 'base64').toString('utf8'), pem.certPem);
+    assert.equal(at(sb.store.get('configmaps', 'made', 'conf'), 'data.color'), 'blue');
+    const svc = sb.store.get('services', 'made', 'web');
+    assert.deepEqual(at(svc, 'spec.ports'), [
+      { name: '80-8080', port: 80, protocol: 'TCP', targetPort: 8080 },
+    ]);
+    assert.match(String(at(svc, 'spec.clusterIP')), /^10\.96\.\d+\.\d+$/);
   });
 
   it('kubectl talks to a TLS sandbox through the CA in the kubeconfig', async (t) => {
