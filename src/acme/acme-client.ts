@@ -425,7 +425,18 @@ export class AcmeClient {
 
   /** One signed POST; concurrent callers share nonces through the supply (see NonceSupply). */
   async #sendSigned(request: SignedRequest): Promise<HttpResponse> {
-    const nonce = await this.#nonces.take(request.signal);
+    let nonce: string;
+    try {
+      nonce = await this.#nonces.take(request.signal);
+    } catch (err) {
+      if (request.signal?.aborted !== true) throw err;
+      throw new AcmeTransportError({
+        code: 'aborted',
+        message: `ACME request POST ${request.url} was aborted while waiting for a nonce`,
+        request: { method: 'POST', url: request.url },
+        cause: err,
+      });
+    }
     try {
       const key = this.#accountKey;
       const identity =

@@ -38,11 +38,26 @@ export class NonceSupply {
           throw err;
         }
       }
-      const handed = await new Promise<string | undefined>((resolve) => {
-        this.#waiters.push(resolve);
-      });
+      const handed = await this.#wait(signal);
       if (handed !== undefined) return handed;
     }
+  }
+
+  /** Waits for a nonce from a response in flight; rejects with the signal's reason when it aborts first. */
+  #wait(signal: AbortSignal | undefined): Promise<string | undefined> {
+    signal?.throwIfAborted();
+    return new Promise<string | undefined>((resolve, reject) => {
+      const onAbort = (): void => {
+        this.#waiters = this.#waiters.filter((waiter) => waiter !== deliver);
+        reject(signal?.reason as Error);
+      };
+      const deliver = (nonce: string | undefined): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(nonce);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#waiters.push(deliver);
+    });
   }
 
   /** Gives a `Replay-Nonce` to the first waiter (moving a reservation to it) or keeps it in the pool. */

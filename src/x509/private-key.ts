@@ -12,6 +12,9 @@ export type KeySpec =
   | { readonly type: 'rsa'; readonly bits: RsaKeyBits }
   | { readonly type: 'ecdsa'; readonly curve: 'P-256' | 'P-384' };
 
+/** kube-lego's default certificate key: RSA 2048, as `LEGO_RSA_KEYSIZE` defaulted to. */
+export const DEFAULT_KEY_SPEC: KeySpec = { type: 'rsa', bits: 2048 };
+
 const NODE_CURVES = { 'P-256': 'prime256v1', 'P-384': 'secp384r1' } as const;
 
 /**

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { AcmeClient } from '../../src/acme/acme-client.js';
 import { generateAccountKey } from '../../src/acme/account-key.js';
 import { classifyAcmeError } from '../../src/acme/classify-acme-error.js';
-import { AcmeOrderError, AcmeProblemError } from '../../src/acme/errors.js';
+import { AcmeOrderError, AcmeProblemError, AcmeTransportError } from '../../src/acme/errors.js';
 import { obtainCertificate, toIdentifiers } from '../../src/acme/obtain-certificate.js';
 import { createCsr } from '../../src/x509/create-csr.js';
 import { inspectCertificate } from '../../src/x509/inspect-certificate.js';
@@ -227,6 +227,56 @@ describe('obtainCertificate() against Pebble', () => {
     );
     assert.deepEqual([...cleaned].sort(), [...presented].sort());
     assert.ok(presented.has('p2.example.test'));
+  });
+
+  it('gives up with pollLimitReached when the caller allows no polls, naming the order to resume', async () => {
+    const names = ['bounded.example.test'];
+    const key = await generateKey({ type: 'ecdsa', curve: 'P-256' });
+    let orderUrl: string | undefined;
+    await assert.rejects(
+      obtainCertificate(client, {
+        identifiers: toIdentifiers(names),
+        csrDer: (await createCsr(key, names)).der,
+        solver: http01.solver,
+        maxPolls: 0,
+        onOrder: (url) => {
+          orderUrl = url;
+        },
+      }),
+      (err: unknown) => {
+        assert.ok(err instanceof AcmeOrderError, String(err));
+        assert.equal(err.code, 'pollLimitReached');
+        assert.equal(err.orderUrl, orderUrl);
+        assert.equal(classifyAcmeError(err), 'transient');
+        return true;
+      },
+    );
+    assert.equal(http01.served.size, 0, 'the presented token was cleaned up');
+  });
+
+  it('stops polling when the caller aborts, and still cleans up', async () => {
+    const names = ['aborted.example.test'];
+    const key = await generateKey({ type: 'ecdsa', curve: 'P-256' });
+    const controller = new AbortController();
+    await assert.rejects(
+      obtainCertificate(client, {
+        identifiers: toIdentifiers(names),
+        csrDer: (await createCsr(key, names)).der,
+        pollIntervalMs: 60_000,
+        signal: controller.signal,
+        solver: {
+          ...http01.solver,
+          present: async (authz, challenge, keyAuthorization) => {
+            await http01.solver.present(authz, challenge, keyAuthorization);
+            setTimeout(() => {
+              controller.abort();
+            }, 100);
+          },
+        },
+      }),
+      (err: unknown) => err instanceof AcmeTransportError && err.code === 'aborted',
+    );
+    assert.equal(http01.served.size, 0, 'the presented token was cleaned up');
   });
 
   it('resumes a pending order from its URL instead of creating a new one', async () => {

@@ -67,4 +67,16 @@ describe('NonceSupply', () => {
     assert.equal(await supply.take(), 'ok', 'a later take is not stuck waiting');
     supply.release();
   });
+
+  it('stops waiting when the caller aborts', async () => {
+    const supply = new NonceSupply(fakeServer().fetchNonce);
+    await supply.take(); // a request in flight
+    const controller = new AbortController();
+    const waiting = supply.take(controller.signal);
+    controller.abort(new Error('shutting down'));
+    await assert.rejects(waiting, /shutting down/);
+    supply.offer('late');
+    supply.release();
+    assert.equal(supply.pooled, 1, 'the aborted waiter did not swallow the next nonce');
+  });
 });
