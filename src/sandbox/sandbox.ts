@@ -177,10 +177,11 @@ function parseJsonBody(bytes: Buffer): JsonValue {
   try {
     return JSON.parse(text) as JsonValue;
   } catch (error) {
+    // The parser's message quotes the body, which may hold secret data: keep it only as the cause.
     throw new ApiError(
       400,
       'BadRequest',
-      `the request body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+      'the request body is not valid JSON: send a JSON object (or a JSON patch array)',
       {
         cause: error,
       },

@@ -215,6 +215,26 @@ describe('kubectl 1.32 against the sandbox', () => {
     assert.deepEqual(out.trim().split('\n'), ['red', 'green']);
   });
 
+  it('get -w in table form prints a row for an object created while watching', async (t) => {
+    const watcher = startKubectl(kc, ['-n', 'shop', 'get', 'configmaps', '-w']);
+    t.after(() => {
+      watcher.stop();
+    });
+    await watcher.waitFor(/^settings\s+1\s+\d+s$/m);
+    const created = await kubectl(kc, [
+      '-n',
+      'shop',
+      'create',
+      'configmap',
+      'late',
+      '--from-literal=a=b',
+      '--from-literal=c=d',
+    ]);
+    assert.equal(created.code, 0, created.stderr);
+    const out = await watcher.waitFor(/^late\s+2\s+\d+s$/m);
+    assert.match(out, /^NAME\s+DATA\s+AGE$/m);
+  });
+
   it('patch --type merge changes one field and keeps the rest', async () => {
     const res = await kubectl(kc, [
       '-n',
