@@ -60,7 +60,15 @@ export class KubeClient {
 
   /** Sends one request and returns the decoded JSON body (undefined for an empty body). */
   async request(req: KubeRequest): Promise<unknown> {
-    const res = await this.#send(req, this.#options.requestTimeoutMs);
+    let res: IncomingMessage;
+    try {
+      res = await this.#send(req, this.#options.requestTimeoutMs);
+    } catch (err) {
+      // A keep-alive socket the server closed just as it was reused fails with ECONNRESET before the
+      // request was processed; a GET is safe to send once more on a fresh socket.
+      if (req.method !== 'GET' || !isConnectionReset(err)) throw err;
+      res = await this.#send(req, this.#options.requestTimeoutMs);
+    }
     const text = await readBody(res, req);
     const body = parseJson(text);
     const status = res.statusCode ?? 0;
@@ -183,6 +191,12 @@ export class KubeClient {
       outgoing.end();
     });
   }
+}
+
+function isConnectionReset(err: unknown): boolean {
+  if (!(err instanceof KubeApiError) || err.code !== 'transport') return false;
+  const cause: unknown = err.cause;
+  return typeof cause === 'object' && cause !== null && 'code' in cause && cause.code === 'ECONNRESET';
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
