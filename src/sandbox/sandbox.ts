@@ -25,7 +25,6 @@ import { ResourceApi, withTypeMeta } from './resource-api.js';
 import { serveResource, type RequestInfo } from './resource-handler.js';
 import { ResourceRegistry, type ResourceType } from './resource-registry.js';
 import { parseRoute, type Route } from './route.js';
-import { generateServingCertificate } from './serving-certificate.js';
 import { WatchHub } from './watch-stream.js';
 
 export type { PolicyRule } from './access-control.js';
@@ -301,6 +300,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let server: Server;
   let caPem: string | undefined;
   if (options.tls === true) {
+    // Loaded only for TLS: the X.509 library is most of the sandbox's import time.
+    const { generateServingCertificate } = await import('./serving-certificate.js');
     const material = await generateServingCertificate(new Date());
     caPem = material.caPem;
     server = createHttpsServer({ cert: material.certPem, key: material.keyPem }, listener);
