@@ -1,0 +1,197 @@
+/**
+ * The local environment behind `kube-lego sandbox` and `kube-lego demo`: the Kubernetes API sandbox,
+ * Pebble + pebble-challtestsrv, and the controller running in this process against both.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LogLevel } from '../config/config.js';
+import { loadConfig } from '../config/load-config.js';
+import { createLogger, type LogSink } from '../log/logger.js';
+import { Redactor } from '../log/redactor.js';
+import { controllerSettings } from '../main.js';
+import { startControllerRuntime, type RunningController } from '../runtime/controller.js';
+import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
+import { VERSION } from '../version.js';
+import { ensurePebbleInstalled, startPebble, type PebbleRig } from './pebble.js';
+
+/** The seed's account e-mail (ConfigMap `kube-lego`, key `lego.email`) in the sandbox. */
+export const SANDBOX_EMAIL = 'admin@example.test';
+/** The namespace and ConfigMap the seed creates before deploying kube-lego. */
+export const SANDBOX_NAMESPACE = 'kube-lego';
+
+/** Typed failure to bring the environment up; `cause` keeps the original error. */
+export class DevEnvironmentError extends Error {
+  override readonly name = 'DevEnvironmentError';
+  readonly code = 'devEnvironmentFailed';
+}
+
+export interface DevEnvironmentOptions {
+  /** Where to write the administrator kubeconfig of the sandbox. */
+  readonly kubeconfigPath: string;
+  /** Where to write Pebble's root certificate (what issued certificates chain to), if anywhere. */
+  readonly caOutPath?: string;
+  /** Where the controller's log lines go. */
+  readonly logSink: LogSink;
+  readonly logLevel?: LogLevel;
+  /** Record every API request in `sandbox.audit` (off by default: a long-lived sandbox would grow). */
+  readonly auditLog?: boolean;
+  /** Told about each start-up step, for progress output. */
+  readonly onProgress?: (message: string) => void;
+}
+
+/** A running environment; `stop()` ends the controller and every process and server it started. */
+export interface DevEnvironment {
+  readonly kubeconfigPath: string;
+  readonly sandbox: Sandbox;
+  readonly pebble: PebbleRig;
+  /** Pebble's root certificate (PEM) that issued certificates chain to. */
+  readonly rootPem: string;
+  /** PIDs of the child processes (Pebble, challtestsrv). */
+  readonly pids: readonly number[];
+  /** Resolves when the controller has stopped (after `stop()` or on its own). */
+  readonly controllerStopped: Promise<void>;
+  /** Idempotent. */
+  stop(): Promise<void>;
+}
+
+async function createObject(sandbox: Sandbox, path: string, body: object): Promise<void> {
+  const response = await fetch(`${sandbox.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${sandbox.adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) {
+    throw new DevEnvironmentError(
+      `Cannot create ${path} in the API sandbox: HTTP ${response.status} ${text}`,
+    );
+  }
+}
+
+/** The seed's set-up: Namespace `kube-lego` and ConfigMap `kube-lego` with `lego.email` and `lego.url`. */
+async function createSeedSetup(sandbox: Sandbox, directoryUrl: string): Promise<void> {
+  await createObject(sandbox, '/api/v1/namespaces', {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: SANDBOX_NAMESPACE },
+  });
+  await createObject(sandbox, `/api/v1/namespaces/${SANDBOX_NAMESPACE}/configmaps`, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'kube-lego', namespace: SANDBOX_NAMESPACE },
+    data: { 'lego.email': SANDBOX_EMAIL, 'lego.url': directoryUrl },
+  });
+}
+
+async function writeFileCreatingDir(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, text);
+}
+
+function startController(options: DevEnvironmentOptions, pebble: PebbleRig): Promise<RunningController> {
+  // The same variables the Deployment sets from the ConfigMap and the downward API.
+  const result = loadConfig({
+    LEGO_EMAIL: SANDBOX_EMAIL,
+    LEGO_URL: pebble.directoryUrl,
+    LEGO_NAMESPACE: SANDBOX_NAMESPACE,
+    LEGO_POD_IP: '127.0.0.1',
+    LEGO_PORT: String(pebble.httpPort),
+    KUBECONFIG: options.kubeconfigPath,
+    LEGO_ACME_CA_FILE: pebble.caFile,
+    LEGO_KEY_TYPE: 'ecdsa-p256',
+    LEGO_LOG_LEVEL: options.logLevel ?? 'info',
+    LEGO_SELF_CHECK_TIMEOUT: '2s',
+    LEGO_EXPONENTIAL_BACKOFF_INITIAL_INTERVAL: '1s',
+  });
+  if (!result.ok) {
+    const problems = result.problems.map((problem) => problem.message).join('; ');
+    throw new DevEnvironmentError(`Cannot configure the sandbox controller: ${problems}`);
+  }
+  const logger = createLogger({
+    level: result.config.log.level,
+    format: 'text',
+    sink: options.logSink,
+    redactor: new Redactor(),
+  });
+  logger.info(`kube-lego ${VERSION} starting`, { context: 'kubelego' });
+  const settings = controllerSettings(result.config);
+  // Every name resolves to 127.0.0.1 for Pebble (challtestsrv) but not for this machine's resolver: the
+  // self-check dials the challenge port directly, with the host name in the Host header.
+  return startControllerRuntime(
+    {
+      ...settings,
+      selfCheck: { ...settings.selfCheck, address: { host: '127.0.0.1', port: pebble.httpPort } },
+    },
+    logger,
+  );
+}
+
+const readyTimeoutMs = 30_000;
+
+/** Waits until the controller's informers have synced (its /healthz answers 200 from then on). */
+async function waitUntilReady(controller: RunningController): Promise<void> {
+  const deadline = Date.now() + readyTimeoutMs;
+  while (!controller.ready()) {
+    if (Date.now() > deadline) {
+      throw new DevEnvironmentError(
+        `The controller did not sync its Ingress and Secret caches within ${readyTimeoutMs} ms: see its log above`,
+      );
+    }
+    await sleep(50);
+  }
+}
+
+/**
+ * Starts the API sandbox, Pebble + challtestsrv (installing them first if missing) and the controller, and
+ * pre-creates the seed's Namespace and ConfigMap. On failure everything already started is stopped.
+ */
+export async function startDevEnvironment(options: DevEnvironmentOptions): Promise<DevEnvironment> {
+  const progress = options.onProgress ?? (() => undefined);
+  await ensurePebbleInstalled(progress);
+  let sandbox: Sandbox | undefined;
+  let pebble: PebbleRig | undefined;
+  let controller: RunningController | undefined;
+  const stopAll = async (): Promise<void> => {
+    await controller?.stop();
+    await Promise.all([pebble?.stop(), sandbox?.close()]);
+  };
+  try {
+    progress('starting the Kubernetes API sandbox and Pebble');
+    [sandbox, pebble] = await Promise.all([
+      startSandbox({ auditLog: options.auditLog ?? false }),
+      startPebble({ nonceRejectPercent: 0 }),
+    ]);
+    await mkdir(dirname(options.kubeconfigPath), { recursive: true });
+    await sandbox.writeKubeconfig(options.kubeconfigPath);
+    const rootPem = await pebble.rootPem();
+    if (options.caOutPath !== undefined) await writeFileCreatingDir(options.caOutPath, rootPem);
+    await createSeedSetup(sandbox, pebble.directoryUrl);
+    progress('starting the controller');
+    controller = await startController(options, pebble);
+    const running = controller;
+    await waitUntilReady(running);
+    let stopping: Promise<void> | undefined;
+    const started = { sandbox, pebble };
+    return {
+      kubeconfigPath: options.kubeconfigPath,
+      sandbox: started.sandbox,
+      pebble: started.pebble,
+      rootPem,
+      pids: pebble.pids,
+      controllerStopped: running.stopped,
+      stop: () => {
+        stopping ??= (async () => {
+          await running.stop();
+          await Promise.all([started.pebble.stop(), started.sandbox.close()]);
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    if (error instanceof DevEnvironmentError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new DevEnvironmentError(`Cannot start the sandbox: ${message}`, { cause: error });
+  }
+}
