@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+
+const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+describe('kube-lego demo (smoke test)', () => {
+  it('obtains, shows and verifies a certificate, then exits 0', async () => {
+    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile(
+        process.execPath,
+        [cli, 'demo'],
+        { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, timeout: 90_000, killSignal: 'SIGKILL' },
+        (_error, stdout, stderr) => {
+          resolve({ code: child.exitCode, stdout, stderr });
+        },
+      );
+    });
+    assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+    const lines = result.stdout.split('\n');
+    const expected = [
+      /msg="requesting certificate for myapp.example.test,www.myapp.example.test"/,
+      /msg="authorization successful"/,
+      /msg="successfully got certificate: domains=\[myapp.example.test www.myapp.example.test\]/,
+      /msg="Secret successfully stored" context=secret name=myingress-tls namespace=default/,
+      /^SECRET +HOSTS +ISSUER +NOT AFTER +NEXT RENEWAL$/,
+      /^default\/myingress-tls +myapp.example.test,www.myapp.example.test +CN=Pebble Intermediate CA \w+ +\d{4}-\d\d-\d\dT\S+ +\d{4}-\d\d-\d\dT\S+$/,
+      /^certificate verified/,
+    ];
+    let at = -1;
+    for (const pattern of expected) {
+      const index = lines.findIndex((line, i) => i > at && pattern.test(line));
+      assert.ok(index > at, `${String(pattern)} missing or out of order:\n${result.stdout}`);
+      at = index;
+    }
+    assert.equal(result.stderr, '');
+  });
+});

@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { splitPemBundle } from '../../src/x509/pem-bundle.js';
+
+const run = promisify(execFile);
+const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+const ingressYaml = `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: shop
+  namespace: default
+  annotations:
+    kubernetes.io/tls-acme: "true"
+spec:
+  tls:
+  - hosts: [shop.example.test]
+    secretName: shop-tls
+  rules:
+  - host: shop.example.test
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend:
+          service:
+            name: shop
+            port:
+              number: 80
+`;
+
+/** Every process below `pid` (children, grandchildren ...), read from /proc. */
+function descendants(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Field 4 of /proc/<pid>/stat is the parent PID; the command name (field 2) may hold spaces.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parentOf.set(Number(entry), Number(fields[1]));
+    } catch {
+      // exited while listing
+    }
+  }
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const parent = queue.shift();
+    for (const [child, ppid] of parentOf) {
+      if (ppid === parent) {
+        found.push(child);
+        queue.push(child);
+      }
+    }
+  }
+  return found;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('kube-lego sandbox (child process, real kubectl)', () => {
+  let dir: string;
+  let child: ChildProcess;
+  let exited: Promise<number | null>;
+  let stdout = '';
+  let stderr = '';
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kube-lego-sandbox-cli-'));
+    child = spawn(
+      process.execPath,
+      [cli, 'sandbox', '--kubeconfig', join(dir, 'kubeconfig'), '--ca-out', join(dir, 'ca.pem')],
+      { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    exited = new Promise((resolve) =>
+      child.once('exit', (code) => {
+        resolve(code);
+      }),
+    );
+  });
+
+  after(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('prints the ready line, issues a certificate for an Ingress applied with kubectl, and stops every process on SIGTERM', async () => {
+    const deadline = Date.now() + 60_000;
+    while (!stdout.includes('\n')) {
+      assert.ok(child.exitCode === null, `sandbox exited early (${String(child.exitCode)}):\n${stderr}`);
+      assert.ok(Date.now() < deadline, `no ready line within 60 s:\n${stderr}`);
+      await sleep(50);
+    }
+    const kubeconfig = join(dir, 'kubeconfig');
+    assert.equal(stdout, `sandbox ready: export KUBECONFIG=${kubeconfig}\n`);
+    const kubectl = async (...args: string[]): Promise<string> =>
+      (await run('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 60_000 })).stdout;
+
+    // The seed's set-up is there before anything is applied.
+    const configMap = JSON.parse(
+      await kubectl('get', 'configmap', 'kube-lego', '-n', 'kube-lego', '-o', 'json'),
+    ) as {
+      data: Record<string, string>;
+    };
+    assert.match(configMap.data['lego.url'] ?? '', /^https:\/\/localhost:\d+\/dir$/);
+    assert.ok((configMap.data['lego.email'] ?? '').includes('@'));
+
+    const manifest = join(dir, 'ingress.yaml');
+    await writeFile(manifest, ingressYaml);
+    await kubectl('apply', '-f', manifest);
+    let certPem = '';
+    while (!certPem.includes('BEGIN CERTIFICATE')) {
+      assert.ok(Date.now() < deadline, `no certificate in shop-tls within 60 s:\n${stderr}`);
+      try {
+        const encoded = await kubectl('get', 'secret', 'shop-tls', '-o', 'jsonpath={.data.tls\\.crt}');
+        certPem = Buffer.from(encoded, 'base64').toString('utf8');
+      } catch {
+        await sleep(200);
+      }
+    }
+    const type = await kubectl('get', 'secret', 'shop-tls', '-o', 'jsonpath={.type}');
+    assert.equal(type, 'kubernetes.io/tls');
+
+    const chain = splitPemBundle(certPem).map((pem) => new X509Certificate(pem));
+    const root = new X509Certificate(await readFile(join(dir, 'ca.pem'), 'utf8'));
+    const links = [...chain, root];
+    for (let i = 0; i + 1 < links.length; i += 1) {
+      assert.ok(links[i]!.checkIssued(links[i + 1]!), `certificate ${i} issued by the next`);
+      assert.ok(links[i]!.verify(links[i + 1]!.publicKey), `certificate ${i} signed by the next`);
+    }
+    assert.equal(chain[0]!.subjectAltName, 'DNS:shop.example.test');
+    assert.match(stderr, /msg="Secret successfully stored" context=secret name=shop-tls namespace=default/);
+
+    const started = descendants(child.pid!);
+    assert.ok(started.length >= 2, `Pebble and challtestsrv run below the sandbox: ${started.join(', ')}`);
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, stderr);
+    const left: number[] = [];
+    for (let wait = 0; wait < 50; wait += 1) {
+      left.splice(0, left.length, ...started.filter(alive));
+      if (left.length === 0) break;
+      await sleep(100);
+    }
+    assert.deepEqual(left, [], 'no process started by the sandbox is left');
+  });
+});
