@@ -12,37 +12,19 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import {
-  authenticate,
-  forbidden,
-  isAllowed,
-  unauthorized,
-  type PolicyRule,
-  type RequestAttributes,
-  type SandboxUser,
-} from './access-control.js';
-import { ApiError, badRequest } from './api-error.js';
+import { authenticate, unauthorized, type PolicyRule, type SandboxUser } from './access-control.js';
+import { ApiError } from './api-error.js';
 import { coreVersions, groupDocument, groupList, resourceList, SERVER_VERSION } from './discovery.js';
 import { FaultTable, type FaultInjector } from './fault-injector.js';
-import { childObject, childString, isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import { requestUrl, sendError, sendJson, TOKEN_PREFIX } from './http-io.js';
+import type { JsonObject } from './json.js';
 import { renderKubeconfig } from './kubeconfig.js';
 import { ObjectStore } from './object-store.js';
-import { listJson, typedJson } from './object-json.js';
 import { OpenApiDocuments } from './openapi.js';
-import {
-  ResourceApi,
-  withTypeMeta,
-  type FieldValidation,
-  type ListQuery,
-  type PatchType,
-  type WriteOptions,
-} from './resource-api.js';
-import { apiVersionOf, ResourceRegistry, type ResourceType } from './resource-registry.js';
-import { decodeProtobufObject, isProtobufBody } from './protobuf-body.js';
+import { ResourceApi, withTypeMeta } from './resource-api.js';
+import { serveResource, type RequestInfo } from './resource-handler.js';
+import { ResourceRegistry, type ResourceType } from './resource-registry.js';
 import { parseRoute, type Route } from './route.js';
-import { fieldsOf, labelsOf, parseFieldSelector, parseLabelSelector } from './selectors.js';
-import { generateServingCertificate } from './serving-certificate.js';
-import { renderTable, type IncludeObject } from './table.js';
 import { WatchHub } from './watch-stream.js';
 
 export type { PolicyRule } from './access-control.js';
@@ -111,83 +93,7 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-const MAX_BODY_BYTES = 3 * 1024 * 1024;
-
-/**
- * kubectl (client-go) never sends a bearer token to a plain-http server, so over http the kubeconfig
- * carries the token as a path prefix of the server URL (`http://127.0.0.1:port/t/<token>`); the prefix is
- * stripped before routing and never recorded in the audit log.
- */
-const TOKEN_PREFIX = '/t/';
-
-function requestUrl(req: IncomingMessage): { url: URL; pathToken: string | undefined } {
-  const url = new URL(req.url ?? '/', 'http://sandbox');
-  if (!url.pathname.startsWith(TOKEN_PREFIX)) return { url, pathToken: undefined };
-  const rest = url.pathname.slice(TOKEN_PREFIX.length);
-  const slash = rest.indexOf('/');
-  const pathToken = slash < 0 ? rest : rest.slice(0, slash);
-  url.pathname = slash < 0 ? '/' : rest.slice(slash);
-  return { url, pathToken };
-}
 const ADMIN: SandboxUser = { name: 'admin', groups: ['system:masters'] };
-
-interface RequestInfo {
-  verb: string;
-  resource: string;
-  namespace: string;
-  name: string;
-}
-
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: JsonValue | object,
-  headers: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
-    ...headers,
-  });
-  res.end(text);
-}
-
-function sendError(res: ServerResponse, error: ApiError): void {
-  const headers: Record<string, string> = {};
-  if (error.retryAfterSeconds !== undefined) headers['Retry-After'] = String(error.retryAfterSeconds);
-  sendJson(res, error.code, error.toStatus(), headers);
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES)
-      throw new ApiError(413, 'BadRequest', `the request body is larger than ${MAX_BODY_BYTES} bytes`);
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-function parseJsonBody(bytes: Buffer): JsonValue {
-  const text = bytes.toString('utf8');
-  try {
-    return JSON.parse(text) as JsonValue;
-  } catch (error) {
-    // The parser's message quotes the body, which may hold secret data: keep it only as the cause.
-    throw new ApiError(
-      400,
-      'BadRequest',
-      'the request body is not valid JSON: send a JSON object (or a JSON patch array)',
-      {
-        cause: error,
-      },
-    );
-  }
-}
 
 const REASON_BY_STATUS: Record<number, ApiError['reason']> = {
   400: 'BadRequest',
@@ -202,40 +108,6 @@ const REASON_BY_STATUS: Record<number, ApiError['reason']> = {
   503: 'ServiceUnavailable',
   504: 'Timeout',
 };
-
-function patchTypeOf(contentType: string): PatchType | undefined {
-  const base = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
-  switch (base) {
-    case 'application/json-patch+json':
-      return 'json';
-    case 'application/merge-patch+json':
-      return 'merge';
-    case 'application/strategic-merge-patch+json':
-      return 'strategic';
-    case 'application/apply-patch+yaml':
-    case 'application/apply-patch+json':
-      return 'apply';
-    default:
-      return undefined;
-  }
-}
-
-function fieldValidationOf(value: string | null): FieldValidation {
-  switch (value) {
-    case 'Strict':
-      return 'Strict';
-    case 'Ignore':
-      return 'Ignore';
-    case 'Warn':
-      return 'Warn';
-    case null:
-    case '':
-      // The real server defaults to Warn; kubectl always sends Strict itself.
-      return 'Warn';
-    default:
-      throw badRequest(`fieldValidation "${value}" is not supported: use Strict, Warn or Ignore`);
-  }
-}
 
 /** Starts a sandbox API server. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -322,7 +194,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       serveNonResource(route, res, pathToken === undefined ? '' : `${TOKEN_PREFIX}${pathToken}`);
       return;
     }
-    await serveResource(route, req, res, url, { method, user, info });
+    await serveResource({ api, store, watches, bookmarkIntervalMs }, route, req, res, url, {
+      method,
+      user,
+      info,
+    });
   };
 
   const serveNonResource = (
@@ -371,299 +247,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         break;
     }
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
-  };
-
-  const serveResource = async (
-    route: Extract<Route, { kind: 'resource' }>,
-    req: IncomingMessage,
-    res: ServerResponse,
-    url: URL,
-    ctx: { method: string; user: SandboxUser; info: RequestInfo },
-  ): Promise<void> => {
-    const { type, namespace, name, subresource } = route;
-    const q = url.searchParams;
-    const isWatch = q.get('watch') === 'true' || q.get('watch') === '1';
-    let verb: string;
-    switch (ctx.method) {
-      case 'GET':
-      case 'HEAD':
-        verb = name !== '' ? 'get' : isWatch ? 'watch' : 'list';
-        break;
-      case 'POST':
-        verb = 'create';
-        break;
-      case 'PUT':
-        verb = 'update';
-        break;
-      case 'PATCH':
-        verb = 'patch';
-        break;
-      case 'DELETE':
-        verb = name !== '' ? 'delete' : 'deletecollection';
-        break;
-      default:
-        throw new ApiError(
-          405,
-          'MethodNotAllowed',
-          'the server does not allow this method on the requested resource',
-        );
-    }
-    Object.assign(ctx.info, { verb, resource: type.plural, namespace, name });
-    if (
-      (verb === 'create' && name !== '') ||
-      (verb !== 'create' && verb !== 'list' && verb !== 'watch' && verb !== 'deletecollection' && name === '')
-    ) {
-      throw new ApiError(
-        405,
-        'MethodNotAllowed',
-        'the server does not allow this method on the requested resource',
-      );
-    }
-    if (!type.verbs.some((v) => v === verb) && subresource === '') {
-      throw new ApiError(
-        405,
-        'MethodNotAllowed',
-        'the server does not allow this method on the requested resource',
-      );
-    }
-    const attrs: RequestAttributes = {
-      verb,
-      group: type.group,
-      resource: type.plural,
-      subresource,
-      namespace,
-      name,
-    };
-    if (!type.virtual && !isAllowed(ctx.user, attrs)) throw forbidden(ctx.user, attrs);
-
-    const nowMs = Date.now();
-    const userAgent = req.headers['user-agent'] ?? '';
-    const warnings: string[] = [];
-    const writeOptions = (): WriteOptions => ({
-      manager: q.get('fieldManager') ?? (userAgent.split('/')[0] || 'unknown'),
-      fieldValidation: fieldValidationOf(q.get('fieldValidation')),
-      dryRun: q.getAll('dryRun').includes('All'),
-      nowMs,
-      warnings,
-    });
-    const respondText = (status: number, text: string): void => {
-      // Encode once: the length and the body come from the same buffer (lists can be tens of MiB).
-      const bytes = Buffer.from(text, 'utf8');
-      const headers: Record<string, string | number> = {
-        'Content-Type': 'application/json',
-        'Content-Length': bytes.length,
-      };
-      if (warnings.length > 0)
-        headers['Warning'] = warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ');
-      res.writeHead(status, headers);
-      res.end(bytes);
-    };
-    const respond = (status: number, body: JsonValue): void => {
-      respondText(status, JSON.stringify(body));
-    };
-    const decodeBody = (bytes: Buffer): JsonValue =>
-      isProtobufBody(req.headers['content-type'] ?? '') ? decodeProtobufObject(bytes) : parseJsonBody(bytes);
-    const accept = req.headers.accept ?? '';
-    const wantsTable = /as=Table/.test(accept);
-    const include: IncludeObject = ((): IncludeObject => {
-      const v = q.get('includeObject');
-      return v === 'Object' || v === 'None' ? v : 'Metadata';
-    })();
-    const listQuery = (): ListQuery => ({
-      labelSelector: q.get('labelSelector'),
-      fieldSelector: q.get('fieldSelector'),
-      limit: Number(q.get('limit') ?? '0') || 0,
-      continueToken: q.get('continue'),
-    });
-
-    switch (verb) {
-      case 'get': {
-        const object = api.get(type, namespace, name);
-        if (wantsTable) {
-          respond(
-            200,
-            renderTable({
-              type,
-              objects: [object],
-              resourceVersion: childString(childObject(object, 'metadata'), 'resourceVersion') ?? '',
-              include,
-              nowMs,
-            }),
-          );
-        } else {
-          respond(200, object);
-        }
-        return;
-      }
-      case 'list': {
-        const page = api.list(type, namespace, listQuery());
-        if (wantsTable) {
-          respond(
-            200,
-            renderTable({
-              type,
-              objects: page.items.map((o) => withTypeMeta(type, o)),
-              resourceVersion: page.resourceVersion,
-              ...(page.continueToken === undefined ? {} : { continueToken: page.continueToken }),
-              include,
-              nowMs,
-            }),
-          );
-          return;
-        }
-        const metadata: JsonObject = { resourceVersion: page.resourceVersion };
-        if (page.continueToken !== undefined) metadata['continue'] = page.continueToken;
-        if (page.remainingItemCount !== undefined) metadata['remainingItemCount'] = page.remainingItemCount;
-        respondText(
-          200,
-          listJson({ kind: `${type.kind}List`, apiVersion: apiVersionOf(type), metadata }, page.items),
-        );
-        return;
-      }
-      case 'watch': {
-        const labels = parseLabelSelector(q.get('labelSelector'));
-        const fields = parseFieldSelector(q.get('fieldSelector'), type.fieldSelectors, type.plural);
-        const timeout = q.get('timeoutSeconds');
-        watches.serve(
-          store,
-          {
-            type,
-            namespace,
-            resourceVersion: q.get('resourceVersion') ?? '',
-            matches: (o) => labels(labelsOf(o)) && fields(fieldsOf(o, type.fieldSelectors)),
-            allowBookmarks: q.get('allowWatchBookmarks') === 'true',
-            sendInitialEvents: q.get('sendInitialEvents') === 'true',
-            timeoutSeconds: timeout === null ? undefined : Number(timeout),
-            bookmarkIntervalMs,
-            render: (o) => {
-              if (!wantsTable) return typedJson(type.kind, apiVersionOf(type), o);
-              const rv = childString(childObject(o, 'metadata'), 'resourceVersion') ?? '';
-              const full = withTypeMeta(type, o);
-              return JSON.stringify(
-                renderTable({ type, objects: [full], resourceVersion: rv, include, nowMs: Date.now() }),
-              );
-            },
-            renderBookmark: (rv, initialEventsEnd) =>
-              JSON.stringify({
-                kind: type.kind,
-                apiVersion: apiVersionOf(type),
-                metadata: {
-                  resourceVersion: rv,
-                  ...(initialEventsEnd ? { annotations: { 'k8s.io/initial-events-end': 'true' } } : {}),
-                },
-              }),
-          },
-          res,
-        );
-        return;
-      }
-      case 'create': {
-        const body = decodeBody(await readBody(req));
-        if (type.virtual) {
-          respond(
-            201,
-            type.kind === 'SelfSubjectReview' ? selfReview(ctx.user) : accessReview(body, ctx.user),
-          );
-          return;
-        }
-        respond(201, api.create(type, namespace, body, writeOptions()));
-        return;
-      }
-      case 'update': {
-        const body = decodeBody(await readBody(req));
-        respond(200, api.update(type, { namespace, name, subresource }, body, writeOptions()));
-        return;
-      }
-      case 'patch': {
-        const patchType = patchTypeOf(req.headers['content-type'] ?? '');
-        if (patchType === undefined) {
-          throw new ApiError(
-            415,
-            'UnsupportedMediaType',
-            `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`,
-          );
-        }
-        const text = await readBody(req);
-        const options = writeOptions();
-        if (patchType === 'apply' && q.get('fieldManager') === null) {
-          throw badRequest(
-            'PATCH, application/apply-patch+yaml requests must have a fieldManager query parameter: set it to the name of the applying tool',
-          );
-        }
-        const existed = store.get(type, namespace, name) !== undefined;
-        const result = api.patch(
-          type,
-          { namespace, name, subresource },
-          { type: patchType, body: parseJsonBody(text), force: q.get('force') === 'true' },
-          options,
-        );
-        respond(existed ? 200 : 201, result);
-        return;
-      }
-      case 'delete': {
-        const text = await readBody(req);
-        const body = text.toString('utf8').trim() === '' ? undefined : parseJsonBody(text);
-        respond(200, api.delete(type, namespace, name, body, writeOptions()));
-        return;
-      }
-      case 'deletecollection': {
-        await readBody(req);
-        const removed = api.deleteCollection(type, namespace, listQuery(), writeOptions());
-        respond(200, {
-          kind: `${type.kind}List`,
-          apiVersion: apiVersionOf(type),
-          metadata: { resourceVersion: String(store.resourceVersion) },
-          items: removed,
-        });
-        return;
-      }
-      default:
-        throw new ApiError(
-          405,
-          'MethodNotAllowed',
-          'the server does not allow this method on the requested resource',
-        );
-    }
-  };
-
-  const selfReview = (user: SandboxUser): JsonObject => ({
-    kind: 'SelfSubjectReview',
-    apiVersion: 'authentication.k8s.io/v1',
-    metadata: { creationTimestamp: null },
-    status: { userInfo: { username: user.name, groups: [...(user.groups ?? []), 'system:authenticated'] } },
-  });
-
-  const accessReview = (body: JsonValue, user: SandboxUser): JsonObject => {
-    if (!isJsonObject(body)) throw badRequest('the request body must be a SelfSubjectAccessReview object');
-    const spec = childObject(body, 'spec') ?? {};
-    const ra = childObject(spec, 'resourceAttributes');
-    let allowed: boolean;
-    if (ra !== undefined) {
-      allowed = isAllowed(user, {
-        verb: childString(ra, 'verb') ?? '',
-        group: childString(ra, 'group') ?? '',
-        resource: childString(ra, 'resource') ?? '',
-        subresource: childString(ra, 'subresource') ?? '',
-        namespace: childString(ra, 'namespace') ?? '',
-        name: childString(ra, 'name') ?? '',
-      });
-    } else {
-      // Non-resource URLs (discovery, /version, /openapi) are open to every authenticated user.
-      allowed = user.rules === undefined || childObject(spec, 'nonResourceAttributes') !== undefined;
-    }
-    const status: JsonObject = { allowed };
-    if (allowed)
-      status['reason'] =
-        user.rules === undefined
-          ? 'the sandbox administrator may do anything'
-          : 'allowed by the sandbox role table';
-    return {
-      kind: 'SelfSubjectAccessReview',
-      apiVersion: 'authorization.k8s.io/v1',
-      metadata: { creationTimestamp: null },
-      spec,
-      status,
-    };
   };
 
   const userOf = (req: IncomingMessage, pathToken: string | undefined): SandboxUser | undefined =>
@@ -717,6 +300,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let server: Server;
   let caPem: string | undefined;
   if (options.tls === true) {
+    // Loaded only for TLS: the X.509 library is most of the sandbox's import time.
+    const { generateServingCertificate } = await import('./serving-certificate.js');
     const material = await generateServingCertificate(new Date());
     caPem = material.caPem;
     server = createHttpsServer({ cert: material.certPem, key: material.keyPem }, listener);
