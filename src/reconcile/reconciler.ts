@@ -5,7 +5,7 @@ import type { SecretObject } from '../adapters/kube/kube-types.js';
 import { secretSnapshot } from '../adapters/kube/secret-snapshot.js';
 import type { SecretLookup, SecretWrite } from '../adapters/kube/secret-store.js';
 import { decide, type Decision, type DecisionPolicy } from '../domain/decide.js';
-import type { DesiredPolicy, DesiredProblem } from '../domain/desired.js';
+import type { DesiredPolicy, DesiredProblem, IgnoredIngress } from '../domain/desired.js';
 import { EVENT_TYPES, problemEventReason, type EventReason } from '../domain/event-reasons.js';
 import { observeSecret, TLS_SECRET_TYPE } from '../domain/observe-secret.js';
 import {
@@ -99,6 +99,7 @@ export class Reconciler {
   readonly #log: Log;
   readonly #inFlight = new Map<string, Promise<void>>();
   readonly #reportedProblems = new Set<string>();
+  readonly #reportedIgnored = new Set<string>();
   readonly #warned = new Set<string>();
   /** Failure backoff kept in memory too, for when the Secret could not take the failure record. */
   readonly #backoff = new Map<string, { readonly untilMs: number; readonly hosts: string }>();
@@ -123,7 +124,10 @@ export class Reconciler {
   async reconcile(key: string): Promise<void> {
     if (this.#inFlight.has(key)) return;
     const { index, fresh } = this.#o.desired.current();
-    if (fresh) await this.#reportProblems(index.state.problems);
+    if (fresh) {
+      this.#reportIgnored(index.state.ignored);
+      await this.#reportProblems(index.state.problems);
+    }
     const want = index.byKey.get(key as SecretKey);
     if (want === undefined) return;
     const nowMs = this.#now();
@@ -475,6 +479,26 @@ export class Reconciler {
     } catch (err) {
       this.#log.with({ context: 'kubelego' }).warn(`cannot record event ${reason}: ${String(err)}`);
     }
+  }
+
+  /** Logs kube-lego's `ignoring as ...` line once per Ingress and reason while it lasts. */
+  #reportIgnored(ignored: readonly IgnoredIngress[]): void {
+    const current = new Set<string>();
+    for (const entry of ignored) {
+      const id = `${entry.ingress.namespace}/${entry.ingress.name}|${entry.reason}`;
+      current.add(id);
+      if (this.#reportedIgnored.has(id)) continue;
+      // Ingresses without the annotation are most of a cluster: that line stays at debug.
+      const log = this.#log.with({
+        context: 'ingress',
+        name: entry.ingress.name,
+        namespace: entry.ingress.namespace,
+      });
+      if (entry.reason === 'NoAnnotation') log.debug(entry.message);
+      else log.info(entry.message);
+    }
+    this.#reportedIgnored.clear();
+    for (const id of current) this.#reportedIgnored.add(id);
   }
 
   /** Logs and records each desired-state problem once while it lasts (conflicts, bad entries). */

@@ -372,6 +372,17 @@ export class ResourceApi {
       );
     }
     if (type === this.registry.namespaces) return this.deleteNamespace(previous, options);
+    const finalizers = meta['finalizers'];
+    if (Array.isArray(finalizers) && finalizers.length > 0) {
+      // Finalizers hold the object: it only gets a deletionTimestamp until they are all removed.
+      if (meta['deletionTimestamp'] !== undefined || options.dryRun) return withTypeMeta(type, previous);
+      const marked = this.store.put(type, {
+        ...previous,
+        metadata: { ...meta, deletionTimestamp: rfc3339(options.nowMs) },
+      });
+      storedJson(marked);
+      return withTypeMeta(type, marked);
+    }
     let removed: JsonObject = previous;
     if (!options.dryRun) removed = this.store.remove(type, namespace, name) ?? previous;
     if (type.returnsDeletedObject) return withTypeMeta(type, removed);
@@ -561,6 +572,16 @@ export class ResourceApi {
       return withTypeMeta(type, previous);
     }
     if (options.dryRun) return withTypeMeta(type, candidate);
+    const candidateMeta = metadataOf(candidate);
+    const remaining = candidateMeta['finalizers'];
+    if (
+      candidateMeta['deletionTimestamp'] !== undefined &&
+      (!Array.isArray(remaining) || remaining.length === 0)
+    ) {
+      // The last finalizer of an object being deleted is gone: the deletion completes now.
+      const { namespace, name: objectName } = identityOf(candidate);
+      return withTypeMeta(type, this.store.remove(type, namespace, objectName) ?? candidate);
+    }
     const stored = this.store.put(type, candidate);
     // Serialize now, so lists and watches only concatenate cached text.
     storedJson(stored);

@@ -220,4 +220,24 @@ describe('kube-lego process end to end (API sandbox + Pebble + kubectl)', () => 
     assert.ok(!second.lines.some((line) => line.includes('created an ACME account')), 'no new account');
     assert.equal(await second.terminate(), 0);
   });
+
+  it('stops promptly on SIGTERM in the middle of an order, leaving the order to resume', async () => {
+    const lego = controller({ LEGO_SELF_CHECK_DELAY: '60s' });
+    const file = join(dir, 'graceful.yaml');
+    await writeFile(file, manifest('graceful', ['graceful.example.test']));
+    await kubectl('apply', '-f', file);
+    const orderUrl = await eventually('the order URL on the Secret', async () => {
+      return (await secret('graceful-tls'))?.metadata?.annotations?.['kube-lego/order-url'];
+    });
+    assert.equal(await lego.terminate(), 0);
+    assert.ok(lego.lines.some((line) => line.includes('stopping issuance for shutdown')));
+    assert.match(lego.lines.at(-1) ?? '', /msg=exiting/);
+    const after = await secret('graceful-tls');
+    assert.equal(
+      after?.metadata?.annotations?.['kube-lego/order-url'],
+      orderUrl,
+      'the order is kept for the next start',
+    );
+    assert.equal(after.metadata.annotations['kube-lego/failures'], undefined, 'a shutdown is not a failure');
+  });
 });

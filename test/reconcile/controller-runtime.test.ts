@@ -373,7 +373,9 @@ describe('controller runtime against the API sandbox and Pebble', () => {
       const now = await objects.get<IngressObject>(INGRESSES, 'default', 'gce-web');
       return JSON.stringify(now.spec?.rules) === JSON.stringify(original.spec?.rules) ? true : undefined;
     });
-    assert.equal(edits().length, 2, 'one edit to add the challenge paths, one to restore the rules');
+    // At least one edit adds the challenge paths and one restores the rules; with two hosts whose
+    // challenges are presented and cleaned up at different moments, at most one edit per step.
+    assert.ok(edits().length >= 2 && edits().length <= 4, `${edits().length} edits`);
     const restored = await objects.get<IngressObject>(INGRESSES, 'default', 'gce-web');
     assert.equal(restored.metadata?.annotations?.['kube-lego/gce-added-rules'], undefined);
     const service = sandbox.store.get('services', 'default', 'kube-lego-gce');

@@ -296,6 +296,21 @@ describe('sandbox REST semantics', () => {
     assert.equal((await call(sb, 'GET', `${NS}/shop/configmaps/bye`)).status, 404);
   });
 
+  it('an object with finalizers is only marked for deletion, and goes when the last finalizer is removed', async () => {
+    const body = { ...configMap('held'), metadata: { name: 'held', finalizers: ['example.com/hold'] } };
+    await call(sb, 'POST', `${NS}/shop/configmaps`, { body });
+    const deleted = await call(sb, 'DELETE', `${NS}/shop/configmaps/held`);
+    assert.equal(deleted.status, 200);
+    assert.match(String(at(deleted.body, 'metadata.deletionTimestamp')), /Z$/);
+    assert.ok(sb.store.get('configmaps', 'shop', 'held'), 'still stored while a finalizer remains');
+    const released = await call(sb, 'PATCH', `${NS}/shop/configmaps/held`, {
+      body: [{ op: 'remove', path: '/metadata/finalizers' }],
+      contentType: 'application/json-patch+json',
+    });
+    assert.equal(released.status, 200);
+    assert.equal(sb.store.get('configmaps', 'shop', 'held'), undefined);
+  });
+
   it('delete with a stale uid precondition is 409 Conflict', async () => {
     await call(sb, 'POST', `${NS}/shop/configmaps`, { body: configMap('pre') });
     const res = await call(sb, 'DELETE', `${NS}/shop/configmaps/pre`, {

@@ -54,6 +54,7 @@ export class Http01Solvers {
   readonly #log: Log;
   readonly #pending = new Map<string, { count: number; route: PendingHost; readonly provider: string }>();
   #chain: Promise<void> = Promise.resolve();
+  #queued: Promise<void> | undefined;
 
   constructor(options: {
     readonly tokens: ChallengeTokens;
@@ -133,13 +134,18 @@ export class Http01Solvers {
 
   /** Queues a sync of every router with the current pending hosts; resolves when that sync is done. */
   #syncRoutes(): Promise<void> {
+    // A sync that has not started yet reads the pending hosts when it runs, so later callers join it:
+    // several challenges presented together cost one round of writes.
+    if (this.#queued !== undefined) return this.#queued;
     const run = async (): Promise<void> => {
+      this.#queued = undefined;
       for (const [provider, router] of this.#routers) {
         const hosts = [...this.#pending.values()].filter((p) => p.provider === provider).map((p) => p.route);
         await router.sync(hosts);
       }
     };
     const next = this.#chain.then(run, run);
+    this.#queued = next;
     // Keep the chain alive after a failure; the caller still sees its own failure.
     this.#chain = next.catch(() => undefined);
     return next;
