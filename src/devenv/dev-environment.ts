@@ -2,6 +2,7 @@
  * The local environment behind `kube-lego sandbox` and `kube-lego demo`: the Kubernetes API sandbox,
  * Pebble + pebble-challtestsrv, and the controller running in this process against both.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,7 +12,7 @@ import { createLogger, type LogSink } from '../log/logger.js';
 import { Redactor } from '../log/redactor.js';
 import { controllerSettings } from '../main.js';
 import { startControllerRuntime, type RunningController } from '../runtime/controller.js';
-import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
+import { startSandbox, type PolicyRule, type Sandbox } from '../sandbox/sandbox.js';
 import { VERSION } from '../version.js';
 import { ensurePebbleInstalled, startPebble, type PebbleRig } from './pebble.js';
 
@@ -36,8 +37,20 @@ export interface DevEnvironmentOptions {
   readonly logLevel?: LogLevel;
   /** Record every API request in `sandbox.audit` (off by default: a long-lived sandbox would grow). */
   readonly auditLog?: boolean;
+  /**
+   * Run the controller as its own sandbox user (the administrator by default): requests in the audit log
+   * carry this name, and `rules` (when given) are enforced like RBAC.
+   */
+  readonly controllerIdentity?: ControllerIdentity;
   /** Told about each start-up step, for progress output. */
   readonly onProgress?: (message: string) => void;
+}
+
+/** The sandbox user the controller runs as, and where its kubeconfig goes. */
+export interface ControllerIdentity {
+  readonly user: string;
+  readonly rules?: readonly PolicyRule[];
+  readonly kubeconfigPath: string;
 }
 
 /** A running environment; `stop()` ends the controller and every process and server it started. */
@@ -84,6 +97,16 @@ async function createSeedSetup(sandbox: Sandbox, directoryUrl: string): Promise<
   });
 }
 
+function sandboxUsers(
+  identity: ControllerIdentity | undefined,
+): Record<string, { name: string; rules?: PolicyRule[] }> {
+  if (identity === undefined) return {};
+  const token = randomBytes(24).toString('hex');
+  return {
+    [token]: { name: identity.user, ...(identity.rules === undefined ? {} : { rules: [...identity.rules] }) },
+  };
+}
+
 async function writeFileCreatingDir(path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, text);
@@ -97,7 +120,7 @@ function startController(options: DevEnvironmentOptions, pebble: PebbleRig): Pro
     LEGO_NAMESPACE: SANDBOX_NAMESPACE,
     LEGO_POD_IP: '127.0.0.1',
     LEGO_PORT: String(pebble.httpPort),
-    KUBECONFIG: options.kubeconfigPath,
+    KUBECONFIG: options.controllerIdentity?.kubeconfigPath ?? options.kubeconfigPath,
     LEGO_ACME_CA_FILE: pebble.caFile,
     LEGO_KEY_TYPE: 'ecdsa-p256',
     LEGO_LOG_LEVEL: options.logLevel ?? 'info',
@@ -159,11 +182,16 @@ export async function startDevEnvironment(options: DevEnvironmentOptions): Promi
   try {
     progress('starting the Kubernetes API sandbox and Pebble');
     [sandbox, pebble] = await Promise.all([
-      startSandbox({ auditLog: options.auditLog ?? false }),
+      startSandbox({ auditLog: options.auditLog ?? false, users: sandboxUsers(options.controllerIdentity) }),
       startPebble({ nonceRejectPercent: 0 }),
     ]);
     await mkdir(dirname(options.kubeconfigPath), { recursive: true });
     await sandbox.writeKubeconfig(options.kubeconfigPath);
+    const identity = options.controllerIdentity;
+    if (identity !== undefined) {
+      await mkdir(dirname(identity.kubeconfigPath), { recursive: true });
+      await sandbox.writeKubeconfig(identity.kubeconfigPath, { user: identity.user });
+    }
     const rootPem = await pebble.rootPem();
     if (options.caOutPath !== undefined) await writeFileCreatingDir(options.caOutPath, rootPem);
     await createSeedSetup(sandbox, pebble.directoryUrl);

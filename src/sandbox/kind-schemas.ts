@@ -209,3 +209,123 @@ export const selfSubjectAccessReviewSchema: Schema = topLevel({
 export const selfSubjectReviewSchema: Schema = topLevel({
   status: open({ userInfo: open({ username: str, uid: str, groups: list(str) }) }),
 });
+
+export const serviceAccountSchema: Schema = topLevel({
+  secrets: list(objectReference),
+  imagePullSecrets: list(obj({ name: str })),
+  automountServiceAccountToken: bool,
+});
+
+const probe = obj({
+  httpGet: obj({ path: str, port: intOrString, host: str, scheme: str, httpHeaders: list(open()) }),
+  tcpSocket: obj({ port: intOrString, host: str }),
+  exec: obj({ command: list(str) }),
+  initialDelaySeconds: int,
+  timeoutSeconds: int,
+  periodSeconds: int,
+  successThreshold: int,
+  failureThreshold: int,
+  terminationGracePeriodSeconds: int,
+});
+
+const containerSecurityContext = obj({
+  allowPrivilegeEscalation: bool,
+  readOnlyRootFilesystem: bool,
+  privileged: bool,
+  runAsNonRoot: bool,
+  runAsUser: int,
+  runAsGroup: int,
+  capabilities: obj({ add: list(str), drop: list(str) }),
+  seccompProfile: obj({ type: str, localhostProfile: str }),
+});
+
+/** Containers of workload templates, spelled out so strict validation catches misspelt fields. */
+const workloadContainer = obj({
+  name: str,
+  image: str,
+  imagePullPolicy: oneOf('Always', 'IfNotPresent', 'Never'),
+  command: list(str),
+  args: list(str),
+  workingDir: str,
+  ports: keyedList(containerPort, ['containerPort', 'protocol']),
+  env: keyedList(
+    obj({
+      name: str,
+      value: str,
+      valueFrom: obj({
+        configMapKeyRef: obj({ name: str, key: str, optional: bool }),
+        secretKeyRef: obj({ name: str, key: str, optional: bool }),
+        fieldRef: obj({ apiVersion: str, fieldPath: str }),
+        resourceFieldRef: obj({ containerName: str, resource: str, divisor: intOrString }),
+      }),
+    }),
+    ['name'],
+  ),
+  envFrom: list(open()),
+  volumeMounts: keyedList(volumeMount, ['mountPath']),
+  resources: obj({ requests: mapOf(intOrString), limits: mapOf(intOrString) }),
+  readinessProbe: probe,
+  livenessProbe: probe,
+  startupProbe: probe,
+  securityContext: containerSecurityContext,
+  terminationMessagePath: str,
+  terminationMessagePolicy: str,
+});
+
+export const deploymentSchema: Schema = topLevel({
+  spec: obj({
+    replicas: int,
+    selector: obj({ matchLabels: mapOf(str), matchExpressions: list(open()) }),
+    strategy: obj({ type: oneOf('Recreate', 'RollingUpdate'), rollingUpdate: open() }),
+    minReadySeconds: int,
+    revisionHistoryLimit: int,
+    progressDeadlineSeconds: int,
+    paused: bool,
+    template: obj({
+      metadata: open({ labels: mapOf(str), annotations: mapOf(str) }),
+      spec: obj({
+        containers: keyedList(workloadContainer, ['name']),
+        initContainers: keyedList(workloadContainer, ['name']),
+        volumes: keyedList(open({ name: str }), ['name']),
+        serviceAccountName: str,
+        automountServiceAccountToken: bool,
+        securityContext: obj({
+          runAsNonRoot: bool,
+          runAsUser: int,
+          runAsGroup: int,
+          fsGroup: int,
+          seccompProfile: obj({ type: str, localhostProfile: str }),
+        }),
+        nodeSelector: mapOf(str),
+        tolerations: list(open()),
+        affinity: open(),
+        priorityClassName: str,
+        restartPolicy: str,
+        terminationGracePeriodSeconds: int,
+        dnsPolicy: str,
+        schedulerName: str,
+      }),
+    }),
+  }),
+  status: open(),
+});
+
+const policyRule = obj({
+  apiGroups: list(str),
+  resources: list(str),
+  verbs: list(str),
+  resourceNames: list(str),
+  nonResourceURLs: list(str),
+});
+
+export const clusterRoleSchema: Schema = topLevel({
+  rules: list(policyRule),
+  aggregationRule: open(),
+});
+
+export const roleSchema: Schema = topLevel({ rules: list(policyRule) });
+
+export const roleBindingSchema: Schema = topLevel({
+  roleRef: obj({ apiGroup: str, kind: str, name: str }),
+  subjects: list(obj({ kind: str, apiGroup: str, name: str, namespace: str })),
+});

@@ -265,7 +265,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       name: '',
     };
     if (auditEnabled) {
-      res.on('finish', () => {
+      // 'finish' records a request once answered; 'close' also records watches, which end without finishing
+      // when the client or `close()` cuts them. Each request is recorded once.
+      let audited = false;
+      const record = (): void => {
+        if (audited) return;
+        audited = true;
         audit.push({
           method: req.method ?? 'GET',
           path: url.pathname,
@@ -278,7 +283,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           name: info.name,
           at,
         });
-      });
+      };
+      res.on('finish', record);
+      res.on('close', record);
     }
     handle(req, res, info).catch((error: unknown) => {
       if (res.headersSent) {

@@ -1,0 +1,392 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../../src/config/load-config.js';
+import { CONFIG_VARIABLES } from '../../src/config/variables.js';
+import { startDevEnvironment, type DevEnvironment } from '../../src/devenv/dev-environment.js';
+import { startSandbox, type AuditEntry, type PolicyRule, type Sandbox } from '../../src/sandbox/sandbox.js';
+
+const exec = promisify(execFile);
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const CONTROLLER_USER = 'system:serviceaccount:kube-lego:kube-lego';
+const OWN_NAMESPACE = 'kube-lego';
+
+interface Rule {
+  readonly apiGroups?: readonly string[];
+  readonly resources?: readonly string[];
+  readonly verbs: readonly string[];
+}
+interface EnvVar {
+  readonly name: string;
+  readonly value?: string;
+  readonly valueFrom?: {
+    readonly configMapKeyRef?: { readonly name: string; readonly key: string };
+    readonly fieldRef?: { readonly fieldPath: string };
+  };
+}
+interface Probe {
+  readonly httpGet?: { readonly path: string; readonly port: number | string };
+}
+interface Container {
+  readonly env?: readonly EnvVar[];
+  readonly ports?: readonly { readonly containerPort: number }[];
+  readonly readinessProbe?: Probe;
+  readonly livenessProbe?: Probe;
+  readonly resources?: { readonly requests?: object; readonly limits?: object };
+  readonly securityContext?: {
+    readonly allowPrivilegeEscalation?: boolean;
+    readonly readOnlyRootFilesystem?: boolean;
+  };
+}
+interface Deployment {
+  readonly apiVersion: string;
+  readonly spec: {
+    readonly template: {
+      readonly spec: {
+        readonly serviceAccountName?: string;
+        readonly securityContext?: { readonly runAsNonRoot?: boolean };
+        readonly containers: readonly Container[];
+      };
+    };
+  };
+}
+
+async function kustomize(path: string): Promise<string> {
+  return (await exec('kubectl', ['kustomize', join(root, path)], { timeout: 30_000 })).stdout;
+}
+
+/** One permission: verb on group/resource, either cluster-wide or in kube-lego's own namespace. */
+function permission(
+  verb: string,
+  group: string,
+  resource: string,
+  scope: 'cluster' | 'own-namespace',
+): string {
+  return `${scope} ${verb} ${group === '' ? 'core' : group}/${resource}`;
+}
+
+function grants(rules: readonly Rule[], scope: 'cluster' | 'own-namespace'): string[] {
+  return rules.flatMap((rule) =>
+    (rule.apiGroups ?? []).flatMap((group) =>
+      (rule.resources ?? []).flatMap((resource) =>
+        rule.verbs.map((verb) => permission(verb, group, resource, scope)),
+      ),
+    ),
+  );
+}
+
+/** The API group of an audited request, from its path (`/api/v1/...` is the core group ''). */
+function groupOf(entry: AuditEntry): string {
+  const match = /^\/apis\/([^/]+)\//.exec(entry.path);
+  return match?.[1] ?? '';
+}
+
+/**
+ * The minimum permissions behind the controller's requests: a (verb, resource) used only in kube-lego's own
+ * namespace needs a Role there; used anywhere else (or across all namespaces) it needs the ClusterRole.
+ */
+function neededPermissions(audit: readonly AuditEntry[]): string[] {
+  const namespaces = new Map<string, Set<string>>();
+  for (const entry of audit) {
+    if (entry.user !== CONTROLLER_USER || entry.resource === '') continue;
+    // Every authenticated user may ask what it may do (the default system:basic-user ClusterRole).
+    if (entry.resource === 'selfsubjectaccessreviews') continue;
+    const key = `${entry.verb} ${groupOf(entry)} ${entry.resource}`;
+    const seen = namespaces.get(key) ?? new Set<string>();
+    seen.add(entry.namespace);
+    namespaces.set(key, seen);
+  }
+  return [...namespaces].map(([key, seen]) => {
+    const [verb = '', group = '', resource = ''] = key.split(' ');
+    const scope = seen.size === 1 && seen.has(OWN_NAMESPACE) ? 'own-namespace' : 'cluster';
+    return permission(verb, group, resource, scope);
+  });
+}
+
+describe('deploy/ manifests', () => {
+  let dir: string;
+  let sandbox: Sandbox;
+  let kubeconfig: string;
+  let clusterRules: readonly Rule[] = [];
+  let namespaceRules: readonly Rule[] = [];
+  let deployment: Deployment;
+
+  const kubectl = async (...args: string[]): Promise<string> =>
+    (await exec('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 30_000 })).stdout;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kube-lego-deploy-'));
+    sandbox = await startSandbox({ auditLog: false });
+    kubeconfig = join(dir, 'kubeconfig');
+    await sandbox.writeKubeconfig(kubeconfig);
+  });
+
+  after(async () => {
+    await sandbox.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('render with kubectl kustomize: staging by default, production in its overlay, both on ACME v2', async () => {
+    const staging = await kustomize('deploy');
+    const production = await kustomize('deploy/overlays/production');
+    assert.equal(await kustomize('deploy/overlays/staging'), staging);
+    assert.match(staging, /lego\.url: https:\/\/acme-staging-v02\.api\.letsencrypt\.org\/directory/);
+    assert.match(production, /lego\.url: https:\/\/acme-v02\.api\.letsencrypt\.org\/directory/);
+    for (const rendered of [staging, production]) {
+      assert.doesNotMatch(rendered, /acme-v01|extensions\/v1beta1|apps\/v1beta/);
+      const kinds = [...rendered.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]).sort();
+      assert.deepEqual(kinds, [
+        'ClusterRole',
+        'ClusterRoleBinding',
+        'ConfigMap',
+        'Deployment',
+        'Namespace',
+        'Role',
+        'RoleBinding',
+        'ServiceAccount',
+      ]);
+    }
+  });
+
+  it('apply to the API sandbox with strict validation', async () => {
+    const file = join(dir, 'rendered.yaml');
+    await writeFile(file, await kustomize('deploy'));
+    await kubectl('apply', '--validate=strict', '-f', file);
+    deployment = JSON.parse(
+      await kubectl('get', 'deployment', 'kube-lego', '-n', OWN_NAMESPACE, '-o', 'json'),
+    ) as Deployment;
+    clusterRules = (
+      JSON.parse(await kubectl('get', 'clusterrole', 'kube-lego', '-o', 'json')) as { rules: Rule[] }
+    ).rules;
+    namespaceRules = (
+      JSON.parse(await kubectl('get', 'role', 'kube-lego', '-n', OWN_NAMESPACE, '-o', 'json')) as {
+        rules: Rule[];
+      }
+    ).rules;
+    assert.equal(deployment.apiVersion, 'apps/v1');
+    const binding = JSON.parse(await kubectl('get', 'clusterrolebinding', 'kube-lego', '-o', 'json')) as {
+      subjects: { kind: string; name: string; namespace: string }[];
+    };
+    assert.deepEqual(binding.subjects, [
+      { kind: 'ServiceAccount', name: 'kube-lego', namespace: OWN_NAMESPACE },
+    ]);
+  });
+
+  it('wire the environment the way the configuration module reads it', async () => {
+    const podSpec = deployment.spec.template.spec;
+    const [container] = podSpec.containers;
+    assert.ok(container !== undefined);
+    const env = container.env ?? [];
+    const known = new Set<string>(CONFIG_VARIABLES.map((variable) => variable.name));
+    for (const variable of env)
+      assert.ok(known.has(variable.name), `${variable.name} is a configuration variable`);
+    const source = (name: string): unknown => env.find((v) => v.name === name)?.valueFrom;
+    assert.deepEqual(source('LEGO_EMAIL'), { configMapKeyRef: { name: 'kube-lego', key: 'lego.email' } });
+    assert.deepEqual(source('LEGO_URL'), { configMapKeyRef: { name: 'kube-lego', key: 'lego.url' } });
+    assert.deepEqual(source('LEGO_NAMESPACE'), { fieldRef: { fieldPath: 'metadata.namespace' } });
+    assert.deepEqual(source('LEGO_POD_IP'), { fieldRef: { fieldPath: 'status.podIP' } });
+
+    // Resolve the references as the kubelet would and load the configuration from them.
+    const configMap = JSON.parse(
+      await kubectl('get', 'configmap', 'kube-lego', '-n', OWN_NAMESPACE, '-o', 'json'),
+    ) as {
+      data: Record<string, string>;
+    };
+    const resolved: Record<string, string> = {};
+    for (const variable of env) {
+      const ref = variable.valueFrom;
+      if (variable.value !== undefined) resolved[variable.name] = variable.value;
+      else if (ref?.configMapKeyRef !== undefined)
+        resolved[variable.name] = configMap.data[ref.configMapKeyRef.key] ?? '';
+      else if (ref?.fieldRef?.fieldPath === 'metadata.namespace') resolved[variable.name] = OWN_NAMESPACE;
+      else if (ref?.fieldRef?.fieldPath === 'status.podIP') resolved[variable.name] = '10.8.0.12';
+    }
+    const loaded = loadConfig(resolved);
+    assert.ok(loaded.ok, JSON.stringify(loaded));
+    assert.equal(loaded.config.acme.directoryUrl, 'https://acme-staging-v02.api.letsencrypt.org/directory');
+    assert.equal(loaded.config.namespace, OWN_NAMESPACE);
+    assert.equal(loaded.config.gce.podIp, '10.8.0.12');
+
+    // Probes and the container port follow LEGO_PORT (its default here).
+    const port = loaded.config.port;
+    assert.deepEqual(
+      container.ports?.map((p) => p.containerPort),
+      [port],
+    );
+    assert.deepEqual(container.readinessProbe?.httpGet, { path: '/healthz', port });
+    assert.deepEqual(container.livenessProbe?.httpGet, { path: '/healthz', port });
+    assert.ok(container.resources?.requests !== undefined && container.resources.limits !== undefined);
+    assert.equal(podSpec.serviceAccountName, 'kube-lego');
+    assert.equal(podSpec.securityContext?.runAsNonRoot, true);
+    const security = container.securityContext ?? {};
+    assert.deepEqual(
+      [security.allowPrivilegeEscalation, security.readOnlyRootFilesystem],
+      [false, true],
+      'no privilege escalation, read-only root filesystem',
+    );
+  });
+
+  describe('RBAC against the audit log of an end-to-end run', () => {
+    let environment: DevEnvironment | undefined;
+
+    after(async () => {
+      await environment?.stop();
+    });
+
+    it('deploy/base/rbac.yaml grants exactly what kube-lego used (nginx, gce, leftovers, a foreign Secret), no more, no fewer', async () => {
+      assert.ok(clusterRules.length > 0, 'the ClusterRole was read back from the sandbox');
+      // The controller runs under the deploy/ rules, enforced by the sandbox: a missing rule fails the run.
+      const rules: PolicyRule[] = [
+        ...clusterRules.map((rule) => ({ ...rule })),
+        ...namespaceRules.map((rule) => ({ ...rule, namespaces: [OWN_NAMESPACE] })),
+      ];
+      const lines: string[] = [];
+      environment = await startDevEnvironment({
+        kubeconfigPath: join(dir, 'e2e', 'kubeconfig'),
+        logSink: { write: (line: string) => lines.push(line.trimEnd()) },
+        auditLog: true,
+        controllerIdentity: {
+          user: CONTROLLER_USER,
+          rules,
+          kubeconfigPath: join(dir, 'e2e', 'controller-kubeconfig'),
+        },
+      });
+      const admin = join(dir, 'e2e', 'kubeconfig');
+      const manifest = join(dir, 'ingresses.yaml');
+      const ingressFor = (
+        name: string,
+        host: string,
+        ingressClass: string,
+        namespace = 'default',
+      ): string => `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: ${name}
+  namespace: ${namespace}
+  annotations:
+    kubernetes.io/tls-acme: "true"
+    kubernetes.io/ingress.class: ${ingressClass}
+spec:
+  tls:
+  - hosts: [${host}]
+    secretName: ${name}-tls
+  rules:
+  - host: ${host}
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend:
+          service:
+            name: web
+            port:
+              number: 80
+`;
+      // Leftovers of an earlier kube-lego pod (0.1.7 shapes, another pod IP), so the run also updates them.
+      const leftovers = `apiVersion: v1
+kind: Service
+metadata:
+  name: kube-lego-nginx
+  namespace: kube-lego
+  annotations:
+    kubernetes.io/kube-lego-managed: "true"
+spec:
+  selector:
+    app: kube-lego
+  ports:
+  - name: http
+    port: 8080
+    targetPort: 8080
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: kube-lego-gce
+  namespace: default
+  annotations:
+    kubernetes.io/kube-lego-managed: "true"
+spec:
+  type: NodePort
+  selector:
+    app: kube-lego
+  ports:
+  - name: http
+    port: 8080
+    targetPort: 8080
+---
+apiVersion: v1
+kind: Endpoints
+metadata:
+  name: kube-lego-gce
+  namespace: default
+  annotations:
+    kubernetes.io/kube-lego-managed: "true"
+subsets:
+- addresses:
+  - ip: 10.0.0.99
+  ports:
+  - name: http
+    port: 8080
+    protocol: TCP
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: foreign-tls
+  namespace: default
+type: Opaque
+data:
+  note: Zm9yZWlnbg==
+`;
+      await writeFile(
+        manifest,
+        [
+          leftovers,
+          ingressFor('nginx-web', 'nginx.example.test', 'nginx'),
+          ingressFor('gce-web', 'gce.example.test', 'gce'),
+          // A namespace without leftovers: the gce objects are created there.
+          'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n',
+          ingressFor('gce-shop', 'shop.example.test', 'gce', 'shop'),
+          // A Secret kube-lego does not own: it leaves it alone and warns, again on every change of the Ingress.
+          ingressFor('foreign', 'foreign.example.test', 'nginx'),
+        ].join('---\n'),
+      );
+      const adminKubectl = (...args: string[]) =>
+        exec('kubectl', ['--kubeconfig', admin, ...args], { timeout: 30_000 });
+      await adminKubectl('apply', '-f', manifest);
+      const deadline = Date.now() + 60_000;
+      for (const name of ['nginx-web-tls', 'gce-web-tls', 'gce-shop-tls']) {
+        while (
+          !lines.some((line) =>
+            line.includes(`msg="Secret successfully stored" context=secret name=${name} `),
+          )
+        ) {
+          assert.ok(Date.now() < deadline, `no certificate in ${name}:\n${lines.join('\n')}`);
+          await sleep(100);
+        }
+      }
+      for (const value of ['1', '2']) {
+        await adminKubectl('annotate', '--overwrite', 'ingress', 'foreign', `example.test/touched=${value}`);
+        await sleep(500);
+      }
+      // Let the challenge clean-up (nginx challenge Ingress, gce paths) finish, then end the run: stopping
+      // closes the informers' watches, which completes their audit entries.
+      await sleep(1500);
+      await environment.stop();
+      const audit = environment.sandbox.audit;
+      const denied = audit.filter((entry) => entry.user === CONTROLLER_USER && entry.status === 403);
+      assert.deepEqual(denied, [], 'no request of the controller was refused');
+      assert.deepEqual(
+        [...grants(clusterRules, 'cluster'), ...grants(namespaceRules, 'own-namespace')].sort(),
+        neededPermissions(audit).sort(),
+        'deploy/base/rbac.yaml grants what the audit log shows kube-lego used',
+      );
+    });
+  });
+});
