@@ -381,6 +381,8 @@ describe('controller runtime against the API sandbox and Pebble', () => {
     const service = sandbox.store.get('services', 'default', 'kube-lego-gce');
     assert.equal((service?.['spec'] as { type?: string } | undefined)?.type, 'NodePort');
     const endpoints = sandbox.store.get('endpoints', 'default', 'kube-lego-gce');
+    const slice = sandbox.store.get('endpointslices.discovery.k8s.io', 'default', 'kube-lego-gce');
+    assert.deepEqual(slice?.['endpoints'], [{ addresses: ['10.0.0.7'], conditions: { ready: true } }]);
     assert.deepEqual(endpoints?.['subsets'], [
       { addresses: [{ ip: '10.0.0.7' }], ports: [{ name: 'http', port: pebble.httpPort, protocol: 'TCP' }] },
     ]);

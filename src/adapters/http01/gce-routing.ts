@@ -1,16 +1,23 @@
 import {
   gceChallengeEndpoints,
+  gceChallengeEndpointSlice,
   gceChallengeService,
   gceIngressEdit,
   type GceChallengeSettings,
+  type GceTarget,
 } from '../../domain/gce-challenge-routing.js';
 import { isManagedChallengeObject } from '../../domain/challenge-routing.js';
 import type { Log } from '../../runtime/log-port.js';
 import type { KubeObjects } from '../kube/kube-objects.js';
 import { ingressView } from '../kube/ingress-view.js';
-import type { EndpointsObject, IngressObject, ServiceObject } from '../kube/kube-types.js';
+import type {
+  EndpointSliceObject,
+  EndpointsObject,
+  IngressObject,
+  ServiceObject,
+} from '../kube/kube-types.js';
 import { isKubeError } from '../kube/kube-errors.js';
-import { ENDPOINTS, INGRESSES, SERVICES } from '../kube/resources.js';
+import { ENDPOINT_SLICES, ENDPOINTS, INGRESSES, SERVICES } from '../kube/resources.js';
 import type { PendingHost } from './nginx-routing.js';
 
 /** Typed failure: the gce provider needs the pod IP for its Endpoints. */
@@ -120,6 +127,34 @@ export class GceRouting {
         await this.#objects.replace<EndpointsObject>(ENDPOINTS, namespace, {
           ...haveEndpoints,
           subsets: endpoints.subsets,
+        });
+      }
+    } catch (err) {
+      if (!isKubeError(err, 'alreadyExists')) throw err;
+    }
+    await this.#ensureEndpointSlice(target);
+  }
+
+  /** The EndpointSlice twin of the Endpoints (Endpoints are deprecated from Kubernetes 1.33). */
+  async #ensureEndpointSlice(target: GceTarget): Promise<void> {
+    const slice = gceChallengeEndpointSlice(target);
+    const have = await this.#objects.find<EndpointSliceObject>(
+      ENDPOINT_SLICES,
+      target.namespace,
+      slice.metadata.name,
+    );
+    try {
+      if (have === undefined) {
+        await this.#objects.create(ENDPOINT_SLICES, target.namespace, slice);
+      } else if (
+        isManagedChallengeObject(have.metadata) &&
+        (!sameJson(have.endpoints, slice.endpoints) || !sameJson(have.ports, slice.ports))
+      ) {
+        await this.#objects.replace<EndpointSliceObject>(ENDPOINT_SLICES, target.namespace, {
+          ...have,
+          addressType: slice.addressType,
+          endpoints: slice.endpoints,
+          ports: slice.ports,
         });
       }
     } catch (err) {

@@ -78,3 +78,15 @@ export interface EndpointsObject {
     readonly ports?: readonly { readonly port: number; readonly protocol?: string; readonly name?: string }[];
   }[];
 }
+
+export interface EndpointSliceObject {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly metadata?: ObjectMeta;
+  readonly addressType?: string;
+  readonly endpoints?: readonly {
+    readonly addresses: readonly string[];
+    readonly conditions?: { readonly ready?: boolean };
+  }[];
+  readonly ports?: readonly { readonly name?: string; readonly port?: number; readonly protocol?: string }[];
+}

@@ -26,6 +26,12 @@ export const ENDPOINTS: ResourceKind = {
   plural: 'endpoints',
 };
 export const EVENTS: ResourceKind = { apiVersion: 'v1', kind: 'Event', apiPath: '/api/v1', plural: 'events' };
+export const ENDPOINT_SLICES: ResourceKind = {
+  apiVersion: 'discovery.k8s.io/v1',
+  kind: 'EndpointSlice',
+  apiPath: '/apis/discovery.k8s.io/v1',
+  plural: 'endpointslices',
+};
 export const INGRESSES: ResourceKind = {
   apiVersion: 'networking.k8s.io/v1',
   kind: 'Ingress',
