@@ -258,6 +258,11 @@ describe('deploy/ manifests', () => {
         },
       });
       const admin = join(dir, 'e2e', 'kubeconfig');
+      const running = environment;
+      const refused = (): string[] =>
+        running.sandbox.audit
+          .filter((entry) => entry.user === CONTROLLER_USER && entry.status === 403)
+          .map((entry) => `${entry.verb} ${entry.path}`);
       const manifest = join(dir, 'ingresses.yaml');
       const ingressFor = (
         name: string,
@@ -335,6 +340,25 @@ subsets:
     port: 8080
     protocol: TCP
 ---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: kube-lego-gce
+  namespace: default
+  labels:
+    kube-lego/managed: "true"
+    kubernetes.io/service-name: kube-lego-gce
+    endpointslice.kubernetes.io/managed-by: kube-lego
+addressType: IPv4
+endpoints:
+- addresses: [10.0.0.99]
+  conditions:
+    ready: true
+ports:
+- name: http
+  port: 8080
+  protocol: TCP
+---
 apiVersion: v1
 kind: Secret
 metadata:
@@ -368,6 +392,7 @@ data:
           )
         ) {
           assert.ok(Date.now() < deadline, `no certificate in ${name}:\n${lines.join('\n')}`);
+          assert.deepEqual(refused(), [], 'no request of the controller was refused');
           await sleep(100);
         }
       }
@@ -380,8 +405,7 @@ data:
       await sleep(1500);
       await environment.stop();
       const audit = environment.sandbox.audit;
-      const denied = audit.filter((entry) => entry.user === CONTROLLER_USER && entry.status === 403);
-      assert.deepEqual(denied, [], 'no request of the controller was refused');
+      assert.deepEqual(refused(), [], 'no request of the controller was refused');
       assert.deepEqual(
         [...grants(clusterRules, 'cluster'), ...grants(namespaceRules, 'own-namespace')].sort(),
         neededPermissions(audit).sort(),
