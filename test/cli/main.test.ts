@@ -110,8 +110,10 @@ describe('kube-lego CLI', () => {
       msg: `kube-lego ${VERSION} starting`,
       time: lines[0]!.time,
     });
-    // This build's startController() has no controller to start: it must fail loudly, not exit 0.
-    assert.equal(lines[1]!.code, 'NOT_AVAILABLE');
+    // startController() takes over: it connects to the API server, and with none reachable it must fail
+    // loudly, not exit 0.
+    assert.equal(lines[1]!.msg, 'connecting to kubernetes api: http://127.0.0.1:8080');
+    assert.equal(lines.at(-1)!.level, 'error');
     assert.equal(run.code, 1);
   });
 });
