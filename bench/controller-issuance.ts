@@ -1,0 +1,147 @@
+// Issuance latency of the real kube-lego process against the API sandbox and Pebble: time from creating an
+// annotated Ingress to its Secret holding the certificate, for one 3-name certificate (median of N runs)
+// and for 100 single-name Ingresses created at once. Run after the build:
+//   node dist/bench/controller-issuance.js [runs] [burst] [LEGO_MAX_CONCURRENT_ORDERS]   (defaults 5, 100, 4)
+// Results print as a table and are written to bench/results/controller-issuance.json.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { KubeClient } from '../src/adapters/kube/kube-client.js';
+import { loadKubeConnection } from '../src/adapters/kube/kube-connection.js';
+import { KubeObjects } from '../src/adapters/kube/kube-objects.js';
+import type { SecretObject } from '../src/adapters/kube/kube-types.js';
+import { INGRESSES, SECRETS, type ResourceKind } from '../src/adapters/kube/resources.js';
+import { startSandbox } from '../src/sandbox/sandbox.js';
+import { startControllerProcess } from '../test/e2e/controller-process.js';
+import { startPebble } from '../test/support/pebble.js';
+
+const runs = Number(process.argv[2] ?? 5);
+const burst = Number(process.argv[3] ?? 100);
+const concurrency = process.argv[4] ?? '4';
+const NAMESPACES: ResourceKind = {
+  apiVersion: 'v1',
+  kind: 'Namespace',
+  apiPath: '/api/v1',
+  plural: 'namespaces',
+};
+
+function ingress(name: string, hosts: readonly string[]): unknown {
+  return {
+    metadata: { name, namespace: 'default', annotations: { 'kubernetes.io/tls-acme': 'true' } },
+    spec: {
+      tls: [{ hosts, secretName: `${name}-tls` }],
+      rules: hosts.map((host) => ({
+        host,
+        http: {
+          paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name, port: { number: 80 } } } }],
+        },
+      })),
+    },
+  };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+function ready(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    http
+      .get({ host: '127.0.0.1', port, path: '/readyz', agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      })
+      .on('error', () => {
+        resolve(false);
+      });
+  });
+}
+
+async function main(): Promise<void> {
+  const [sandbox, pebble] = await Promise.all([
+    startSandbox(),
+    startPebble({ nonceRejectPercent: 0, authzReusePercent: 0 }),
+  ]);
+  const dir = await mkdtemp(join(tmpdir(), 'controller-issuance-'));
+  const kubeconfig = join(dir, 'kubeconfig');
+  await sandbox.writeKubeconfig(kubeconfig);
+  const client = new KubeClient(loadKubeConnection({ kind: 'kubeconfig', path: kubeconfig }), {
+    userAgent: 'bench',
+    requestTimeoutMs: 60_000,
+  });
+  const objects = new KubeObjects(client);
+  await objects.create(NAMESPACES, '', { metadata: { name: 'kube-lego' } });
+  const lego = startControllerProcess({
+    KUBECONFIG: kubeconfig,
+    LEGO_EMAIL: 'bench@example.test',
+    LEGO_URL: pebble.directoryUrl,
+    LEGO_ACME_CA_FILE: pebble.caFile,
+    LEGO_PORT: String(pebble.httpPort),
+    LEGO_NAMESPACE: 'kube-lego',
+    LEGO_SUPPORTED_INGRESS_PROVIDER: 'nginx',
+    LEGO_KEY_TYPE: 'ecdsa-p256',
+    LEGO_SELF_CHECK: 'false',
+    LEGO_MAX_CONCURRENT_ORDERS: concurrency,
+  });
+  try {
+    while (!(await ready(pebble.httpPort))) await new Promise((resolve) => setTimeout(resolve, 50));
+    const stored = async (name: string): Promise<boolean> => {
+      const secret = await objects.find<SecretObject>(SECRETS, 'default', `${name}-tls`);
+      return (
+        (secret?.data?.['tls.crt'] ?? '') !== '' &&
+        secret?.metadata?.annotations?.['kube-lego/order-url'] === undefined
+      );
+    };
+    // Warm-up: the account is registered on the first order.
+    await objects.create(INGRESSES, 'default', ingress('warmup', ['warmup.bench.test']));
+    while (!(await stored('warmup'))) await new Promise((resolve) => setTimeout(resolve, 25));
+
+    const single: number[] = [];
+    for (let run = 0; run < runs; run += 1) {
+      const name = `three-${run}`;
+      const hosts = ['a', 'b', 'c'].map((p) => `${p}${run}.bench.test`);
+      const start = performance.now();
+      await objects.create(INGRESSES, 'default', ingress(name, hosts));
+      while (!(await stored(name))) await new Promise((resolve) => setTimeout(resolve, 25));
+      single.push(performance.now() - start);
+    }
+
+    const names = Array.from({ length: burst }, (_, i) => `burst-${i}`);
+    const burstStart = performance.now();
+    await Promise.all(
+      names.map((name) => objects.create(INGRESSES, 'default', ingress(name, [`${name}.bench.test`]))),
+    );
+    const pending = new Set(names);
+    while (pending.size > 0) {
+      for (const name of [...pending]) if (await stored(name)) pending.delete(name);
+      if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const burstMs = performance.now() - burstStart;
+    const errors = lego.lines.filter((line) => line.includes('level=error')).length;
+    const result = {
+      runs,
+      singleThreeNameMs: { median: Math.round(median(single)), samples: single.map(Math.round) },
+      burst,
+      maxConcurrentOrders: Number(concurrency),
+      burstAllStoredMs: Math.round(burstMs),
+      errorsLogged: errors,
+    };
+    console.table({
+      'one 3-name certificate (median)': `${result.singleThreeNameMs.median} ms`,
+      [`${burst} Ingresses at once, all stored (${concurrency} orders at a time)`]: `${result.burstAllStoredMs} ms`,
+      'error lines logged': errors,
+    });
+    await mkdir('bench/results', { recursive: true });
+    await writeFile(`bench/results/controller-issuance-${concurrency}.json`, JSON.stringify(result, null, 2));
+  } finally {
+    await lego.terminate();
+    client.close();
+    await Promise.all([sandbox.close(), pebble.stop()]);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,230 @@
+// Steady state at scale: N annotated Ingresses whose Secrets already hold valid certificates issued by
+// kube-lego. Starts the real kube-lego process against the API sandbox and measures the time until every
+// certificate has been checked, the API requests it made (from the sandbox audit log; the goal is no
+// writes and no per-object reads) and its peak RSS. Run after the build:
+//   node dist/bench/controller-steady-state.js [ingresses]   (default 10000)
+// Results print as a table and are written to bench/results/controller-steady-state.json.
+import '../src/x509/x509-runtime.js';
+import { webcrypto } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import {
+  AuthorityKeyIdentifierExtension,
+  BasicConstraintsExtension,
+  SubjectAlternativeNameExtension,
+  X509CertificateGenerator,
+} from '@peculiar/x509';
+import { KubeClient } from '../src/adapters/kube/kube-client.js';
+import { loadKubeConnection } from '../src/adapters/kube/kube-connection.js';
+import { isKubeError } from '../src/adapters/kube/kube-errors.js';
+import { KubeObjects } from '../src/adapters/kube/kube-objects.js';
+import { INGRESSES, SECRETS, type ResourceKind } from '../src/adapters/kube/resources.js';
+import { recordIssued } from '../src/domain/record-outcome.js';
+import { managedSecretAnnotations, managedSecretLabels } from '../src/domain/secret-annotations.js';
+import { startSandbox } from '../src/sandbox/sandbox.js';
+import { startControllerProcess } from '../test/e2e/controller-process.js';
+import { freeLoopbackPort as freePort } from '../test/support/free-port.js';
+
+const count = Number(process.argv[2] ?? 10_000);
+const DIRECTORY_URL = 'https://acme.bench.invalid/directory';
+const ANNOTATION = 'kubernetes.io/tls-acme';
+const DAY_MS = 86_400_000;
+const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const NAMESPACES: ResourceKind = {
+  apiVersion: 'v1',
+  kind: 'Namespace',
+  apiPath: '/api/v1',
+  plural: 'namespaces',
+};
+
+async function inBatches(total: number, width: number, work: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < total) {
+        const i = next;
+        next += 1;
+        await work(i);
+      }
+    }),
+  );
+}
+
+/** Creates, retrying a dropped keep-alive connection; an object that made it before the drop counts. */
+async function createWithRetry(objects: KubeObjects, resource: ResourceKind, object: unknown): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await objects.create(resource, 'default', object);
+      return;
+    } catch (err) {
+      if (isKubeError(err, 'alreadyExists')) return;
+      if (!isKubeError(err, 'transport') || attempt >= 5) throw err;
+    }
+  }
+}
+
+function pem(label: string, der: ArrayBuffer): string {
+  const base64 = Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n');
+  return `-----BEGIN ${label}-----\n${base64}\n-----END ${label}-----\n`;
+}
+
+async function peakRssKiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const match = /VmHWM:\s+(\d+) kB/.exec(status);
+  return match?.[1] === undefined ? Number.NaN : Number(match[1]);
+}
+
+async function main(): Promise<void> {
+  const sandbox = await startSandbox();
+  const dir = await mkdtemp(join(tmpdir(), 'controller-steady-'));
+  const kubeconfig = join(dir, 'kubeconfig');
+  await sandbox.writeKubeconfig(kubeconfig);
+  const client = new KubeClient(loadKubeConnection({ kind: 'kubeconfig', path: kubeconfig }), {
+    userAgent: 'bench',
+    requestTimeoutMs: 60_000,
+  });
+  const objects = new KubeObjects(client);
+  await objects.create(NAMESPACES, '', { metadata: { name: 'kube-lego' } });
+
+  // One CA and one leaf key for all certificates: what is measured is the controller, not key generation.
+  const caKeys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
+  const ca = await X509CertificateGenerator.createSelfSigned({
+    serialNumber: '01',
+    name: [{ CN: ['bench CA'] }],
+    notBefore: new Date(Date.now() - DAY_MS),
+    notAfter: new Date(Date.now() + 365 * DAY_MS),
+    keys: caKeys,
+    signingAlgorithm: ALG,
+    extensions: [new BasicConstraintsExtension(true, undefined, true)],
+  });
+  const leafKeys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
+  const leafKeyPem = pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', leafKeys.privateKey));
+  const aki = await AuthorityKeyIdentifierExtension.create(caKeys.publicKey);
+  const notBefore = new Date(Date.now() - DAY_MS);
+  const notAfter = new Date(notBefore.getTime() + 90 * DAY_MS);
+
+  const seedStart = performance.now();
+  await inBatches(count, 32, async (i) => {
+    const host = `h${i}.bench.test`;
+    const name = `app-${i}`;
+    const cert = await X509CertificateGenerator.create({
+      serialNumber: (i + 2).toString(16).padStart(2, '0'),
+      subject: [{ CN: [host] }],
+      issuer: ca.subject,
+      notBefore,
+      notAfter,
+      publicKey: leafKeys.publicKey,
+      signingKey: caKeys.privateKey,
+      signingAlgorithm: ALG,
+      extensions: [aki, new SubjectAlternativeNameExtension([{ type: 'dns', value: host }])],
+    });
+    const record = recordIssued({
+      hosts: [host],
+      directoryUrl: DIRECTORY_URL,
+      validity: { notBeforeMs: notBefore.getTime(), notAfterMs: notAfter.getTime() },
+      ingresses: [`default/${name}`],
+      minimumValidityMs: 30 * DAY_MS,
+    });
+    await createWithRetry(objects, SECRETS, {
+      metadata: {
+        name: `${name}-tls`,
+        namespace: 'default',
+        labels: managedSecretLabels({}),
+        annotations: managedSecretAnnotations({}, record, ANNOTATION),
+      },
+      type: 'kubernetes.io/tls',
+      data: {
+        'tls.crt': Buffer.from(cert.toString('pem') + '\n' + ca.toString('pem') + '\n').toString('base64'),
+        'tls.key': Buffer.from(leafKeyPem).toString('base64'),
+      },
+    });
+    await createWithRetry(objects, INGRESSES, {
+      metadata: { name, namespace: 'default', annotations: { [ANNOTATION]: 'true' } },
+      spec: {
+        tls: [{ hosts: [host], secretName: `${name}-tls` }],
+        rules: [
+          {
+            host,
+            http: {
+              paths: [
+                { path: '/', pathType: 'Prefix', backend: { service: { name, port: { number: 80 } } } },
+              ],
+            },
+          },
+        ],
+      },
+    });
+  });
+  const seedMs = performance.now() - seedStart;
+  client.close();
+
+  const auditStart = sandbox.audit.length;
+  const started = performance.now();
+  const lego = startControllerProcess({
+    KUBECONFIG: kubeconfig,
+    LEGO_EMAIL: 'bench@example.test',
+    LEGO_URL: DIRECTORY_URL,
+    LEGO_PORT: String(await freePort()),
+    LEGO_NAMESPACE: 'kube-lego',
+    LEGO_SUPPORTED_INGRESS_PROVIDER: 'nginx',
+    LEGO_ARI: 'false',
+    LEGO_SELF_CHECK: 'false',
+  });
+  let checked = 0;
+  let connectedAt = Number.NaN;
+  for (;;) {
+    checked = lego.lines.filter((line) => line.includes('no renewal needed')).length;
+    if (Number.isNaN(connectedAt) && lego.lines.some((l) => l.includes('successfully connected'))) {
+      connectedAt = performance.now();
+    }
+    if (checked >= count) break;
+    if (lego.child.exitCode !== null)
+      throw new Error(`kube-lego exited:\n${lego.lines.slice(-20).join('\n')}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const allCheckedMs = performance.now() - started;
+  const sinceConnectedMs = performance.now() - connectedAt;
+  // Let anything that follows the pass (writes, retries) show up in the audit log.
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const rssKiB = await peakRssKiB(lego.child.pid ?? 0);
+  await lego.terminate();
+  const requests = sandbox.audit.slice(auditStart);
+  const byVerb = new Map<string, number>();
+  for (const entry of requests) {
+    const key = `${entry.verb} ${entry.resource}${entry.name === '' ? '' : ' (one object)'}`;
+    byVerb.set(key, (byVerb.get(key) ?? 0) + 1);
+  }
+  const writes = requests.filter((e) => ['create', 'update', 'patch', 'delete'].includes(e.verb)).length;
+  const objectReads = requests.filter((e) => e.verb === 'get' && e.name !== '' && e.resource !== '').length;
+  const unexpected = lego.lines.filter((l) => /requesting certificate|level=error/.test(l)).length;
+  const result = {
+    ingresses: count,
+    seedMs: Math.round(seedMs),
+    allCheckedMs: Math.round(allCheckedMs),
+    sinceConnectedMs: Math.round(sinceConnectedMs),
+    peakRssMiB: Math.round(rssKiB / 1024),
+    apiRequests: requests.length,
+    writes,
+    objectReads,
+    unexpectedLines: unexpected,
+    byVerb: Object.fromEntries([...byVerb.entries()].sort()),
+  };
+  console.table({
+    'ingresses checked': count,
+    'time to check all (process start)': `${result.allCheckedMs} ms`,
+    'time to check all (after connecting)': `${result.sinceConnectedMs} ms`,
+    'peak RSS': `${result.peakRssMiB} MiB`,
+    'API requests': result.apiRequests,
+    writes,
+    'per-object reads': objectReads,
+  });
+  console.log(result.byVerb);
+  await mkdir('bench/results', { recursive: true });
+  await writeFile('bench/results/controller-steady-state.json', JSON.stringify(result, null, 2));
+  await sandbox.close();
+  await rm(dir, { recursive: true, force: true });
+}
+
+await main();

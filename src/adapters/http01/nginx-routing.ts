@@ -1,0 +1,192 @@
+import {
+  challengeIngressName,
+  isManagedChallengeObject,
+  LEGACY_MANAGED_ANNOTATION,
+  nginxChallengeIngresses,
+  nginxChallengeService,
+  type NginxChallengeSettings,
+} from '../../domain/challenge-routing.js';
+import type { Log } from '../../runtime/log-port.js';
+import type { KubeObjects } from '../kube/kube-objects.js';
+import type { IngressObject, ServiceObject } from '../kube/kube-types.js';
+import { isKubeError } from '../kube/kube-errors.js';
+import { INGRESSES, SERVICES } from '../kube/resources.js';
+
+/** Where the nginx provider's challenge objects live; filled from config. */
+export type NginxRoutingSettings = NginxChallengeSettings;
+
+/** A host with a pending challenge and how its Ingress names its class. */
+export interface PendingHost {
+  readonly host: string;
+  readonly ingressClass: string;
+  readonly classSource: 'ingressClassName' | 'annotation' | 'default';
+  /** The Ingresses (`namespace/name`) asking for the host: the gce provider edits these. */
+  readonly ingresses: readonly string[];
+}
+
+/** JSON with sorted object keys: the API server may return fields in another order than we sent. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+function sameContent(a: unknown, b: unknown): boolean {
+  return canonical(a) === canonical(b);
+}
+
+/**
+ * Keeps the nginx provider's challenge Service and Ingresses equal to the union of hosts with pending
+ * challenges: created and updated only on change, deleted by their own name when no host is pending
+ * (kube-lego bugs 1, 2, 8), and never touching objects kube-lego did not create.
+ */
+export class NginxRouting {
+  readonly #objects: KubeObjects;
+  readonly #settings: NginxRoutingSettings;
+  readonly #log: Log;
+  /** Challenge Ingresses written at the last sync, so each is removed once its class has no pending host. */
+  readonly #ingressNames = new Set<string>();
+
+  constructor(options: {
+    readonly objects: KubeObjects;
+    readonly settings: NginxRoutingSettings;
+    readonly log: Log;
+  }) {
+    this.#objects = options.objects;
+    this.#settings = options.settings;
+    this.#log = options.log.with({ context: 'provider', provider: 'nginx' });
+  }
+
+  /** Brings the challenge objects in line with `hosts` (all pending nginx hosts, every class). */
+  async sync(hosts: readonly PendingHost[]): Promise<void> {
+    const wanted = nginxChallengeIngresses(this.#settings, hosts);
+    if (wanted.length > 0) await this.#upsertService();
+    const names = new Set<string>();
+    for (const ingress of wanted) {
+      await this.#upsertIngress(ingress);
+      names.add(ingress.metadata.name);
+    }
+    for (const name of [...this.#ingressNames]) {
+      if (names.has(name)) continue;
+      await this.#deleteIngress(name);
+      this.#ingressNames.delete(name);
+    }
+    for (const name of names) this.#ingressNames.add(name);
+    if (wanted.length === 0) {
+      this.#log.info('disable provider no TLS hosts found');
+      await this.#deleteService();
+    }
+  }
+
+  /** Removes the challenge objects of the default class left over by an earlier run. */
+  async removeLeftovers(): Promise<void> {
+    this.#ingressNames.add(challengeIngressName(this.#settings, this.#settings.defaultClass.toLowerCase()));
+    await this.sync([]);
+  }
+
+  async #upsertService(): Promise<void> {
+    const { namespace, serviceName } = this.#settings;
+    const want = nginxChallengeService(this.#settings);
+    const have = await this.#objects.find<ServiceObject>(SERVICES, namespace, serviceName);
+    if (have === undefined) {
+      await this.#objects.create(SERVICES, namespace, want);
+      return;
+    }
+    if (!isManagedChallengeObject(have.metadata)) {
+      this.#log.error(
+        `do not update service '${namespace}/${serviceName}' as it does not have ${LEGACY_MANAGED_ANNOTATION}=true annotation`,
+      );
+      return;
+    }
+    const havePorts = (have.spec?.ports ?? []).map((p) => ({
+      port: p.port,
+      targetPort: p.targetPort,
+      protocol: p.protocol,
+    }));
+    const wantPorts = want.spec.ports.map((p) => ({
+      port: p.port,
+      targetPort: p.targetPort,
+      protocol: p.protocol,
+    }));
+    if (sameContent(have.spec?.selector, want.spec.selector) && sameContent(havePorts, wantPorts)) return;
+    await this.#objects.replace<ServiceObject>(SERVICES, namespace, {
+      ...have,
+      spec: { ...have.spec, selector: want.spec.selector ?? {}, ports: want.spec.ports },
+    });
+  }
+
+  async #upsertIngress(want: IngressObject): Promise<void> {
+    const namespace = this.#settings.namespace;
+    const name = want.metadata?.name ?? '';
+    const have = await this.#objects.find<IngressObject>(INGRESSES, namespace, name);
+    if (have === undefined) {
+      await this.#objects.create(INGRESSES, namespace, want);
+      this.#log.debug('created challenge ingress', { name, namespace });
+      return;
+    }
+    if (
+      !isManagedChallengeObject(have.metadata) &&
+      have.metadata?.annotations?.['kubernetes.io/tls-acme-challenge-endpoints'] !== 'true'
+    ) {
+      this.#log.error(`do not update ingress '${namespace}/${name}' as it was not created by kube-lego`);
+      return;
+    }
+    if (
+      sameContent(have.spec, want.spec) &&
+      sameContent(have.metadata?.annotations, want.metadata?.annotations)
+    )
+      return;
+    await this.#objects.replace<IngressObject>(INGRESSES, namespace, {
+      ...have,
+      metadata: {
+        ...have.metadata,
+        labels: { ...have.metadata?.labels, ...want.metadata?.labels },
+        annotations: want.metadata?.annotations ?? {},
+      },
+      spec: want.spec ?? {},
+    });
+  }
+
+  async #deleteIngress(name: string): Promise<void> {
+    const namespace = this.#settings.namespace;
+    const have = await this.#objects.find<IngressObject>(INGRESSES, namespace, name);
+    if (have === undefined) return;
+    if (
+      !isManagedChallengeObject(have.metadata) &&
+      have.metadata?.annotations?.['kubernetes.io/tls-acme-challenge-endpoints'] !== 'true'
+    )
+      return;
+    await this.#deleteIgnoringAbsent(INGRESSES, name, have.metadata?.uid);
+  }
+
+  async #deleteService(): Promise<void> {
+    const { namespace, serviceName } = this.#settings;
+    const have = await this.#objects.find<ServiceObject>(SERVICES, namespace, serviceName);
+    if (have === undefined) return;
+    if (!isManagedChallengeObject(have.metadata)) {
+      this.#log.error(
+        `do not delete service '${namespace}/${serviceName}' as it does not have ${LEGACY_MANAGED_ANNOTATION}=true annotation`,
+      );
+      return;
+    }
+    await this.#deleteIgnoringAbsent(SERVICES, serviceName, have.metadata?.uid);
+  }
+
+  async #deleteIgnoringAbsent(
+    resource: typeof SERVICES,
+    name: string,
+    uid: string | undefined,
+  ): Promise<void> {
+    try {
+      await this.#objects.delete(resource, {
+        namespace: this.#settings.namespace,
+        name,
+        ...(uid === undefined ? {} : { uid }),
+      });
+    } catch (err) {
+      if (!isKubeError(err, 'notFound')) throw err;
+    }
+  }
+}

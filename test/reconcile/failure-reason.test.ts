@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { AcmeOrderError, AcmeProblemError, AcmeTransportError } from '../../src/acme/errors.js';
+import { AccountError } from '../../src/adapters/acme/account-errors.js';
+import { SelfCheckError } from '../../src/adapters/http01/self-check.js';
+import { KubeApiError } from '../../src/adapters/kube/kube-errors.js';
+import { classifyFailure } from '../../src/reconcile/failure-reason.js';
+
+const request = { method: 'POST', url: 'https://ca.example/acme/new-order' };
+
+function problem(type: string, status: number, retryAfterMs?: number): AcmeProblemError {
+  return new AcmeProblemError({
+    type: `urn:ietf:params:acme:error:${type}`,
+    detail: 'detail',
+    status,
+    subproblems: [],
+    request,
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  });
+}
+
+describe('classifyFailure()', () => {
+  const cases: {
+    name: string;
+    err: unknown;
+    timedOut?: boolean;
+    want: ReturnType<typeof classifyFailure>;
+  }[] = [
+    {
+      name: 'a rateLimited problem keeps its Retry-After exactly',
+      err: problem('rateLimited', 429, 3_600_000),
+      want: { reason: 'RateLimited', retryAfterMs: 3_600_000 },
+    },
+    {
+      name: 'a 503 with Retry-After is a rate limit too',
+      err: new AcmeTransportError({
+        code: 'httpStatus',
+        message: 'busy',
+        request,
+        status: 503,
+        retryAfterMs: 120_000,
+      }),
+      want: { reason: 'RateLimited', retryAfterMs: 120_000 },
+    },
+    {
+      name: 'a validation problem is a challenge failure',
+      err: problem('dns', 400),
+      want: { reason: 'ChallengeFailed' },
+    },
+    {
+      name: 'an invalid order is a challenge failure',
+      err: new AcmeOrderError('orderInvalid', 'invalid', 'https://ca.example/order/1'),
+      want: { reason: 'ChallengeFailed' },
+    },
+    {
+      name: 'another ACME problem is an order failure',
+      err: problem('badCSR', 400),
+      want: { reason: 'OrderFailed' },
+    },
+    {
+      name: 'an account problem is an account failure',
+      err: new AccountError('accountRegistrationFailed', 'no account'),
+      want: { reason: 'AccountFailed' },
+    },
+    {
+      name: 'a failed self-check is reported as such',
+      err: new SelfCheckError('a.example', 'wrong status'),
+      want: { reason: 'SelfCheckFailed' },
+    },
+    {
+      name: 'a Kubernetes write failure is a secret write failure',
+      err: new KubeApiError({ code: 'forbidden', message: 'no', request: { method: 'PUT', path: '/x' } }),
+      want: { reason: 'SecretWriteFailed' },
+    },
+    {
+      name: 'the per-order deadline wins over the error it caused',
+      err: problem('dns', 400),
+      timedOut: true,
+      want: { reason: 'Timeout' },
+    },
+    { name: 'anything else is unknown', err: new Error('boom'), want: { reason: 'Unknown' } },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      assert.deepEqual(classifyFailure(c.err, c.timedOut ?? false), c.want);
+    });
+  }
+});
