@@ -61,13 +61,18 @@ export interface Peer {
   readonly id: string;
   /** Display name without version, e.g. "lego (Debian sid)". */
   readonly name: string;
-  /** "cli": wall time includes process start; "in-process": a library call in the benchmark process. */
-  readonly kind: 'cli' | 'in-process';
+  /**
+   * "cli": wall time includes process start; "in-process": a library call in the benchmark process;
+   * "controller": kube-lego running against the sandbox, timed from Ingress apply to Secret stored.
+   */
+  readonly kind: 'cli' | 'in-process' | 'controller';
   probe(): Promise<PeerAvailability>;
   /** Obtains one certificate, timing the whole issuance. */
   issue(request: IssueRequest): Promise<IssueOutcome>;
   /** Obtains many certificates the way this tool's users would. */
   issueMany(request: BatchRequest): Promise<BatchOutcome>;
+  /** Frees what the peer keeps between calls (a running controller); called at the end of each case. */
+  release?(): Promise<void>;
 }
 
 /** Runs a batch one certificate after another with the same state directory, as a shell loop would. */
