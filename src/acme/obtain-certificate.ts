@@ -1,0 +1,333 @@
+import { isIP } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { inspectCertificate } from '../x509/inspect-certificate.js';
+import { splitPemBundle } from '../x509/pem-bundle.js';
+import type { AcmeClient } from './acme-client.js';
+import {
+  AcmeOrderError,
+  AcmeProblemError,
+  AcmeTransportError,
+  type AcmeIdentifier,
+  type AcmeSubproblem,
+} from './errors.js';
+import type { AcmeAuthorization, AcmeChallenge, AcmeOrder } from './resources.js';
+
+/** Proves control of identifiers for one challenge type; `obtainCertificate` always calls `cleanup` after `present`. */
+export interface ChallengeSolver {
+  readonly type: 'http-01' | 'dns-01';
+  /** Make the challenge answerable: serve the key authorization (http-01) or publish its TXT digest (dns-01). */
+  present(authz: AcmeAuthorization, challenge: AcmeChallenge, keyAuthorization: string): Promise<void>;
+  /** Undo `present`. Failures are reported through `onCleanupError`, never thrown over the issuance result. */
+  cleanup(authz: AcmeAuthorization, challenge: AcmeChallenge, keyAuthorization: string): Promise<void>;
+}
+
+/** What `obtainCertificate` needs. */
+export interface ObtainCertificateOptions {
+  readonly identifiers: readonly AcmeIdentifier[];
+  /** DER CSR for exactly these identifiers (see `createCsr`). */
+  readonly csrDer: Uint8Array;
+  readonly solver: ChallengeSolver;
+  /** Profile name from the directory's `meta.profiles`. */
+  readonly profile?: string | undefined;
+  /** ARI CertID of the certificate being renewed; dropped once if the CA answers `alreadyReplaced`. */
+  readonly replaces?: string | undefined;
+  /** An order URL persisted by an earlier attempt: resumed while it is still `pending` or `ready` for the same identifiers. */
+  readonly existingOrderUrl?: string | undefined;
+  /** Called with the order URL as soon as it is known, so the caller can persist it and resume after a restart. */
+  readonly onOrder?: ((orderUrl: string) => void | Promise<void>) | undefined;
+  /** Issuer common name of the preferred chain's top certificate (e.g. `ISRG Root X1`); the default chain otherwise. */
+  readonly preferredChain?: string | undefined;
+  /** Delay between polls when the server sends no Retry-After. @default 1000 */
+  readonly pollIntervalMs?: number | undefined;
+  /** Upper bound of one polling delay, even if the server's Retry-After asks for more. @default 30000 */
+  readonly maxPollDelayMs?: number | undefined;
+  /** Polls per waiting phase (validation, then issuance) before giving up with `pollLimitReached`. @default 60 */
+  readonly maxPolls?: number | undefined;
+  /** Reports a failed `solver.cleanup` (the issuance itself is not failed by it). */
+  readonly onCleanupError?: ((error: unknown, authz: AcmeAuthorization) => void) | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** One certificate chain offered by the CA. */
+export interface CertificateChain {
+  readonly pem: string;
+  /** Issuer common name of the chain's top certificate. */
+  readonly topIssuerCn: string | undefined;
+}
+
+/** The issued certificate. */
+export interface ObtainedCertificate {
+  /** Leaf first, then the chain: the content of `tls.crt`. */
+  readonly certificatePem: string;
+  readonly orderUrl: string;
+  /** Every chain examined, when `preferredChain` was given. */
+  readonly chains?: readonly CertificateChain[];
+}
+
+interface Presented {
+  readonly authz: AcmeAuthorization;
+  readonly challenge: AcmeChallenge;
+  readonly keyAuthorization: string;
+}
+
+interface Run {
+  readonly client: AcmeClient;
+  readonly options: ObtainCertificateOptions;
+}
+
+/** Identifiers for names: IP addresses become `ip` identifiers (RFC 8738), everything else `dns`. */
+export function toIdentifiers(names: readonly string[]): AcmeIdentifier[] {
+  return [...new Set(names)].map((value) => ({ type: isIP(value) === 0 ? 'dns' : 'ip', value }));
+}
+
+/**
+ * Runs one issuance on an account the client already knows:
+ *
+ * ```
+ *   resume or newOrder ──▶ pending ──present+respond──▶ (poll) ──▶ ready ──finalize──▶ processing ──(poll)──▶ valid ──▶ download
+ *                             │                            │
+ *                             └── valid authorizations are skipped; an invalid one is deactivated and reported
+ * ```
+ *
+ * Polling is explicit and bounded (`pollIntervalMs`, `Retry-After`, `maxPolls`, `signal`). Presented challenges
+ * are always cleaned up. Rate limits, 5xx and validation failures come back as typed errors for the caller to
+ * schedule; `alreadyReplaced` is handled here by ordering again without `replaces`.
+ *
+ * @example const { certificatePem } = await obtainCertificate(client, { identifiers, csrDer: csr.der, solver })
+ */
+export async function obtainCertificate(
+  client: AcmeClient,
+  options: ObtainCertificateOptions,
+): Promise<ObtainedCertificate> {
+  const run: Run = { client, options };
+  let order = await resumeOrCreateOrder(run);
+  await options.onOrder?.(order.url);
+  if (order.status === 'pending') order = await authorize(run, order);
+  if (order.status === 'ready') order = await client.finalizeOrder(order, options.csrDer, options.signal);
+  order = await pollWhile(run, order, 'processing');
+  if (order.status !== 'valid' || order.certificate === undefined) throw orderFailure(order);
+  return download(run, order.certificate, order.url);
+}
+
+async function resumeOrCreateOrder(run: Run): Promise<AcmeOrder> {
+  const { client, options } = run;
+  if (options.existingOrderUrl !== undefined) {
+    try {
+      const existing = await client.getOrder(options.existingOrderUrl, options.signal);
+      const usable = existing.status === 'pending' || existing.status === 'ready';
+      if (usable && sameIdentifiers(existing.identifiers, options.identifiers)) return existing;
+    } catch (err) {
+      // A problem document means the order is gone or not ours: start over. Network trouble is the caller's.
+      if (!(err instanceof AcmeProblemError)) throw err;
+    }
+  }
+  const request = { identifiers: options.identifiers, profile: options.profile, replaces: options.replaces };
+  try {
+    return await client.newOrder(request, options.signal);
+  } catch (err) {
+    // RFC 9773 §5: the certificate was already replaced (by an earlier attempt of ours, most likely).
+    // The renewal is still wanted, so order once more without the claim.
+    if (err instanceof AcmeProblemError && err.code === 'alreadyReplaced' && options.replaces !== undefined) {
+      return client.newOrder({ ...request, replaces: undefined }, options.signal);
+    }
+    throw err;
+  }
+}
+
+async function authorize(run: Run, order: AcmeOrder): Promise<AcmeOrder> {
+  const { client, options } = run;
+  const authzs = await Promise.all(
+    order.authorizations.map((url) => client.getAuthorization(url, options.signal)),
+  );
+  const todo = authzs.filter((authz) => authz.status !== 'valid');
+  const unusable = todo.find((authz) => authz.status !== 'pending');
+  if (unusable !== undefined) {
+    throw new AcmeOrderError(
+      'orderInvalid',
+      `Cannot complete order ${order.url}: the authorization for "${unusable.identifier.value}" is ${unusable.status}`,
+      order.url,
+    );
+  }
+  const chosen = todo.map((authz) => ({
+    authz,
+    challenge: pickChallenge(authz, options.solver.type, order.url),
+  }));
+  const presented: Presented[] = [];
+  try {
+    // allSettled, not all: every present() must have finished before cleanup runs, even when one failed.
+    const outcomes = await Promise.allSettled(
+      chosen.map(async ({ authz, challenge }) => {
+        const keyAuthorization = client.keyAuthorization(challenge.token ?? '');
+        presented.push({ authz, challenge, keyAuthorization });
+        await options.solver.present(authz, challenge, keyAuthorization);
+      }),
+    );
+    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    await Promise.all(
+      chosen
+        .filter(({ challenge }) => challenge.status === 'pending')
+        .map(({ challenge }) => client.respondToChallenge(challenge.url, options.signal)),
+    );
+    // One order poll answers for every authorization: it leaves `pending` when all are valid or one failed.
+    const polled = await pollWhile(run, order, 'pending');
+    if (polled.status === 'invalid') throw await validationFailure(run, polled, todo);
+    return polled;
+  } finally {
+    await cleanup(run, presented);
+  }
+}
+
+function pickChallenge(
+  authz: AcmeAuthorization,
+  type: ChallengeSolver['type'],
+  orderUrl: string,
+): AcmeChallenge {
+  const challenge = authz.challenges.find((c) => c.type === type && c.token !== undefined);
+  if (challenge !== undefined) return challenge;
+  const name = authz.wildcard ? `*.${authz.identifier.value}` : authz.identifier.value;
+  const offered = authz.challenges.map((c) => c.type).join(', ');
+  const why = authz.wildcard
+    ? `wildcard names need the dns-01 challenge, this solver uses ${type}`
+    : `the CA offers ${offered === '' ? 'no challenges' : offered}, this solver uses ${type}`;
+  throw new AcmeOrderError(
+    'challengeUnavailable',
+    `Cannot issue certificate for "${name}": ${why}`,
+    orderUrl,
+  );
+}
+
+async function pollWhile(run: Run, start: AcmeOrder, status: 'pending' | 'processing'): Promise<AcmeOrder> {
+  const { client, options } = run;
+  const maxPolls = options.maxPolls ?? 60;
+  let order = start;
+  for (let polls = 0; order.status === status; polls++) {
+    if (polls >= maxPolls) {
+      throw new AcmeOrderError(
+        'pollLimitReached',
+        `Cannot complete order ${order.url}: it is still ${status} after ${maxPolls} polls; resume it later`,
+        order.url,
+      );
+    }
+    await pause(pollDelayMs(options, order.retryAfterMs), options.signal, order.url);
+    order = await client.getOrder(order.url, options.signal);
+  }
+  return order;
+}
+
+function pollDelayMs(options: ObtainCertificateOptions, retryAfterMs: number | undefined): number {
+  const wanted = retryAfterMs ?? options.pollIntervalMs ?? 1000;
+  return Math.min(Math.max(0, wanted), options.maxPollDelayMs ?? 30_000);
+}
+
+async function pause(ms: number, signal: AbortSignal | undefined, orderUrl: string): Promise<void> {
+  try {
+    await sleep(ms, undefined, signal === undefined ? undefined : { signal });
+  } catch (err) {
+    throw new AcmeTransportError({
+      code: 'aborted',
+      message: `Polling order ${orderUrl} was aborted`,
+      request: { method: 'POST', url: orderUrl },
+      cause: err,
+    });
+  }
+}
+
+/**
+ * Builds the typed error for a failed validation: the failed challenge's problem, with subproblems that name
+ * their identifiers (added when the CA's problem has none). Failed or still-pending authorizations are
+ * deactivated so they are not counted against the account as live (best effort).
+ */
+async function validationFailure(
+  run: Run,
+  order: AcmeOrder,
+  tried: readonly AcmeAuthorization[],
+): Promise<Error> {
+  const { client, options } = run;
+  const now = await Promise.all(tried.map((authz) => client.getAuthorization(authz.url, options.signal)));
+  await Promise.all(
+    now
+      .filter((authz) => authz.status === 'invalid' || authz.status === 'pending')
+      .map((authz) => client.deactivateAuthorization(authz.url, options.signal).catch(() => undefined)),
+  );
+  const failures = now.flatMap((authz) =>
+    authz.challenges.flatMap((challenge) =>
+      challenge.status === 'invalid' && challenge.error !== undefined
+        ? [{ authz, challenge, problem: challenge.error }]
+        : [],
+    ),
+  );
+  const first = failures[0];
+  if (first === undefined) return orderFailure(order);
+  const subproblems: AcmeSubproblem[] = failures.flatMap(({ authz, problem }) =>
+    problem.subproblems.length > 0
+      ? problem.subproblems.map((sub) => ({ ...sub, identifier: sub.identifier ?? authz.identifier }))
+      : [{ type: problem.type, code: problem.code, detail: problem.detail, identifier: authz.identifier }],
+  );
+  return new AcmeProblemError({
+    type: first.problem.type,
+    detail: first.problem.detail,
+    status: first.problem.status ?? 403,
+    subproblems,
+    request: { method: 'POST', url: first.challenge.url },
+  });
+}
+
+function orderFailure(order: AcmeOrder): Error {
+  const problem = order.error;
+  if (problem === undefined) {
+    return new AcmeOrderError(
+      'orderInvalid',
+      `Cannot complete order ${order.url}: it is ${order.status}`,
+      order.url,
+    );
+  }
+  return new AcmeProblemError({
+    type: problem.type,
+    detail: problem.detail,
+    status: problem.status ?? 403,
+    subproblems: problem.subproblems,
+    request: { method: 'POST', url: order.url },
+  });
+}
+
+async function cleanup(run: Run, presented: readonly Presented[]): Promise<void> {
+  await Promise.all(
+    presented.map(async ({ authz, challenge, keyAuthorization }) => {
+      try {
+        await run.options.solver.cleanup(authz, challenge, keyAuthorization);
+      } catch (err) {
+        run.options.onCleanupError?.(err, authz);
+      }
+    }),
+  );
+}
+
+async function download(run: Run, certificateUrl: string, orderUrl: string): Promise<ObtainedCertificate> {
+  const { client, options } = run;
+  const first = await client.downloadCertificate(certificateUrl, options.signal);
+  const preferred = options.preferredChain;
+  if (preferred === undefined) return { certificatePem: first.pem, orderUrl };
+  const chains: CertificateChain[] = [{ pem: first.pem, topIssuerCn: topIssuerCn(first.pem) }];
+  for (const url of first.alternateUrls) {
+    if (chains.some((chain) => chain.topIssuerCn === preferred)) break;
+    const alternate = await client.downloadCertificate(url, options.signal);
+    chains.push({ pem: alternate.pem, topIssuerCn: topIssuerCn(alternate.pem) });
+  }
+  const match = chains.find((chain) => chain.topIssuerCn === preferred) ?? chains[0] ?? { pem: first.pem };
+  return { certificatePem: match.pem, orderUrl, chains };
+}
+
+function topIssuerCn(pem: string): string | undefined {
+  const top = splitPemBundle(pem).at(-1);
+  return top === undefined ? undefined : inspectCertificate(top).issuerCn;
+}
+
+function sameIdentifiers(a: readonly AcmeIdentifier[], b: readonly AcmeIdentifier[]): boolean {
+  const key = (list: readonly AcmeIdentifier[]): string =>
+    list
+      .map((id) => `${id.type}:${id.value.toLowerCase()}`)
+      .sort()
+      .join(',');
+  return key(a) === key(b);
+}

@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { AcmeClient } from '../../src/acme/acme-client.js';
+import { generateAccountKey } from '../../src/acme/account-key.js';
+import { classifyAcmeError } from '../../src/acme/classify-acme-error.js';
+import { AcmeOrderError, AcmeProblemError } from '../../src/acme/errors.js';
+import { obtainCertificate, toIdentifiers } from '../../src/acme/obtain-certificate.js';
+import { createCsr } from '../../src/x509/create-csr.js';
+import { generateKey } from '../../src/x509/private-key.js';
+import { startPebble, type PebbleRig } from '../support/pebble.js';
+import { challtestDns01Solver, startHttp01TestServer, type Http01TestServer } from './challenge-solvers.js';
+import { assertIssued } from './issued-certificate.js';
+
+describe('obtainCertificate() against Pebble', () => {
+  let rig: PebbleRig;
+  let http01: Http01TestServer;
+  let client: AcmeClient;
+
+  before(async () => {
+    rig = await startPebble({ authzReusePercent: 0 });
+    http01 = await startHttp01TestServer(rig.httpPort);
+    client = new AcmeClient({
+      directoryUrl: rig.directoryUrl,
+      caPem: rig.caPem,
+      accountKey: await generateAccountKey(),
+    });
+    await client.createAccount({ termsOfServiceAgreed: true, contact: ['mailto:admin@example.test'] });
+  });
+
+  after(async () => {
+    client.close();
+    await http01.close();
+    await rig.stop();
+  });
+
+  it('issues a certificate for 3 names over http-01 that verifies up to the root', async () => {
+    const names = ['a.example.test', 'b.example.test', 'c.example.test'];
+    const key = await generateKey({ type: 'rsa', bits: 2048 });
+    const csr = await createCsr(key, names);
+    let reportedOrder: string | undefined;
+    const result = await obtainCertificate(client, {
+      identifiers: toIdentifiers(names),
+      csrDer: csr.der,
+      solver: http01.solver,
+      pollIntervalMs: 50,
+      onOrder: (url) => {
+        reportedOrder = url;
+      },
+    });
+    assert.equal(reportedOrder, result.orderUrl);
+    assertIssued({
+      chainPem: result.certificatePem,
+      rootPem: await rig.rootPem(),
+      key,
+      names,
+      nowMs: Date.now(),
+    });
+    assert.ok(http01.requests() >= 3, 'the VA fetched the tokens from the test server');
+    assert.equal(http01.served.size, 0, 'every presented token was cleaned up');
+  });
+
+  it('issues a certificate for 2 names over dns-01 with TXT records in challtestsrv', async () => {
+    const names = ['dns1.example.test', 'dns2.example.test'];
+    const key = await generateKey({ type: 'ecdsa', curve: 'P-256' });
+    const solver = challtestDns01Solver(rig);
+    const result = await obtainCertificate(client, {
+      identifiers: toIdentifiers(names),
+      csrDer: (await createCsr(key, names)).der,
+      solver,
+      pollIntervalMs: 50,
+    });
+    assertIssued({
+      chainPem: result.certificatePem,
+      rootPem: await rig.rootPem(),
+      key,
+      names,
+      nowMs: Date.now(),
+    });
+    assert.equal(solver.live.size, 0, 'every TXT record was cleared');
+  });
+
+  it('issues a wildcard certificate over dns-01', async () => {
+    const names = ['*.wild.example.test', 'wild.example.test'];
+    const key = await generateKey({ type: 'ecdsa', curve: 'P-384' });
+    const result = await obtainCertificate(client, {
+      identifiers: toIdentifiers(names),
+      csrDer: (await createCsr(key, names)).der,
+      solver: challtestDns01Solver(rig),
+      pollIntervalMs: 50,
+    });
+    assertIssued({
+      chainPem: result.certificatePem,
+      rootPem: await rig.rootPem(),
+      key,
+      names,
+      nowMs: Date.now(),
+    });
+  });
+
+  it('refuses a wildcard over http-01 with challengeUnavailable, naming the wildcard', async () => {
+    const names = ['*.nohttp.example.test'];
+    const key = await generateKey({ type: 'ecdsa', curve: 'P-256' });
+    await assert.rejects(
+      obtainCertificate(client, {
+        identifiers: toIdentifiers(names),
+        csrDer: (await createCsr(key, names)).der,
+        solver: http01.solver,
+        pollIntervalMs: 50,
+      }),
+      (err: unknown) => {
+        assert.ok(err instanceof AcmeOrderError);
+        assert.equal(err.code, 'challengeUnavailable');
+        assert.match(err.message, /"\*\.nohttp\.example\.test": wildcard names need the dns-01 challenge/);
+        assert.equal(classifyAcmeError(err), 'terminal');
+        return true;
+      },
+    );
+  });
+
+  it('ends a challenge that cannot validate in a typed error naming the identifier, and deactivates its authorization', async () => {
+    const names = ['broken.example.test'];
+    const key = await generateKey({ type: 'ecdsa', curve: 'P-256' });
+    let orderUrl = '';
+    http01.setBroken(true);
+    try {
+      await assert.rejects(
+        obtainCertificate(client, {
+          identifiers: toIdentifiers(names),
+          csrDer: (await createCsr(key, names)).der,
+          solver: http01.solver,
+          pollIntervalMs: 50,
+          onOrder: (url) => {
+            orderUrl = url;
+          },
+        }),
+        (err: unknown) => {
+          assert.ok(err instanceof AcmeProblemError, String(err));
+          assert.ok(['unauthorized', 'incorrectResponse', 'connection'].includes(err.code), err.code);
+          assert.equal(err.subproblems[0]?.identifier?.value, 'broken.example.test');
+          assert.equal(classifyAcmeError(err), 'transient');
+          return true;
+        },
+      );
+    } finally {
+      http01.setBroken(false);
+    }
+    const order = await client.getOrder(orderUrl);
+    assert.equal(order.status, 'invalid');
+    const authz = await client.getAuthorization(order.authorizations[0]!);
+    assert.equal(authz.status, 'deactivated');
+  });
+
+  it('resumes a pending order from its URL instead of creating a new one', async () => {
+    const names = ['resume.example.test'];
+    const identifiers = toIdentifiers(names);
+    const pending = await client.newOrder({ identifiers });
+    const key = await generateKey({ type: 'ecdsa', curve: 'P-256' });
+    const result = await obtainCertificate(client, {
+      identifiers,
+      csrDer: (await createCsr(key, names)).der,
+      solver: http01.solver,
+      existingOrderUrl: pending.url,
+      pollIntervalMs: 50,
+    });
+    assert.equal(result.orderUrl, pending.url);
+    assertIssued({
+      chainPem: result.certificatePem,
+      rootPem: await rig.rootPem(),
+      key,
+      names,
+      nowMs: Date.now(),
+    });
+  });
+});
