@@ -90,3 +90,15 @@ export function runTimedCommand(options: TimedCommandOptions): Promise<TimedComm
     });
   });
 }
+
+const telling = /error|fail|invalid|unable|refused|timeout|timed out|urn:ietf|problem/i;
+
+/** The few output lines that say why a CLI failed (its last error-looking lines, else its last lines). */
+export function failureSummary(outputTail: string): string {
+  const lines = outputTail
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  const errors = lines.filter((line) => telling.test(line) && !line.startsWith('Ask for help'));
+  return (errors.length > 0 ? errors : lines).slice(-3).join(' / ');
+}

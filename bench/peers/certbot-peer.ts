@@ -10,7 +10,7 @@ import {
   type Peer,
   type PeerAvailability,
 } from '../peer.js';
-import { runTimedCommand } from '../timed-command.js';
+import { failureSummary, runTimedCommand } from '../timed-command.js';
 
 const certbotBinary = '/usr/bin/certbot';
 const runTimeoutMs = 300_000;
@@ -82,7 +82,7 @@ export function certbotPeer(): Peer {
         return {
           ok: false,
           elapsedMs: result.elapsedMs,
-          error: `certbot ${why}: ${result.outputTail.slice(-600)}`,
+          error: `certbot ${why}: ${failureSummary(result.outputTail)}`,
         };
       }
       try {

@@ -7,7 +7,7 @@ import {
   type IssueRequest,
   type Peer,
 } from '../peer.js';
-import { runTimedCommand } from '../timed-command.js';
+import { failureSummary, runTimedCommand } from '../timed-command.js';
 import { unpackedTool } from '../tool-paths.js';
 
 const runTimeoutMs = 300_000;
@@ -62,7 +62,7 @@ export function legoPeer(options: { readonly suite: 'sid' | 'bookworm' }): Peer 
         return {
           ok: false,
           elapsedMs: result.elapsedMs,
-          error: `lego ${why}: ${result.outputTail.slice(-600)}`,
+          error: `lego ${why}: ${failureSummary(result.outputTail)}`,
         };
       }
       const certificates = join(request.stateDir, 'certificates');
