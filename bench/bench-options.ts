@@ -16,6 +16,8 @@ export interface BenchOptions {
   readonly peers: readonly string[];
   /** Whether to rewrite the generated section of docs/benchmarks.md. */
   readonly writeDocs: boolean;
+  /** Re-render docs/benchmarks.md from a saved results file instead of running. */
+  readonly fromJson?: string;
 }
 
 export type OptionsResult =
@@ -23,11 +25,13 @@ export type OptionsResult =
 
 export const usage = `Usage: npm run bench -- [--quick] [--runs N] [--certificates N] [--cases case1,case2,case3,case4]
                         [--peers lego-sid,lego-bookworm,certbot,acme-client,kube-lego-acme,kube-lego] [--no-docs]
+                        [--from-json FILE]
   --quick          smoke sizes (1 run per tool, 3 certificates in case 2, 1,000 Ingresses in case 3); exits
                    non-zero when a tool fails to produce a valid certificate in case 1 or 2
   --runs N         runs per tool in cases 1 and 4 (full: 10)
   --certificates N certificates in case 2 (full: 100)
-  --no-docs        do not rewrite the generated section of docs/benchmarks.md`;
+  --no-docs        do not rewrite the generated section of docs/benchmarks.md
+  --from-json FILE re-render docs/benchmarks.md from a saved bench/results/*.json (no run)`;
 
 function positive(name: string, value: string | undefined, fallback: number): number | string {
   if (value === undefined) return fallback;
@@ -59,6 +63,7 @@ export function parseBenchOptions(argv: readonly string[]): OptionsResult {
         cases: { type: 'string' },
         peers: { type: 'string' },
         'no-docs': { type: 'boolean', default: false },
+        'from-json': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -91,6 +96,7 @@ export function parseBenchOptions(argv: readonly string[]): OptionsResult {
       cases: cases.length === 0 ? caseIds : caseIds.filter((id) => cases.includes(id)),
       peers: list(values.peers),
       writeDocs: !values['no-docs'],
+      ...(values['from-json'] === undefined ? {} : { fromJson: values['from-json'] }),
     },
   };
 }

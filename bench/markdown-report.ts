@@ -78,7 +78,7 @@ function requestBreakdown(report: BenchReport): string[] {
   const kinds = [...new Set(counted.flatMap((entry) => Object.keys(entry.counts.byKind)))].sort();
   return [
     '',
-    'Requests per certificate by ACME resource (counted run, through the counting proxy; errors are responses >= 400, e.g. `badNonce`):',
+    'Requests per certificate by ACME resource, through the counting proxy (the extra counted run; in quick mode the timed run). Errors are responses >= 400, e.g. `badNonce`:',
     '',
     `| Tool | ${kinds.join(' | ')} | errors |`,
     `| --- | ${kinds.map(() => '---').join(' | ')} | --- |`,
@@ -153,6 +153,26 @@ function case4Table(report: BenchReport): string[] {
   return [...lines, ...failureList('Failures (expected here: this case measures them)', report.case4)];
 }
 
+/** A plain statement of where kube-lego is behind: missed targets first, then what could not be measured. */
+function behind(report: BenchReport): string[] {
+  const missed = report.targets.filter((target) => target.verdict === 'missed');
+  const unmeasured = report.targets.filter((target) => target.verdict === 'not available');
+  const lines: string[] = [];
+  if (missed.length > 0) {
+    lines.push('**Where kube-lego is behind in this run:**', '');
+    lines.push(...missed.map((target) => `- ${target.target}: missed, ${cell(target.measured)}`), '');
+  } else {
+    lines.push('No measured target was missed in this run.', '');
+  }
+  if (unmeasured.length > 0) {
+    lines.push(
+      `**Not measured in this build** (${unmeasured.length} of ${report.targets.length} targets): ${unmeasured.map((target) => target.target).join('; ')}.`,
+      '',
+    );
+  }
+  return lines;
+}
+
 /** The generated part of docs/benchmarks.md for one run. */
 export function renderMarkdown(report: BenchReport): string {
   const m = report.machine;
@@ -202,6 +222,7 @@ export function renderMarkdown(report: BenchReport): string {
         `- ${ratio.label}: ${ratio.value === undefined ? '' : `**${ratio.value.toFixed(2)}x**, `}${ratio.note}`,
     ),
     '',
+    ...behind(report),
     '| Target (reported, not asserted) | Measured | Verdict |',
     '| --- | --- | --- |',
     ...report.targets.map((target) => `| ${target.target} | ${cell(target.measured)} | ${target.verdict} |`),

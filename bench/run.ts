@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import * as prettier from 'prettier';
 import { startPebble, type PebbleRig } from '../test/support/pebble.js';
 import type {
   BatchResult,
@@ -259,6 +260,26 @@ async function runCases(options: BenchOptions, prepared: readonly PreparedPeer[]
   return { case1, case2, case3, case4, versions };
 }
 
+async function writeDocs(root: string, report: BenchReport): Promise<void> {
+  const docsFile = join(root, 'docs', 'benchmarks.md');
+  const current = existsSync(docsFile) ? await readFile(docsFile, 'utf8') : '# Benchmarks\n';
+  await mkdir(join(root, 'docs'), { recursive: true });
+  const updated = replaceGeneratedSection(current, renderMarkdown(report));
+  // Formatted with the project's own prettier settings, so `prettier --check` in CI stays green after a run.
+  const config = (await prettier.resolveConfig(docsFile)) ?? {};
+  await writeFile(docsFile, await prettier.format(updated, { ...config, filepath: docsFile }));
+  log('docs/benchmarks.md updated between the bench:start/bench:end markers');
+}
+
+/** Renders a saved run again (after a change to the report's layout or to the targets), without running. */
+async function rerender(root: string, file: string): Promise<number> {
+  const saved = JSON.parse(await readFile(file, 'utf8')) as BenchReport;
+  const report: BenchReport = { ...saved, ...kubeLegoStanding(saved) };
+  await writeDocs(root, report);
+  printSummary(report);
+  return 0;
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const parsed = parseBenchOptions(argv);
   if (!parsed.ok) {
@@ -267,6 +288,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const options = parsed.options;
   const root = projectRoot();
+  if (options.fromJson !== undefined) return rerender(root, options.fromJson);
   await installTools(root);
   const startedAt = new Date().toISOString();
   const machine = machineInfo();
@@ -318,13 +340,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const jsonFile = join(resultsDir, `${startedAt.replace(/[:.]/g, '-')}.json`);
   await writeFile(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
   log(`results written to bench/results/${jsonFile.split('/').pop() ?? ''}`);
-  if (options.writeDocs) {
-    const docsFile = join(root, 'docs', 'benchmarks.md');
-    const current = existsSync(docsFile) ? await readFile(docsFile, 'utf8') : '# Benchmarks\n';
-    await mkdir(join(root, 'docs'), { recursive: true });
-    await writeFile(docsFile, replaceGeneratedSection(current, renderMarkdown(report)));
-    log('docs/benchmarks.md updated between the bench:start/bench:end markers');
-  }
+  if (options.writeDocs) await writeDocs(root, report);
   printSummary(report);
   return report.problems.length === 0 ? 0 : 1;
 }
