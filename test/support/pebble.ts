@@ -29,6 +29,10 @@ export interface PebbleOptions {
   readonly certificateValidityPeriodSeconds?: number;
   /** kid -> base64url HMAC key. */
   readonly eab?: { readonly required: boolean; readonly keys: Readonly<Record<string, string>> };
+  /**
+   * Profiles advertised in `meta.profiles`. Orders that name no profile get `default`; without a `default`
+   * entry Pebble picks one of the others, so tests that depend on validity should configure `default`.
+   */
   readonly profiles?: Readonly<Record<string, PebbleProfile>>;
   /** Port Pebble's VA dials for http-01; default: a free loopback port. */
   readonly httpPort?: number;

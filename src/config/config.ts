@@ -1,0 +1,129 @@
+import type { SecretValue } from './secret-value.js';
+
+/** Providers that make HTTP-01 traffic reach kube-lego. */
+export type IngressProvider = 'nginx' | 'gce';
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogType = 'text' | 'json';
+/** Key algorithm of certificate private keys. */
+export type KeyType = 'rsa' | 'ecdsa-p256' | 'ecdsa-p384';
+
+export interface ExternalAccountBinding {
+  readonly keyId: string;
+  /** base64url HMAC key as the CA issued it. */
+  readonly hmacKey: SecretValue;
+}
+
+/** How to reach the Kubernetes API when not running in a cluster. */
+export interface KubeConnectionConfig {
+  /** LEGO_KUBE_API_URL, or its default `http://127.0.0.1:8080`. */
+  readonly apiUrl: string;
+  /** Whether LEGO_KUBE_API_URL was set: then it wins over kubeconfig files outside the cluster. */
+  readonly apiUrlExplicit: boolean;
+  /** KUBECONFIG as given (may list several files); undefined when unset. */
+  readonly kubeconfig: string | undefined;
+}
+
+/** kube-lego's whole configuration, read once from the environment. Deeply frozen. */
+export interface Config {
+  /** Namespace of the account secret and of the nginx challenge Service and Ingress. */
+  readonly namespace: string;
+  readonly acme: {
+    readonly directoryUrl: string;
+    readonly email: string;
+    readonly accountSecretName: string;
+    /** Certificate profile to request; undefined = the CA's default. */
+    readonly profile: string | undefined;
+    readonly externalAccountBinding: ExternalAccountBinding | undefined;
+    /** PEM bundle of extra CAs to trust for the ACME server's TLS; undefined = system trust only. */
+    readonly caFile: string | undefined;
+    /** Issuer common name of the preferred alternate chain; undefined = the CA's default chain. */
+    readonly preferredChain: string | undefined;
+    /** Whether to use ACME Renewal Information (RFC 9773) when the CA offers it. */
+    readonly ari: boolean;
+    readonly maxConcurrentOrders: number;
+    /** Deadline of one order, from creation to certificate download. */
+    readonly issuanceTimeoutMs: number;
+  };
+  readonly keys: {
+    readonly type: KeyType;
+    /** Size of new RSA keys (certificate keys when `type` is rsa, and new account keys). */
+    readonly rsaBits: number;
+  };
+  readonly ingress: {
+    /** Opt-in annotation key (value must be "true"); also written onto managed secrets. */
+    readonly annotation: string;
+    readonly supportedClasses: readonly string[];
+    readonly defaultClass: string;
+    readonly supportedProviders: readonly IngressProvider[];
+    readonly defaultProvider: IngressProvider;
+    /** Namespace whose ingresses are watched; undefined = all namespaces. */
+    readonly watchNamespace: string | undefined;
+  };
+  readonly nginx: {
+    readonly serviceName: string;
+    readonly ingressName: string;
+    /** Value of the `app` label the challenge Service selects kube-lego's pods by. */
+    readonly serviceSelector: string;
+  };
+  readonly gce: {
+    readonly serviceName: string;
+    /** The pod's IP (downward API), needed by the gce provider's Endpoints; undefined when not given. */
+    readonly podIp: string | undefined;
+  };
+  /** Port of the HTTP server (challenges, health) and of the challenge Service. */
+  readonly port: number;
+  readonly renewal: {
+    readonly checkIntervalMs: number;
+    readonly minimumValidityMs: number;
+  };
+  /** Per-host authorization retry (kube-lego's exponential backoff). */
+  readonly backoff: {
+    /** 0 = retry without a time budget. */
+    readonly maxElapsedTimeMs: number;
+    readonly initialIntervalMs: number;
+    readonly multiplier: number;
+  };
+  readonly selfCheck: {
+    readonly enabled: boolean;
+    readonly timeoutMs: number;
+    /** Wait before asking the CA to validate when the self-check is off. */
+    readonly delayMs: number;
+  };
+  readonly kube: KubeConnectionConfig;
+  readonly log: {
+    readonly level: LogLevel;
+    readonly type: LogType;
+  };
+}
+
+export type ConfigProblemCode = 'CONFIG_MISSING' | 'CONFIG_INVALID' | 'CONFIG_CONFLICT';
+
+/** Why the configuration cannot be used; the process must not start. */
+export interface ConfigProblem {
+  readonly code: ConfigProblemCode;
+  readonly variable: string;
+  readonly message: string;
+}
+
+export type ConfigWarningCode =
+  | 'CONFIG_V1_URL_MAPPED'
+  | 'CONFIG_LOG_LEVEL_UNKNOWN'
+  | 'CONFIG_PROVIDER_UNKNOWN'
+  | 'CONFIG_DEFAULT_PROVIDER_CHOSEN'
+  | 'CONFIG_POD_IP_MISSING'
+  | 'CONFIG_ALIAS_USED';
+
+/** Something worth telling the operator at start-up that does not stop it. */
+export interface ConfigWarning {
+  readonly code: ConfigWarningCode;
+  readonly variable: string;
+  readonly message: string;
+}
+
+export type ConfigResult =
+  | { readonly ok: true; readonly config: Config; readonly warnings: readonly ConfigWarning[] }
+  | {
+      readonly ok: false;
+      readonly problems: readonly ConfigProblem[];
+      readonly warnings: readonly ConfigWarning[];
+    };
