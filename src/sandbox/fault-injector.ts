@@ -1,0 +1,106 @@
+/** Fault injection for reliability tests: failing, delaying and cutting requests on purpose. */
+
+/** Fail the next `count` requests matching a route. */
+export interface FailureRule {
+  readonly method?: string;
+  /** A regular expression (or a string compiled to one) matched against the request path. */
+  readonly pathPattern: RegExp | string;
+  readonly count: number;
+  readonly status: number;
+  readonly retryAfterSeconds?: number;
+  /** A body to send instead of the default Status object. */
+  readonly body?: unknown;
+}
+
+/** Delay every response matching a route. */
+export interface DelayRule {
+  readonly pathPattern: RegExp | string;
+  readonly ms: number;
+  readonly method?: string;
+}
+
+/** The fault controls a Sandbox exposes. */
+export interface FaultInjector {
+  /** Answers the next `count` matching requests with `status`. */
+  failNext(rule: FailureRule): void;
+  /** Delays every matching response by `ms` until `clearDelays()`. */
+  delay(rule: DelayRule): void;
+  /** Removes every delay. */
+  clearDelays(): void;
+  /** Ends every open watch stream cleanly, as an API server restart or load balancer would. */
+  closeWatches(): void;
+  /** Drops the watch history, so watches from any earlier resourceVersion get 410 Expired. */
+  expireHistory(): void;
+}
+
+interface PendingFailure {
+  readonly method: string | undefined;
+  readonly pattern: RegExp;
+  remaining: number;
+  readonly status: number;
+  readonly retryAfterSeconds: number | undefined;
+  readonly body: unknown;
+}
+
+function compile(pattern: RegExp | string): RegExp {
+  return typeof pattern === 'string' ? new RegExp(pattern) : pattern;
+}
+
+/** The failure to inject for a request, if any. */
+export interface InjectedFailure {
+  readonly status: number;
+  readonly retryAfterSeconds: number | undefined;
+  readonly body: unknown;
+}
+
+/** Keeps the injected faults; the server consults it on every request. */
+export class FaultTable {
+  private readonly failures: PendingFailure[] = [];
+  private readonly delays: { method: string | undefined; pattern: RegExp; ms: number }[] = [];
+
+  /** Queues a failure rule. */
+  addFailure(rule: FailureRule): void {
+    if (!Number.isInteger(rule.count) || rule.count < 1) {
+      throw new RangeError(
+        `Cannot inject failures with count ${rule.count}: count must be a positive integer`,
+      );
+    }
+    this.failures.push({
+      method: rule.method?.toUpperCase(),
+      pattern: compile(rule.pathPattern),
+      remaining: rule.count,
+      status: rule.status,
+      retryAfterSeconds: rule.retryAfterSeconds,
+      body: rule.body,
+    });
+  }
+
+  /** Adds a delay rule. */
+  addDelay(rule: DelayRule): void {
+    this.delays.push({ method: rule.method?.toUpperCase(), pattern: compile(rule.pathPattern), ms: rule.ms });
+  }
+
+  /** Removes every delay rule. */
+  clearDelays(): void {
+    this.delays.length = 0;
+  }
+
+  /** Consumes and returns the failure for this request, if one matches. */
+  takeFailure(method: string, path: string): InjectedFailure | undefined {
+    const index = this.failures.findIndex(
+      (f) => (f.method === undefined || f.method === method) && f.pattern.test(path),
+    );
+    const failure = this.failures[index];
+    if (failure === undefined) return undefined;
+    failure.remaining--;
+    if (failure.remaining <= 0) this.failures.splice(index, 1);
+    return { status: failure.status, retryAfterSeconds: failure.retryAfterSeconds, body: failure.body };
+  }
+
+  /** Total delay for this request, in milliseconds. */
+  delayFor(method: string, path: string): number {
+    return this.delays
+      .filter((d) => (d.method === undefined || d.method === method) && d.pattern.test(path))
+      .reduce((sum, d) => sum + d.ms, 0);
+  }
+}

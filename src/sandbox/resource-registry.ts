@@ -1,0 +1,304 @@
+/**
+ * The one table of resources the sandbox serves. Adding a group/version/kind is one entry here: routing,
+ * discovery, OpenAPI, storage, patching and validation all read it.
+ */
+import {
+  configMapSchema,
+  coreEventSchema,
+  endpointSliceSchema,
+  endpointsSchema,
+  eventsV1EventSchema,
+  ingressClassSchema,
+  ingressSchema,
+  leaseSchema,
+  namespaceSchema,
+  podSchema,
+  secretSchema,
+  selfSubjectAccessReviewSchema,
+  selfSubjectReviewSchema,
+  serviceSchema,
+} from './kind-schemas.js';
+import type { Schema } from './schema.js';
+import {
+  validateConfigMap,
+  validateIngress,
+  validateLease,
+  validateSecret,
+  validateService,
+  type NameRule,
+  type Validator,
+} from './validation.js';
+
+/** The verbs a resource can support, as discovery lists them. */
+export type Verb = 'create' | 'delete' | 'deletecollection' | 'get' | 'list' | 'patch' | 'update' | 'watch';
+
+/** One served resource. */
+export interface ResourceType {
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+  readonly plural: string;
+  readonly singular: string;
+  readonly namespaced: boolean;
+  readonly subresources: readonly 'status'[];
+  readonly shortNames: readonly string[];
+  readonly categories: readonly string[];
+  readonly verbs: readonly Verb[];
+  readonly nameRule: NameRule;
+  readonly schema: Schema;
+  readonly validate?: Validator;
+  /** Field selector keys besides metadata.name and metadata.namespace. */
+  readonly fieldSelectors: readonly string[];
+  /** Whether metadata.generation is set and bumped when anything outside metadata and status changes. */
+  readonly tracksGeneration: boolean;
+  /** DELETE answers with the object (true) or with a Success Status (false), as upstream does per kind. */
+  readonly returnsDeletedObject: boolean;
+  /** Resources that are computed, never stored (SelfSubjectAccessReview). */
+  readonly virtual: boolean;
+  /** The Go package path used for OpenAPI definition names (`io.k8s.api.core.v1`). */
+  readonly definitionPrefix: string;
+}
+
+const ALL_VERBS: readonly Verb[] = [
+  'create',
+  'delete',
+  'deletecollection',
+  'get',
+  'list',
+  'patch',
+  'update',
+  'watch',
+];
+
+type Declaration = Pick<ResourceType, 'group' | 'version' | 'kind' | 'plural' | 'namespaced' | 'schema'> &
+  Partial<Omit<ResourceType, 'group' | 'version' | 'kind' | 'plural' | 'namespaced' | 'schema'>>;
+
+function declare(d: Declaration): ResourceType {
+  const goGroup = d.group === '' ? 'core' : (d.group.split('.')[0] ?? d.group);
+  return {
+    singular: d.kind.toLowerCase(),
+    subresources: [],
+    shortNames: [],
+    categories: [],
+    verbs: ALL_VERBS,
+    nameRule: 'subdomain',
+    fieldSelectors: [],
+    tracksGeneration: false,
+    returnsDeletedObject: false,
+    virtual: false,
+    definitionPrefix: `io.k8s.api.${goGroup}.${d.version}`,
+    ...d,
+  };
+}
+
+/** Every resource the sandbox serves. */
+export const RESOURCES: readonly ResourceType[] = [
+  declare({
+    group: '',
+    version: 'v1',
+    kind: 'Namespace',
+    plural: 'namespaces',
+    namespaced: false,
+    schema: namespaceSchema,
+    subresources: ['status'],
+    shortNames: ['ns'],
+    nameRule: 'label',
+    fieldSelectors: ['status.phase'],
+    returnsDeletedObject: true,
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+  }),
+  declare({
+    group: '',
+    version: 'v1',
+    kind: 'Secret',
+    plural: 'secrets',
+    namespaced: true,
+    schema: secretSchema,
+    validate: validateSecret,
+    fieldSelectors: ['type'],
+  }),
+  declare({
+    group: '',
+    version: 'v1',
+    kind: 'ConfigMap',
+    plural: 'configmaps',
+    namespaced: true,
+    schema: configMapSchema,
+    shortNames: ['cm'],
+    validate: validateConfigMap,
+  }),
+  declare({
+    group: '',
+    version: 'v1',
+    kind: 'Service',
+    plural: 'services',
+    namespaced: true,
+    schema: serviceSchema,
+    subresources: ['status'],
+    shortNames: ['svc'],
+    categories: ['all'],
+    nameRule: 'dns1035',
+    validate: validateService,
+  }),
+  declare({
+    group: '',
+    version: 'v1',
+    kind: 'Endpoints',
+    plural: 'endpoints',
+    singular: 'endpoints',
+    namespaced: true,
+    schema: endpointsSchema,
+    shortNames: ['ep'],
+  }),
+  declare({
+    group: '',
+    version: 'v1',
+    kind: 'Event',
+    plural: 'events',
+    namespaced: true,
+    schema: coreEventSchema,
+    shortNames: ['ev'],
+    fieldSelectors: [
+      'involvedObject.kind',
+      'involvedObject.namespace',
+      'involvedObject.name',
+      'involvedObject.uid',
+      'reason',
+      'type',
+      'source',
+    ],
+  }),
+  declare({
+    group: '',
+    version: 'v1',
+    kind: 'Pod',
+    plural: 'pods',
+    namespaced: true,
+    schema: podSchema,
+    subresources: ['status'],
+    shortNames: ['po'],
+    categories: ['all'],
+    fieldSelectors: ['spec.nodeName', 'status.phase', 'spec.serviceAccountName'],
+    tracksGeneration: true,
+    returnsDeletedObject: true,
+  }),
+  declare({
+    group: 'events.k8s.io',
+    version: 'v1',
+    kind: 'Event',
+    plural: 'events',
+    namespaced: true,
+    schema: eventsV1EventSchema,
+    shortNames: ['ev'],
+    fieldSelectors: ['reason', 'type', 'regarding.kind', 'regarding.name', 'regarding.namespace'],
+  }),
+  declare({
+    group: 'networking.k8s.io',
+    version: 'v1',
+    kind: 'Ingress',
+    plural: 'ingresses',
+    namespaced: true,
+    schema: ingressSchema,
+    subresources: ['status'],
+    shortNames: ['ing'],
+    validate: validateIngress,
+    tracksGeneration: true,
+  }),
+  declare({
+    group: 'networking.k8s.io',
+    version: 'v1',
+    kind: 'IngressClass',
+    plural: 'ingressclasses',
+    namespaced: false,
+    schema: ingressClassSchema,
+    tracksGeneration: true,
+  }),
+  declare({
+    group: 'discovery.k8s.io',
+    version: 'v1',
+    kind: 'EndpointSlice',
+    plural: 'endpointslices',
+    namespaced: true,
+    schema: endpointSliceSchema,
+  }),
+  declare({
+    group: 'coordination.k8s.io',
+    version: 'v1',
+    kind: 'Lease',
+    plural: 'leases',
+    namespaced: true,
+    schema: leaseSchema,
+    validate: validateLease,
+  }),
+  declare({
+    group: 'authorization.k8s.io',
+    version: 'v1',
+    kind: 'SelfSubjectAccessReview',
+    plural: 'selfsubjectaccessreviews',
+    namespaced: false,
+    schema: selfSubjectAccessReviewSchema,
+    verbs: ['create'],
+    virtual: true,
+  }),
+  declare({
+    group: 'authentication.k8s.io',
+    version: 'v1',
+    kind: 'SelfSubjectReview',
+    plural: 'selfsubjectreviews',
+    namespaced: false,
+    schema: selfSubjectReviewSchema,
+    verbs: ['create'],
+    virtual: true,
+  }),
+];
+
+/** `v1` or `networking.k8s.io/v1`. */
+export function apiVersionOf(type: Pick<ResourceType, 'group' | 'version'>): string {
+  return type.group === '' ? type.version : `${type.group}/${type.version}`;
+}
+
+/** A stable key for one resource type (`/secrets`, `networking.k8s.io/ingresses`). */
+export function resourceKey(type: Pick<ResourceType, 'group' | 'plural'>): string {
+  return `${type.group}/${type.plural}`;
+}
+
+/** Looks resources up by group, version and plural. */
+export class ResourceRegistry {
+  readonly all: readonly ResourceType[];
+  private readonly byPath = new Map<string, ResourceType>();
+
+  constructor(resources: readonly ResourceType[] = RESOURCES) {
+    this.all = resources;
+    for (const r of resources) this.byPath.set(`${r.group}/${r.version}/${r.plural}`, r);
+  }
+
+  /** The resource served at /api(s)/<group>/<version>/<plural>, if any. */
+  find(group: string, version: string, plural: string): ResourceType | undefined {
+    return this.byPath.get(`${group}/${version}/${plural}`);
+  }
+
+  /** The Namespace resource (needed for namespace existence checks). */
+  get namespaces(): ResourceType {
+    const ns = this.find('', 'v1', 'namespaces');
+    if (ns === undefined)
+      throw new Error('The resource table has no namespaces entry: add core/v1 Namespace');
+    return ns;
+  }
+
+  /** Groups (besides core) with their versions, in declaration order. */
+  groups(): { name: string; versions: string[] }[] {
+    const groups = new Map<string, string[]>();
+    for (const r of this.all) {
+      if (r.group === '') continue;
+      const versions = groups.get(r.group) ?? [];
+      if (!versions.includes(r.version)) versions.push(r.version);
+      groups.set(r.group, versions);
+    }
+    return [...groups].map(([name, versions]) => ({ name, versions }));
+  }
+
+  /** The resources of one group version. */
+  inGroupVersion(group: string, version: string): ResourceType[] {
+    return this.all.filter((r) => r.group === group && r.version === version);
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Watch streams: newline-delimited `{type, object}` JSON over a chunked response, replaying history from
+ * a resourceVersion, then following live changes, with bookmarks, selector transitions, 410 Expired as
+ * an ERROR event, `timeoutSeconds`, and clean termination.
+ */
+import type { ServerResponse } from 'node:http';
+import { expired } from './api-error.js';
+import type { JsonObject, JsonValue } from './json.js';
+import type { ChangeEvent, ObjectStore } from './object-store.js';
+import { resourceKey, type ResourceType } from './resource-registry.js';
+
+/** What to watch and how. */
+export interface WatchRequest {
+  readonly type: ResourceType;
+  readonly namespace: string;
+  /** `''`/`'0'`: start with the current state as ADDED events; otherwise replay changes after it. */
+  readonly resourceVersion: string;
+  readonly matches: (object: JsonObject) => boolean;
+  readonly allowBookmarks: boolean;
+  readonly sendInitialEvents: boolean;
+  readonly timeoutSeconds: number | undefined;
+  readonly bookmarkIntervalMs: number;
+  /** Turns a stored object into the event's object (adds apiVersion and kind, or renders a Table row). */
+  readonly render: (object: JsonObject) => JsonValue;
+  /** Renders the object of a BOOKMARK event. */
+  readonly renderBookmark: (resourceVersion: string, initialEventsEnd: boolean) => JsonValue;
+}
+
+/** The open watches of a server, so faults and shutdown can end them. */
+export class WatchHub {
+  private readonly open = new Set<() => void>();
+
+  /** Ends every open watch. */
+  closeAll(): void {
+    for (const end of [...this.open]) end();
+  }
+
+  /** Number of open watches. */
+  get size(): number {
+    return this.open.size;
+  }
+
+  /** Serves one watch on `res` until the client leaves, the timeout fires or the hub closes it. */
+  serve(store: ObjectStore, request: WatchRequest, res: ServerResponse): void {
+    const key = resourceKey(request.type);
+    const inScope = (e: ChangeEvent): boolean =>
+      e.resource === key && (request.namespace === '' || e.namespace === request.namespace);
+    res.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-cache, private',
+      'Transfer-Encoding': 'chunked',
+    });
+    res.flushHeaders();
+    const send = (type: string, object: JsonValue | object): void => {
+      res.write(`${JSON.stringify({ type, object })}\n`);
+    };
+
+    let ended = false;
+    const timers: NodeJS.Timeout[] = [];
+    let unsubscribe: () => void = () => undefined;
+    const end = (): void => {
+      if (ended) return;
+      ended = true;
+      unsubscribe();
+      for (const t of timers) clearTimeout(t);
+      this.open.delete(end);
+      res.end();
+    };
+    this.open.add(end);
+    res.on('close', end);
+
+    const deliver = (e: ChangeEvent): void => {
+      const now = request.matches(e.object);
+      if (e.type === 'MODIFIED' && e.previous !== undefined) {
+        const before = request.matches(e.previous);
+        if (before && now) send('MODIFIED', request.render(e.object));
+        else if (before) send('DELETED', request.render(e.object));
+        else if (now) send('ADDED', request.render(e.object));
+        return;
+      }
+      if (now) send(e.type, request.render(e.object));
+    };
+
+    const rv = request.resourceVersion;
+    if (rv === '' || rv === '0') {
+      // Subscribing and snapshotting happen in one synchronous step, so no change falls between them.
+      for (const object of store.list(
+        request.type,
+        request.namespace === '' ? undefined : request.namespace,
+      )) {
+        if (request.matches(object)) send('ADDED', request.render(object));
+      }
+      if (request.sendInitialEvents && request.allowBookmarks) {
+        send('BOOKMARK', request.renderBookmark(String(store.resourceVersion), true));
+      }
+    } else {
+      const from = Number(rv);
+      if (!Number.isInteger(from) || from < 0) {
+        send('ERROR', expired(`invalid resource version "${rv}"`).toStatus());
+        end();
+        return;
+      }
+      const history = store.changesAfter(key, from);
+      if (history.kind === 'expired') {
+        send('ERROR', expired(`too old resource version: ${from} (${history.oldestAvailable})`).toStatus());
+        end();
+        return;
+      }
+      for (const e of history.events) if (inScope(e)) deliver(e);
+    }
+    unsubscribe = store.subscribe((e) => {
+      if (inScope(e)) deliver(e);
+    });
+
+    if (request.allowBookmarks) {
+      const tick = (): void => {
+        send('BOOKMARK', request.renderBookmark(String(store.resourceVersion), false));
+        timers[0] = setTimeout(tick, request.bookmarkIntervalMs);
+      };
+      timers[0] = setTimeout(tick, request.bookmarkIntervalMs);
+    }
+    if (request.timeoutSeconds !== undefined && request.timeoutSeconds > 0) {
+      timers[1] = setTimeout(end, request.timeoutSeconds * 1000);
+    }
+  }
+}

@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
+import { at, call, configMap, watch, type OpenWatch } from './api-client.js';
+
+const CMS = '/api/v1/namespaces/w/configmaps';
+
+describe('sandbox watch', () => {
+  let sb: Sandbox;
+  const open: OpenWatch[] = [];
+  const track = (w: OpenWatch): OpenWatch => {
+    open.push(w);
+    return w;
+  };
+  before(async () => {
+    sb = await startSandbox({ bookmarkIntervalMs: 50, watchHistoryLimit: 5 });
+    await call(sb, 'POST', '/api/v1/namespaces', {
+      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'w' } },
+    });
+  });
+  after(async () => {
+    for (const w of open) w.close();
+    await sb.close();
+  });
+
+  it('a watch from a resourceVersion replays later changes in order: ADDED, MODIFIED, DELETED', async () => {
+    const start = String(sb.store.resourceVersion);
+    await call(sb, 'POST', CMS, { body: configMap('a', { v: '1' }) });
+    await call(sb, 'PUT', `${CMS}/a`, { body: configMap('a', { v: '2' }) });
+    await call(sb, 'DELETE', `${CMS}/a`);
+    const w = track(await watch(sb, `${CMS}?watch=true&resourceVersion=${start}`));
+    assert.equal(w.status, 200);
+    const events = [await w.next(), await w.next(), await w.next()];
+    assert.deepEqual(
+      events.map((e) => [e?.type, at(e?.object, 'data.v')]),
+      [
+        ['ADDED', '1'],
+        ['MODIFIED', '2'],
+        ['DELETED', '2'],
+      ],
+    );
+    assert.equal(at(events[0]?.object, 'kind'), 'ConfigMap');
+    const versions = events.map((e) => Number(at(e?.object, 'metadata.resourceVersion')));
+    assert.ok(versions[0]! < versions[1]! && versions[1]! < versions[2]!);
+    w.close();
+  });
+
+  it('a watch without resourceVersion starts with the current objects as ADDED, then follows live changes', async () => {
+    await call(sb, 'POST', CMS, { body: configMap('live-1') });
+    const w = track(await watch(sb, `${CMS}?watch=1`));
+    const first = await w.next();
+    assert.equal(first?.type, 'ADDED');
+    assert.equal(at(first?.object, 'metadata.name'), 'live-1');
+    await call(sb, 'POST', CMS, { body: configMap('live-2') });
+    const second = await w.next();
+    assert.deepEqual([second?.type, at(second?.object, 'metadata.name')], ['ADDED', 'live-2']);
+    w.close();
+  });
+
+  it('sends BOOKMARK events carrying the current resourceVersion when asked', async () => {
+    const rv = String(sb.store.resourceVersion);
+    const w = track(await watch(sb, `${CMS}?watch=true&allowWatchBookmarks=true&resourceVersion=${rv}`));
+    const e = await w.next();
+    assert.equal(e?.type, 'BOOKMARK');
+    assert.equal(at(e?.object, 'kind'), 'ConfigMap');
+    assert.equal(at(e?.object, 'metadata.resourceVersion'), rv);
+    w.close();
+  });
+
+  it('sendInitialEvents ends the initial ADDED events with an annotated BOOKMARK', async () => {
+    const w = track(
+      await watch(
+        sb,
+        `${CMS}?watch=true&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan`,
+      ),
+    );
+    const types: string[] = [];
+    for (;;) {
+      const e = await w.next();
+      types.push(e?.type ?? 'END');
+      if (e?.type === 'BOOKMARK') {
+        assert.equal(at(e.object, 'metadata.annotations["k8s.io/initial-events-end"]'), 'true');
+        break;
+      }
+    }
+    assert.ok(types.slice(0, -1).every((t) => t === 'ADDED'));
+    w.close();
+  });
+
+  it('a watch from a version older than the retained history gets a 410 Expired ERROR event, then the stream ends', async () => {
+    const old = String(sb.store.resourceVersion);
+    for (let i = 0; i < 7; i++) await call(sb, 'POST', CMS, { body: configMap(`churn-${i}`) });
+    const w = track(await watch(sb, `${CMS}?watch=true&resourceVersion=${old}`));
+    assert.equal(w.status, 200);
+    const e = await w.next();
+    assert.equal(e?.type, 'ERROR');
+    assert.equal(at(e?.object, 'kind'), 'Status');
+    assert.equal(at(e?.object, 'code'), 410);
+    assert.equal(at(e?.object, 'reason'), 'Expired');
+    assert.match(String(at(e?.object, 'message')), /^too old resource version: \d+ \(\d+\)$/);
+    assert.equal(await w.next(), null);
+  });
+
+  it('expireHistory forces 410 for a watch from the last seen resourceVersion', async () => {
+    const rv = String(sb.store.resourceVersion);
+    sb.faults.expireHistory();
+    const w = track(await watch(sb, `${CMS}?watch=true&resourceVersion=${rv}`));
+    assert.equal(at((await w.next())?.object, 'code'), 410);
+  });
+
+  it('timeoutSeconds ends the stream cleanly', async () => {
+    const started = Date.now();
+    const w = track(
+      await watch(sb, `${CMS}?watch=true&resourceVersion=${sb.store.resourceVersion}&timeoutSeconds=1`),
+    );
+    await w.ended;
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= 900 && elapsed < 5000, `ended after ${elapsed} ms`);
+  });
+
+  it('closeWatches ends every open watch', async () => {
+    const a = track(await watch(sb, `${CMS}?watch=true&resourceVersion=${sb.store.resourceVersion}`));
+    const b = track(
+      await watch(sb, `/api/v1/secrets?watch=true&resourceVersion=${sb.store.resourceVersion}`),
+    );
+    sb.faults.closeWatches();
+    await Promise.all([a.ended, b.ended]);
+  });
+
+  it('a label-selected watch turns label changes into ADDED and DELETED', async () => {
+    const w = track(
+      await watch(
+        sb,
+        `${CMS}?watch=true&labelSelector=tier%3Dfront&resourceVersion=${sb.store.resourceVersion}`,
+      ),
+    );
+    await call(sb, 'POST', CMS, { body: configMap('sel', { v: '1' }, { tier: 'back' }) });
+    await call(sb, 'PUT', `${CMS}/sel`, { body: configMap('sel', { v: '2' }, { tier: 'front' }) });
+    await call(sb, 'PUT', `${CMS}/sel`, { body: configMap('sel', { v: '3' }, { tier: 'front' }) });
+    await call(sb, 'PUT', `${CMS}/sel`, { body: configMap('sel', { v: '4' }, { tier: 'back' }) });
+    const events = [await w.next(), await w.next(), await w.next()];
+    assert.deepEqual(
+      events.map((e) => [e?.type, at(e?.object, 'data.v')]),
+      [
+        ['ADDED', '2'],
+        ['MODIFIED', '3'],
+        ['DELETED', '4'],
+      ],
+    );
+    w.close();
+  });
+
+  it('a field-selected watch only sees the named object', async () => {
+    const w = track(
+      await watch(
+        sb,
+        `${CMS}?watch=true&fieldSelector=metadata.name%3Dpick&resourceVersion=${sb.store.resourceVersion}`,
+      ),
+    );
+    await call(sb, 'POST', CMS, { body: configMap('skip') });
+    await call(sb, 'POST', CMS, { body: configMap('pick') });
+    const e = await w.next();
+    assert.deepEqual([e?.type, at(e?.object, 'metadata.name')], ['ADDED', 'pick']);
+    w.close();
+  });
+});
