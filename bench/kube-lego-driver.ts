@@ -80,7 +80,8 @@ export interface KubeLegoDriver {
   /** kube-lego's version and how it runs (e.g. "1.0.0 as a child process against the sandbox"). */
   describe(): Promise<string>;
   start(request: ControllerStartRequest): Promise<RunningController>;
-  steadyState(request: SteadyStateRequest): Promise<SteadyStateOutcome>;
+  /** Case 3; a driver without it reports case 3 as not available. */
+  steadyState?(request: SteadyStateRequest): Promise<SteadyStateOutcome>;
 }
 
 export type DriverAvailability =

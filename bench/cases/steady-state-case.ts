@@ -22,9 +22,16 @@ export async function runSteadyStateCase(options: SteadyStateCaseOptions): Promi
       results.push({ ingressCount, outcome: { status: 'not-available', reason: options.driver.reason } });
       continue;
     }
+    const steadyState = options.driver.driver.steadyState?.bind(options.driver.driver);
+    if (steadyState === undefined) {
+      const reason = 'the kube-lego driver in this build does not implement the steady-state case';
+      options.log(`c3 ${ingressCount} Ingresses: not available in this build (${reason})`);
+      results.push({ ingressCount, outcome: { status: 'not-available', reason } });
+      continue;
+    }
     const workDir = await mkdtemp(join(options.scratchDir, `c3-${ingressCount}-`));
     try {
-      const outcome = await options.driver.driver.steadyState({ workDir, ingressCount, timeoutMs });
+      const outcome = await steadyState({ workDir, ingressCount, timeoutMs });
       if (outcome.ok) {
         const { ok: _ok, ...measured } = outcome;
         results.push({ ingressCount, outcome: { status: 'measured', ...measured } });
