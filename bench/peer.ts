@@ -43,6 +43,8 @@ export interface BatchRequest {
   readonly email: string;
   /** In-flight certificates for peers that can run concurrently; CLIs run one after another. */
   readonly concurrency: number;
+  /** Called after each certificate of a long sequential batch, for progress output. */
+  readonly onProgress?: (done: number) => void;
 }
 
 export interface BatchOutcome {
@@ -83,6 +85,7 @@ export async function issueSequentially(peer: Peer, request: BatchRequest): Prom
     results.push(
       await peer.issue({ target: request.target, names, stateDir: request.stateDir, email: request.email }),
     );
+    request.onProgress?.(results.length);
   }
   return { elapsedMs: performance.now() - started, mode: 'sequential', results };
 }

@@ -51,6 +51,11 @@ export async function runBatchCase(options: BatchCaseOptions): Promise<BatchResu
           stateDir,
           email: options.email,
           concurrency: options.concurrency,
+          onProgress: (done) => {
+            if (done % 10 === 0 && done < options.certificates) {
+              options.log(`c2 ${prepared.peer.id} run ${run}: ${done}/${options.certificates} done`);
+            }
+          },
         });
         mode = batch.mode;
         let validInRun = 0;
