@@ -132,6 +132,10 @@ export class AcmeClient {
   #directory: Promise<AcmeDirectory> | undefined;
   #newNonceRequests = 0;
   #badNonceRetries = 0;
+  /** Requests in flight whose responses will bring a nonce (signed POSTs and newNonce). */
+  #nonceSources = 0;
+  /** Callers waiting for a nonce from a response in flight; woken with `undefined` when none is left. */
+  #nonceWaiters: ((nonce: string | undefined) => void)[] = [];
 
   constructor(options: AcmeClientOptions) {
     this.#options = options;
@@ -409,7 +413,21 @@ export class AcmeClient {
   async #post(request: SignedRequest): Promise<HttpResponse> {
     const maxRetries = this.#options.maxBadNonceRetries ?? 10;
     for (let attempt = 0; ; attempt++) {
-      const nonce = this.#nonces.take() ?? (await this.#newNonce(request.signal));
+      const response = await this.#sendSigned(request);
+      if (response.status < 400) return response;
+      const error = this.#httpError(response, { method: 'POST', url: request.url });
+      // The error response carried a fresh nonce (now pooled): RFC 8555 §6.5 says to retry with it.
+      if (error instanceof AcmeProblemError && error.code === 'badNonce' && attempt < maxRetries) {
+        this.#badNonceRetries += 1;
+        continue;
+      }
+      throw error;
+    }
+  }
+
+  async #sendSigned(request: SignedRequest): Promise<HttpResponse> {
+    const nonce = await this.#takeNonce(request.signal);
+    try {
       const key = this.#accountKey;
       const identity =
         request.useJwk === true ? { jwk: { ...key.publicJwk } } : { kid: this.#requireAccount() };
@@ -425,16 +443,57 @@ export class AcmeClient {
         contentType: JOSE_CONTENT_TYPE,
         signal: request.signal,
       });
-      this.#nonces.add(replayNonce(response));
-      if (response.status < 400) return response;
-      const error = this.#httpError(response, { method: 'POST', url: request.url });
-      // The error response carried a fresh nonce (now in the pool): RFC 8555 §6.5 says to retry with it.
-      if (error instanceof AcmeProblemError && error.code === 'badNonce' && attempt < maxRetries) {
-        this.#badNonceRetries += 1;
-        continue;
-      }
-      throw error;
+      this.#offerNonce(replayNonce(response));
+      return response;
+    } finally {
+      this.#releaseNonceSource();
     }
+  }
+
+  /**
+   * A nonce for the next signed request, with a reservation: the caller's request will bring a fresh nonce
+   * back, so concurrent callers wait for it instead of each fetching one. newNonce only when the pool is
+   * empty and nothing is in flight. The caller must `#releaseNonceSource()` once its response is in.
+   */
+  async #takeNonce(signal: AbortSignal | undefined): Promise<string> {
+    for (;;) {
+      const pooled = this.#nonces.take();
+      if (pooled !== undefined) {
+        this.#nonceSources += 1;
+        return pooled;
+      }
+      if (this.#nonceSources === 0) {
+        this.#nonceSources += 1;
+        try {
+          return await this.#newNonce(signal);
+        } catch (err) {
+          this.#releaseNonceSource();
+          throw err;
+        }
+      }
+      const handed = await new Promise<string | undefined>((resolve) => {
+        this.#nonceWaiters.push(resolve);
+      });
+      if (handed !== undefined) return handed;
+    }
+  }
+
+  /** Hands a Replay-Nonce to the first waiter (moving the reservation to it) or to the pool. */
+  #offerNonce(nonce: string | undefined): void {
+    if (nonce === undefined || !NoncePool.isNonce(nonce)) return;
+    const waiter = this.#nonceWaiters.shift();
+    if (waiter === undefined) {
+      this.#nonces.add(nonce);
+      return;
+    }
+    this.#nonceSources += 1;
+    waiter(nonce);
+  }
+
+  #releaseNonceSource(): void {
+    this.#nonceSources -= 1;
+    // Nothing left in flight: waiters would wait forever, so let them fetch a nonce themselves.
+    if (this.#nonceSources === 0) for (const wake of this.#nonceWaiters.splice(0)) wake(undefined);
   }
 
   async #newNonce(signal: AbortSignal | undefined): Promise<string> {
@@ -443,14 +502,15 @@ export class AcmeClient {
     const response = await this.#transport.request({ method: 'HEAD', url: directory.newNonce, signal });
     const nonce = replayNonce(response);
     if (response.status >= 400) throw this.#httpError(response, { method: 'HEAD', url: directory.newNonce });
-    if (nonce === undefined)
-      throw this.#invalid(directory.newNonce, 'the newNonce response has no Replay-Nonce header');
+    if (nonce === undefined || !NoncePool.isNonce(nonce)) {
+      throw this.#invalid(directory.newNonce, 'the newNonce response has no valid Replay-Nonce header');
+    }
     return nonce;
   }
 
   async #unsigned(method: 'GET', url: string, signal: AbortSignal | undefined): Promise<HttpResponse> {
     const response = await this.#transport.request({ method, url, signal });
-    this.#nonces.add(replayNonce(response));
+    this.#offerNonce(replayNonce(response));
     if (response.status >= 400) throw this.#httpError(response, { method, url });
     return response;
   }

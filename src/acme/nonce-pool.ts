@@ -14,9 +14,14 @@ export class NoncePool {
     this.#capacity = Math.max(1, capacity);
   }
 
-  /** Adds a nonce from a `Replay-Nonce` header; ignores values that are not base64url (RFC 8555 §6.5.1). */
+  /** Whether a `Replay-Nonce` value is well-formed: non-empty base64url (RFC 8555 §6.5.1). */
+  static isNonce(value: string): boolean {
+    return /^[A-Za-z0-9_-]+$/.test(value);
+  }
+
+  /** Adds a nonce from a `Replay-Nonce` header; ignores values that are not base64url. */
   add(nonce: string | undefined): void {
-    if (nonce === undefined || !/^[A-Za-z0-9_-]+$/.test(nonce)) return;
+    if (nonce === undefined || !NoncePool.isNonce(nonce)) return;
     this.#nonces.push(nonce);
     if (this.#nonces.length > this.#capacity) this.#nonces.shift();
   }

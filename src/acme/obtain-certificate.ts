@@ -135,47 +135,48 @@ async function resumeOrCreateOrder(run: Run): Promise<AcmeOrder> {
 }
 
 async function authorize(run: Run, order: AcmeOrder): Promise<AcmeOrder> {
-  const { client, options } = run;
-  const authzs = await Promise.all(
-    order.authorizations.map((url) => client.getAuthorization(url, options.signal)),
-  );
-  const todo = authzs.filter((authz) => authz.status !== 'valid');
-  const unusable = todo.find((authz) => authz.status !== 'pending');
-  if (unusable !== undefined) {
-    throw new AcmeOrderError(
-      'orderInvalid',
-      `Cannot complete order ${order.url}: the authorization for "${unusable.identifier.value}" is ${unusable.status}`,
-      order.url,
-    );
-  }
-  const chosen = todo.map((authz) => ({
-    authz,
-    challenge: pickChallenge(authz, options.solver.type, order.url),
-  }));
   const presented: Presented[] = [];
+  const tried: AcmeAuthorization[] = [];
   try {
-    // allSettled, not all: every present() must have finished before cleanup runs, even when one failed.
+    // Each authorization is fetched, presented and answered on its own, so the requests pipeline on the
+    // nonces the previous responses bring (no extra newNonce). allSettled: every present() must be over
+    // before cleanup runs, even when one failed.
     const outcomes = await Promise.allSettled(
-      chosen.map(async ({ authz, challenge }) => {
-        const keyAuthorization = client.keyAuthorization(challenge.token ?? '');
-        presented.push({ authz, challenge, keyAuthorization });
-        await options.solver.present(authz, challenge, keyAuthorization);
-      }),
+      order.authorizations.map((url) =>
+        prepareAuthorization(run, { url, orderUrl: order.url, presented, tried }),
+      ),
     );
     const failed = outcomes.find((outcome) => outcome.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
-    await Promise.all(
-      chosen
-        .filter(({ challenge }) => challenge.status === 'pending')
-        .map(({ challenge }) => client.respondToChallenge(challenge.url, options.signal)),
-    );
     // One order poll answers for every authorization: it leaves `pending` when all are valid or one failed.
     const polled = await pollWhile(run, order, 'pending');
-    if (polled.status === 'invalid') throw await validationFailure(run, polled, todo);
+    if (polled.status === 'invalid') throw await validationFailure(run, polled, tried);
     return polled;
   } finally {
     await cleanup(run, presented);
   }
+}
+
+async function prepareAuthorization(
+  run: Run,
+  target: { url: string; orderUrl: string; presented: Presented[]; tried: AcmeAuthorization[] },
+): Promise<void> {
+  const { client, options } = run;
+  const authz = await client.getAuthorization(target.url, options.signal);
+  if (authz.status === 'valid') return; // reused: nothing to prove
+  if (authz.status !== 'pending') {
+    throw new AcmeOrderError(
+      'orderInvalid',
+      `Cannot complete order ${target.orderUrl}: the authorization for "${authz.identifier.value}" is ${authz.status}`,
+      target.orderUrl,
+    );
+  }
+  const challenge = pickChallenge(authz, options.solver.type, target.orderUrl);
+  const keyAuthorization = client.keyAuthorization(challenge.token ?? '');
+  target.tried.push(authz);
+  target.presented.push({ authz, challenge, keyAuthorization });
+  await options.solver.present(authz, challenge, keyAuthorization);
+  if (challenge.status === 'pending') await client.respondToChallenge(challenge.url, options.signal);
 }
 
 function pickChallenge(

@@ -6,6 +6,7 @@ import { classifyAcmeError } from '../../src/acme/classify-acme-error.js';
 import { AcmeOrderError, AcmeProblemError } from '../../src/acme/errors.js';
 import { obtainCertificate, toIdentifiers } from '../../src/acme/obtain-certificate.js';
 import { createCsr } from '../../src/x509/create-csr.js';
+import { inspectCertificate } from '../../src/x509/inspect-certificate.js';
 import { generateKey } from '../../src/x509/private-key.js';
 import { startPebble, type PebbleRig } from '../support/pebble.js';
 import { challtestDns01Solver, startHttp01TestServer, type Http01TestServer } from './challenge-solvers.js';
@@ -148,6 +149,33 @@ describe('obtainCertificate() against Pebble', () => {
     assert.equal(order.status, 'invalid');
     const authz = await client.getAuthorization(order.authorizations[0]!);
     assert.equal(authz.status, 'deactivated');
+  });
+
+  it('picks the chain whose top issuer matches preferredChain, and falls back to the default chain', async () => {
+    const rootCn = inspectCertificate(await rig.rootPem()).subjectCn ?? '';
+    assert.match(rootCn, /Pebble/);
+    for (const preferredChain of [rootCn, 'No Such Root X9']) {
+      const names = [`chain-${preferredChain.length}.example.test`];
+      const key = await generateKey({ type: 'ecdsa', curve: 'P-256' });
+      const result = await obtainCertificate(client, {
+        identifiers: toIdentifiers(names),
+        csrDer: (await createCsr(key, names)).der,
+        solver: http01.solver,
+        preferredChain,
+        pollIntervalMs: 50,
+      });
+      const first = result.chains?.[0];
+      assert.ok(first !== undefined, 'the examined chains are reported');
+      assert.equal(first.topIssuerCn, rootCn);
+      assert.equal(result.certificatePem, first.pem);
+      assertIssued({
+        chainPem: result.certificatePem,
+        rootPem: await rig.rootPem(),
+        key,
+        names,
+        nowMs: Date.now(),
+      });
+    }
   });
 
   it('resumes a pending order from its URL instead of creating a new one', async () => {

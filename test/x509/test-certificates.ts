@@ -38,7 +38,7 @@ export interface CertificateSpec {
 
 /** Builds a real X.509 certificate (ECDSA P-256) for tests. */
 export async function makeCertificate(spec: CertificateSpec = {}): Promise<TestCertificate> {
-  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']));
+  const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
   const names = [
     ...(spec.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
     ...(spec.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value })),
