@@ -40,6 +40,13 @@ export function runTimedCommand(options: TimedCommandOptions): Promise<TimedComm
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.on('exit', killLiveSync);
+    // A signal's default action ends the process without 'exit': clean up, then die of the same signal.
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+      process.once(signal, () => {
+        killLiveSync();
+        process.kill(process.pid, signal);
+      });
+    }
   }
   return new Promise((resolve) => {
     let output = '';
