@@ -38,12 +38,14 @@ describe('parseBenchOptions()', () => {
     assert.equal(parsed.options.case1Runs, 1);
     assert.equal(parsed.options.case2Certificates, 3);
     assert.deepEqual(parsed.options.cases, ['case1', 'case2', 'case3', 'case4']);
+    assert.equal(parsed.options.writeDocs, false);
   });
 
   it('uses the issue sizes by default', () => {
     const parsed = parseBenchOptions([]);
     assert.equal(parsed.ok && parsed.options.case2Certificates, 100);
     assert.equal(parsed.ok && parsed.options.case1Runs, 10);
+    assert.equal(parsed.ok && parsed.options.writeDocs, true);
   });
 
   const invalid: readonly { args: string[]; message: RegExp }[] = [
