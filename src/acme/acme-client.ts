@@ -9,9 +9,11 @@ import {
   type AcmeRequestRef,
 } from './errors.js';
 import { HttpTransport, type HttpResponse } from './http-transport.js';
+import { alternateLinks } from './link-header.js';
 import { jwsPayload, signFlattenedJws, type FlattenedJws } from './jws.js';
 import { dns01TxtValue, keyAuthorization } from './key-authorization.js';
 import { NoncePool } from './nonce-pool.js';
+import { NonceSupply } from './nonce-supply.js';
 import { isRecord, parseProblem } from './parse-problem.js';
 import {
   parseAccount,
@@ -126,16 +128,12 @@ const JOSE_CONTENT_TYPE = 'application/jose+json';
 export class AcmeClient {
   readonly #options: AcmeClientOptions;
   readonly #transport: HttpTransport;
-  readonly #nonces = new NoncePool();
+  readonly #nonces = new NonceSupply((signal) => this.#newNonce(signal));
   #accountKey: AccountKey;
   #accountUrl: string | undefined;
   #directory: Promise<AcmeDirectory> | undefined;
   #newNonceRequests = 0;
   #badNonceRetries = 0;
-  /** Requests in flight whose responses will bring a nonce (signed POSTs and newNonce). */
-  #nonceSources = 0;
-  /** Callers waiting for a nonce from a response in flight; woken with `undefined` when none is left. */
-  #nonceWaiters: ((nonce: string | undefined) => void)[] = [];
 
   constructor(options: AcmeClientOptions) {
     this.#options = options;
@@ -425,8 +423,9 @@ export class AcmeClient {
     }
   }
 
+  /** One signed POST; concurrent callers share nonces through the supply (see NonceSupply). */
   async #sendSigned(request: SignedRequest): Promise<HttpResponse> {
-    const nonce = await this.#takeNonce(request.signal);
+    const nonce = await this.#nonces.take(request.signal);
     try {
       const key = this.#accountKey;
       const identity =
@@ -443,57 +442,11 @@ export class AcmeClient {
         contentType: JOSE_CONTENT_TYPE,
         signal: request.signal,
       });
-      this.#offerNonce(replayNonce(response));
+      this.#nonces.offer(replayNonce(response));
       return response;
     } finally {
-      this.#releaseNonceSource();
+      this.#nonces.release();
     }
-  }
-
-  /**
-   * A nonce for the next signed request, with a reservation: the caller's request will bring a fresh nonce
-   * back, so concurrent callers wait for it instead of each fetching one. newNonce only when the pool is
-   * empty and nothing is in flight. The caller must `#releaseNonceSource()` once its response is in.
-   */
-  async #takeNonce(signal: AbortSignal | undefined): Promise<string> {
-    for (;;) {
-      const pooled = this.#nonces.take();
-      if (pooled !== undefined) {
-        this.#nonceSources += 1;
-        return pooled;
-      }
-      if (this.#nonceSources === 0) {
-        this.#nonceSources += 1;
-        try {
-          return await this.#newNonce(signal);
-        } catch (err) {
-          this.#releaseNonceSource();
-          throw err;
-        }
-      }
-      const handed = await new Promise<string | undefined>((resolve) => {
-        this.#nonceWaiters.push(resolve);
-      });
-      if (handed !== undefined) return handed;
-    }
-  }
-
-  /** Hands a Replay-Nonce to the first waiter (moving the reservation to it) or to the pool. */
-  #offerNonce(nonce: string | undefined): void {
-    if (nonce === undefined || !NoncePool.isNonce(nonce)) return;
-    const waiter = this.#nonceWaiters.shift();
-    if (waiter === undefined) {
-      this.#nonces.add(nonce);
-      return;
-    }
-    this.#nonceSources += 1;
-    waiter(nonce);
-  }
-
-  #releaseNonceSource(): void {
-    this.#nonceSources -= 1;
-    // Nothing left in flight: waiters would wait forever, so let them fetch a nonce themselves.
-    if (this.#nonceSources === 0) for (const wake of this.#nonceWaiters.splice(0)) wake(undefined);
   }
 
   async #newNonce(signal: AbortSignal | undefined): Promise<string> {
@@ -510,7 +463,7 @@ export class AcmeClient {
 
   async #unsigned(method: 'GET', url: string, signal: AbortSignal | undefined): Promise<HttpResponse> {
     const response = await this.#transport.request({ method, url, signal });
-    this.#offerNonce(replayNonce(response));
+    this.#nonces.offer(replayNonce(response));
     if (response.status >= 400) throw this.#httpError(response, { method, url });
     return response;
   }
@@ -586,21 +539,4 @@ function parseJson(body: Buffer): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** The `rel="alternate"` targets of a Link header (RFC 8288), resolved against the request URL. */
-export function alternateLinks(header: string | readonly string[] | undefined, base: string): string[] {
-  if (header === undefined) return [];
-  const values = typeof header === 'string' ? [header] : header;
-  const links: string[] = [];
-  for (const value of values) {
-    for (const part of value.split(/,\s*(?=<)/)) {
-      const match = /^\s*<([^>]*)>(.*)$/.exec(part);
-      if (match === null) continue;
-      const [, target = '', params = ''] = match;
-      if (/;\s*rel="?([^";]*\s)?alternate(\s[^";]*)?"?\s*(;|$)/i.test(params))
-        links.push(new URL(target, base).toString());
-    }
-  }
-  return links;
 }

@@ -1,5 +1,6 @@
 import '../x509/x509-runtime.js';
 import { AuthorityKeyIdentifierExtension, X509Certificate } from '@peculiar/x509';
+import { splitPemBundle } from '../x509/pem-bundle.js';
 import { AcmeUsageError } from './errors.js';
 
 /**
@@ -13,7 +14,8 @@ import { AcmeUsageError } from './errors.js';
 export function ariCertId(certPem: string): string {
   let cert: X509Certificate;
   try {
-    cert = new X509Certificate(certPem);
+    // A tls.crt bundle is fine: the CertID is the leaf's, the first certificate.
+    cert = new X509Certificate(splitPemBundle(certPem)[0] ?? certPem);
   } catch (err) {
     throw new AcmeUsageError(
       'invalidArgument',

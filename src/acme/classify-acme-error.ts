@@ -56,3 +56,9 @@ function classifyTransport(err: AcmeTransportError): AcmeErrorClass {
   if (status === 429 || (status === 503 && err.retryAfterMs !== undefined)) return 'rateLimited';
   return status >= 500 || status === 408 ? 'transient' : 'terminal';
 }
+
+/** The server's `Retry-After` carried by an ACME error, in milliseconds; `undefined` when it sent none. */
+export function acmeRetryAfterMs(err: unknown): number | undefined {
+  if (err instanceof AcmeProblemError || err instanceof AcmeTransportError) return err.retryAfterMs;
+  return undefined;
+}

@@ -10,6 +10,7 @@ import {
   type AcmeIdentifier,
   type AcmeSubproblem,
 } from './errors.js';
+import { pollDelayMs } from './poll-delay.js';
 import type { AcmeAuthorization, AcmeChallenge, AcmeOrder } from './resources.js';
 
 /** Proves control of identifiers for one challenge type; `obtainCertificate` always calls `cleanup` after `present`. */
@@ -214,11 +215,6 @@ async function pollWhile(run: Run, start: AcmeOrder, status: 'pending' | 'proces
     order = await client.getOrder(order.url, options.signal);
   }
   return order;
-}
-
-function pollDelayMs(options: ObtainCertificateOptions, retryAfterMs: number | undefined): number {
-  const wanted = retryAfterMs ?? options.pollIntervalMs ?? 1000;
-  return Math.min(Math.max(0, wanted), options.maxPollDelayMs ?? 30_000);
 }
 
 async function pause(ms: number, signal: AbortSignal | undefined, orderUrl: string): Promise<void> {

@@ -126,4 +126,6 @@ export type ConfigResult =
       readonly ok: false;
       readonly problems: readonly ConfigProblem[];
       readonly warnings: readonly ConfigWarning[];
+      /** The log settings as far as they could be read (text/info on problems), to report the problems with. */
+      readonly log: Config['log'];
     };

@@ -454,7 +454,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   };
   const warnings = deepFreeze(inDocumentationOrder(reader.warnings));
   if (reader.problems.length > 0) {
-    return { ok: false, problems: deepFreeze(inDocumentationOrder(reader.problems)), warnings };
+    return {
+      ok: false,
+      problems: deepFreeze(inDocumentationOrder(reader.problems)),
+      warnings,
+      log: deepFreeze(log),
+    };
   }
   return { ok: true, config: deepFreeze(config), warnings };
 }

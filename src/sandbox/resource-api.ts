@@ -6,6 +6,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import {
   ApiError,
+  qualifiedResource,
   alreadyExists,
   badRequest,
   conflict,
@@ -116,9 +117,14 @@ function specOf(object: JsonObject): JsonObject {
 
 /** The operations of the REST API on stored resources. */
 export class ResourceApi {
+  /**
+   * @param deferNamespaceCleanup runs the removal of a deleted namespace's content later (the namespace
+   *   stays `Terminating` until then, as on a real cluster); without it the removal is immediate.
+   */
   constructor(
     private readonly store: ObjectStore,
     private readonly registry: ResourceRegistry,
+    private readonly deferNamespaceCleanup?: (cleanup: () => void) => void,
   ) {}
 
   /** GET one object (with apiVersion and kind). */
@@ -354,28 +360,43 @@ export class ResourceApi {
         `Precondition failed: ResourceVersion in precondition: ${wantedVersion}, ResourceVersion in object meta: ${childString(meta, 'resourceVersion') ?? ''}`,
       );
     }
-    const isNamespace = type === this.registry.namespaces;
+    if (type === this.registry.namespaces) return this.deleteNamespace(previous, options);
     let removed: JsonObject = previous;
-    if (!options.dryRun) {
-      if (isNamespace) {
-        for (const r of this.registry.all) {
-          if (!r.namespaced) continue;
-          for (const o of this.store.list(r, name)) this.store.remove(r, name, identityOf(o).name);
-        }
-      }
-      removed = this.store.remove(type, namespace, name) ?? previous;
-    }
-    if (isNamespace) {
-      return withTypeMeta(type, {
-        ...removed,
-        metadata: { ...metadataOf(removed), deletionTimestamp: rfc3339(options.nowMs) },
-        status: { phase: 'Terminating' },
-      });
-    }
+    if (!options.dryRun) removed = this.store.remove(type, namespace, name) ?? previous;
     if (type.returnsDeletedObject) return withTypeMeta(type, removed);
     const details: JsonObject = { name, kind: type.plural, uid: childString(meta, 'uid') ?? '' };
     if (type.group !== '') details['group'] = type.group;
     return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details };
+  }
+
+  /**
+   * Namespace deletion: the namespace turns `Terminating` (new content is refused), then its objects and
+   * the namespace itself are removed, immediately or when the deferred cleanup runs.
+   */
+  private deleteNamespace(previous: JsonObject, options: WriteOptions): JsonObject {
+    const type = this.registry.namespaces;
+    const meta = metadataOf(previous);
+    const name = childString(meta, 'name') ?? '';
+    const terminating: JsonObject = {
+      ...previous,
+      metadata: {
+        ...meta,
+        deletionTimestamp: childString(meta, 'deletionTimestamp') ?? rfc3339(options.nowMs),
+      },
+      status: { phase: 'Terminating' },
+    };
+    if (options.dryRun || meta['deletionTimestamp'] !== undefined) return withTypeMeta(type, terminating);
+    const stored = this.store.put(type, terminating);
+    const cleanup = (): void => {
+      for (const r of this.registry.all) {
+        if (!r.namespaced) continue;
+        for (const o of this.store.list(r, name)) this.store.remove(r, name, identityOf(o).name);
+      }
+      this.store.remove(type, '', name);
+    };
+    if (this.deferNamespaceCleanup === undefined) cleanup();
+    else this.deferNamespaceCleanup(cleanup);
+    return withTypeMeta(type, stored);
   }
 
   /** DELETE on a collection: removes the matching objects and returns them as a list. */
@@ -400,8 +421,19 @@ export class ResourceApi {
       throw badRequest(
         `${type.plural} must be created in a namespace: use /namespaces/<namespace>/${type.plural}`,
       );
-    if (this.store.get(this.registry.namespaces, '', namespace) === undefined) {
-      throw notFound('namespaces', '', namespace);
+    const ns = this.store.get(this.registry.namespaces, '', namespace);
+    if (ns === undefined) throw notFound('namespaces', '', namespace);
+    if (metadataOf(ns)['deletionTimestamp'] !== undefined) {
+      const message = `unable to create new content in namespace ${namespace} because it is being terminated`;
+      throw new ApiError(
+        403,
+        'Forbidden',
+        `${qualifiedResource(type.plural, type.group)} is forbidden: ${message}`,
+        {
+          target: { group: type.group, kind: type.plural },
+          causes: [{ reason: 'NamespaceTerminating', message, field: 'metadata.namespace' }],
+        },
+      );
     }
   }
 
@@ -481,8 +513,14 @@ export class ResourceApi {
     if (problems.length > 0) throw invalid(type.kind, type.group, name, problems);
     if (previous !== undefined && type.tracksGeneration && !jsonEqual(specOf(previous), specOf(candidate))) {
       const generation = metadataOf(previous)['generation'];
-      (candidate['metadata'] as JsonObject)['generation'] =
-        (typeof generation === 'number' ? generation : 0) + 1;
+      // A fresh metadata object: the stored previous object shares nested values and must not change.
+      candidate = {
+        ...candidate,
+        metadata: {
+          ...metadataOf(candidate),
+          generation: (typeof generation === 'number' ? generation : 0) + 1,
+        },
+      };
     }
     if (how.track) {
       const context = {

@@ -27,6 +27,7 @@ import { FaultTable, type FaultInjector } from './fault-injector.js';
 import { childObject, childString, isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import { renderKubeconfig } from './kubeconfig.js';
 import { ObjectStore } from './object-store.js';
+import { listJson, typedJson } from './object-json.js';
 import { OpenApiDocuments } from './openapi.js';
 import {
   ResourceApi,
@@ -63,6 +64,11 @@ export interface SandboxOptions {
   auditLog?: boolean;
   /** How often watches that allow bookmarks get one, in ms. Default 10,000 (the real server: ~60 s). */
   bookmarkIntervalMs?: number;
+  /**
+   * How long a deleted namespace stays `Terminating` before it and its objects are removed, in ms.
+   * Default 500; 0 removes everything within the DELETE request.
+   */
+  namespaceFinalizeDelayMs?: number;
 }
 
 /** One audited request. */
@@ -235,7 +241,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const host = options.host ?? '127.0.0.1';
   const registry = new ResourceRegistry();
   const store = new ObjectStore(options.watchHistoryLimit ?? 10_000);
-  const api = new ResourceApi(store, registry);
+  const finalizeDelayMs = options.namespaceFinalizeDelayMs ?? 500;
+  const cleanupTimers = new Set<NodeJS.Timeout>();
+  const api = new ResourceApi(
+    store,
+    registry,
+    finalizeDelayMs <= 0
+      ? undefined
+      : (cleanup) => {
+          const timer = setTimeout(() => {
+            cleanupTimers.delete(timer);
+            cleanup();
+          }, finalizeDelayMs);
+          cleanupTimers.add(timer);
+        },
+  );
   const openapi = new OpenApiDocuments(registry);
   const watches = new WatchHub();
   const faultTable = new FaultTable();
@@ -425,11 +445,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       nowMs,
       warnings,
     });
-    const respond = (status: number, body: JsonValue): void => {
-      const headers: Record<string, string> = {};
+    const respondText = (status: number, text: string): void => {
+      const headers: Record<string, string | number> = {
+        'Content-Type': 'application/json',
+        'Content-Length': Buffer.byteLength(text),
+      };
       if (warnings.length > 0)
         headers['Warning'] = warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ');
-      sendJson(res, status, body, headers);
+      res.writeHead(status, headers);
+      res.end(text);
+    };
+    const respond = (status: number, body: JsonValue): void => {
+      respondText(status, JSON.stringify(body));
     };
     const accept = req.headers.accept ?? '';
     const wantsTable = /as=Table/.test(accept);
@@ -482,12 +509,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         const metadata: JsonObject = { resourceVersion: page.resourceVersion };
         if (page.continueToken !== undefined) metadata['continue'] = page.continueToken;
         if (page.remainingItemCount !== undefined) metadata['remainingItemCount'] = page.remainingItemCount;
-        respond(200, {
-          kind: `${type.kind}List`,
-          apiVersion: apiVersionOf(type),
-          metadata,
-          items: page.items,
-        });
+        respondText(
+          200,
+          listJson({ kind: `${type.kind}List`, apiVersion: apiVersionOf(type), metadata }, page.items),
+        );
         return;
       }
       case 'watch': {
@@ -506,19 +531,22 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
             timeoutSeconds: timeout === null ? undefined : Number(timeout),
             bookmarkIntervalMs,
             render: (o) => {
-              const full = withTypeMeta(type, o);
-              if (!wantsTable) return full;
+              if (!wantsTable) return typedJson(type.kind, apiVersionOf(type), o);
               const rv = childString(childObject(o, 'metadata'), 'resourceVersion') ?? '';
-              return renderTable({ type, objects: [full], resourceVersion: rv, include, nowMs: Date.now() });
+              const full = withTypeMeta(type, o);
+              return JSON.stringify(
+                renderTable({ type, objects: [full], resourceVersion: rv, include, nowMs: Date.now() }),
+              );
             },
-            renderBookmark: (rv, initialEventsEnd) => ({
-              kind: type.kind,
-              apiVersion: apiVersionOf(type),
-              metadata: {
-                resourceVersion: rv,
-                ...(initialEventsEnd ? { annotations: { 'k8s.io/initial-events-end': 'true' } } : {}),
-              },
-            }),
+            renderBookmark: (rv, initialEventsEnd) =>
+              JSON.stringify({
+                kind: type.kind,
+                apiVersion: apiVersionOf(type),
+                metadata: {
+                  resourceVersion: rv,
+                  ...(initialEventsEnd ? { annotations: { 'k8s.io/initial-events-end': 'true' } } : {}),
+                },
+              }),
           },
           res,
         );
@@ -777,6 +805,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       );
     },
     close: async () => {
+      for (const timer of cleanupTimers) clearTimeout(timer);
+      cleanupTimers.clear();
       watches.closeAll();
       await new Promise<void>((resolve) => {
         server.close(() => {

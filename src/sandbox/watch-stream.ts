@@ -5,7 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { expired } from './api-error.js';
-import type { JsonObject, JsonValue } from './json.js';
+import type { JsonObject } from './json.js';
 import type { ChangeEvent, ObjectStore } from './object-store.js';
 import { resourceKey, type ResourceType } from './resource-registry.js';
 
@@ -20,10 +20,10 @@ export interface WatchRequest {
   readonly sendInitialEvents: boolean;
   readonly timeoutSeconds: number | undefined;
   readonly bookmarkIntervalMs: number;
-  /** Turns a stored object into the event's object (adds apiVersion and kind, or renders a Table row). */
-  readonly render: (object: JsonObject) => JsonValue;
-  /** Renders the object of a BOOKMARK event. */
-  readonly renderBookmark: (resourceVersion: string, initialEventsEnd: boolean) => JsonValue;
+  /** The JSON text of an event's object (with apiVersion and kind, or a Table row). */
+  readonly render: (object: JsonObject) => string;
+  /** The JSON text of a BOOKMARK event's object. */
+  readonly renderBookmark: (resourceVersion: string, initialEventsEnd: boolean) => string;
 }
 
 /** The open watches of a server, so faults and shutdown can end them. */
@@ -51,8 +51,8 @@ export class WatchHub {
       'Transfer-Encoding': 'chunked',
     });
     res.flushHeaders();
-    const send = (type: string, object: JsonValue | object): void => {
-      res.write(`${JSON.stringify({ type, object })}\n`);
+    const send = (type: string, objectJson: string): void => {
+      res.write(`{"type":"${type}","object":${objectJson}}\n`);
     };
 
     let ended = false;
@@ -96,13 +96,18 @@ export class WatchHub {
     } else {
       const from = Number(rv);
       if (!Number.isInteger(from) || from < 0) {
-        send('ERROR', expired(`invalid resource version "${rv}"`).toStatus());
+        send('ERROR', JSON.stringify(expired(`invalid resource version "${rv}"`).toStatus()));
         end();
         return;
       }
       const history = store.changesAfter(key, from);
       if (history.kind === 'expired') {
-        send('ERROR', expired(`too old resource version: ${from} (${history.oldestAvailable})`).toStatus());
+        send(
+          'ERROR',
+          JSON.stringify(
+            expired(`too old resource version: ${from} (${history.oldestAvailable})`).toStatus(),
+          ),
+        );
         end();
         return;
       }

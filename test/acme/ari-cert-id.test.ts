@@ -15,6 +15,15 @@ describe('ariCertId()', () => {
     assert.equal(ariCertId(pem), 'aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE');
   });
 
+  it('uses the leaf of a bundle', async () => {
+    const leaf = await makeCertificate({
+      serialHex: '0087654321',
+      authorityKeyIdHex: '69885B6B87464041E1B37B847BA0AE2CDE01C8D4',
+    });
+    const other = await makeCertificate({ serialHex: '05', authorityKeyIdHex: '0102' });
+    assert.equal(ariCertId(leaf.pem + other.pem), 'aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE');
+  });
+
   it('keeps a serial without the top bit set as it is', async () => {
     const { pem } = await makeCertificate({ serialHex: '0123', authorityKeyIdHex: '0102' });
     assert.equal(ariCertId(pem), 'AQI.ASM');

@@ -98,6 +98,27 @@ describe('obtainCertificate() against Pebble', () => {
     });
   });
 
+  it('issues a certificate for an IP address identifier over http-01 (RFC 8738)', async () => {
+    const names = ['127.0.0.1'];
+    const key = await generateKey({ type: 'ecdsa', curve: 'P-256' });
+    const identifiers = toIdentifiers(names);
+    assert.deepEqual(identifiers, [{ type: 'ip', value: '127.0.0.1' }]);
+    const result = await obtainCertificate(client, {
+      identifiers,
+      csrDer: (await createCsr(key, names)).der,
+      solver: http01.solver,
+      pollIntervalMs: 50,
+    });
+    assert.deepEqual(inspectCertificate(result.certificatePem).ipAddresses, names);
+    assertIssued({
+      chainPem: result.certificatePem,
+      rootPem: await rig.rootPem(),
+      key,
+      names,
+      nowMs: Date.now(),
+    });
+  });
+
   it('refuses a wildcard over http-01 with challengeUnavailable, naming the wildcard', async () => {
     const names = ['*.nohttp.example.test'];
     const key = await generateKey({ type: 'ecdsa', curve: 'P-256' });
@@ -176,6 +197,36 @@ describe('obtainCertificate() against Pebble', () => {
         nowMs: Date.now(),
       });
     }
+  });
+
+  it('cleans up every presented challenge when one present() fails, and reports that failure', async () => {
+    const names = ['p1.example.test', 'p2.example.test', 'p3.example.test'];
+    const key = await generateKey({ type: 'ecdsa', curve: 'P-256' });
+    const presented = new Set<string>();
+    const cleaned = new Set<string>();
+    const failure = new Error('cannot publish p2');
+    await assert.rejects(
+      obtainCertificate(client, {
+        identifiers: toIdentifiers(names),
+        csrDer: (await createCsr(key, names)).der,
+        pollIntervalMs: 50,
+        solver: {
+          type: 'http-01',
+          present: async (authz) => {
+            presented.add(authz.identifier.value);
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            if (authz.identifier.value === 'p2.example.test') throw failure;
+          },
+          cleanup: (authz) => {
+            cleaned.add(authz.identifier.value);
+            return Promise.resolve();
+          },
+        },
+      }),
+      (err: unknown) => err === failure,
+    );
+    assert.deepEqual([...cleaned].sort(), [...presented].sort());
+    assert.ok(presented.has('p2.example.test'));
   });
 
   it('resumes a pending order from its URL instead of creating a new one', async () => {

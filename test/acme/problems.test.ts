@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifyAcmeError, type AcmeErrorClass } from '../../src/acme/classify-acme-error.js';
+import {
+  acmeRetryAfterMs,
+  classifyAcmeError,
+  type AcmeErrorClass,
+} from '../../src/acme/classify-acme-error.js';
 import {
   ACME_PROBLEM_CODES,
   AcmeOrderError,
@@ -125,6 +129,8 @@ describe('parseProblem()', () => {
       3_600_000,
     );
     assert.equal(err.retryAfterMs, 3_600_000);
+    assert.equal(acmeRetryAfterMs(err), 3_600_000);
+    assert.equal(acmeRetryAfterMs(new Error('other')), undefined);
     assert.equal(classifyAcmeError(err), 'rateLimited');
   });
 

@@ -9,9 +9,11 @@ import {
   KubeConfig,
   NetworkingV1Api,
   makeInformer,
+  V1Namespace,
+  V1ObjectMeta,
+  V1Secret,
   type KubernetesObject,
   type V1Ingress,
-  type V1Secret,
 } from '@kubernetes/client-node';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
 import { call, ingress } from './api-client.js';
@@ -61,12 +63,13 @@ function recorder(): {
   };
 }
 
-const secret = (name: string, labels: Record<string, string>, value = 'v'): V1Secret => ({
-  apiVersion: 'v1',
-  kind: 'Secret',
-  metadata: { name, labels },
-  data: { key: Buffer.from(value).toString('base64') },
-});
+const secret = (name: string, labels: Record<string, string>, value = 'v'): V1Secret =>
+  Object.assign(new V1Secret(), {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: Object.assign(new V1ObjectMeta(), { name, labels }),
+    data: { key: Buffer.from(value).toString('base64') },
+  });
 
 describe('@kubernetes/client-node 1.4 against the sandbox', () => {
   let sb: Sandbox;
@@ -83,7 +86,11 @@ describe('@kubernetes/client-node 1.4 against the sandbox', () => {
     kc.loadFromFile(join(dir, 'kubeconfig'));
     core = kc.makeApiClient(CoreV1Api);
     net = kc.makeApiClient(NetworkingV1Api);
-    await core.createNamespace({ body: { metadata: { name: 'shop' } } });
+    await core.createNamespace({
+      body: Object.assign(new V1Namespace(), {
+        metadata: Object.assign(new V1ObjectMeta(), { name: 'shop' }),
+      }),
+    });
   });
   after(async () => {
     await sb.close();
@@ -108,7 +115,7 @@ describe('@kubernetes/client-node 1.4 against the sandbox', () => {
     await informer.start();
     t.after(() => informer.stop());
 
-    await net.createNamespacedIngress({ namespace: 'shop', body: ingress('web') as V1Ingress });
+    await net.createNamespacedIngress({ namespace: 'shop', body: ingress('web') });
     await rec.waitFor((e) => e.verb === 'add' && e.name === 'web');
     await net.patchNamespacedIngress({
       namespace: 'shop',
@@ -186,13 +193,13 @@ describe('@kubernetes/client-node 1.4 against the sandbox', () => {
     await core.replaceNamespacedSecret({
       namespace: 'shop',
       name: 'race',
-      body: { ...created, data: { key: 'YQ==' } },
+      body: Object.assign(new V1Secret(), created, { data: { key: 'YQ==' } }),
     });
     await assert.rejects(
       core.replaceNamespacedSecret({
         namespace: 'shop',
         name: 'race',
-        body: { ...created, data: { key: 'Yg==' } },
+        body: Object.assign(new V1Secret(), created, { data: { key: 'Yg==' } }),
       }),
       (error: unknown) => {
         assert.ok(error instanceof ApiException);

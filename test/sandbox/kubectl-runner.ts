@@ -16,7 +16,7 @@ export function kubectl(kubeconfig: string, args: readonly string[], input?: str
       { timeout: 60_000 },
       (error, stdout, stderr) => {
         if (error !== null && typeof error.code !== 'number') {
-          reject(error);
+          reject(new Error(`kubectl ${args.join(' ')} did not run`, { cause: error }));
           return;
         }
         resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr });

@@ -262,7 +262,8 @@ describe('sandbox REST semantics', () => {
         `${NS}/paging/configmaps?limit=3${token === '' ? '' : `&continue=${encodeURIComponent(token)}`}`,
       );
       names.push(...items(res.body).map((i) => at(i, 'metadata.name')));
-      token = String(at(res.body, 'metadata.continue') ?? '');
+      const next = at(res.body, 'metadata.continue');
+      token = typeof next === 'string' ? next : '';
       if (pages === 0) assert.equal(at(res.body, 'metadata.remainingItemCount'), 4);
       pages++;
     } while (token !== '');
@@ -304,7 +305,7 @@ describe('sandbox REST semantics', () => {
     assert.match(String(at(res.body, 'message')), /Precondition failed: UID in precondition: other/);
   });
 
-  it('deleting a namespace removes every object in it immediately', async () => {
+  it('a deleted namespace is Terminating, refuses new content, then disappears with its objects', async () => {
     await call(sb, 'POST', NS, {
       body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'doomed' } },
     });
@@ -313,9 +314,33 @@ describe('sandbox REST semantics', () => {
     const res = await call(sb, 'DELETE', `${NS}/doomed`);
     assert.equal(res.status, 200);
     assert.equal(at(res.body, 'status.phase'), 'Terminating');
+    assert.match(String(at(res.body, 'metadata.deletionTimestamp')), /Z$/);
+    const refused = await call(sb, 'POST', `${NS}/doomed/configmaps`, { body: configMap('late') });
+    assert.equal(refused.status, 403);
+    assert.equal(at(refused.body, 'details.causes[0].reason'), 'NamespaceTerminating');
+    assert.equal(
+      (await call(sb, 'DELETE', `${NS}/doomed/configmaps/c`)).status,
+      200,
+      'objects stay deletable while terminating',
+    );
+    const deadline = Date.now() + 5000;
+    while (sb.store.get('namespaces', '', 'doomed') !== undefined && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     assert.equal(sb.store.get('namespaces', '', 'doomed'), undefined);
-    assert.deepEqual(sb.store.list('configmaps', 'doomed'), []);
     assert.deepEqual(sb.store.list('ingresses.networking.k8s.io', 'doomed'), []);
+  });
+
+  it('with namespaceFinalizeDelayMs 0 a namespace and its objects go within the DELETE', async (t) => {
+    const quick = await startSandbox({ namespaceFinalizeDelayMs: 0 });
+    t.after(() => quick.close());
+    await call(quick, 'POST', NS, {
+      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'gone' } },
+    });
+    await call(quick, 'POST', `${NS}/gone/configmaps`, { body: configMap('c') });
+    await call(quick, 'DELETE', `${NS}/gone`);
+    assert.equal(quick.store.get('namespaces', '', 'gone'), undefined);
+    assert.deepEqual(quick.store.list('configmaps', 'gone'), []);
   });
 
   it('deletecollection removes only the objects matching the selector', async () => {

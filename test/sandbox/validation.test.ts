@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { JsonValue } from '../../src/sandbox/json.js';
+import { applyJsonPatch } from '../../src/sandbox/patch.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
 import { at, call, ingress } from './api-client.js';
 
-type Mutate = (o: Record<string, any>) => void;
+type Patch = { op: string; path: string; value?: unknown }[];
+
+const PATH0 = '/spec/rules/0/http/paths/0';
 
 describe('sandbox validation', () => {
   let sb: Sandbox;
@@ -14,48 +18,47 @@ describe('sandbox validation', () => {
     await sb.close();
   });
 
-  const ingressCases: [string, Mutate, string, string][] = [
+  const ingressCases: [string, Patch, string, string][] = [
     [
       'a path without pathType',
-      (o) => delete o.spec.rules[0].http.paths[0].pathType,
+      [{ op: 'remove', path: `${PATH0}/pathType` }],
       'spec.rules[0].http.paths[0].pathType',
       'Required value: pathType must be specified',
     ],
     [
       'an unsupported pathType',
-      (o) => (o.spec.rules[0].http.paths[0].pathType = 'Glob'),
+      [{ op: 'replace', path: `${PATH0}/pathType`, value: 'Glob' }],
       'spec.rules[0].http.paths[0].pathType',
       'Unsupported value: "Glob": supported values: "Exact", "ImplementationSpecific", "Prefix"',
     ],
     [
       'a backend without a service name',
-      (o) => delete o.spec.rules[0].http.paths[0].backend.service.name,
+      [{ op: 'remove', path: `${PATH0}/backend/service/name` }],
       'spec.rules[0].http.paths[0].backend.service.name',
       'Required value',
     ],
     [
       'a backend without a port',
-      (o) => (o.spec.rules[0].http.paths[0].backend.service.port = {}),
+      [{ op: 'replace', path: `${PATH0}/backend/service/port`, value: {} }],
       'spec.rules[0].http.paths[0].backend.service.port',
       'Invalid value: {}: port name or number is required',
     ],
     [
       'a relative Prefix path',
-      (o) => (o.spec.rules[0].http.paths[0].path = 'api'),
+      [{ op: 'replace', path: `${PATH0}/path`, value: 'api' }],
       'spec.rules[0].http.paths[0].path',
       'Invalid value: "api": must be an absolute path',
     ],
     [
       'an upper-case host',
-      (o) => (o.spec.rules[0].host = 'Shop.Example.com'),
+      [{ op: 'replace', path: '/spec/rules/0/host', value: 'Shop.Example.com' }],
       'spec.rules[0].host',
       'Invalid value: "Shop.Example.com": a lowercase RFC 1123 subdomain',
     ],
   ];
-  for (const [what, mutate, field, message] of ingressCases) {
+  for (const [what, patch, field, message] of ingressCases) {
     it(`an Ingress with ${what} is 422 Invalid naming ${field}`, async () => {
-      const body = ingress('bad') as Record<string, any>;
-      mutate(body);
+      const body = applyJsonPatch(ingress('bad') as Record<string, JsonValue>, patch as JsonValue);
       const res = await call(sb, 'POST', '/apis/networking.k8s.io/v1/namespaces/default/ingresses', { body });
       assert.equal(res.status, 422);
       assert.equal(at(res.body, 'reason'), 'Invalid');

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
+import { Resolver } from 'node:dns/promises';
 import { after, before, describe, it } from 'node:test';
 import * as x509 from '@peculiar/x509';
 import { createThrowawayTls } from './throwaway-tls.js';
@@ -59,11 +60,18 @@ describe('startPebble()', () => {
     });
   });
 
-  it('drives challtestsrv through its management API', async () => {
+  it('drives the DNS answers Pebble sees through challtestsrv', async () => {
+    const resolver = new Resolver({ timeout: 2_000, tries: 1 });
+    resolver.setServers([rig.dnsServer]);
+    assert.deepEqual(await resolver.resolve4('anything.example'), ['127.0.0.1']);
     await rig.challtest.setTxt('_acme-challenge.a.example', 'token-value');
+    assert.deepEqual(await resolver.resolveTxt('_acme-challenge.a.example'), [['token-value']]);
     await rig.challtest.clearTxt('_acme-challenge.a.example');
-    await rig.challtest.addA('b.example', ['127.0.0.1']);
+    await assert.rejects(resolver.resolveTxt('_acme-challenge.a.example'));
+    await rig.challtest.addA('b.example', ['192.0.2.7']);
+    assert.deepEqual(await resolver.resolve4('b.example'), ['192.0.2.7']);
     await rig.challtest.clearA('b.example');
+    assert.deepEqual(await resolver.resolve4('b.example'), ['127.0.0.1']);
   });
 
   it('rejects set-renewal-info for a certificate Pebble never issued', async () => {
@@ -72,6 +80,41 @@ describe('startPebble()', () => {
       rig.setRenewalInfo(foreign.certPem, { start: new Date(), end: new Date(Date.now() + 3_600_000) }),
       /set-renewal-info\/ answered HTTP 404/,
     );
+  });
+});
+
+describe('startPebble() knobs', () => {
+  let rig: PebbleRig;
+
+  before(async () => {
+    rig = await startPebble({
+      nonceRejectPercent: 0,
+      authzReusePercent: 100,
+      certificateValidityPeriodSeconds: 300,
+      eab: {
+        required: true,
+        keys: { 'kid-1': 'zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W' },
+      },
+    });
+  });
+  after(async () => {
+    await rig.stop();
+  });
+
+  it('requires external account binding when configured', async () => {
+    const directory: unknown = JSON.parse(
+      (await testHttpRequest({ url: rig.directoryUrl, ca: rig.caPem })).body,
+    );
+    assert.ok(isRecord(directory) && isRecord(directory.meta));
+    assert.equal(directory.meta.externalAccountRequired, true);
+  });
+
+  it('passes nonce rejection, authorization reuse and validity to Pebble', () => {
+    const output = rig.output();
+    assert.match(output, /Configured to reject 0% of good nonces/);
+    assert.match(output, /Configured to attempt authz reuse for each identifier 100% of the time/);
+    assert.match(output, /Loaded profile "default" with certificate validity period of 300 seconds/);
+    assert.match(output, /Disabling random VA sleeps/);
   });
 });
 

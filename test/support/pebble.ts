@@ -54,6 +54,8 @@ export interface PebbleRig {
   /** The Debian package version, e.g. "2.10.0+ds1-2". */
   readonly version: string;
   readonly challtest: ChalltestClient;
+  /** `127.0.0.1:<port>` of challtestsrv's DNS server, the resolver Pebble's VA uses. */
+  readonly dnsServer: string;
   /** Root certificate `index` (GET /roots/<n>); the root changes on every start. */
   rootPem(index?: number): Promise<string>;
   intermediatePem(index?: number): Promise<string>;
@@ -281,6 +283,7 @@ async function startOnce(options: PebbleOptions, install: PebbleInstall, dir: st
       managementUrl,
       version: install.version,
       challtest,
+      dnsServer: `127.0.0.1:${ports.dns}`,
       rootPem: (index = 0) => getPem(`/roots/${index}`),
       intermediatePem: (index = 0) => getPem(`/intermediates/${index}`),
       setRenewalInfo: async (certPem, window, explanationUrl) => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { alternateLinks } from '../../src/acme/acme-client.js';
+import { alternateLinks } from '../../src/acme/link-header.js';
 
 describe('alternateLinks()', () => {
   const base = 'https://ca.test/acme/cert/abc';

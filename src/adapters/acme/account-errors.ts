@@ -1,0 +1,21 @@
+/** Why the ACME account could not be made ready; never a reason to exit the process (kube-lego bug 6). */
+export type AccountErrorCode =
+  'accountSecretUnreadable' | 'accountSecretInvalid' | 'accountRegistrationFailed' | 'accountBackingOff';
+
+/** A typed failure of the account adapter; the ACME or Kubernetes error is kept as `cause`. */
+export class AccountError extends Error {
+  override readonly name = 'AccountError';
+  readonly code: AccountErrorCode;
+  /** When the next attempt may start (epoch ms), for `accountBackingOff` and registration failures. */
+  readonly retryNotBeforeMs: number | undefined;
+
+  constructor(
+    code: AccountErrorCode,
+    message: string,
+    options?: { readonly cause?: unknown; readonly retryNotBeforeMs?: number },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.retryNotBeforeMs = options?.retryNotBeforeMs;
+  }
+}

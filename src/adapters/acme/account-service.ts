@@ -1,0 +1,319 @@
+import { AcmeClient, type ExternalAccountBinding } from '../../acme/acme-client.js';
+import {
+  accountKeyToPem,
+  generateAccountKey,
+  importAccountKey,
+  type AccountKey,
+} from '../../acme/account-key.js';
+import { AcmeProblemError } from '../../acme/errors.js';
+import { retryNotBeforeMs } from '../../domain/backoff.js';
+import { formatTime, parseTime } from '../../domain/secret-annotations.js';
+import type { Log } from '../../runtime/log-port.js';
+import type { KubeObjects } from '../kube/kube-objects.js';
+import type { SecretObject } from '../kube/kube-types.js';
+import { isKubeError } from '../kube/kube-errors.js';
+import { SECRETS } from '../kube/resources.js';
+import { AccountError } from './account-errors.js';
+
+/** Data keys of the account Secret: kube-lego 0.1.7's, plus the v2 account and directory URLs. */
+export const ACCOUNT_KEYS = Object.freeze({
+  privateKey: 'tls.key',
+  legacyRegistrationUrl: 'acme-registration-url',
+  legacyRegistrationJson: 'acme-registration.json',
+  accountUrl: 'acme-account-url',
+  directoryUrl: 'acme-directory-url',
+});
+
+/** Annotations on the account Secret that carry the registration backoff across restarts. */
+export const ACCOUNT_ANNOTATIONS = Object.freeze({
+  failures: 'kube-lego/registration-failures',
+  retryNotBefore: 'kube-lego/registration-retry-not-before',
+});
+
+export interface AccountSettings {
+  readonly namespace: string;
+  readonly secretName: string;
+  readonly email: string;
+  readonly directoryUrl: string;
+  readonly caPem?: string;
+  readonly userAgent: string;
+  readonly eab?: ExternalAccountBinding;
+  readonly requestTimeoutMs?: number;
+}
+
+export interface AccountServiceOptions {
+  readonly objects: KubeObjects;
+  readonly settings: AccountSettings;
+  readonly log: Log;
+  readonly nowMs?: () => number;
+  readonly onAcmeRequest?: () => void;
+}
+
+function decode(data: Readonly<Record<string, string>> | undefined, key: string): string | undefined {
+  const value = data?.[key];
+  if (value === undefined || value === '') return undefined;
+  return Buffer.from(value, 'base64').toString('utf8');
+}
+
+function encode(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64');
+}
+
+/**
+ * Keeps one ready ACME client with a registered account, stored in kube-lego's account Secret
+ * (`LEGO_SECRET_NAME` in `LEGO_NAMESPACE`). A new key is generated only when that Secret is truly
+ * NotFound; any other read error, or a Secret that cannot be used, fails without touching it
+ * (kube-lego bug 7). Failures never exit the process (bug 6); registration failures back off, and the
+ * backoff is stored on the Secret so a restart loop does not turn into a registration loop.
+ */
+export class AccountService {
+  readonly #options: AccountServiceOptions;
+  readonly #log: Log;
+  #ready: Promise<AcmeClient> | undefined;
+  #retryNotBeforeMs = 0;
+
+  constructor(options: AccountServiceOptions) {
+    this.#options = options;
+    this.#log = options.log.with({ context: 'acme' });
+  }
+
+  /** The ready client; concurrent callers share one account set-up. */
+  client(): Promise<AcmeClient> {
+    const nowMs = this.#now();
+    if (this.#ready === undefined && nowMs < this.#retryNotBeforeMs) {
+      return Promise.reject(
+        new AccountError(
+          'accountBackingOff',
+          `Cannot use the ACME account yet: the last registration attempt failed, next attempt at ${formatTime(this.#retryNotBeforeMs)}`,
+          { retryNotBeforeMs: this.#retryNotBeforeMs },
+        ),
+      );
+    }
+    this.#ready ??= this.#setUp().catch((err: unknown) => {
+      this.#ready = undefined;
+      throw err;
+    });
+    return this.#ready;
+  }
+
+  /** Closes the ACME client's connections. */
+  async close(): Promise<void> {
+    const ready = this.#ready;
+    this.#ready = undefined;
+    if (ready === undefined) return;
+    try {
+      (await ready).close();
+    } catch {
+      // Set-up failed: nothing to close.
+    }
+  }
+
+  #now(): number {
+    return this.#options.nowMs?.() ?? Date.now();
+  }
+
+  async #read(): Promise<SecretObject | undefined> {
+    const { namespace, secretName } = this.#options.settings;
+    try {
+      return await this.#options.objects.find<SecretObject>(SECRETS, namespace, secretName);
+    } catch (err) {
+      throw new AccountError(
+        'accountSecretUnreadable',
+        `Cannot read account secret "${namespace}/${secretName}": ${err instanceof Error ? err.message : String(err)}; kube-lego will not create a new account until it can read it`,
+        { cause: err },
+      );
+    }
+  }
+
+  #newClient(key: AccountKey, accountUrl: string | undefined): AcmeClient {
+    const { settings } = this.#options;
+    return new AcmeClient({
+      directoryUrl: settings.directoryUrl,
+      accountKey: key,
+      accountUrl,
+      caPem: settings.caPem,
+      userAgent: settings.userAgent,
+      requestTimeoutMs: settings.requestTimeoutMs,
+      onRequest: this.#options.onAcmeRequest,
+    });
+  }
+
+  async #setUp(): Promise<AcmeClient> {
+    const { settings } = this.#options;
+    const where = `"${settings.namespace}/${settings.secretName}"`;
+    let secret = await this.#read();
+    const persisted = parseTime(secret?.metadata?.annotations?.[ACCOUNT_ANNOTATIONS.retryNotBefore] ?? '');
+    if (persisted !== undefined && persisted > this.#now()) {
+      this.#retryNotBeforeMs = persisted;
+      throw new AccountError(
+        'accountBackingOff',
+        `Cannot use the ACME account yet: registration failed before, next attempt at ${formatTime(persisted)}`,
+        { retryNotBeforeMs: persisted },
+      );
+    }
+    let key: AccountKey;
+    if (secret === undefined) {
+      // Persist the key before registering: a registration is idempotent per key, so a crash between the
+      // two steps finds the same account again instead of leaving an orphan account behind.
+      key = await generateAccountKey();
+      secret = await this.#createSecret(key);
+      this.#log.info('generated a new ACME account key', {
+        name: settings.secretName,
+        namespace: settings.namespace,
+      });
+    } else {
+      const pem = decode(secret.data, ACCOUNT_KEYS.privateKey);
+      if (pem === undefined) {
+        throw new AccountError(
+          'accountSecretInvalid',
+          `Cannot use account secret ${where}: it has no "${ACCOUNT_KEYS.privateKey}" key; delete the secret to let kube-lego create a new account`,
+        );
+      }
+      try {
+        key = await importAccountKey(pem);
+      } catch (err) {
+        throw new AccountError(
+          'accountSecretInvalid',
+          `Cannot use account secret ${where}: "${ACCOUNT_KEYS.privateKey}" is not a usable RSA or ECDSA private key; delete the secret to let kube-lego create a new account`,
+          { cause: err },
+        );
+      }
+    }
+    const storedDirectory = decode(secret.data, ACCOUNT_KEYS.directoryUrl);
+    const storedUrl = decode(secret.data, ACCOUNT_KEYS.accountUrl);
+    const knownUrl = storedDirectory === settings.directoryUrl ? storedUrl : undefined;
+    const client = this.#newClient(key, knownUrl);
+    try {
+      const account = await this.#register(client, knownUrl !== undefined);
+      if (
+        account.url !== storedUrl ||
+        storedDirectory !== settings.directoryUrl ||
+        this.#hasBackoff(secret)
+      ) {
+        await this.#storeAccount(secret, account.url);
+      }
+      this.#retryNotBeforeMs = 0;
+      return client;
+    } catch (err) {
+      client.close();
+      if (err instanceof AccountError) throw err;
+      const failures = Number(secret.metadata?.annotations?.[ACCOUNT_ANNOTATIONS.failures] ?? '0') + 1;
+      const retryAfterMs =
+        err instanceof AcmeProblemError && err.code === 'rateLimited' ? err.retryAfterMs : undefined;
+      const retryAt = retryNotBeforeMs({
+        nowMs: this.#now(),
+        failures: Number.isFinite(failures) ? failures : 1,
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      });
+      this.#retryNotBeforeMs = retryAt;
+      await this.#storeBackoff(secret, failures, retryAt).catch((storeErr: unknown) => {
+        this.#log.warn(`cannot store the account registration backoff: ${String(storeErr)}`);
+      });
+      throw new AccountError(
+        'accountRegistrationFailed',
+        `Cannot register or find the ACME account at ${settings.directoryUrl}: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err, retryNotBeforeMs: retryAt },
+      );
+    }
+  }
+
+  async #register(client: AcmeClient, urlKnown: boolean): Promise<{ readonly url: string }> {
+    const { settings } = this.#options;
+    const contact = [`mailto:${settings.email.toLowerCase()}`];
+    let account;
+    if (urlKnown) {
+      // onlyReturnExisting doubles as a POST-as-GET of the account (AcmeClient.getAccount sends an empty
+      // update, which Pebble 2.10 refuses as malformed) and proves the stored URL belongs to this key.
+      account = await client.findAccount();
+    } else {
+      try {
+        account = await client.findAccount();
+        this.#log.info(`found existing ACME account (account url: ${account.url})`);
+      } catch (err) {
+        if (!(err instanceof AcmeProblemError && err.code === 'accountDoesNotExist')) throw err;
+        account = await client.createAccount({
+          contact,
+          termsOfServiceAgreed: true,
+          ...(settings.eab === undefined ? {} : { externalAccountBinding: settings.eab }),
+        });
+        const directory = await client.directory();
+        const tos = directory.meta.termsOfService;
+        if (tos !== undefined) {
+          this.#log.info(`if you don't accept the TOS (${tos}) please exit the program now`);
+        }
+        this.#log.info(`created an ACME account (registration url: ${account.url})`);
+        return account;
+      }
+    }
+    const same =
+      account.contact.length === contact.length && account.contact.every((c, i) => c === contact[i]);
+    if (!same) {
+      try {
+        await client.updateAccount({ contact });
+        this.#log.info(`updated ACME account's contact to '[${contact.join(' ')}]'`);
+      } catch (err) {
+        this.#log.error(
+          `failed to update ACME account's contact to '[${contact.join(' ')}]': ${String(err)}`,
+        );
+      }
+    }
+    return account;
+  }
+
+  #hasBackoff(secret: SecretObject): boolean {
+    const annotations = secret.metadata?.annotations ?? {};
+    return ACCOUNT_ANNOTATIONS.failures in annotations || ACCOUNT_ANNOTATIONS.retryNotBefore in annotations;
+  }
+
+  async #createSecret(key: AccountKey): Promise<SecretObject> {
+    const { settings, objects } = this.#options;
+    try {
+      return await objects.create<SecretObject>(SECRETS, settings.namespace, {
+        metadata: { name: settings.secretName, namespace: settings.namespace },
+        type: 'Opaque',
+        data: { [ACCOUNT_KEYS.privateKey]: encode(accountKeyToPem(key)) },
+      });
+    } catch (err) {
+      throw new AccountError(
+        'accountSecretUnreadable',
+        `Cannot create account secret "${settings.namespace}/${settings.secretName}": ${err instanceof Error ? err.message : String(err)}; check that kube-lego may create secrets in "${settings.namespace}"`,
+        { cause: err },
+      );
+    }
+  }
+
+  async #storeAccount(secret: SecretObject, accountUrl: string): Promise<void> {
+    const backoffKeys: readonly string[] = [ACCOUNT_ANNOTATIONS.failures, ACCOUNT_ANNOTATIONS.retryNotBefore];
+    const annotations = Object.fromEntries(
+      Object.entries(secret.metadata?.annotations ?? {}).filter(([key]) => !backoffKeys.includes(key)),
+    );
+    try {
+      await this.#options.objects.replace<SecretObject>(SECRETS, this.#options.settings.namespace, {
+        ...secret,
+        metadata: { ...secret.metadata, annotations },
+        data: {
+          ...secret.data,
+          [ACCOUNT_KEYS.accountUrl]: encode(accountUrl),
+          [ACCOUNT_KEYS.directoryUrl]: encode(this.#options.settings.directoryUrl),
+        },
+      });
+    } catch (err) {
+      // The account works; only the cached URL is missing, and it is found by key next time.
+      if (!isKubeError(err, 'conflict')) this.#log.warn(`cannot store the ACME account url: ${String(err)}`);
+    }
+  }
+
+  async #storeBackoff(secret: SecretObject, failures: number, retryAtMs: number): Promise<void> {
+    await this.#options.objects.replace<SecretObject>(SECRETS, this.#options.settings.namespace, {
+      ...secret,
+      metadata: {
+        ...secret.metadata,
+        annotations: {
+          ...(secret.metadata?.annotations ?? {}),
+          [ACCOUNT_ANNOTATIONS.failures]: String(failures),
+          [ACCOUNT_ANNOTATIONS.retryNotBefore]: formatTime(retryAtMs),
+        },
+      },
+    });
+  }
+}

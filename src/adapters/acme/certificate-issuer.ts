@@ -1,0 +1,80 @@
+import type { AcmeClient } from '../../acme/acme-client.js';
+import { ariCertId } from '../../acme/ari-cert-id.js';
+import { obtainCertificate, toIdentifiers } from '../../acme/obtain-certificate.js';
+import { createCsr } from '../../x509/create-csr.js';
+import { generateKey, keyToPem, type KeySpec } from '../../x509/private-key.js';
+import type { Http01Solvers, RouteTarget } from '../http01/http01-solver.js';
+import type { AccountService } from './account-service.js';
+
+/** One certificate to obtain: all names of one `spec.tls[]` entry, in one order (never a subset). */
+export interface IssueRequest {
+  readonly hosts: readonly string[];
+  readonly route: RouteTarget;
+  /** An order persisted on the Secret by an earlier attempt. */
+  readonly resumeOrderUrl?: string;
+  /** The certificate being renewed: sent as ARI `replaces` when the CA offers ARI. */
+  readonly replacesCertPem?: string;
+  /** Persists the order URL before any challenge is answered. */
+  readonly onOrder: (orderUrl: string) => Promise<void>;
+  readonly signal: AbortSignal;
+}
+
+/** The issued certificate and its fresh private key, ready for `tls.crt` and `tls.key`. */
+export interface IssuedMaterial {
+  readonly certificatePem: string;
+  readonly privateKeyPem: string;
+  readonly orderUrl: string;
+}
+
+export interface CertificateIssuerOptions {
+  readonly accounts: AccountService;
+  readonly solvers: Http01Solvers;
+  readonly keySpec: KeySpec;
+  /** `LEGO_ARI`: send `replaces` on renewals when the CA offers ARI. */
+  readonly ari: boolean;
+  readonly profile?: string;
+  readonly preferredChain?: string;
+  readonly pollIntervalMs?: number;
+}
+
+/** Obtains certificates over http-01 with a fresh key per certificate (kube-lego never reused keys). */
+export class CertificateIssuer {
+  readonly #options: CertificateIssuerOptions;
+
+  constructor(options: CertificateIssuerOptions) {
+    this.#options = options;
+  }
+
+  /** Runs the whole ACME flow for one certificate; errors are the ACME, account or self-check errors. */
+  async issue(request: IssueRequest): Promise<IssuedMaterial> {
+    const client = await this.#options.accounts.client();
+    const key = await generateKey(this.#options.keySpec);
+    const csr = await createCsr(key, request.hosts);
+    const replaces = await this.#replaces(client, request.replacesCertPem);
+    const result = await obtainCertificate(client, {
+      identifiers: toIdentifiers(request.hosts),
+      csrDer: csr.der,
+      solver: this.#options.solvers.solverFor(request.route, request.signal),
+      profile: this.#options.profile,
+      replaces,
+      preferredChain: this.#options.preferredChain,
+      existingOrderUrl: request.resumeOrderUrl,
+      onOrder: request.onOrder,
+      pollIntervalMs: this.#options.pollIntervalMs,
+      signal: request.signal,
+    });
+    return { certificatePem: result.certificatePem, privateKeyPem: keyToPem(key), orderUrl: result.orderUrl };
+  }
+
+  async #replaces(client: AcmeClient, certPem: string | undefined): Promise<string | undefined> {
+    if (!this.#options.ari || certPem === undefined) return undefined;
+    const directory = await client.directory();
+    if (directory.renewalInfo === undefined) return undefined;
+    try {
+      return ariCertId(certPem);
+    } catch {
+      // A certificate without an authority key identifier cannot be named: order without `replaces`.
+      return undefined;
+    }
+  }
+}

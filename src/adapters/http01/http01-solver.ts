@@ -1,0 +1,147 @@
+import type { ChallengeSolver } from '../../acme/obtain-certificate.js';
+import type { AcmeAuthorization, AcmeChallenge } from '../../acme/resources.js';
+import type { Log } from '../../runtime/log-port.js';
+import type { PendingHost } from './nginx-routing.js';
+import { selfCheck, type SelfCheckOptions } from './self-check.js';
+
+/** Where key authorizations are served from (the challenge HTTP server's store). */
+export interface ChallengeTokens {
+  add(host: string, token: string, keyAuthorization: string): void;
+  remove(host: string, token: string): void;
+}
+
+/** Routes `/.well-known/acme-challenge` of the pending hosts to this process (nginx provider, ...). */
+export interface ChallengeRouter {
+  sync(hosts: readonly PendingHost[]): Promise<void>;
+}
+
+export type SelfCheckMode =
+  | { readonly kind: 'check'; readonly options: SelfCheckOptions }
+  /** `LEGO_SELF_CHECK=false`: wait `delayMs` instead, for clusters without hairpin NAT. */
+  | { readonly kind: 'wait'; readonly delayMs: number };
+
+/** How a certificate's challenges are routed: the provider and the class of its Ingress. */
+export interface RouteTarget {
+  readonly provider: string;
+  readonly ingressClass: string;
+  readonly classSource: PendingHost['classSource'];
+  /** `namespace/name` of the Ingresses the certificate comes from. */
+  readonly ingresses: readonly string[];
+}
+
+function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Shares the challenge routing of all concurrent orders: hosts are reference-counted so the nginx
+ * challenge Ingress always holds the union of hosts with a pending challenge, and routing updates run
+ * one at a time so two orders never write the same objects concurrently.
+ */
+export class Http01Solvers {
+  readonly #tokens: ChallengeTokens;
+  readonly #routers: ReadonlyMap<string, ChallengeRouter>;
+  readonly #selfCheck: SelfCheckMode;
+  readonly #log: Log;
+  readonly #pending = new Map<string, { count: number; route: PendingHost; readonly provider: string }>();
+  #chain: Promise<void> = Promise.resolve();
+
+  constructor(options: {
+    readonly tokens: ChallengeTokens;
+    /** Routers by provider name; a provider without one (gce until wired) routes nothing. */
+    readonly routers: ReadonlyMap<string, ChallengeRouter>;
+    readonly selfCheck: SelfCheckMode;
+    readonly log: Log;
+  }) {
+    this.#tokens = options.tokens;
+    this.#routers = options.routers;
+    this.#selfCheck = options.selfCheck;
+    this.#log = options.log;
+  }
+
+  /** A solver for the certificate of one `spec.tls[]` entry. */
+  solverFor(target: RouteTarget, signal?: AbortSignal): ChallengeSolver {
+    return {
+      type: 'http-01',
+      present: async (authz: AcmeAuthorization, challenge: AcmeChallenge, keyAuthorization: string) => {
+        const host = authz.identifier.value;
+        this.#tokens.add(host, challenge.token ?? '', keyAuthorization);
+        this.#acquire(host, target);
+        await this.#syncRoutes();
+        const log = this.#log.with({ context: 'acme', domain: host });
+        if (this.#selfCheck.kind === 'check') {
+          await selfCheck(
+            host,
+            {
+              ...this.#selfCheck.options,
+              onTry: (_host, url) => {
+                log.debug(`testing reachability of ${url}`);
+              },
+            },
+            signal,
+          );
+        } else {
+          await delay(this.#selfCheck.delayMs, signal);
+        }
+      },
+      cleanup: async (authz: AcmeAuthorization, challenge: AcmeChallenge) => {
+        const host = authz.identifier.value;
+        this.#tokens.remove(host, challenge.token ?? '');
+        this.#release(host);
+        await this.#syncRoutes();
+      },
+    };
+  }
+
+  #acquire(host: string, target: RouteTarget): void {
+    const entry = this.#pending.get(host);
+    if (entry !== undefined) {
+      entry.count += 1;
+      entry.route = {
+        ...entry.route,
+        ingresses: [...new Set([...entry.route.ingresses, ...target.ingresses])],
+      };
+      return;
+    }
+    this.#pending.set(host, {
+      count: 1,
+      provider: target.provider,
+      route: {
+        host,
+        ingressClass: target.ingressClass,
+        classSource: target.classSource,
+        ingresses: target.ingresses,
+      },
+    });
+  }
+
+  #release(host: string): void {
+    const entry = this.#pending.get(host);
+    if (entry === undefined) return;
+    entry.count -= 1;
+    if (entry.count <= 0) this.#pending.delete(host);
+  }
+
+  /** Queues a sync of every router with the current pending hosts; resolves when that sync is done. */
+  #syncRoutes(): Promise<void> {
+    const run = async (): Promise<void> => {
+      for (const [provider, router] of this.#routers) {
+        const hosts = [...this.#pending.values()].filter((p) => p.provider === provider).map((p) => p.route);
+        await router.sync(hosts);
+      }
+    };
+    const next = this.#chain.then(run, run);
+    // Keep the chain alive after a failure; the caller still sees its own failure.
+    this.#chain = next.catch(() => undefined);
+    return next;
+  }
+}

@@ -1,0 +1,80 @@
+// Plain JSON shapes of the Kubernetes objects kube-lego reads and writes (only the fields it uses).
+// They are declared here rather than taken from client-node, whose model classes are not plain data.
+
+export interface ObjectMeta {
+  readonly name?: string;
+  readonly namespace?: string;
+  readonly uid?: string;
+  readonly resourceVersion?: string;
+  readonly generation?: number;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+  readonly deletionTimestamp?: string;
+}
+
+export interface SecretObject {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly metadata?: ObjectMeta;
+  readonly type?: string;
+  readonly data?: Readonly<Record<string, string>>;
+}
+
+export interface ServiceBackendPort {
+  readonly number?: number;
+  readonly name?: string;
+}
+
+export interface IngressPath {
+  readonly path?: string;
+  readonly pathType?: string;
+  readonly backend?: {
+    readonly service?: { readonly name?: string; readonly port?: ServiceBackendPort };
+    readonly resource?: { readonly apiGroup?: string; readonly kind?: string; readonly name?: string };
+  };
+}
+
+export interface IngressRule {
+  readonly host?: string;
+  readonly http?: { readonly paths?: readonly IngressPath[] };
+}
+
+export interface IngressObject {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly metadata?: ObjectMeta;
+  readonly spec?: {
+    readonly ingressClassName?: string;
+    readonly tls?: readonly { readonly hosts?: readonly string[]; readonly secretName?: string }[];
+    readonly rules?: readonly IngressRule[];
+    readonly defaultBackend?: unknown;
+  };
+}
+
+export interface ServiceObject {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly metadata?: ObjectMeta;
+  readonly spec?: {
+    readonly type?: string;
+    readonly selector?: Readonly<Record<string, string>>;
+    readonly ports?: readonly {
+      readonly name?: string;
+      readonly port?: number;
+      readonly targetPort?: number | string;
+      readonly protocol?: string;
+      readonly nodePort?: number;
+    }[];
+    readonly clusterIP?: string;
+  };
+}
+
+export interface EndpointsObject {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly metadata?: ObjectMeta;
+  readonly subsets?: readonly {
+    readonly addresses?: readonly { readonly ip: string }[];
+    readonly ports?: readonly { readonly port: number; readonly protocol?: string; readonly name?: string }[];
+  }[];
+}

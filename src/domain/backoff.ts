@@ -1,0 +1,50 @@
+import { toWholeSecondsMs } from './secret-annotations.js';
+import type { Validity } from './renewal.js';
+
+const MINUTE_MS = 60 * 1000;
+const HOUR_MS = 60 * MINUTE_MS;
+
+/**
+ * Delays after the 1st, 2nd and 3rd consecutive failure; every later failure waits a day.
+ * Let's Encrypt's integration guide: "1 min, 10 min, 100 min, then daily".
+ */
+export const FAILURE_DELAYS_MS: readonly number[] = [MINUTE_MS, 10 * MINUTE_MS, 100 * MINUTE_MS];
+/** The delay after the 4th and later consecutive failures. */
+export const DAILY_RETRY_MS = 24 * HOUR_MS;
+
+/** How long to wait after `failures` consecutive failures (1 or more). */
+export function failureDelayMs(failures: number): number {
+  const index = Math.max(1, Math.floor(failures)) - 1;
+  return FAILURE_DELAYS_MS[index] ?? DAILY_RETRY_MS;
+}
+
+/** What is known when an attempt fails. */
+export interface RetryInput {
+  readonly nowMs: number;
+  /** Consecutive failures including this one. */
+  readonly failures: number;
+  /** The CA's Retry-After for a `rateLimited` problem: honoured exactly. */
+  readonly retryAfterMs?: number;
+  /** Validity of the certificate currently in the Secret, if any. */
+  readonly current?: Validity;
+}
+
+/**
+ * The earliest time of the next attempt (whole seconds). A rate-limited failure waits exactly what the
+ * CA said. Otherwise the failure delay applies, clamped so a certificate that is still valid gets one
+ * more try before it expires: the retry moves to a margin (a tenth of the lifetime, at most an hour)
+ * before notAfter. Once that point has passed, the plain delay applies again, so the last hours of a
+ * certificate never turn into a retry storm.
+ */
+export function retryNotBeforeMs(input: RetryInput): number {
+  const { nowMs } = input;
+  if (input.retryAfterMs !== undefined)
+    return toWholeSecondsMs(nowMs + Math.max(0, input.retryAfterMs) + 999);
+  const planned = nowMs + failureDelayMs(input.failures);
+  const current = input.current;
+  if (current === undefined || current.notAfterMs <= nowMs) return toWholeSecondsMs(planned);
+  const lifetimeMs = Math.max(0, current.notAfterMs - current.notBeforeMs);
+  const lastChanceMs = current.notAfterMs - Math.min(HOUR_MS, lifetimeMs / 10);
+  if (planned <= lastChanceMs || lastChanceMs <= nowMs) return toWholeSecondsMs(planned);
+  return toWholeSecondsMs(lastChanceMs);
+}

@@ -1,0 +1,308 @@
+import { coversHosts } from './observe-secret.js';
+import { renewalSchedule, type RenewalSchedule } from './renewal.js';
+import { formatTime } from './secret-annotations.js';
+import type { CertInfo, DesiredCertificate, IssuanceRecord, ObservedSecret } from './types.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The settings decide() needs; filled by the composition root from config. */
+export interface DecisionPolicy {
+  /** The ACME directory in use: a certificate recorded as issued by another one is reissued. */
+  readonly directoryUrl: string;
+  /** `LEGO_MINIMUM_VALIDITY` in milliseconds. */
+  readonly minimumValidityMs: number;
+}
+
+/** Why a certificate is (re)issued. */
+export type IssueReason =
+  | 'SecretMissing'
+  | 'SecretUnparseable'
+  | 'Adopting'
+  | 'HostsNotCovered'
+  | 'HostsChanged'
+  | 'KeyMismatch'
+  | 'SelfSigned'
+  | 'DirectoryChanged'
+  | 'Expired'
+  | 'RenewalDue'
+  | 'RenewRequested';
+
+/** Why nothing is done now. */
+export type WaitWhy = 'RenewalScheduled' | 'BackingOff' | 'RateLimited';
+
+/** Why a certificate is never issued into its Secret. */
+export type SkipReason = 'ForeignSecret';
+
+/** Structured log fields (kube-lego's `domains`, `expire_time`, ...). */
+export type LogFields = Readonly<Record<string, string | number | readonly string[]>>;
+
+/** A warning that accompanies a decision once per certificate. */
+export interface DecisionWarning {
+  readonly code: 'MinimumValidityIgnored';
+  readonly message: string;
+}
+
+/** What the executor writes on the Secret while waiting (the renewal time, chosen once). */
+export interface RecordPatch {
+  readonly notAfterMs: number;
+  readonly renewAtMs: number;
+}
+
+interface DecisionText {
+  /** kube-lego's log line (`no cert associated with ingress`, ...), `ingress_tls` context. */
+  readonly message: string;
+  /** A full sentence for Events and `explain`. */
+  readonly detail: string;
+  readonly fields: LogFields;
+}
+
+/** The pure outcome for one desired certificate. */
+export type Decision =
+  | (DecisionText & {
+      readonly kind: 'issue';
+      readonly reason: IssueReason;
+      /** An order opened before a restart, for the same hosts: resume it instead of opening a new one. */
+      readonly resumeOrderUrl?: string;
+    })
+  | (DecisionText & {
+      readonly kind: 'wait';
+      readonly why: WaitWhy;
+      readonly untilMs: number;
+      readonly persist?: RecordPatch;
+      readonly warnings: readonly DecisionWarning[];
+    })
+  | (DecisionText & { readonly kind: 'skip'; readonly reason: SkipReason });
+
+function sameHostSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((host) => b.includes(host));
+}
+
+function issue(
+  want: DesiredCertificate,
+  reason: IssueReason,
+  text: { message: string; detail: string; fields?: LogFields },
+  record?: IssuanceRecord,
+): Decision {
+  const resume =
+    record?.orderUrl !== undefined && record.hosts !== undefined && sameHostSet(record.hosts, want.hosts)
+      ? { resumeOrderUrl: record.orderUrl }
+      : {};
+  return {
+    kind: 'issue',
+    reason,
+    message: text.message,
+    detail: text.detail,
+    fields: { domains: want.hosts, ...text.fields },
+    ...resume,
+  };
+}
+
+/** The backoff gate: a recorded failure delays the next attempt, unless the hosts changed since (a rate limit always holds). */
+function backoff(want: DesiredCertificate, record: IssuanceRecord, nowMs: number): Decision | undefined {
+  const until = record.retryNotBeforeMs;
+  if (until === undefined || until <= nowMs) return undefined;
+  const rateLimited = record.lastFailureReason === 'RateLimited';
+  const hostsChanged = record.hosts !== undefined && !sameHostSet(record.hosts, want.hosts);
+  const forced = record.renewRequestedMs !== undefined && record.renewRequestedMs <= nowMs;
+  if ((hostsChanged || forced) && !rateLimited) return undefined;
+  const reason = record.lastFailureReason ?? 'Unknown';
+  const detail = rateLimited
+    ? `Waiting until ${formatTime(until)} to request a certificate for ${want.hosts.join(', ')}: the CA rate-limited the last request`
+    : `Waiting until ${formatTime(until)} to retry the certificate for ${want.hosts.join(', ')}: ${record.failures} consecutive failure(s), last reason ${reason}`;
+  return {
+    kind: 'wait',
+    why: rateLimited ? 'RateLimited' : 'BackingOff',
+    untilMs: until,
+    message: rateLimited ? 'cert request rate limited, waiting' : 'cert request failed before, backing off',
+    detail,
+    fields: { domains: want.hosts, retry_not_before: formatTime(until), failures: record.failures },
+    warnings: [],
+  };
+}
+
+function expiryFields(cert: CertInfo): LogFields {
+  return { expire_time: formatTime(cert.notAfterMs) };
+}
+
+/** The first reason a present certificate must be replaced, before its renewal time is considered. */
+function replacementReason(
+  want: DesiredCertificate,
+  cert: CertInfo,
+  record: IssuanceRecord,
+  policy: DecisionPolicy,
+): { reason: IssueReason; message: string; detail: string } | undefined {
+  const hosts = want.hosts.join(', ');
+  if (!coversHosts(cert, want.hosts)) {
+    return {
+      reason: 'HostsNotCovered',
+      message: 'cert does not cover all domains',
+      detail: `Issuing certificate for ${hosts}: the stored certificate covers only ${cert.dnsNames.join(', ')}`,
+    };
+  }
+  const names = [...cert.dnsNames, ...cert.ipAddresses].map((n) => n.toLowerCase());
+  if (!sameHostSet([...new Set(names)], want.hosts)) {
+    return {
+      reason: 'HostsChanged',
+      message: 'cert names differ from the ingress hosts',
+      detail: `Issuing certificate for ${hosts}: the stored certificate also names ${names.filter((n) => !want.hosts.includes(n)).join(', ')}`,
+    };
+  }
+  if (!cert.keyMatchesCert) {
+    return {
+      reason: 'KeyMismatch',
+      message: 'cert does not match its private key',
+      detail: `Issuing certificate for ${hosts}: tls.key does not match the certificate in tls.crt`,
+    };
+  }
+  if (cert.selfSigned) {
+    return {
+      reason: 'SelfSigned',
+      message: 'cert is self-signed',
+      detail: `Issuing certificate for ${hosts}: the stored certificate is a self-signed placeholder`,
+    };
+  }
+  if (record.directoryUrl !== undefined && record.directoryUrl !== policy.directoryUrl) {
+    return {
+      reason: 'DirectoryChanged',
+      message: 'cert was issued by another ACME directory',
+      detail: `Issuing certificate for ${hosts}: it was issued by ${record.directoryUrl}, kube-lego now uses ${policy.directoryUrl}`,
+    };
+  }
+  return undefined;
+}
+
+function basisText(schedule: RenewalSchedule): string {
+  switch (schedule.basis) {
+    case 'lifetime':
+      return 'two thirds of its lifetime (half for lifetimes under 10 days)';
+    case 'minimumValidity':
+      return 'LEGO_MINIMUM_VALIDITY before expiry';
+    case 'ariWindow':
+      return "a time inside the CA's suggested renewal window";
+  }
+}
+
+function warningsFor(schedule: RenewalSchedule, cert: CertInfo, policy: DecisionPolicy): DecisionWarning[] {
+  if (!schedule.minimumValidityIgnored || schedule.persist === undefined) return [];
+  const lifetimeDays = ((cert.notAfterMs - cert.notBeforeMs) / DAY_MS).toFixed(1);
+  const minimumDays = (policy.minimumValidityMs / DAY_MS).toFixed(1);
+  return [
+    {
+      code: 'MinimumValidityIgnored',
+      message: `Cannot apply LEGO_MINIMUM_VALIDITY of ${minimumDays} days to the certificate for ${cert.dnsNames.join(', ')}: its lifetime is ${lifetimeDays} days and renewing that early would renew on every check, kube-lego renews it at ${formatTime(schedule.renewAtMs)} instead`,
+    },
+  ];
+}
+
+function decidePresent(
+  want: DesiredCertificate,
+  observed: { readonly cert: CertInfo; readonly record: IssuanceRecord },
+  nowMs: number,
+  options: { readonly policy: DecisionPolicy; readonly random: number },
+): Decision {
+  const { cert, record } = observed;
+  const { policy } = options;
+  const replace = replacementReason(want, cert, record, policy);
+  const schedule = renewalSchedule(cert, record, policy.minimumValidityMs, options.random);
+  const gate = (): Decision | undefined => backoff(want, record, nowMs);
+  if (replace) return gate() ?? issue(want, replace.reason, replace, record);
+  if (record.renewRequestedMs !== undefined && record.renewRequestedMs <= nowMs) {
+    return (
+      gate() ??
+      issue(
+        want,
+        'RenewRequested',
+        {
+          message: 'cert renewal requested',
+          detail: `Renewing certificate for ${want.hosts.join(', ')}: renewal was requested at ${formatTime(record.renewRequestedMs)}`,
+          fields: expiryFields(cert),
+        },
+        record,
+      )
+    );
+  }
+  if (cert.notAfterMs <= nowMs || schedule.renewAtMs <= nowMs) {
+    const expired = cert.notAfterMs <= nowMs;
+    return (
+      gate() ??
+      issue(
+        want,
+        expired ? 'Expired' : 'RenewalDue',
+        {
+          message: 'cert expires soon so renew',
+          detail: expired
+            ? `Renewing certificate for ${want.hosts.join(', ')}: it expired at ${formatTime(cert.notAfterMs)}`
+            : `Renewing certificate for ${want.hosts.join(', ')}: its renewal time ${formatTime(schedule.renewAtMs)}, ${basisText(schedule)}, has passed`,
+          fields: expiryFields(cert),
+        },
+        record,
+      )
+    );
+  }
+  const days = ((cert.notAfterMs - nowMs) / DAY_MS).toFixed(1);
+  return {
+    kind: 'wait',
+    why: 'RenewalScheduled',
+    untilMs: schedule.renewAtMs,
+    message: `cert expires in ${days} days, no renewal needed`,
+    detail: `Certificate for ${want.hosts.join(', ')} is valid until ${formatTime(cert.notAfterMs)}; renewal at ${formatTime(schedule.renewAtMs)}, ${basisText(schedule)}`,
+    fields: { ...expiryFields(cert), renew_at: formatTime(schedule.renewAtMs) },
+    warnings: warningsFor(schedule, cert, policy),
+    ...(schedule.persist ? { persist: schedule.persist } : {}),
+  };
+}
+
+/**
+ * Decides what to do about one desired certificate given its observed Secret: issue (missing,
+ * unparseable, not covering the hosts, key mismatch, other directory, expired or renewal due), wait
+ * (until the renewal time, or until a recorded backoff or rate limit ends) or skip (a Secret that is
+ * not ours). Pure: time and randomness are arguments.
+ *
+ * @param random a value in [0, 1) used only to pick a time inside an ARI window
+ * @example
+ * const decision = decide(want, observed, clock.nowMs(), policy, Math.random());
+ */
+export function decide(
+  want: DesiredCertificate,
+  observed: ObservedSecret,
+  nowMs: number,
+  policy: DecisionPolicy,
+  random: number,
+): Decision {
+  switch (observed.state) {
+    case 'foreign':
+      return {
+        kind: 'skip',
+        reason: 'ForeignSecret',
+        message: 'secret is not managed by kube-lego, not touching it',
+        detail: observed.message,
+        fields: { domains: want.hosts, reason: observed.reason },
+      };
+    case 'absent':
+      return issue(want, 'SecretMissing', {
+        message: 'no cert associated with ingress',
+        detail: `Issuing certificate for ${want.hosts.join(', ')}: secret "${want.key}" does not exist`,
+      });
+    case 'adoptable':
+      return issue(want, 'Adopting', {
+        message:
+          observed.why === 'Expired' ? 'cert expires soon so renew' : 'cert does not cover all domains',
+        detail: `Issuing certificate for ${want.hosts.join(', ')}: secret "${want.key}" holds a placeholder certificate (${observed.why}) that kube-lego replaces`,
+      });
+    case 'unparseable':
+      return (
+        backoff(want, observed.record, nowMs) ??
+        issue(
+          want,
+          'SecretUnparseable',
+          {
+            message: 'cert does not cover all domains',
+            detail: `Issuing certificate for ${want.hosts.join(', ')}: secret "${want.key}" holds no readable certificate: ${observed.problem}`,
+          },
+          observed.record,
+        )
+      );
+    case 'present':
+      return decidePresent(want, observed, nowMs, { policy, random });
+  }
+}

@@ -1,0 +1,57 @@
+import type { DesiredProblemCode } from './desired.js';
+
+// Kubernetes Event reasons: a closed set in one module, so alerting rules written against them keep
+// matching. The log `context` values (kube-lego 0.1.7's) are the log module's LOG_CONTEXTS.
+
+/** Every Kubernetes Event reason kube-lego emits. */
+export const EVENT_REASONS = [
+  'CertificateIssued',
+  'CertificateRenewed',
+  'IssuanceFailed',
+  'RateLimited',
+  'BackingOff',
+  'SecretConflict',
+  'ForeignSecret',
+  'InvalidIngress',
+  'UnsupportedProvider',
+  'MinimumValidityIgnored',
+  'SecretAdopted',
+] as const;
+
+/** A Kubernetes Event reason. */
+export type EventReason = (typeof EVENT_REASONS)[number];
+
+/** Event type as in core/v1 Events. */
+export type EventType = 'Normal' | 'Warning';
+
+/** The Event type each reason is recorded with. */
+export const EVENT_TYPES: Readonly<Record<EventReason, EventType>> = Object.freeze({
+  CertificateIssued: 'Normal',
+  CertificateRenewed: 'Normal',
+  IssuanceFailed: 'Warning',
+  RateLimited: 'Warning',
+  BackingOff: 'Warning',
+  SecretConflict: 'Warning',
+  ForeignSecret: 'Warning',
+  InvalidIngress: 'Warning',
+  UnsupportedProvider: 'Warning',
+  MinimumValidityIgnored: 'Warning',
+  SecretAdopted: 'Normal',
+});
+
+/** The Event reason a desired-state problem is reported with. */
+export function problemEventReason(code: DesiredProblemCode): EventReason {
+  switch (code) {
+    case 'SecretConflict':
+      return 'SecretConflict';
+    case 'UnsupportedProvider':
+      return 'UnsupportedProvider';
+    case 'NoHosts':
+    case 'EmptySecretName':
+    case 'TooManyNames':
+    case 'WildcardNeedsDns01':
+    case 'InvalidHostName':
+    case 'IpAddressNotSupported':
+      return 'InvalidIngress';
+  }
+}

@@ -1,0 +1,95 @@
+import { retryNotBeforeMs } from './backoff.js';
+import { lifetimeRenewalTime, type Validity } from './renewal.js';
+import { toWholeSecondsMs } from './secret-annotations.js';
+import type { FailureReason, IssuanceRecord, RenewalWindow } from './types.js';
+
+// Pure transitions of the persisted issuance record. The executor applies them and writes the result
+// with managedSecretAnnotations(). When the Secret is absent (or an adoptable placeholder) and an
+// attempt fails, the executor still writes the failed record, on a labelled Secret with empty
+// tls.crt/tls.key (or on the placeholder), so the backoff survives a restart: the next observation is
+// then "ours, unparseable" (or "ours, present") with this record, and decide() honours it.
+
+/** A failed attempt, classified by the ACME adapter. */
+export interface FailedAttempt {
+  readonly reason: FailureReason;
+  readonly hosts: readonly string[];
+  readonly nowMs: number;
+  /** Retry-After of a rateLimited problem. */
+  readonly retryAfterMs?: number;
+  /** The certificate still in the Secret, if any (its expiry clamps the backoff). */
+  readonly current?: Validity;
+  /** An order that is still usable and should be resumed (a timeout mid-order); unset clears it. */
+  readonly orderUrl?: string;
+}
+
+/** Records a failure: counts it (rate limits are not counted), and sets when the next attempt may start. */
+export function recordFailure(record: IssuanceRecord, attempt: FailedAttempt): IssuanceRecord {
+  const rateLimited = attempt.reason === 'RateLimited';
+  const failures = rateLimited ? Math.max(record.failures, 1) : record.failures + 1;
+  const retryAt = retryNotBeforeMs({
+    nowMs: attempt.nowMs,
+    failures,
+    ...(rateLimited && attempt.retryAfterMs !== undefined ? { retryAfterMs: attempt.retryAfterMs } : {}),
+    ...(attempt.current ? { current: attempt.current } : {}),
+  });
+  const { orderUrl: _dropped, renewRequestedMs: _served, ...rest } = record;
+  return {
+    ...rest,
+    hosts: attempt.hosts,
+    failures,
+    lastFailureMs: toWholeSecondsMs(attempt.nowMs),
+    lastFailureReason: attempt.reason,
+    retryNotBeforeMs: retryAt,
+    ...(attempt.orderUrl === undefined ? {} : { orderUrl: attempt.orderUrl }),
+  };
+}
+
+/** Records that an order was opened, so a restart resumes it instead of opening another one. */
+export function recordOrderOpened(
+  record: IssuanceRecord,
+  orderUrl: string,
+  hosts: readonly string[],
+): IssuanceRecord {
+  return { ...record, orderUrl, hosts };
+}
+
+/** What is known once a certificate is stored. */
+export interface IssuedCertificate {
+  readonly hosts: readonly string[];
+  readonly directoryUrl: string;
+  readonly validity: Validity;
+  readonly ingresses: readonly string[];
+  readonly minimumValidityMs: number;
+}
+
+/** Records a successful issuance: failure state and order cleared, renewal time chosen. */
+export function recordIssued(issued: IssuedCertificate): IssuanceRecord {
+  const { renewAtMs } = lifetimeRenewalTime(issued.validity, issued.minimumValidityMs);
+  return {
+    hosts: issued.hosts,
+    directoryUrl: issued.directoryUrl,
+    notAfterMs: toWholeSecondsMs(issued.validity.notAfterMs),
+    renewAtMs,
+    failures: 0,
+    ingresses: issued.ingresses,
+  };
+}
+
+/** Records the ARI window last fetched for the current certificate; decide() then picks a time inside it. */
+export function recordAriWindow(record: IssuanceRecord, window: RenewalWindow | undefined): IssuanceRecord {
+  const { ariWindow: _old, ...rest } = record;
+  if (window === undefined) return rest;
+  return {
+    ...rest,
+    ariWindow: { startMs: toWholeSecondsMs(window.startMs), endMs: toWholeSecondsMs(window.endMs) },
+  };
+}
+
+/** Applies a renewal schedule that decide() asked to persist. */
+export function recordRenewalTime(
+  record: IssuanceRecord,
+  notAfterMs: number,
+  renewAtMs: number,
+): IssuanceRecord {
+  return { ...record, notAfterMs, renewAtMs };
+}

@@ -1,0 +1,143 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KubeConnectionSource } from './adapters/kube/kube-connection.js';
+import type { Config } from './config/config.js';
+import {
+  startControllerRuntime,
+  type ControllerSettings,
+  type RunningController,
+} from './runtime/controller.js';
+import type { Logger } from './log/logger.js';
+import type { Log } from './runtime/log-port.js';
+import { USER_AGENT, VERSION } from './version.js';
+import type { KeySpec } from './x509/private-key.js';
+
+/** Where a pod's service account is mounted. */
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+/** kube-lego 0.1.7's development fallback: a kubeconfig file named `kubeconfig` in the working directory. */
+const LOCAL_KUBECONFIG = 'kubeconfig';
+
+/** What the composition root may look at on disk (injected by tests). */
+export interface HostFiles {
+  exists(path: string): boolean;
+  read(path: string): string;
+  readonly cwd: string;
+}
+
+const realFiles: HostFiles = {
+  exists: (path) => existsSync(path),
+  read: (path) => readFileSync(path, 'utf8'),
+  cwd: process.cwd(),
+};
+
+/**
+ * The API server connection, in kube-lego's order: in-cluster service account; else an explicit
+ * LEGO_KUBE_API_URL; else KUBECONFIG (its first file); else `./kubeconfig`; else LEGO_KUBE_API_URL's default.
+ * In-cluster talks to `kubernetes.default.svc`, which the service-account CA certifies.
+ */
+export function kubeSource(config: Config, files: HostFiles): KubeConnectionSource {
+  if (files.exists(join(SERVICE_ACCOUNT_DIR, 'token'))) {
+    return {
+      kind: 'in-cluster',
+      host: 'kubernetes.default.svc',
+      port: '443',
+      serviceAccountDir: SERVICE_ACCOUNT_DIR,
+    };
+  }
+  if (config.kube.apiUrlExplicit) return { kind: 'url', url: config.kube.apiUrl };
+  const fromEnv = config.kube.kubeconfig?.split(':').find((path) => path !== '');
+  if (fromEnv !== undefined) return { kind: 'kubeconfig', path: fromEnv };
+  const local = join(files.cwd, LOCAL_KUBECONFIG);
+  if (files.exists(local)) return { kind: 'kubeconfig', path: local };
+  return { kind: 'url', url: config.kube.apiUrl };
+}
+
+function keySpec(config: Config): KeySpec {
+  switch (config.keys.type) {
+    case 'ecdsa-p256':
+      return { type: 'ecdsa', curve: 'P-256' };
+    case 'ecdsa-p384':
+      return { type: 'ecdsa', curve: 'P-384' };
+    case 'rsa':
+      return {
+        type: 'rsa',
+        bits: config.keys.rsaBits >= 4096 ? 4096 : config.keys.rsaBits >= 3072 ? 3072 : 2048,
+      };
+  }
+}
+
+/**
+ * Turns the configuration into the controller's settings. The self-check keeps kube-lego's per-host
+ * retry budget (LEGO_EXPONENTIAL_BACKOFF_*): tries spaced by the initial interval until the budget ends.
+ */
+export function controllerSettings(config: Config, files: HostFiles = realFiles): ControllerSettings {
+  const caPem = config.acme.caFile === undefined ? undefined : files.read(config.acme.caFile);
+  const eab = config.acme.externalAccountBinding;
+  const budgetMs = config.backoff.maxElapsedTimeMs === 0 ? 5 * 60_000 : config.backoff.maxElapsedTimeMs;
+  const intervalMs = Math.max(1000, config.backoff.initialIntervalMs);
+  const tries = Math.max(1, Math.min(10, Math.ceil(budgetMs / (config.selfCheck.timeoutMs + intervalMs))));
+  return {
+    kube: kubeSource(config, files),
+    version: VERSION,
+    userAgent: USER_AGENT,
+    watchNamespace: config.ingress.watchNamespace ?? '',
+    namespace: config.namespace,
+    accountSecretName: config.acme.accountSecretName,
+    email: config.acme.email,
+    directoryUrl: config.acme.directoryUrl,
+    ...(caPem === undefined ? {} : { acmeCaPem: caPem }),
+    ...(eab === undefined ? {} : { eab: { kid: eab.keyId, hmacKey: eab.hmacKey.reveal() } }),
+    ...(config.acme.profile === undefined ? {} : { profile: config.acme.profile }),
+    ...(config.acme.preferredChain === undefined ? {} : { preferredChain: config.acme.preferredChain }),
+    keySpec: keySpec(config),
+    port: config.port,
+    selfCheck: {
+      enabled: config.selfCheck.enabled,
+      timeoutMs: config.selfCheck.timeoutMs,
+      delayMs: config.selfCheck.delayMs,
+      tries,
+      intervalMs,
+    },
+    nginx: config.nginx,
+    gce: { serviceName: config.gce.serviceName, podIp: config.gce.podIp },
+    policy: {
+      annotationKey: config.ingress.annotation,
+      supportedClasses: config.ingress.supportedClasses,
+      defaultClass: config.ingress.defaultClass,
+      supportedProviders: config.ingress.supportedProviders,
+      defaultProvider: config.ingress.defaultProvider,
+      challengeType: 'http-01',
+      maxNamesPerCertificate: 100,
+      directoryUrl: config.acme.directoryUrl,
+      minimumValidityMs: config.renewal.minimumValidityMs,
+    },
+    checkIntervalMs: config.renewal.checkIntervalMs,
+    ari: config.acme.ari,
+    maxConcurrentOrders: config.acme.maxConcurrentOrders,
+    issuanceTimeoutMs: config.acme.issuanceTimeoutMs,
+  };
+}
+
+/**
+ * The composition root: builds every adapter from the configuration, starts the controller and stops
+ * it gracefully on SIGTERM or SIGINT (no new work, in-flight orders reach a safe point, then exit).
+ * Resolves once the controller has stopped.
+ */
+export async function startController(config: Config, logger: Logger): Promise<void> {
+  // The project logger satisfies the controller's narrow Log port.
+  const log: Log = logger;
+  const kubeLog = log.with({ context: 'kubelego' });
+  const controller: RunningController = await startControllerRuntime(controllerSettings(config), log);
+  const onSignal = (signal: NodeJS.Signals): void => {
+    kubeLog.debug('received signal', { signal });
+    void controller.stop();
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    await controller.stopped;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}

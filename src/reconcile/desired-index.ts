@@ -1,0 +1,52 @@
+import {
+  desiredCertificates,
+  type DesiredPolicy,
+  type DesiredProblem,
+  type DesiredState,
+} from '../domain/desired.js';
+import type { DesiredCertificate, IngressView, SecretKey } from '../domain/types.js';
+
+/** The desired state of the whole cluster, indexed by Secret key. */
+export interface DesiredIndex {
+  readonly state: DesiredState;
+  readonly byKey: ReadonlyMap<SecretKey, DesiredCertificate>;
+  readonly problemsByKey: ReadonlyMap<string, readonly DesiredProblem[]>;
+}
+
+/**
+ * Recomputes desiredCertificates() only when the Ingress cache changed since the last call, so a burst
+ * of reconciles (the periodic check over 10,000 Ingresses) costs one pass, not one per key.
+ */
+export class DesiredCache {
+  readonly #policy: DesiredPolicy;
+  readonly #ingresses: () => readonly IngressView[];
+  #version = 0;
+  #computed: { readonly version: number; readonly index: DesiredIndex } | undefined;
+
+  constructor(policy: DesiredPolicy, ingresses: () => readonly IngressView[]) {
+    this.#policy = policy;
+    this.#ingresses = ingresses;
+  }
+
+  /** Marks the cache stale (any Ingress add, update or delete). */
+  invalidate(): void {
+    this.#version += 1;
+  }
+
+  /** The current index and whether it was recomputed by this call. */
+  current(): { readonly index: DesiredIndex; readonly fresh: boolean } {
+    if (this.#computed?.version === this.#version) return { index: this.#computed.index, fresh: false };
+    const state = desiredCertificates(this.#ingresses(), this.#policy);
+    const byKey = new Map(state.certificates.map((c) => [c.key, c] as const));
+    const problemsByKey = new Map<string, DesiredProblem[]>();
+    for (const problem of state.problems) {
+      const key = problem.key ?? `${problem.ingress.namespace}/${problem.ingress.name}`;
+      const list = problemsByKey.get(key) ?? [];
+      list.push(problem);
+      problemsByKey.set(key, list);
+    }
+    const index: DesiredIndex = { state, byKey, problemsByKey };
+    this.#computed = { version: this.#version, index };
+    return { index, fresh: true };
+  }
+}

@@ -1,0 +1,495 @@
+import type { IssuedMaterial, IssueRequest } from '../adapters/acme/certificate-issuer.js';
+import type { EventToRecord } from '../adapters/kube/event-recorder.js';
+import { isKubeError, KubeApiError } from '../adapters/kube/kube-errors.js';
+import type { SecretObject } from '../adapters/kube/kube-types.js';
+import { secretSnapshot } from '../adapters/kube/secret-snapshot.js';
+import type { SecretLookup, SecretWrite } from '../adapters/kube/secret-store.js';
+import { decide, type Decision, type DecisionPolicy } from '../domain/decide.js';
+import type { DesiredPolicy, DesiredProblem } from '../domain/desired.js';
+import { EVENT_TYPES, problemEventReason, type EventReason } from '../domain/event-reasons.js';
+import { observeSecret, TLS_SECRET_TYPE } from '../domain/observe-secret.js';
+import {
+  recordAriWindow,
+  recordFailure,
+  recordIssued,
+  recordOrderOpened,
+  recordRenewalTime,
+} from '../domain/record-outcome.js';
+import { lifetimeRenewalTime } from '../domain/renewal.js';
+import { formatTime, managedSecretAnnotations, managedSecretLabels } from '../domain/secret-annotations.js';
+import type { DesiredCertificate, IssuanceRecord, ObservedSecret, SecretKey } from '../domain/types.js';
+import type { Log } from '../runtime/log-port.js';
+import type { Semaphore } from '../runtime/semaphore.js';
+import { inspectCertificate } from '../x509/inspect-certificate.js';
+import type { DesiredCache } from './desired-index.js';
+import { classifyFailure } from './failure-reason.js';
+
+/** The queue operations the reconciler uses. */
+export interface ReconcileQueue {
+  add(key: string): void;
+  addAfter(key: string, delayMs: number): void;
+}
+
+/** Secret reads and writes (SecretStore). */
+export interface SecretAccess {
+  lookup(namespace: string, name: string, nowMs: number): Promise<SecretLookup>;
+  invalidate(namespace: string, name: string): void;
+  write(write: SecretWrite): Promise<SecretObject>;
+}
+
+/** RBAC questions (AccessReview). */
+export interface WriteAccess {
+  allowed(
+    question: { verb: string; resource: string; namespace: string; name?: string },
+    nowMs: number,
+  ): Promise<boolean>;
+}
+
+/** The ACME side (CertificateIssuer). */
+export interface Issuer {
+  issue(request: IssueRequest): Promise<IssuedMaterial>;
+}
+
+/** ARI windows (RenewalInfoSource). */
+export interface RenewalWindows {
+  window(certPem: string): Promise<{ startMs: number; endMs: number; retryAfterMs?: number } | undefined>;
+}
+
+export interface ReconcilerSettings {
+  readonly policy: DesiredPolicy & DecisionPolicy;
+  readonly issuanceTimeoutMs: number;
+  /** How often the ARI window of a certificate is fetched again (RFC 9773 asks for at least twice a day). */
+  readonly ariPollIntervalMs?: number;
+}
+
+export interface ReconcilerOptions {
+  readonly desired: DesiredCache;
+  readonly secrets: SecretAccess;
+  readonly access: WriteAccess;
+  readonly issuer: Issuer;
+  readonly events: { record(event: EventToRecord): Promise<void> };
+  readonly queue: ReconcileQueue;
+  readonly orders: Semaphore;
+  /** Absent: ARI is off (`LEGO_ARI=false`). */
+  readonly ari?: RenewalWindows;
+  readonly settings: ReconcilerSettings;
+  readonly log: Log;
+  /** Aborted on shutdown: in-flight orders stop at their next safe point. */
+  readonly shutdown: AbortSignal;
+  readonly nowMs?: () => number;
+  readonly random?: () => number;
+}
+
+/** Why a Secret cannot receive the certificate; found before ordering so no certificate is thrown away. */
+class SecretNotWritableError extends Error {
+  override readonly name = 'SecretNotWritableError';
+  readonly code = 'secretNotWritable';
+}
+
+const MAX_WRITE_ATTEMPTS = 3;
+
+/**
+ * Level-triggered reconcile of one TLS Secret key: read the desired certificate and the observed Secret
+ * from the caches, decide(), then act. Issuance runs in the background under the order semaphore so a
+ * worker is never held by a slow CA; a key with an order in flight is not reconciled again until the
+ * order finishes, which re-queues it.
+ */
+export class Reconciler {
+  readonly #o: ReconcilerOptions;
+  readonly #log: Log;
+  readonly #inFlight = new Map<string, Promise<void>>();
+  readonly #reportedProblems = new Set<string>();
+  readonly #warned = new Set<string>();
+  /** Failure backoff kept in memory too, for when the Secret could not take the failure record. */
+  readonly #backoff = new Map<string, { readonly untilMs: number; readonly hosts: string }>();
+  /** When each key's ARI window may be fetched again. */
+  readonly #ariNextPollMs = new Map<string, number>();
+
+  constructor(options: ReconcilerOptions) {
+    this.#o = options;
+    this.#log = options.log;
+  }
+
+  /** Orders still running (for graceful shutdown). */
+  inFlight(): Promise<void>[] {
+    return [...this.#inFlight.values()];
+  }
+
+  #now(): number {
+    return this.#o.nowMs?.() ?? Date.now();
+  }
+
+  /** Reconciles one key; throws only on read failures (the caller re-queues with backoff). */
+  async reconcile(key: string): Promise<void> {
+    if (this.#inFlight.has(key)) return;
+    const { index, fresh } = this.#o.desired.current();
+    if (fresh) await this.#reportProblems(index.state.problems);
+    const want = index.byKey.get(key as SecretKey);
+    if (want === undefined) return;
+    const nowMs = this.#now();
+    const backoff = this.#backoff.get(key);
+    if (backoff !== undefined && backoff.untilMs > nowMs && backoff.hosts === want.hosts.join(',')) {
+      this.#o.queue.addAfter(key, backoff.untilMs - nowMs);
+      return;
+    }
+    const lookup = await this.#o.secrets.lookup(want.namespace, want.secretName, nowMs);
+    const base = lookup.kind === 'found' ? lookup.secret : undefined;
+    const { observed } = observeSecret(
+      base === undefined ? undefined : secretSnapshot(base),
+      want,
+      nowMs,
+      this.#o.settings.policy.annotationKey,
+    );
+    const decision = decide(
+      want,
+      observed,
+      nowMs,
+      this.#o.settings.policy,
+      this.#o.random?.() ?? Math.random(),
+    );
+    const log = this.#log.with({
+      context: 'ingress_tls',
+      name: want.sources[0]?.name ?? want.secretName,
+      namespace: want.namespace,
+    });
+    switch (decision.kind) {
+      case 'skip':
+        log.warn(decision.message, { ...decision.fields, secret: want.secretName });
+        await this.#event(want, 'ForeignSecret', decision.detail);
+        return;
+      case 'wait':
+        await this.#wait(want, decision, { base, observed, log, nowMs });
+        return;
+      case 'issue': {
+        log.info(decision.message, decision.fields);
+        const run = this.#issue(want, decision, { base, observed, log }).finally(() => {
+          this.#inFlight.delete(key);
+          this.#o.queue.add(key);
+        });
+        this.#inFlight.set(key, run);
+        return;
+      }
+    }
+  }
+
+  async #wait(
+    want: DesiredCertificate,
+    decision: Extract<Decision, { kind: 'wait' }>,
+    context: { base: SecretObject | undefined; observed: ObservedSecret; log: Log; nowMs: number },
+  ): Promise<void> {
+    const { base, observed, log, nowMs } = context;
+    if (decision.why === 'RenewalScheduled') log.info(decision.message, decision.fields);
+    else log.debug(decision.message, decision.fields);
+    for (const warning of decision.warnings) {
+      const id = `${want.key}|${warning.code}|${String(decision.untilMs)}`;
+      if (this.#warned.has(id)) continue;
+      this.#warned.add(id);
+      log.warn(warning.message);
+      await this.#event(want, 'MinimumValidityIgnored', warning.message);
+    }
+    if (decision.why === 'RenewalScheduled' && base !== undefined && observed.state === 'present') {
+      if (await this.#refreshAriWindow(want, base, observed.record, nowMs)) {
+        this.#o.queue.add(want.key);
+        return;
+      }
+    }
+    if (decision.persist !== undefined && base !== undefined && observed.state === 'present') {
+      const record = recordRenewalTime(
+        observed.record,
+        decision.persist.notAfterMs,
+        decision.persist.renewAtMs,
+      );
+      try {
+        await this.#writeRecord(want, record);
+      } catch (err) {
+        log.warn(`cannot store the renewal time on the secret: ${String(err)}`);
+      }
+    }
+    // With ARI, look again when the window is due to be fetched, not only at the renewal time.
+    const ariNext = this.#o.ari === undefined ? undefined : this.#ariNextPollMs.get(want.key);
+    const wakeMs = ariNext === undefined ? decision.untilMs : Math.min(decision.untilMs, ariNext);
+    this.#o.queue.addAfter(want.key, Math.max(1000, wakeMs - nowMs));
+  }
+
+  async #issue(
+    want: DesiredCertificate,
+    decision: Extract<Decision, { kind: 'issue' }>,
+    context: { base: SecretObject | undefined; observed: ObservedSecret; log: Log },
+  ): Promise<void> {
+    const { observed, log } = context;
+    const renewal = observed.state === 'present' && decision.reason === 'RenewalDue';
+    let record: IssuanceRecord =
+      observed.state === 'present' || observed.state === 'unparseable' ? observed.record : { failures: 0 };
+    const current =
+      observed.state === 'present' || observed.state === 'adoptable' ? observed.cert : undefined;
+    await this.#o.orders.acquire();
+    const timeout = AbortSignal.timeout(this.#o.settings.issuanceTimeoutMs);
+    const signal = AbortSignal.any([timeout, this.#o.shutdown]);
+    try {
+      await this.#checkWritable(want, context.base);
+      log.info(`requesting certificate for ${want.hosts.join(',')}`);
+      const source = want.sources[0];
+      const material = await this.#o.issuer.issue({
+        hosts: want.hosts,
+        route: {
+          provider: want.provider,
+          ingressClass: want.class,
+          classSource: source?.classSource ?? 'default',
+          ingresses: want.sources.map((s) => `${s.namespace}/${s.name}`),
+        },
+        ...(decision.resumeOrderUrl === undefined ? {} : { resumeOrderUrl: decision.resumeOrderUrl }),
+        ...(renewal && context.base?.data?.['tls.crt'] !== undefined
+          ? { replacesCertPem: Buffer.from(context.base.data['tls.crt'], 'base64').toString('utf8') }
+          : {}),
+        signal,
+        onOrder: async (orderUrl) => {
+          if (record.orderUrl === orderUrl) return;
+          record = recordOrderOpened(record, orderUrl, want.hosts);
+          await this.#writeRecord(want, record);
+        },
+      });
+      for (const host of want.hosts)
+        log.with({ context: 'acme', domain: host }).info('authorization successful');
+      const info = inspectCertificate(material.certificatePem);
+      log
+        .with({ context: 'acme' })
+        .info(`successfully got certificate: domains=[${want.hosts.join(' ')}] url=${material.orderUrl}`);
+      const issued = recordIssued({
+        hosts: want.hosts,
+        directoryUrl: this.#o.settings.policy.directoryUrl,
+        validity: { notBeforeMs: info.notBeforeMs, notAfterMs: info.notAfterMs },
+        ingresses: want.sources.map((s) => `${s.namespace}/${s.name}`),
+        minimumValidityMs: this.#o.settings.policy.minimumValidityMs,
+      });
+      await this.#writeRecord(want, issued, {
+        'tls.crt': Buffer.from(material.certificatePem, 'utf8').toString('base64'),
+        'tls.key': Buffer.from(material.privateKeyPem, 'utf8').toString('base64'),
+      });
+      this.#backoff.delete(want.key);
+      await this.#warnMinimumValidity(want, info, log);
+      this.#log
+        .with({ context: 'secret', name: want.secretName, namespace: want.namespace })
+        .info('Secret successfully stored');
+      await this.#event(
+        want,
+        renewal ? 'CertificateRenewed' : 'CertificateIssued',
+        `${renewal ? 'Renewed' : 'Issued'} certificate for ${want.hosts.join(', ')} into secret "${want.secretName}", valid until ${formatTime(info.notAfterMs)}`,
+      );
+    } catch (err) {
+      const failure = classifyFailure(err, timeout.aborted);
+      if (this.#o.shutdown.aborted && !timeout.aborted) {
+        // Shutting down: the order URL is on the Secret, the next process resumes it.
+        log.info('stopping issuance for shutdown, the order is resumed on restart');
+        return;
+      }
+      const nowMs = this.#now();
+      const failed = recordFailure(record, {
+        reason: failure.reason,
+        hosts: want.hosts,
+        nowMs,
+        ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }),
+        ...(current === undefined
+          ? {}
+          : { current: { notBeforeMs: current.notBeforeMs, notAfterMs: current.notAfterMs } }),
+        ...(failure.reason === 'Timeout' && record.orderUrl !== undefined
+          ? { orderUrl: record.orderUrl }
+          : {}),
+      });
+      const retryAt = failed.retryNotBeforeMs ?? nowMs + 60_000;
+      const message = `Cannot issue certificate for ${want.hosts.join(', ')} (${failure.reason}): ${err instanceof Error ? err.message : String(err)}; next attempt at ${formatTime(retryAt)}`;
+      log.error(message);
+      await this.#event(want, failure.reason === 'RateLimited' ? 'RateLimited' : 'IssuanceFailed', message);
+      if (!(err instanceof SecretNotWritableError)) {
+        try {
+          await this.#writeRecord(want, failed);
+        } catch (writeErr) {
+          log.warn(`cannot store the failure state on the secret: ${String(writeErr)}`);
+        }
+      }
+      // Also in memory, for when the Secret could not take the record.
+      this.#backoff.set(want.key, { untilMs: retryAt, hosts: want.hosts.join(',') });
+      this.#o.queue.addAfter(want.key, Math.max(1000, retryAt - nowMs));
+    } finally {
+      this.#o.orders.release();
+    }
+  }
+
+  /**
+   * Fetches the CA's ARI window when it is due and stores it on the Secret when it changed; returns
+   * true when the record changed (the caller decides again, which draws a time inside the window once).
+   * ARI failures never block renewal: the lifetime rule still applies.
+   */
+  async #refreshAriWindow(
+    want: DesiredCertificate,
+    base: SecretObject,
+    record: IssuanceRecord,
+    nowMs: number,
+  ): Promise<boolean> {
+    const ari = this.#o.ari;
+    if (ari === undefined || (this.#ariNextPollMs.get(want.key) ?? 0) > nowMs) return false;
+    const pollMs = this.#o.settings.ariPollIntervalMs ?? 6 * 3_600_000;
+    const certPem = Buffer.from(base.data?.['tls.crt'] ?? '', 'base64').toString('utf8');
+    try {
+      const window = await ari.window(certPem);
+      this.#ariNextPollMs.set(
+        want.key,
+        nowMs + Math.max(1000, Math.min(pollMs, window?.retryAfterMs ?? pollMs)),
+      );
+      if (window === undefined) return false;
+      const updated = recordAriWindow(record, window);
+      if (JSON.stringify(updated.ariWindow) === JSON.stringify(record.ariWindow)) return false;
+      this.#log
+        .with({ context: 'acme', domains: want.hosts })
+        .info(
+          `renewal window suggested by the CA: ${formatTime(window.startMs)} to ${formatTime(window.endMs)}`,
+        );
+      await this.#writeRecord(want, updated);
+      return true;
+    } catch (err) {
+      this.#ariNextPollMs.set(want.key, nowMs + pollMs);
+      this.#log
+        .with({ context: 'acme' })
+        .warn(`cannot fetch the renewal window for ${want.hosts.join(', ')}: ${String(err)}`);
+      return false;
+    }
+  }
+
+  /**
+   * Reports, once per certificate, that LEGO_MINIMUM_VALIDITY is not shorter than half the lifetime and is
+   * ignored for it (renewing that early would renew on every check).
+   */
+  async #warnMinimumValidity(
+    want: DesiredCertificate,
+    validity: { readonly notBeforeMs: number; readonly notAfterMs: number },
+    log: Log,
+  ): Promise<void> {
+    const minimumValidityMs = this.#o.settings.policy.minimumValidityMs;
+    const schedule = lifetimeRenewalTime(validity, minimumValidityMs);
+    if (!schedule.minimumValidityIgnored) return;
+    const id = `${want.key}|MinimumValidityIgnored|${String(validity.notAfterMs)}`;
+    if (this.#warned.has(id)) return;
+    this.#warned.add(id);
+    const days = (ms: number): string => (ms / 86_400_000).toFixed(1);
+    const message = `Cannot apply LEGO_MINIMUM_VALIDITY of ${days(minimumValidityMs)} days to the certificate for ${want.hosts.join(', ')}: its lifetime is ${days(validity.notAfterMs - validity.notBeforeMs)} days and renewing that early would renew on every check, kube-lego renews it at ${formatTime(schedule.renewAtMs)} instead`;
+    log.warn(message);
+    await this.#event(want, 'MinimumValidityIgnored', message);
+  }
+
+  /** Fails before ordering when the Secret cannot be written (kube-lego bugs 5 and 18). */
+  async #checkWritable(want: DesiredCertificate, base: SecretObject | undefined): Promise<void> {
+    if (base !== undefined && base.type !== TLS_SECRET_TYPE) {
+      throw new SecretNotWritableError(
+        `Cannot store certificate in secret "${want.key}": it has type "${base.type ?? ''}", kube-lego writes ${TLS_SECRET_TYPE}`,
+      );
+    }
+    const verb = base === undefined ? 'create' : 'update';
+    const allowed = await this.#o.access.allowed(
+      {
+        verb,
+        resource: 'secrets',
+        namespace: want.namespace,
+        ...(base === undefined ? {} : { name: want.secretName }),
+      },
+      this.#now(),
+    );
+    if (!allowed) {
+      throw new SecretNotWritableError(
+        `Cannot store certificate in secret "${want.key}": kube-lego is not allowed to ${verb} secrets in namespace "${want.namespace}", grant it in kube-lego's RBAC role`,
+      );
+    }
+  }
+
+  /**
+   * Writes the record (and data, when given) on the freshest copy of the Secret: it is re-read before
+   * each attempt and a conflict retries, so a concurrent change is never overwritten blindly and a
+   * certificate already issued is not lost to a stale resourceVersion (kube-lego bug 18).
+   */
+  async #writeRecord(
+    want: DesiredCertificate,
+    record: IssuanceRecord,
+    data?: Readonly<Record<string, string>>,
+  ): Promise<void> {
+    const annotationKey = this.#o.settings.policy.annotationKey;
+    for (let attempt = 1; ; attempt += 1) {
+      this.#o.secrets.invalidate(want.namespace, want.secretName);
+      const lookup = await this.#o.secrets.lookup(want.namespace, want.secretName, this.#now());
+      const base = lookup.kind === 'found' ? lookup.secret : undefined;
+      if (base !== undefined) {
+        const { observed } = observeSecret(secretSnapshot(base), want, this.#now(), annotationKey);
+        if (observed.state === 'foreign') {
+          throw new SecretNotWritableError(observed.message);
+        }
+      }
+      const labels = base?.metadata?.labels ?? {};
+      const annotations = base?.metadata?.annotations ?? {};
+      try {
+        await this.#o.secrets.write({
+          namespace: want.namespace,
+          name: want.secretName,
+          base,
+          type: TLS_SECRET_TYPE,
+          data: data ?? base?.data ?? { 'tls.crt': '', 'tls.key': '' },
+          labels: managedSecretLabels(labels),
+          annotations: managedSecretAnnotations(annotations, record, annotationKey),
+        });
+        return;
+      } catch (err) {
+        if (!(err instanceof KubeApiError) || !isKubeError(err, 'conflict') || attempt >= MAX_WRITE_ATTEMPTS)
+          throw err;
+      }
+    }
+  }
+
+  async #event(want: DesiredCertificate, reason: EventReason, message: string): Promise<void> {
+    for (const source of want.sources) {
+      await this.#recordEvent(
+        {
+          namespace: source.namespace,
+          name: source.name,
+          ...(source.uid === undefined ? {} : { uid: source.uid }),
+        },
+        reason,
+        message,
+      );
+    }
+  }
+
+  async #recordEvent(
+    ingress: { namespace: string; name: string; uid?: string },
+    reason: EventReason,
+    message: string,
+  ): Promise<void> {
+    try {
+      await this.#o.events.record({
+        involved: {
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'Ingress',
+          namespace: ingress.namespace,
+          name: ingress.name,
+          ...(ingress.uid === undefined ? {} : { uid: ingress.uid }),
+        },
+        type: EVENT_TYPES[reason],
+        reason,
+        message,
+      });
+    } catch (err) {
+      this.#log.with({ context: 'kubelego' }).warn(`cannot record event ${reason}: ${String(err)}`);
+    }
+  }
+
+  /** Logs and records each desired-state problem once while it lasts (conflicts, bad entries). */
+  async #reportProblems(problems: readonly DesiredProblem[]): Promise<void> {
+    const current = new Set<string>();
+    for (const problem of problems) {
+      const id = `${problem.ingress.namespace}/${problem.ingress.name}|${problem.code}|${problem.message}`;
+      current.add(id);
+      if (this.#reportedProblems.has(id)) continue;
+      this.#log
+        .with({ context: 'ingress', name: problem.ingress.name, namespace: problem.ingress.namespace })
+        .warn(problem.message);
+      await this.#recordEvent(problem.ingress, problemEventReason(problem.code), problem.message);
+    }
+    this.#reportedProblems.clear();
+    for (const id of current) this.#reportedProblems.add(id);
+  }
+}

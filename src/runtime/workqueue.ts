@@ -1,0 +1,193 @@
+import type { Clock, TimerHandle } from '../ports/clock.js';
+import { clampDelayMs, MAX_DELAY_MS } from './clamp-delay.js';
+import { defaultControllerRateLimiter, type RateLimiter } from './rate-limiter.js';
+
+/** Options of {@link WorkQueue}. */
+export interface WorkQueueOptions {
+  readonly clock: Clock;
+  /** Delays of addRateLimited(). @default client-go's default controller limiter */
+  readonly rateLimiter?: RateLimiter;
+  /** Longest delay addAfter() arms a timer for; later work is simply looked at again then. @default one day */
+  readonly maxDelayMs?: number;
+}
+
+interface Delayed {
+  readonly readyAtMs: number;
+  readonly timer: TimerHandle;
+}
+
+/**
+ * A de-duplicating work queue of string keys, with client-go's protocol: `get()` hands a key to one
+ * worker, which must call `done(key)`; a key added while it is being processed is queued again after
+ * `done`, never handed to two workers at once, and a key is queued at most once however often it is
+ * added. Delays go through the injected clock and are clamped (at most a day), so Node's timer overflow
+ * can never turn a far renewal into a hot loop.
+ *
+ * @example
+ * for (let key = await queue.get(); key !== undefined; key = await queue.get()) {
+ *   try { await reconcile(key); queue.forget(key); } catch { queue.addRateLimited(key); } finally { queue.done(key); }
+ * }
+ */
+export class WorkQueue {
+  readonly #clock: Clock;
+  readonly #limiter: RateLimiter;
+  readonly #maxDelayMs: number;
+  /** FIFO of keys ready to be handed out; `#head` avoids O(n) shifts. */
+  #queue: string[] = [];
+  #head = 0;
+  /** Keys that need processing (queued, or re-added while processing). */
+  readonly #dirty = new Set<string>();
+  readonly #processing = new Set<string>();
+  readonly #delayed = new Map<string, Delayed>();
+  readonly #waiters: ((key: string | undefined) => void)[] = [];
+  readonly #drained: (() => void)[] = [];
+  #shuttingDown = false;
+
+  constructor(options: WorkQueueOptions) {
+    this.#clock = options.clock;
+    this.#limiter = options.rateLimiter ?? defaultControllerRateLimiter();
+    this.#maxDelayMs = options.maxDelayMs ?? MAX_DELAY_MS;
+  }
+
+  /** Queues `key` now, unless it is already queued. Ignored after shutdown. */
+  add(key: string): void {
+    if (this.#shuttingDown || this.#dirty.has(key)) return;
+    this.#dirty.add(key);
+    if (this.#processing.has(key)) return; // re-queued by done()
+    this.#queue.push(key);
+    this.#pump();
+  }
+
+  /**
+   * Queues `key` after `delayMs` (clamped to [0, maxDelayMs]). If the key is already waiting, the
+   * earlier of the two times wins.
+   */
+  addAfter(key: string, delayMs: number): void {
+    if (this.#shuttingDown) return;
+    const delay = clampDelayMs(delayMs, this.#maxDelayMs);
+    if (delay === 0) {
+      this.add(key);
+      return;
+    }
+    const readyAtMs = this.#clock.nowMs() + delay;
+    const existing = this.#delayed.get(key);
+    if (existing !== undefined) {
+      if (existing.readyAtMs <= readyAtMs) return;
+      existing.timer.cancel();
+    }
+    const timer = this.#clock.setTimer(delay, () => {
+      if (this.#delayed.get(key)?.timer !== timer) return;
+      this.#delayed.delete(key);
+      this.add(key);
+    });
+    this.#delayed.set(key, { readyAtMs, timer });
+  }
+
+  /** Queues `key` after the rate limiter's delay for it (a failed attempt). */
+  addRateLimited(key: string): void {
+    this.addAfter(key, this.#limiter.when(key, this.#clock.nowMs()));
+  }
+
+  /** Clears the retry history of `key` (after a success); does not remove it from the queue. */
+  forget(key: string): void {
+    this.#limiter.forget(key);
+  }
+
+  /** How many times `key` was retried through addRateLimited() since the last forget(). */
+  numRequeues(key: string): number {
+    return this.#limiter.numRequeues(key);
+  }
+
+  /** Waits for the next key; `undefined` once the queue is shut down. */
+  get(): Promise<string | undefined> {
+    if (this.#shuttingDown) return Promise.resolve(undefined);
+    const key = this.#take();
+    if (key !== undefined) return Promise.resolve(key);
+    return new Promise((resolve) => {
+      this.#waiters.push(resolve);
+    });
+  }
+
+  /** Marks `key` as processed; queues it again if it was added meanwhile. */
+  done(key: string): void {
+    // A stray done() for a key that was not handed out must not queue it a second time.
+    const wasProcessing = this.#processing.delete(key);
+    if (wasProcessing && this.#dirty.has(key) && !this.#shuttingDown) {
+      this.#queue.push(key);
+      this.#pump();
+    }
+    if (this.#shuttingDown && this.#processing.size === 0) this.#resolveDrained();
+  }
+
+  /** Keys waiting to be handed out (not counting delayed or in-process keys). */
+  get length(): number {
+    return this.#queue.length - this.#head;
+  }
+
+  /** Keys handed out and not yet done. */
+  get processingCount(): number {
+    return this.#processing.size;
+  }
+
+  /** Keys waiting for a delay to pass. */
+  get delayedCount(): number {
+    return this.#delayed.size;
+  }
+
+  get shuttingDown(): boolean {
+    return this.#shuttingDown;
+  }
+
+  /**
+   * Stops handing out work: pending and later get() calls resolve `undefined`, queued and delayed keys
+   * are dropped (reconciling is level-triggered: the next start finds the same work again) and timers
+   * are cancelled. Keys being processed may still call done().
+   */
+  shutDown(): void {
+    if (this.#shuttingDown) return;
+    this.#shuttingDown = true;
+    for (const { timer } of this.#delayed.values()) timer.cancel();
+    this.#delayed.clear();
+    this.#queue = [];
+    this.#head = 0;
+    this.#dirty.clear();
+    for (const resolve of this.#waiters.splice(0)) resolve(undefined);
+    if (this.#processing.size === 0) this.#resolveDrained();
+  }
+
+  /** shutDown(), then resolves once every key handed out has been marked done. */
+  shutDownWithDrain(): Promise<void> {
+    const drained = new Promise<void>((resolve) => {
+      this.#drained.push(resolve);
+    });
+    this.shutDown();
+    if (this.#processing.size === 0) this.#resolveDrained();
+    return drained;
+  }
+
+  #take(): string | undefined {
+    if (this.#head >= this.#queue.length) return undefined;
+    const key = this.#queue[this.#head];
+    this.#head += 1;
+    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+    if (key === undefined) return undefined;
+    this.#dirty.delete(key);
+    this.#processing.add(key);
+    return key;
+  }
+
+  #pump(): void {
+    while (this.#waiters.length > 0) {
+      const key = this.#take();
+      if (key === undefined) return;
+      this.#waiters.shift()?.(key);
+    }
+  }
+
+  #resolveDrained(): void {
+    for (const resolve of this.#drained.splice(0)) resolve();
+  }
+}

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { selfCheck, SelfCheckError } from '../../../src/adapters/http01/self-check.js';
+
+describe('selfCheck()', () => {
+  let server: http.Server;
+  let port = 0;
+  const seen: { host: string | undefined; path: string | undefined }[] = [];
+  let answer: { status: number; body: string; delayMs?: number } = { status: 200, body: 'instance-id-1234' };
+
+  before(async () => {
+    server = http.createServer((req, res) => {
+      seen.push({ host: req.headers.host, path: req.url });
+      const reply = (): void => {
+        res.writeHead(answer.status, { 'content-type': 'text/plain' });
+        res.end(answer.body);
+      };
+      if (answer.delayMs === undefined) reply();
+      else setTimeout(reply, answer.delayMs);
+    });
+    await new Promise<void>((resolve) => {
+      server.listen(0, '127.0.0.1', resolve);
+    });
+    port = (server.address() as AddressInfo).port;
+  });
+
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) =>
+      server.close(() => {
+        resolve();
+      }),
+    );
+  });
+
+  const options = (tries: number) => ({
+    instanceId: 'instance-id-1234',
+    userAgent: 'kube-lego-test',
+    timeoutMs: 200,
+    tries,
+    intervalMs: 10,
+    address: { host: '127.0.0.1', port },
+  });
+
+  it('passes when the _selftest route answers 200 with this instance id, sending the public Host', async () => {
+    answer = { status: 200, body: 'instance-id-1234' };
+    seen.length = 0;
+    await selfCheck('www.example.test', options(1));
+    assert.deepEqual(seen, [{ host: 'www.example.test', path: '/.well-known/acme-challenge/_selftest' }]);
+  });
+
+  it('fails after the bounded number of tries when another instance answers', async () => {
+    answer = { status: 200, body: 'someone-else' };
+    seen.length = 0;
+    await assert.rejects(selfCheck('a.example.test', options(3)), (err: unknown) => {
+      assert.ok(err instanceof SelfCheckError);
+      assert.equal(err.host, 'a.example.test');
+      assert.match(err.message, /did not match expected \(instance-id-1234\)/);
+      return true;
+    });
+    assert.equal(seen.length, 3);
+  });
+
+  it('fails on a wrong status code', async () => {
+    answer = { status: 404, body: 'not found' };
+    await assert.rejects(selfCheck('a.example.test', options(1)), /wrong status code '404'/);
+  });
+
+  it('gives up on a hung route after its timeout instead of blocking the order', async () => {
+    answer = { status: 200, body: 'instance-id-1234', delayMs: 2000 };
+    await assert.rejects(selfCheck('slow.example.test', options(2)), (err: unknown) => {
+      assert.ok(err instanceof SelfCheckError);
+      assert.match(err.message, /no answer within 200 ms/);
+      return true;
+    });
+  });
+});

@@ -1,0 +1,242 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { AccessReview } from '../../../src/adapters/kube/access-review.js';
+import { EventRecorder } from '../../../src/adapters/kube/event-recorder.js';
+import { KubeClient } from '../../../src/adapters/kube/kube-client.js';
+import { loadKubeConnection } from '../../../src/adapters/kube/kube-connection.js';
+import { KubeApiError, isKubeError } from '../../../src/adapters/kube/kube-errors.js';
+import { kubeListWatcher } from '../../../src/adapters/kube/kube-list-watcher.js';
+import { KubeObjects } from '../../../src/adapters/kube/kube-objects.js';
+import type { IngressObject, SecretObject } from '../../../src/adapters/kube/kube-types.js';
+import { EVENTS, INGRESSES, SECRETS } from '../../../src/adapters/kube/resources.js';
+import { SecretStore } from '../../../src/adapters/kube/secret-store.js';
+import { Informer } from '../../../src/runtime/informer.js';
+import { startSandbox, type Sandbox } from '../../../src/sandbox/sandbox.js';
+
+function ingress(name: string, hosts: string[]): IngressObject {
+  return {
+    metadata: { name, namespace: 'default', annotations: { 'kubernetes.io/tls-acme': 'true' } },
+    spec: {
+      tls: [{ hosts, secretName: `${name}-tls` }],
+      rules: hosts.map((host) => ({
+        host,
+        http: {
+          paths: [
+            { path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } },
+          ],
+        },
+      })),
+    },
+  };
+}
+
+async function eventually(what: string, condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200; i += 1) {
+    if (condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+describe('Kubernetes adapter against the API sandbox', () => {
+  let sandbox: Sandbox;
+  let dir: string;
+  let client: KubeClient;
+  let objects: KubeObjects;
+  const requests: string[] = [];
+
+  before(async () => {
+    sandbox = await startSandbox({ bookmarkIntervalMs: 200 });
+    dir = await mkdtemp(join(tmpdir(), 'kube-adapter-'));
+    const kubeconfig = join(dir, 'kubeconfig');
+    await sandbox.writeKubeconfig(kubeconfig);
+    client = new KubeClient(loadKubeConnection({ kind: 'kubeconfig', path: kubeconfig }), {
+      userAgent: 'kube-lego-test',
+      requestTimeoutMs: 5000,
+      onRequest: (method, path) => requests.push(`${method} ${path}`),
+    });
+    objects = new KubeObjects(client);
+  });
+
+  after(async () => {
+    client.close();
+    await sandbox.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('maps 404 to a notFound KubeApiError and find() to undefined', async () => {
+    await assert.rejects(objects.get(SECRETS, 'default', 'missing'), (err: unknown) => {
+      assert.ok(err instanceof KubeApiError);
+      assert.equal(err.code, 'notFound');
+      assert.equal(err.status, 404);
+      assert.equal(err.reason, 'NotFound');
+      return true;
+    });
+    assert.equal(await objects.find(SECRETS, 'default', 'missing'), undefined);
+  });
+
+  it('refuses a write with a stale resourceVersion as a conflict instead of overwriting', async () => {
+    const created = await objects.create<SecretObject>(SECRETS, 'default', {
+      metadata: { name: 'stale', namespace: 'default' },
+      type: 'Opaque',
+      data: { a: Buffer.from('1').toString('base64') },
+    });
+    await objects.replace<SecretObject>(SECRETS, 'default', {
+      ...created,
+      data: { a: Buffer.from('2').toString('base64') },
+    });
+    await assert.rejects(
+      objects.replace<SecretObject>(SECRETS, 'default', {
+        ...created,
+        data: { a: Buffer.from('3').toString('base64') },
+      }),
+      (err: unknown) => isKubeError(err, 'conflict'),
+    );
+    const stored = await objects.get<SecretObject>(SECRETS, 'default', 'stale');
+    assert.equal(Buffer.from(stored.data?.a ?? '', 'base64').toString(), '2');
+  });
+
+  it('reports a 429 with its Retry-After as rateLimited', async () => {
+    sandbox.faults.failNext({
+      method: 'GET',
+      pathPattern: '/secrets/limited$',
+      count: 1,
+      status: 429,
+      retryAfterSeconds: 7,
+    });
+    await assert.rejects(objects.get(SECRETS, 'default', 'limited'), (err: unknown) => {
+      assert.ok(err instanceof KubeApiError);
+      assert.equal(err.code, 'tooManyRequests');
+      assert.equal(err.retryAfterMs, 7000);
+      assert.equal(err.errorClass, 'rateLimited');
+      return true;
+    });
+  });
+
+  it('classifies a 422 as invalid (terminal)', async () => {
+    await assert.rejects(
+      objects.create<SecretObject>(SECRETS, 'default', {
+        metadata: { name: 'bad-tls', namespace: 'default' },
+        type: 'kubernetes.io/tls',
+        data: {},
+      }),
+      (err: unknown) => isKubeError(err, 'invalid') && err.errorClass === 'terminal',
+    );
+  });
+
+  it('keeps an Ingress informer in sync through create, update, delete, closed watches and expired history', async () => {
+    const seen: string[] = [];
+    const informer = new Informer<IngressObject>({
+      name: 'ingresses',
+      source: kubeListWatcher<IngressObject>(client, { resource: INGRESSES }),
+      onChange: (key, current) => seen.push(`${key}:${current === undefined ? 'deleted' : 'present'}`),
+      initialBackoffMs: 20,
+      maxBackoffMs: 100,
+    });
+    informer.start();
+    try {
+      await informer.waitForSync();
+      assert.equal(informer.hasSynced(), true);
+      await objects.create(INGRESSES, 'default', ingress('web', ['a.example.test']));
+      await eventually('the created ingress', () => informer.get('default/web') !== undefined);
+
+      sandbox.faults.closeWatches();
+      await objects.create(INGRESSES, 'default', ingress('after-close', ['b.example.test']));
+      await eventually(
+        'an ingress created after the watch closed',
+        () => informer.get('default/after-close') !== undefined,
+      );
+
+      sandbox.faults.closeWatches();
+      sandbox.faults.expireHistory();
+      await objects.delete(INGRESSES, { namespace: 'default', name: 'web' });
+      await eventually('the deletion after expired history', () => informer.get('default/web') === undefined);
+      assert.ok(seen.includes('default/web:deleted'));
+    } finally {
+      await informer.stop();
+    }
+  });
+
+  it('caches only labelled Secrets and reads an unlabelled one with a targeted GET, cached briefly', async () => {
+    await objects.create<SecretObject>(SECRETS, 'default', {
+      metadata: { name: 'managed', namespace: 'default', labels: { 'kube-lego/managed': 'true' } },
+      type: 'Opaque',
+      data: {},
+    });
+    await objects.create<SecretObject>(SECRETS, 'default', {
+      metadata: { name: 'user-owned', namespace: 'default' },
+      type: 'Opaque',
+      data: {},
+    });
+    const informer = new Informer<SecretObject>({
+      name: 'secrets',
+      source: kubeListWatcher<SecretObject>(client, {
+        resource: SECRETS,
+        labelSelector: 'kube-lego/managed=true',
+      }),
+      onChange: () => undefined,
+    });
+    informer.start();
+    try {
+      await informer.waitForSync();
+      assert.deepEqual(
+        informer.list().map((s) => s.metadata?.name),
+        ['managed'],
+      );
+      const store = new SecretStore({ objects, managed: informer, ttlMs: 60_000 });
+      requests.length = 0;
+      const managed = await store.lookup('default', 'managed', 0);
+      assert.equal(managed.kind === 'found' && managed.managedCache, true);
+      // Only object reads count here; the informer's own watch requests are collection paths.
+      const objectReads = (): string[] => requests.filter((r) => r.includes('/namespaces/'));
+      assert.deepEqual(objectReads(), []);
+      const first = await store.lookup('default', 'user-owned', 1000);
+      const second = await store.lookup('default', 'user-owned', 2000);
+      assert.equal(first.kind, 'found');
+      assert.equal(second.kind, 'found');
+      assert.deepEqual(objectReads(), ['GET /api/v1/namespaces/default/secrets/user-owned']);
+      assert.deepEqual(await store.lookup('default', 'nothing-here', 0), { kind: 'absent' });
+    } finally {
+      await informer.stop();
+    }
+  });
+
+  it('never reports a Secret as absent when the read fails', async () => {
+    const store = new SecretStore({ objects, managed: { get: () => undefined } });
+    sandbox.faults.failNext({ method: 'GET', pathPattern: '/secrets/flaky$', count: 1, status: 500 });
+    await assert.rejects(store.lookup('default', 'flaky', 0), (err: unknown) =>
+      isKubeError(err, 'serverError'),
+    );
+  });
+
+  it('aggregates a repeated Event into one object with a count', async () => {
+    const recorder = new EventRecorder(objects);
+    const event = {
+      involved: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', namespace: 'default', name: 'web' },
+      type: 'Warning' as const,
+      reason: 'IssuanceFailed',
+      message: 'Cannot issue certificate for a.example.test: challenge failed',
+    };
+    await recorder.record(event);
+    await recorder.record(event);
+    await recorder.record({ ...event, reason: 'RateLimited' });
+    const stored = sandbox.store.list('events', 'default').filter((e) => {
+      const involved = e['involvedObject'] as { name?: string } | undefined;
+      return involved?.name === 'web';
+    });
+    const counts = stored.map((e) => `${JSON.stringify(e['reason'])}:${JSON.stringify(e['count'])}`).sort();
+    assert.deepEqual(counts, ['"IssuanceFailed":2', '"RateLimited":1']);
+    assert.equal(EVENTS.plural, 'events');
+  });
+
+  it('answers access questions through SelfSubjectAccessReview', async () => {
+    const review = new AccessReview(client);
+    assert.equal(
+      await review.allowed({ verb: 'update', resource: 'secrets', namespace: 'default', name: 'x' }, 0),
+      true,
+    );
+  });
+});

@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
+import { startPebble, type PebbleRig } from '../support/pebble.js';
+import { startControllerProcess, type ControllerProcess } from './controller-process.js';
+
+const run = promisify(execFile);
+const VALIDITY_SECONDS = 40;
+
+describe('kube-lego process renews short-lived certificates (Pebble issuing 40-second certificates)', () => {
+  let sandbox: Sandbox;
+  let pebble: PebbleRig;
+  let dir: string;
+  let kubeconfig: string;
+  let lego: ControllerProcess | undefined;
+
+  before(async () => {
+    [sandbox, pebble] = await Promise.all([
+      startSandbox(),
+      startPebble({ nonceRejectPercent: 0, certificateValidityPeriodSeconds: VALIDITY_SECONDS }),
+    ]);
+    dir = await mkdtemp(join(tmpdir(), 'kube-lego-renewal-'));
+    kubeconfig = join(dir, 'kubeconfig');
+    await sandbox.writeKubeconfig(kubeconfig);
+  });
+
+  after(async () => {
+    await lego?.kill();
+    await Promise.all([sandbox.close(), pebble.stop()]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('renews before expiry more than once, with one account and one order per certificate', async () => {
+    const file = join(dir, 'manifests.yaml');
+    await writeFile(
+      file,
+      `apiVersion: v1
+kind: Namespace
+metadata:
+  name: kube-lego
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: short
+  namespace: default
+  annotations:
+    kubernetes.io/tls-acme: "true"
+spec:
+  tls:
+  - hosts: [short.example.test]
+    secretName: short-tls
+  rules:
+  - host: short.example.test
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend:
+          service:
+            name: web
+            port:
+              number: 80
+`,
+    );
+    await run('kubectl', ['--kubeconfig', kubeconfig, 'apply', '-f', file]);
+    lego = startControllerProcess({
+      KUBECONFIG: kubeconfig,
+      LEGO_EMAIL: 'admin@example.test',
+      LEGO_URL: pebble.directoryUrl,
+      LEGO_ACME_CA_FILE: pebble.caFile,
+      LEGO_PORT: String(pebble.httpPort),
+      LEGO_NAMESPACE: 'kube-lego',
+      LEGO_SUPPORTED_INGRESS_PROVIDER: 'nginx',
+      LEGO_KEY_TYPE: 'ecdsa-p256',
+      LEGO_SELF_CHECK: 'false',
+    });
+    const serials: string[] = [];
+    const notAfters: number[] = [];
+    const deadline = Date.now() + 150_000;
+    while (serials.length < 3) {
+      assert.ok(
+        Date.now() < deadline,
+        `only ${serials.length} certificate(s) seen:\n${lego.lines.join('\n')}`,
+      );
+      try {
+        const { stdout } = await run('kubectl', [
+          '--kubeconfig',
+          kubeconfig,
+          'get',
+          'secret',
+          'short-tls',
+          '-o',
+          'json',
+        ]);
+        const secret = JSON.parse(stdout) as { data?: Record<string, string> };
+        const pem = Buffer.from(secret.data?.['tls.crt'] ?? '', 'base64').toString('utf8');
+        if (pem.includes('BEGIN CERTIFICATE')) {
+          const cert = new X509Certificate(pem);
+          if (!serials.includes(cert.serialNumber)) {
+            // Each new certificate arrives while the previous one is still valid.
+            const previousNotAfter = notAfters.at(-1);
+            if (previousNotAfter !== undefined)
+              assert.ok(Date.now() < previousNotAfter, 'renewed before expiry');
+            serials.push(cert.serialNumber);
+            notAfters.push(Date.parse(cert.validTo));
+          }
+        }
+      } catch (err) {
+        if (err instanceof assert.AssertionError) throw err;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const count = (pattern: RegExp): number => lego?.lines.filter((line) => pattern.test(line)).length ?? 0;
+    assert.equal(count(/created an ACME account/), 1, 'one account');
+    assert.equal(count(/successfully got certificate: domains=\[short.example.test\]/), serials.length);
+    assert.equal(
+      count(/requesting certificate for short.example.test/),
+      serials.length,
+      'one order per certificate',
+    );
+    assert.ok(count(/LEGO_MINIMUM_VALIDITY/) >= 1, 'the too-long minimum validity is reported');
+  });
+});

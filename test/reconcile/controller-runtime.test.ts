@@ -1,0 +1,401 @@
+import assert from 'node:assert/strict';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { KubeClient } from '../../src/adapters/kube/kube-client.js';
+import { loadKubeConnection } from '../../src/adapters/kube/kube-connection.js';
+import { KubeObjects } from '../../src/adapters/kube/kube-objects.js';
+import type { IngressObject, SecretObject } from '../../src/adapters/kube/kube-types.js';
+import { INGRESSES, SECRETS } from '../../src/adapters/kube/resources.js';
+import {
+  startControllerRuntime,
+  type ControllerSettings,
+  type RunningController,
+} from '../../src/runtime/controller.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
+import { splitPemBundle } from '../../src/x509/pem-bundle.js';
+import { startPebble, type PebbleRig } from '../support/pebble.js';
+import { recordingLog, type LogLine } from './recording-log.js';
+
+const NAMESPACE = 'kube-lego';
+const NAMESPACES = { apiVersion: 'v1', kind: 'Namespace', apiPath: '/api/v1', plural: 'namespaces' };
+
+function ingress(
+  name: string,
+  tls: { hosts: string[]; secretName: string }[],
+  annotated = true,
+): IngressObject {
+  const hosts = tls.flatMap((t) => t.hosts);
+  return {
+    metadata: {
+      name,
+      namespace: 'default',
+      annotations: annotated ? { 'kubernetes.io/tls-acme': 'true' } : {},
+    },
+    spec: {
+      tls,
+      rules: hosts.map((host) => ({
+        host: host.toLowerCase(),
+        http: {
+          paths: [
+            { path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } },
+          ],
+        },
+      })),
+    },
+  };
+}
+
+function decode(secret: SecretObject | undefined, key: string): string {
+  return Buffer.from(secret?.data?.[key] ?? '', 'base64').toString('utf8');
+}
+
+async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('controller runtime against the API sandbox and Pebble', () => {
+  let sandbox: Sandbox;
+  let pebble: PebbleRig;
+  let dir: string;
+  let client: KubeClient;
+  let objects: KubeObjects;
+  let controller: RunningController | undefined;
+  const lines: LogLine[] = [];
+
+  before(async () => {
+    [sandbox, pebble] = await Promise.all([startSandbox(), startPebble({ nonceRejectPercent: 0 })]);
+    dir = await mkdtemp(join(tmpdir(), 'controller-runtime-'));
+    const kubeconfig = join(dir, 'kubeconfig');
+    await sandbox.writeKubeconfig(kubeconfig);
+    client = new KubeClient(loadKubeConnection({ kind: 'kubeconfig', path: kubeconfig }), {
+      userAgent: 'test',
+      requestTimeoutMs: 5000,
+    });
+    objects = new KubeObjects(client);
+    await objects.create(NAMESPACES, '', { metadata: { name: NAMESPACE } });
+    const settings: ControllerSettings = {
+      kube: { kind: 'kubeconfig', path: kubeconfig },
+      version: 'test',
+      userAgent: 'kube-lego-test',
+      watchNamespace: '',
+      namespace: NAMESPACE,
+      accountSecretName: 'kube-lego-account',
+      email: 'Admin@Example.test',
+      directoryUrl: pebble.directoryUrl,
+      acmeCaPem: pebble.caPem,
+      keySpec: { type: 'ecdsa', curve: 'P-256' },
+      port: pebble.httpPort,
+      selfCheck: {
+        enabled: true,
+        timeoutMs: 2000,
+        delayMs: 0,
+        tries: 3,
+        intervalMs: 100,
+        address: { host: '127.0.0.1', port: pebble.httpPort },
+      },
+      nginx: { serviceName: 'kube-lego-nginx', ingressName: 'kube-lego-nginx', serviceSelector: 'kube-lego' },
+      gce: { serviceName: 'kube-lego-gce', podIp: '10.0.0.7' },
+      policy: {
+        annotationKey: 'kubernetes.io/tls-acme',
+        supportedClasses: ['nginx', 'gce'],
+        defaultClass: 'nginx',
+        supportedProviders: ['nginx', 'gce'],
+        defaultProvider: 'nginx',
+        challengeType: 'http-01',
+        maxNamesPerCertificate: 100,
+        directoryUrl: pebble.directoryUrl,
+        minimumValidityMs: 30 * 24 * 3600 * 1000,
+      },
+      checkIntervalMs: 3_600_000,
+      ari: true,
+      ariPollIntervalMs: 1000,
+      maxConcurrentOrders: 4,
+      issuanceTimeoutMs: 60_000,
+      pollIntervalMs: 100,
+    };
+    controller = await startControllerRuntime(settings, recordingLog(lines));
+  });
+
+  after(async () => {
+    await controller?.stop();
+    client.close();
+    await Promise.all([sandbox.close(), pebble.stop()]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('issues a certificate for every TLS entry with duplicate hosts removed, chaining to Pebble', async () => {
+    await objects.create(
+      INGRESSES,
+      'default',
+      ingress('web', [
+        { hosts: ['www.example.test', 'www.example.test', 'example.test'], secretName: 'web-tls' },
+        { hosts: ['api.example.test'], secretName: 'api-tls' },
+      ]),
+    );
+    const web = await eventually('web-tls', async () => {
+      const s = await objects.find<SecretObject>(SECRETS, 'default', 'web-tls');
+      return s !== undefined && decode(s, 'tls.crt') !== '' ? s : undefined;
+    });
+    const api = await eventually('api-tls', async () => {
+      const s = await objects.find<SecretObject>(SECRETS, 'default', 'api-tls');
+      return s !== undefined && decode(s, 'tls.crt') !== '' ? s : undefined;
+    });
+    assert.equal(web.type, 'kubernetes.io/tls');
+    assert.equal(web.metadata?.labels?.['kube-lego/managed'], 'true');
+    assert.equal(web.metadata.annotations!['kubernetes.io/tls-acme'], 'true');
+    assert.equal(web.metadata.annotations!['kube-lego/hosts'], 'www.example.test,example.test');
+    const chain = splitPemBundle(decode(web, 'tls.crt')).map((pem) => new X509Certificate(pem));
+    const leaf = chain[0];
+    assert.ok(leaf !== undefined);
+    assert.deepEqual(leaf.subjectAltName?.split(', ').sort(), ['DNS:example.test', 'DNS:www.example.test']);
+    const root = new X509Certificate(await pebble.rootPem());
+    const all = [...chain, root];
+    for (let i = 0; i < all.length - 1; i += 1) {
+      const cert = all[i];
+      const issuer = all[i + 1];
+      assert.ok(cert !== undefined && issuer !== undefined && cert.verify(issuer.publicKey));
+    }
+    assert.equal(leaf.checkPrivateKey(createPrivateKey(decode(web, 'tls.key'))), true);
+    assert.match(decode(api, 'tls.crt'), /BEGIN CERTIFICATE/);
+    const messages = lines.map((l) => l.message);
+    const requested = messages.indexOf('requesting certificate for www.example.test,example.test');
+    const stored = messages.indexOf('Secret successfully stored');
+    assert.ok(messages.indexOf('no cert associated with ingress') >= 0);
+    assert.ok(requested >= 0 && stored > requested, 'requesting ... comes before Secret successfully stored');
+    // Challenge routing is removed once no challenge is pending.
+    await eventually('challenge ingress removed', async () =>
+      (await objects.find(INGRESSES, NAMESPACE, 'kube-lego-nginx')) === undefined ? true : undefined,
+    );
+  });
+
+  async function secretWithCert(
+    name: string,
+    namePredicate: (sans: string) => boolean,
+  ): Promise<SecretObject> {
+    return eventually(`certificate in ${name}`, async () => {
+      const secret = await objects.find<SecretObject>(SECRETS, 'default', name);
+      const pem = decode(secret, 'tls.crt');
+      if (pem === '' || !pem.includes('BEGIN CERTIFICATE')) return undefined;
+      const sans = new X509Certificate(pem).subjectAltName ?? '';
+      return namePredicate(sans) ? secret : undefined;
+    });
+  }
+
+  function eventsFor(ingressName: string): { reason: string; message: string; count: number }[] {
+    return sandbox.store
+      .list('events', 'default')
+      .filter((e) => (e['involvedObject'] as { name?: string } | undefined)?.name === ingressName)
+      .map((e) => ({
+        reason: e['reason'] as string,
+        message: e['message'] as string,
+        count: e['count'] as number,
+      }));
+  }
+
+  it('replaces a self-signed openssl placeholder Secret (adoption)', async () => {
+    const run = promisify(execFile);
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=placeholder.example.test',
+      '-keyout',
+      join(dir, 'placeholder.key'),
+      '-out',
+      join(dir, 'placeholder.crt'),
+    ]);
+    const crt = await readFile(join(dir, 'placeholder.crt'), 'utf8');
+    const key = await readFile(join(dir, 'placeholder.key'), 'utf8');
+    await objects.create<SecretObject>(SECRETS, 'default', {
+      metadata: { name: 'placeholder-tls', namespace: 'default', labels: { team: 'web' } },
+      type: 'kubernetes.io/tls',
+      data: {
+        'tls.crt': Buffer.from(crt).toString('base64'),
+        'tls.key': Buffer.from(key).toString('base64'),
+      },
+    });
+    await objects.create(
+      INGRESSES,
+      'default',
+      ingress('placeholder', [{ hosts: ['placeholder.example.test'], secretName: 'placeholder-tls' }]),
+    );
+    const adopted = await secretWithCert('placeholder-tls', (sans) =>
+      sans.includes('placeholder.example.test'),
+    );
+    assert.notEqual(decode(adopted, 'tls.crt'), crt);
+    assert.equal(adopted.metadata!.labels!['team'], 'web', 'foreign labels are kept');
+    assert.equal(adopted.metadata!.labels!['kube-lego/managed'], 'true');
+  });
+
+  it('leaves a foreign Secret byte-for-byte unchanged and says why in an Event', async () => {
+    const foreign = await objects.create<SecretObject>(SECRETS, 'default', {
+      metadata: { name: 'foreign-tls', namespace: 'default' },
+      type: 'Opaque',
+      data: { password: Buffer.from('hunter2').toString('base64') },
+    });
+    await objects.create(
+      INGRESSES,
+      'default',
+      ingress('foreign', [{ hosts: ['foreign.example.test'], secretName: 'foreign-tls' }]),
+    );
+    const events = await eventually('ForeignSecret event', () =>
+      Promise.resolve(eventsFor('foreign').find((e) => e.reason === 'ForeignSecret')),
+    );
+    assert.match(events.message, /foreign-tls/);
+    const after = await objects.get<SecretObject>(SECRETS, 'default', 'foreign-tls');
+    assert.deepEqual(after, foreign);
+  });
+
+  it('reissues when the hosts of an entry change', async () => {
+    const current = await objects.get<IngressObject>(INGRESSES, 'default', 'web');
+    const changed = ingress('web', [
+      { hosts: ['www.example.test', 'example.test'], secretName: 'web-tls' },
+      { hosts: ['api.example.test', 'api2.example.test'], secretName: 'api-tls' },
+    ]);
+    await objects.replace<IngressObject>(INGRESSES, 'default', {
+      ...changed,
+      metadata: { ...changed.metadata, resourceVersion: current.metadata!.resourceVersion! },
+    });
+    const api = await secretWithCert('api-tls', (sans) => sans.includes('DNS:api2.example.test'));
+    const sans = new X509Certificate(decode(api, 'tls.crt')).subjectAltName?.split(', ').sort();
+    assert.deepEqual(sans, ['DNS:api.example.test', 'DNS:api2.example.test']);
+  });
+
+  it('stops managing a Secret when the annotation is removed, without deleting it', async () => {
+    const before = await objects.get<SecretObject>(SECRETS, 'default', 'web-tls');
+    const current = await objects.get<IngressObject>(INGRESSES, 'default', 'web');
+    const unannotated = ingress(
+      'web',
+      [
+        { hosts: ['www.example.test', 'example.test', 'new.example.test'], secretName: 'web-tls' },
+        { hosts: ['api.example.test', 'api2.example.test'], secretName: 'api-tls' },
+      ],
+      false,
+    );
+    await objects.replace<IngressObject>(INGRESSES, 'default', {
+      ...unannotated,
+      metadata: { ...unannotated.metadata, resourceVersion: current.metadata!.resourceVersion! },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const after = await objects.get<SecretObject>(SECRETS, 'default', 'web-tls');
+    assert.equal(decode(after, 'tls.crt'), decode(before, 'tls.crt'));
+    assert.ok(
+      !lines.some((l) =>
+        l.message.startsWith('requesting certificate for www.example.test,example.test,new.example.test'),
+      ),
+    );
+  });
+
+  it('records a validation failure as backoff annotations and an Event, without an order storm', async () => {
+    await pebble.challtest.setServfail('broken.example.test');
+    await objects.create(
+      INGRESSES,
+      'default',
+      ingress('broken', [{ hosts: ['broken.example.test'], secretName: 'broken-tls' }]),
+    );
+    const failed = await eventually('failure record', async () => {
+      const secret = await objects.find<SecretObject>(SECRETS, 'default', 'broken-tls');
+      return secret?.metadata?.annotations?.['kube-lego/failures'] === undefined ? undefined : secret;
+    });
+    const annotations = failed.metadata!.annotations!;
+    assert.equal(annotations['kube-lego/failures'], '1');
+    assert.equal(annotations['kube-lego/last-failure-reason'], 'ChallengeFailed');
+    const retryAt = Date.parse(annotations['kube-lego/retry-not-before']!);
+    const lastFailure = Date.parse(annotations['kube-lego/last-failure']!);
+    assert.equal(retryAt - lastFailure, 60_000, 'first failure waits one minute');
+    const event = await eventually('IssuanceFailed event', () =>
+      Promise.resolve(eventsFor('broken').find((e) => e.reason === 'IssuanceFailed')),
+    );
+    assert.match(event.message, /broken\.example\.test/);
+    // A fixed window after the failure: no second order.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const requests = lines.filter((l) => l.message === 'requesting certificate for broken.example.test');
+    assert.equal(requests.length, 1);
+  });
+
+  it('gce provider: edits the user Ingress only while the challenge is pending, then restores it exactly', async () => {
+    const original: IngressObject = {
+      metadata: {
+        name: 'gce-web',
+        namespace: 'default',
+        annotations: { 'kubernetes.io/tls-acme': 'true', 'kubernetes.io/ingress.class': 'gce' },
+      },
+      spec: {
+        tls: [{ hosts: ['gce.example.test', 'bare.example.test'], secretName: 'gce-tls' }],
+        rules: [
+          {
+            host: 'gce.example.test',
+            http: {
+              paths: [
+                {
+                  path: '/*',
+                  pathType: 'ImplementationSpecific',
+                  backend: { service: { name: 'web', port: { number: 80 } } },
+                },
+              ],
+            },
+          },
+          // A host-only rule relying on the default backend: 0.1.7 dropped it (bug 19).
+          { host: 'other.example.test' },
+        ],
+      },
+    };
+    await objects.create(INGRESSES, 'default', original);
+    await secretWithCert(
+      'gce-tls',
+      (sans) => sans.includes('gce.example.test') && sans.includes('bare.example.test'),
+    );
+    const edits = () =>
+      sandbox.audit.filter((a) => a.method === 'PUT' && a.path.endsWith('/ingresses/gce-web'));
+    await eventually('challenge paths removed', async () => {
+      const now = await objects.get<IngressObject>(INGRESSES, 'default', 'gce-web');
+      return JSON.stringify(now.spec?.rules) === JSON.stringify(original.spec?.rules) ? true : undefined;
+    });
+    assert.equal(edits().length, 2, 'one edit to add the challenge paths, one to restore the rules');
+    const restored = await objects.get<IngressObject>(INGRESSES, 'default', 'gce-web');
+    assert.equal(restored.metadata?.annotations?.['kube-lego/gce-added-rules'], undefined);
+    const service = sandbox.store.get('services', 'default', 'kube-lego-gce');
+    assert.equal((service?.['spec'] as { type?: string } | undefined)?.type, 'NodePort');
+    const endpoints = sandbox.store.get('endpoints', 'default', 'kube-lego-gce');
+    assert.deepEqual(endpoints?.['subsets'], [
+      { addresses: [{ ip: '10.0.0.7' }], ports: [{ name: 'http', port: pebble.httpPort, protocol: 'TCP' }] },
+    ]);
+  });
+
+  it('follows an ARI window forced through Pebble: renews inside it', async () => {
+    const before = await objects.get<SecretObject>(SECRETS, 'default', 'placeholder-tls');
+    const pem = decode(before, 'tls.crt');
+    const serial = new X509Certificate(pem).serialNumber;
+    const start = new Date(Date.now() + 2000);
+    const end = new Date(Date.now() + 4000);
+    await pebble.setRenewalInfo(pem, { start, end });
+    const renewed = await eventually('a renewed certificate', async () => {
+      const s = await objects.get<SecretObject>(SECRETS, 'default', 'placeholder-tls');
+      return new X509Certificate(decode(s, 'tls.crt')).serialNumber === serial ? undefined : s;
+    });
+    assert.ok(Date.now() >= start.getTime() - 1000, 'not renewed before the window');
+    assert.ok(lines.some((l) => l.message.startsWith('renewal window suggested by the CA')));
+    assert.ok(lines.some((l) => l.message === 'cert expires soon so renew'));
+    assert.equal(renewed.metadata!.labels!['team'], 'web');
+  });
+});
