@@ -49,6 +49,9 @@ export interface RunningController {
 }
 
 export interface SteadyStateRequest {
+  /** An ACME server for the controller's account; no certificate should be ordered in this case. */
+  readonly target: AcmeTarget;
+  readonly email: string;
   readonly workDir: string;
   /** Annotated Ingresses, each with a Secret already holding a valid certificate for its hosts. */
   readonly ingressCount: number;

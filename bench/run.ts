@@ -234,7 +234,21 @@ async function runCases(options: BenchOptions, prepared: readonly PreparedPeer[]
     }
   }
   if (options.cases.includes('case3')) {
-    case3 = await runSteadyStateCase({ ...common, driver, ingressCounts: options.case3IngressCounts });
+    let rig: PebbleRig | undefined;
+    try {
+      // Only for the controller's account: every Secret already holds a valid certificate.
+      rig = driver.available ? await startPebble({ nonceRejectPercent: 0, authzReusePercent: 0 }) : undefined;
+      const target: AcmeTarget =
+        rig === undefined ? { directoryUrl: '', caPem: '', caFile: '', httpPort: 0 } : targetOf(rig);
+      case3 = await runSteadyStateCase({
+        ...common,
+        driver,
+        target,
+        ingressCounts: options.case3IngressCounts,
+      });
+    } finally {
+      await rig?.stop();
+    }
   }
   if (options.cases.includes('case4')) {
     let rig: PebbleRig | undefined;

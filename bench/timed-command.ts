@@ -35,8 +35,16 @@ function killLiveSync(): void {
   live.clear();
 }
 
-/** Runs a command to completion, timing it from spawn to exit and killing it (by PID) on timeout. */
-export function runTimedCommand(options: TimedCommandOptions): Promise<TimedCommandResult> {
+/** Registers a child started elsewhere so it is killed (by PID) if the benchmark ends early; returns the untrack function. */
+export function trackChild(pid: number): () => void {
+  installHooks();
+  live.add(pid);
+  return () => {
+    live.delete(pid);
+  };
+}
+
+function installHooks(): void {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.on('exit', killLiveSync);
@@ -48,6 +56,11 @@ export function runTimedCommand(options: TimedCommandOptions): Promise<TimedComm
       });
     }
   }
+}
+
+/** Runs a command to completion, timing it from spawn to exit and killing it (by PID) on timeout. */
+export function runTimedCommand(options: TimedCommandOptions): Promise<TimedCommandResult> {
+  installHooks();
   return new Promise((resolve) => {
     let output = '';
     const append = (chunk: Buffer): void => {

@@ -2,10 +2,12 @@ import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SteadyStateResult } from '../bench-results.js';
 import type { DriverAvailability } from '../kube-lego-driver.js';
-import { describeError } from '../peer.js';
+import { describeError, type AcmeTarget } from '../peer.js';
 
 export interface SteadyStateCaseOptions {
   readonly driver: DriverAvailability;
+  readonly target: AcmeTarget;
+  readonly email: string;
   readonly ingressCounts: readonly number[];
   readonly scratchDir: string;
   readonly log: (line: string) => void;
@@ -31,7 +33,13 @@ export async function runSteadyStateCase(options: SteadyStateCaseOptions): Promi
     }
     const workDir = await mkdtemp(join(options.scratchDir, `c3-${ingressCount}-`));
     try {
-      const outcome = await steadyState({ workDir, ingressCount, timeoutMs });
+      const outcome = await steadyState({
+        target: options.target,
+        email: options.email,
+        workDir,
+        ingressCount,
+        timeoutMs,
+      });
       if (outcome.ok) {
         const { ok: _ok, ...measured } = outcome;
         results.push({ ingressCount, outcome: { status: 'measured', ...measured } });

@@ -1,6 +1,9 @@
+import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { Agent, request as httpRequest } from 'node:http';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
@@ -12,9 +15,13 @@ import type {
   IngressCertificate,
   KubeLegoDriver,
   RunningController,
+  SteadyStateOutcome,
+  SteadyStateRequest,
   StoredCertificate,
 } from '../kube-lego-driver.js';
-import { describeError } from '../peer.js';
+import { describeError, mapWithConcurrency } from '../peer.js';
+import { createSteadyFixture } from './steady-state-fixture.js';
+import { trackChild } from '../timed-command.js';
 import { projectRoot } from '../tool-paths.js';
 
 const controllerNamespace = 'kube-lego';
@@ -28,6 +35,8 @@ export function controllerEntry(): { cli: string; available: boolean } {
   return { cli, available: existsSync(cli) && existsSync(join(root, 'dist', 'src', 'main.js')) };
 }
 
+const keepAlive = new Agent({ keepAlive: true, maxSockets: 32 });
+
 async function api(sandbox: Sandbox, method: string, path: string, body: unknown): Promise<number> {
   const url = new URL(path, sandbox.url);
   const payload = JSON.stringify(body);
@@ -36,6 +45,7 @@ async function api(sandbox: Sandbox, method: string, path: string, body: unknown
       url,
       {
         method,
+        agent: keepAlive,
         headers: {
           authorization: `Bearer ${sandbox.adminToken}`,
           'content-type': 'application/json',
@@ -130,6 +140,167 @@ async function waitReady(controller: ManagedProcess, port: number): Promise<void
   throw new Error(`kube-lego was not ready on :${port}/readyz within ${readyTimeoutMs} ms`);
 }
 
+const controllerUser = 'kube-lego';
+const controllerToken = 'kube-lego-benchmark-token';
+const writeVerbs = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+
+function formatTime(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** Peak RSS (VmHWM) and CPU seconds of a live process, from /proc. */
+async function processUsage(pid: number): Promise<{ peakRssBytes: number; cpuSeconds: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const peakKiB = Number(/VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1] ?? Number.NaN);
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name; utime and stime are fields 14 and 15 (clock ticks, 100/s).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return { peakRssBytes: peakKiB * 1024, cpuSeconds: ticks / 100 };
+}
+
+/**
+ * Case 3: `ingressCount` annotated Ingresses whose managed Secrets already hold valid certificates (kube-lego's
+ * label and annotations, as it writes them), then the controller is started and timed until it has logged its
+ * "no renewal needed" decision for every one. Its API requests come from the sandbox audit log (its own user).
+ * ARI is off here: the certificates come from a throwaway CA, not from the Pebble the account lives on.
+ */
+async function steadyState(request: SteadyStateRequest): Promise<SteadyStateOutcome> {
+  const fixture = await createSteadyFixture(request.ingressCount, Date.now());
+  const sandbox = await startSandbox({ users: { [controllerToken]: { name: controllerUser } } });
+  try {
+    const created = await api(sandbox, 'POST', '/api/v1/namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: controllerNamespace },
+    });
+    if (created !== 201)
+      return { ok: false, error: `creating namespace ${controllerNamespace}: HTTP ${created}` };
+    const keyData = Buffer.from(fixture.keyPem).toString('base64');
+    const statuses = await mapWithConcurrency(fixture.certificates, 32, async (certificate) => {
+      const name = certificate.host.split('.')[0] ?? certificate.host;
+      const secret = await api(sandbox, 'POST', '/api/v1/namespaces/default/secrets', {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'kubernetes.io/tls',
+        metadata: {
+          name: `${name}-tls`,
+          namespace: 'default',
+          labels: { 'kube-lego/managed': 'true' },
+          annotations: {
+            'kube-lego/hosts': certificate.host,
+            'kube-lego/directory-url': request.target.directoryUrl,
+            'kube-lego/not-after': formatTime(certificate.notAfterMs),
+            'kube-lego/renew-at': formatTime(certificate.renewAtMs),
+            'kube-lego/ingress': `default/${name}`,
+          },
+        },
+        data: { 'tls.crt': Buffer.from(certificate.certificatePem).toString('base64'), 'tls.key': keyData },
+      });
+      const ingress = await api(
+        sandbox,
+        'POST',
+        '/apis/networking.k8s.io/v1/namespaces/default/ingresses',
+        ingressManifest({
+          namespace: 'default',
+          ingressName: name,
+          secretName: `${name}-tls`,
+          hosts: [certificate.host],
+        }),
+      );
+      return secret === 201 && ingress === 201;
+    });
+    const failedCreates = statuses.filter((ok) => !ok).length;
+    if (failedCreates > 0) return { ok: false, error: `${failedCreates} Secret/Ingress creations failed` };
+
+    const kubeconfig = join(request.workDir, 'kubeconfig');
+    await sandbox.writeKubeconfig(kubeconfig, { user: controllerUser });
+    const started = performance.now();
+    const child = spawn(process.execPath, [controllerEntry().cli], {
+      cwd: request.workDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: request.workDir,
+        KUBECONFIG: kubeconfig,
+        LEGO_EMAIL: request.email,
+        LEGO_URL: request.target.directoryUrl,
+        LEGO_ACME_CA_FILE: request.target.caFile,
+        LEGO_PORT: String(request.target.httpPort),
+        LEGO_NAMESPACE: controllerNamespace,
+        LEGO_SELF_CHECK: 'false',
+        LEGO_ARI: 'false',
+        LEGO_LOG_TYPE: 'json',
+      },
+    });
+    const pid = child.pid;
+    if (pid === undefined) return { ok: false, error: 'kube-lego did not start' };
+    const untrack = trackChild(pid);
+    const exited = new Promise<void>((resolve) =>
+      child.once('close', () => {
+        resolve();
+      }),
+    );
+    try {
+      const checked = new Set<string>();
+      let tail = '';
+      const allChecked = new Promise<boolean>((resolve) => {
+        const onLine = (line: string): void => {
+          tail = `${tail}\n${line}`.slice(-2000);
+          let entry: unknown;
+          try {
+            entry = JSON.parse(line);
+          } catch {
+            return;
+          }
+          const msg = field(entry, 'msg');
+          if (typeof msg === 'string' && msg.endsWith('no renewal needed')) {
+            checked.add(`${String(field(entry, 'namespace'))}/${String(field(entry, 'name'))}`);
+            if (checked.size >= request.ingressCount) resolve(true);
+          }
+        };
+        createInterface({ input: child.stdout }).on('line', onLine);
+        createInterface({ input: child.stderr }).on('line', onLine);
+        child.once('close', () => {
+          resolve(false);
+        });
+        setTimeout(() => {
+          resolve(false);
+        }, request.timeoutMs).unref();
+      });
+      if (!(await allChecked)) {
+        return {
+          ok: false,
+          error: `kube-lego checked ${checked.size} of ${request.ingressCount} Ingresses before it exited or timed out: ${tail.slice(-400)}`,
+        };
+      }
+      const startToAllCheckedMs = performance.now() - started;
+      const usage = await processUsage(pid);
+      const mine = sandbox.audit.filter((entry) => entry.user === controllerUser);
+      return {
+        ok: true,
+        startToAllCheckedMs,
+        ...usage,
+        apiRequests: {
+          total: mine.length,
+          lists: mine.filter((entry) => entry.verb === 'list').length,
+          watches: mine.filter((entry) => entry.verb === 'watch').length,
+          gets: mine.filter((entry) => entry.verb === 'get').length,
+          writes: mine.filter((entry) => writeVerbs.has(entry.verb)).length,
+        },
+      };
+    } finally {
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(killer);
+      untrack();
+    }
+  } finally {
+    await sandbox.close();
+  }
+}
+
 /**
  * Runs the real controller process (`node dist/src/cli/main.js`) against an in-process API sandbox and the
  * benchmark's ACME server: Ingresses go in through the sandbox's REST API, Secrets are read from its store.
@@ -139,6 +310,7 @@ async function waitReady(controller: ManagedProcess, port: number): Promise<void
 export function kubeLegoProcessDriver(): KubeLegoDriver {
   return {
     describe: () => Promise.resolve(`${VERSION} (controller process against the API sandbox)`),
+    steadyState,
     start: async (request: ControllerStartRequest): Promise<RunningController> => {
       const sandbox = await startSandbox();
       let controller: ManagedProcess | undefined;
