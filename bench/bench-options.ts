@@ -18,6 +18,8 @@ export interface BenchOptions {
   readonly writeDocs: boolean;
   /** Re-render docs/benchmarks.md from a saved results file instead of running. */
   readonly fromJson?: string;
+  /** Run only `cases` and put their results into this saved results file's report (marked as a later run). */
+  readonly update?: string;
 }
 
 export type OptionsResult =
@@ -25,14 +27,15 @@ export type OptionsResult =
 
 export const usage = `Usage: npm run bench -- [--quick] [--runs N] [--certificates N] [--cases case1,case2,case3,case4]
                         [--peers lego-sid,lego-bookworm,certbot,acme-client,kube-lego-acme,kube-lego] [--no-docs] [--docs]
-                        [--from-json FILE]
+                        [--from-json FILE] [--update FILE]
   --quick          smoke sizes (1 run per tool, 3 certificates in case 2, 1,000 Ingresses in case 3); exits
                    non-zero when a tool fails to produce a valid certificate in case 1 or 2
   --runs N         runs per tool in cases 1 and 4 (full: 10)
   --certificates N certificates in case 2 (full: 100)
   --no-docs        do not rewrite the generated section of docs/benchmarks.md (full mode writes it)
   --docs           rewrite it after a --quick run too (quick runs only write bench/results/ by default)
-  --from-json FILE re-render docs/benchmarks.md from a saved bench/results/*.json (no run)`;
+  --from-json FILE re-render docs/benchmarks.md from a saved bench/results/*.json (no run)
+  --update FILE    run only --cases and replace those cases in a saved report (the report says so)`;
 
 function positive(name: string, value: string | undefined, fallback: number): number | string {
   if (value === undefined) return fallback;
@@ -66,6 +69,7 @@ export function parseBenchOptions(argv: readonly string[]): OptionsResult {
         'no-docs': { type: 'boolean', default: false },
         docs: { type: 'boolean', default: false },
         'from-json': { type: 'string' },
+        update: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -100,6 +104,7 @@ export function parseBenchOptions(argv: readonly string[]): OptionsResult {
       // A CI smoke run must not rewrite a committed file: quick runs write docs only when asked to.
       writeDocs: quick ? values.docs && !values['no-docs'] : !values['no-docs'],
       ...(values['from-json'] === undefined ? {} : { fromJson: values['from-json'] }),
+      ...(values.update === undefined ? {} : { update: values.update }),
     },
   };
 }

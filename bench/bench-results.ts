@@ -100,6 +100,12 @@ export interface BenchReport {
   /** kube-lego's times over the floor (and over the fastest peer), where both are measured. */
   readonly ratios: readonly { readonly label: string; readonly value?: number; readonly note: string }[];
   readonly targets: readonly TargetVerdict[];
+  /** Cases measured by a later `--update` run, with when: their numbers are not from the run above. */
+  readonly updates?: readonly {
+    readonly cases: readonly string[];
+    readonly startedAt: string;
+    readonly commit: string;
+  }[];
   /** Tools that should have produced valid certificates in cases 1 and 2 and did not (the smoke-test failure list). */
   readonly problems: readonly string[];
 }

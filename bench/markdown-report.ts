@@ -195,6 +195,10 @@ export function renderMarkdown(report: BenchReport): string {
     `- Versions: ${versions}`,
     `- Parameters: case 1 ${p.case1Runs} run(s) per tool; case 2 ${p.case2Certificates} certificates (in-process libraries at concurrency ${p.case2Concurrency}); case 3 ${p.case3IngressCounts.join(' and ')} Ingresses; case 4 ${p.case4Runs} run(s) per tool at ${p.case4NonceRejectPercent} % nonce rejection`,
     `- Finished ${report.finishedAt}`,
+    ...(report.updates ?? []).map(
+      (update) =>
+        `- **${update.cases.join(', ')} measured again in a later run** started ${update.startedAt} (commit ${update.commit}): those tables are not from the run above`,
+    ),
     '',
     '#### Case 1: one certificate for 3 names',
     '',

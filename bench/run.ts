@@ -294,6 +294,19 @@ async function rerender(root: string, file: string): Promise<number> {
   return 0;
 }
 
+/** Writes the JSON results (and the docs section), prints the summary, and returns the exit code. */
+async function finish(root: string, report: BenchReport, docs: boolean): Promise<number> {
+  const resultsDir = join(root, 'bench', 'results');
+  await mkdir(resultsDir, { recursive: true });
+  const stamp = (report.updates?.at(-1)?.startedAt ?? report.startedAt).replace(/[:.]/g, '-');
+  const jsonFile = join(resultsDir, `${stamp}.json`);
+  await writeFile(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
+  log(`results written to bench/results/${jsonFile.split('/').pop() ?? ''}`);
+  if (docs) await writeDocs(root, report);
+  printSummary(report);
+  return report.problems.length === 0 ? 0 : 1;
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const parsed = parseBenchOptions(argv);
   if (!parsed.ok) {
@@ -323,6 +336,33 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const versions: Record<string, string> = { ...cases.versions, 'kube-lego': await packageVersion(root) };
   for (const p of prepared) if (p.info.version !== undefined) versions[p.info.name] = p.info.version;
+  const fresh = {
+    case1: cases.case1,
+    case2: cases.case2,
+    case3: cases.case3,
+    case4: cases.case4,
+  };
+  if (options.update !== undefined) {
+    // Only the cases run now are replaced; everything else, machine and versions included, stays as saved.
+    const saved = JSON.parse(await readFile(options.update, 'utf8')) as BenchReport;
+    const merged = {
+      case1: options.cases.includes('case1') ? fresh.case1 : saved.case1,
+      case2: options.cases.includes('case2') ? fresh.case2 : saved.case2,
+      case3: options.cases.includes('case3') ? fresh.case3 : saved.case3,
+      case4: options.cases.includes('case4') ? fresh.case4 : saved.case4,
+    };
+    const updated: BenchReport = {
+      ...saved,
+      ...merged,
+      parameters: options.cases.includes('case3')
+        ? { ...saved.parameters, case3IngressCounts: options.case3IngressCounts }
+        : saved.parameters,
+      ...kubeLegoStanding(merged),
+      updates: [...(saved.updates ?? []), { cases: options.cases, startedAt, commit: await gitCommit(root) }],
+      problems: [...saved.problems, ...findProblems({ prepared, case1: fresh.case1, case2: fresh.case2 })],
+    };
+    return finish(root, updated, options.writeDocs);
+  }
   const standing = kubeLegoStanding(cases);
   const report: BenchReport = {
     mode: options.mode,
@@ -349,14 +389,7 @@ async function main(argv: readonly string[]): Promise<number> {
     problems: findProblems({ prepared, case1: cases.case1, case2: cases.case2 }),
   };
 
-  const resultsDir = join(root, 'bench', 'results');
-  await mkdir(resultsDir, { recursive: true });
-  const jsonFile = join(resultsDir, `${startedAt.replace(/[:.]/g, '-')}.json`);
-  await writeFile(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
-  log(`results written to bench/results/${jsonFile.split('/').pop() ?? ''}`);
-  if (options.writeDocs) await writeDocs(root, report);
-  printSummary(report);
-  return report.problems.length === 0 ? 0 : 1;
+  return finish(root, report, options.writeDocs);
 }
 
 main(process.argv.slice(2)).then(
