@@ -58,6 +58,7 @@ export interface SteadyStateResult {
         readonly peakRssBytes: number;
         readonly cpuSeconds: number;
         readonly apiRequests: ApiRequestCounts;
+        readonly logged?: readonly string[];
       }
     | { readonly status: 'not-available' | 'failed'; readonly reason: string };
 }

@@ -76,6 +76,8 @@ export type SteadyStateOutcome =
       readonly peakRssBytes: number;
       readonly cpuSeconds: number;
       readonly apiRequests: ApiRequestCounts;
+      /** Warnings and errors the controller logged meanwhile, with counts: evidence for a missed target. */
+      readonly logged?: readonly string[];
     }
   | { readonly ok: false; readonly error: string };
 

@@ -133,6 +133,15 @@ function case3Table(report: BenchReport): string[] {
   return lines;
 }
 
+function case3Logged(report: BenchReport): string[] {
+  const lines = report.case3.flatMap((result) =>
+    result.outcome.status === 'measured'
+      ? (result.outcome.logged ?? []).map((text) => `- ${result.ingressCount} Ingresses: ${cell(text)}`)
+      : [],
+  );
+  return lines.length === 0 ? [] : ['', 'Warnings and errors kube-lego logged meanwhile:', '', ...lines];
+}
+
 function case4Table(report: BenchReport): string[] {
   const lines = [
     '| Tool | Version | Success | Median of successes | Min – max |',
@@ -212,6 +221,7 @@ export function renderMarkdown(report: BenchReport): string {
     '#### Case 3: steady state (kube-lego only)',
     '',
     ...case3Table(report),
+    ...case3Logged(report),
     '',
     `#### Case 4: case 1 with ${p.case4NonceRejectPercent} % nonce rejection`,
     '',

@@ -244,6 +244,7 @@ async function steadyState(request: SteadyStateRequest): Promise<SteadyStateOutc
     let measured: { startToAllCheckedMs: number; peakRssBytes: number; cpuSeconds: number } | undefined;
     let failure = '';
     let audited: AuditEntry[] = [];
+    const problems = new Map<string, number>();
     try {
       const checked = new Set<string>();
       let tail = '';
@@ -257,6 +258,11 @@ async function steadyState(request: SteadyStateRequest): Promise<SteadyStateOutc
             return;
           }
           const msg = field(entry, 'msg');
+          const level = field(entry, 'level');
+          if ((level === 'warning' || level === 'error') && typeof msg === 'string') {
+            const text = `${level}: ${msg.slice(0, 160)}`;
+            problems.set(text, (problems.get(text) ?? 0) + 1);
+          }
           if (typeof msg === 'string' && msg.endsWith('no renewal needed')) {
             checked.add(`${String(field(entry, 'namespace'))}/${String(field(entry, 'name'))}`);
             if (checked.size >= request.ingressCount) resolve(true);
@@ -290,9 +296,14 @@ async function steadyState(request: SteadyStateRequest): Promise<SteadyStateOutc
     }
     if (measured === undefined) return { ok: false, error: failure };
     const mine = audited;
+    const logged = [...problems.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([text, count]) => `${text} (x${count})`);
     return {
       ok: true,
       ...measured,
+      logged,
       apiRequests: {
         total: mine.length,
         lists: mine.filter((entry) => entry.verb === 'list').length,
