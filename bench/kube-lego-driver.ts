@@ -61,7 +61,10 @@ export interface SteadyStateRequest {
 /** API requests the controller made, from the sandbox audit log. */
 export interface ApiRequestCounts {
   readonly total: number;
+  /** List operations: first pages only (a paged list of 10,000 objects is one list in 20 requests). */
   readonly lists: number;
+  /** Every list request, continuation pages included. */
+  readonly listPages: number;
   readonly watches: number;
   readonly gets: number;
   /** create, update, patch, delete. The target is zero. */

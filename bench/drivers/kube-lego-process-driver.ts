@@ -306,7 +306,9 @@ async function steadyState(request: SteadyStateRequest): Promise<SteadyStateOutc
       logged,
       apiRequests: {
         total: mine.length,
-        lists: mine.filter((entry) => entry.verb === 'list').length,
+        lists: mine.filter((entry) => entry.verb === 'list' && !/(^|&)continue=[^&]/.test(entry.query))
+          .length,
+        listPages: mine.filter((entry) => entry.verb === 'list').length,
         watches: mine.filter((entry) => entry.verb === 'watch').length,
         gets: mine.filter((entry) => entry.verb === 'get').length,
         writes: mine.filter((entry) => writeVerbs.has(entry.verb)).length,

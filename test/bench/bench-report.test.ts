@@ -135,7 +135,7 @@ describe('kubeLegoStanding()', () => {
         startToAllCheckedMs: 1_000,
         peakRssBytes,
         cpuSeconds: 1,
-        apiRequests: { total: 4 + gets, lists: 2, watches: 2, gets, writes: 0 },
+        apiRequests: { total: 4 + gets, lists: 2, listPages: 2, watches: 2, gets, writes: 0 },
       },
     });
     const standing = kubeLegoStanding({
