@@ -85,8 +85,9 @@ function normalizeIp(ip: string): string {
   return ip.includes(':') ? new URL(`http://[${ip}]/`).hostname.slice(1, -1) : ip;
 }
 
-function commonName(distinguishedName: string): string | undefined {
-  const line = distinguishedName.split('\n').find((part) => part.startsWith('CN='));
+// Node gives no string at all for an empty name (Pebble's IP-address certificates have an empty subject).
+function commonName(distinguishedName: string | undefined): string | undefined {
+  const line = (distinguishedName ?? '').split('\n').find((part) => part.startsWith('CN='));
   return line?.slice('CN='.length);
 }
 
