@@ -217,10 +217,10 @@ export class AcmeClient {
     return this.#accountRequest(directory.newAccount, { onlyReturnExisting: true }, signal);
   }
 
-  /** Fetches the account object. */
+  /** Fetches the account object (POST-as-GET, RFC 8555 §7.3). */
   async getAccount(signal?: AbortSignal): Promise<AcmeAccount> {
     const url = this.#requireAccount();
-    const response = await this.#post({ url, payload: {}, signal });
+    const response = await this.#post({ url, payload: undefined, signal });
     return parseAccount(this.#json(response, url), url);
   }
 

@@ -38,7 +38,9 @@ export interface ObtainCertificateOptions {
   readonly onOrder?: ((orderUrl: string) => void | Promise<void>) | undefined;
   /** Issuer common name of the preferred chain's top certificate (e.g. `ISRG Root X1`); the default chain otherwise. */
   readonly preferredChain?: string | undefined;
-  /** Delay between polls when the server sends no Retry-After. @default 1000 */
+  /** First polling delay when the server sends no Retry-After; it doubles up to `pollIntervalMs`. @default 100 */
+  readonly firstPollDelayMs?: number | undefined;
+  /** Longest delay between polls when the server sends no Retry-After. @default 1000 */
   readonly pollIntervalMs?: number | undefined;
   /** Upper bound of one polling delay, even if the server's Retry-After asks for more. @default 30000 */
   readonly maxPollDelayMs?: number | undefined;
@@ -211,7 +213,7 @@ async function pollWhile(run: Run, start: AcmeOrder, status: 'pending' | 'proces
         order.url,
       );
     }
-    await pause(pollDelayMs(options, order.retryAfterMs), options.signal, order.url);
+    await pause(pollDelayMs(options, order.retryAfterMs, polls), options.signal, order.url);
     order = await client.getOrder(order.url, options.signal);
   }
   return order;

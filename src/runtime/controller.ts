@@ -9,7 +9,11 @@ import { AccessReview } from '../adapters/kube/access-review.js';
 import { EventRecorder } from '../adapters/kube/event-recorder.js';
 import { ingressView } from '../adapters/kube/ingress-view.js';
 import { KubeClient } from '../adapters/kube/kube-client.js';
-import { loadKubeConnection, type KubeConnectionSource } from '../adapters/kube/kube-connection.js';
+import {
+  KubeConnectionError,
+  loadKubeConnection,
+  type KubeConnectionSource,
+} from '../adapters/kube/kube-connection.js';
 import { kubeListWatcher } from '../adapters/kube/kube-list-watcher.js';
 import { KubeObjects } from '../adapters/kube/kube-objects.js';
 import type { IngressObject, SecretObject } from '../adapters/kube/kube-types.js';
@@ -95,6 +99,22 @@ function tlsKeys(ingress: IngressObject | undefined): string[] {
     .map((name) => `${namespace}/${name}`);
 }
 
+/** Asks the API server for its version: the start-up check that the connection works at all. */
+async function serverVersion(
+  client: KubeClient,
+  origin: string,
+): Promise<{ gitVersion?: string } | undefined> {
+  try {
+    return (await client.request({ method: 'GET', path: '/version' })) as { gitVersion?: string } | undefined;
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new KubeConnectionError(
+      `Cannot connect to the Kubernetes API at ${origin}: ${why}; run kube-lego in the cluster, or point KUBECONFIG or LEGO_KUBE_API_URL at a reachable API server`,
+      { cause: err },
+    );
+  }
+}
+
 /**
  * Builds the adapters, starts the HTTP server, the informers, the workers and the periodic check.
  * Resolves once everything is started (the informers sync in the background; `/readyz` reports it).
@@ -107,8 +127,7 @@ export async function startControllerRuntime(
   const connection = loadKubeConnection(settings.kube);
   kubeLog.info(`connecting to kubernetes api: ${connection.serverUrl.origin}`);
   const client = new KubeClient(connection, { userAgent: settings.userAgent, requestTimeoutMs: 30_000 });
-  const version = (await client.request({ method: 'GET', path: '/version' })) as
-    { gitVersion?: string } | undefined;
+  const version = await serverVersion(client, connection.serverUrl.origin);
   kubeLog.info(`successfully connected to kubernetes api ${version?.gitVersion ?? 'unknown'}`);
   const objects = new KubeObjects(client);
   const shutdown = new AbortController();

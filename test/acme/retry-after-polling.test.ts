@@ -77,32 +77,64 @@ describe('pollDelayMs()', () => {
       what: "the server's Retry-After over the caller's interval",
       policy: { pollIntervalMs: 10 },
       retryAfterMs: 3_000,
+      polls: 0,
       expected: 3_000,
     },
     {
       what: 'a shorter Retry-After too',
       policy: { pollIntervalMs: 1_000 },
       retryAfterMs: 200,
+      polls: 5,
       expected: 200,
     },
     {
-      what: "the caller's interval without Retry-After",
+      what: '100 ms before the first poll by default',
+      policy: {},
+      retryAfterMs: undefined,
+      polls: 0,
+      expected: 100,
+    },
+    {
+      what: 'twice as long on each further poll',
+      policy: {},
+      retryAfterMs: undefined,
+      polls: 2,
+      expected: 400,
+    },
+    { what: 'at most one second by default', policy: {}, retryAfterMs: undefined, polls: 4, expected: 1_000 },
+    {
+      what: "at most the caller's interval without Retry-After",
       policy: { pollIntervalMs: 250 },
       retryAfterMs: undefined,
+      polls: 7,
       expected: 250,
     },
-    { what: 'one second by default', policy: {}, retryAfterMs: undefined, expected: 1_000 },
+    {
+      what: "from the caller's first delay",
+      policy: { firstPollDelayMs: 20, pollIntervalMs: 250 },
+      retryAfterMs: undefined,
+      polls: 1,
+      expected: 40,
+    },
+    {
+      what: 'no longer than the interval even for the first poll',
+      policy: { pollIntervalMs: 50 },
+      retryAfterMs: undefined,
+      polls: 0,
+      expected: 50,
+    },
     {
       what: 'the cap for a huge Retry-After',
       policy: { maxPollDelayMs: 60_000 },
       retryAfterMs: 86_400_000,
+      polls: 0,
       expected: 60_000,
     },
-    { what: 'the default cap of 30 s', policy: {}, retryAfterMs: 3_600_000, expected: 30_000 },
+    { what: 'the default cap of 30 s', policy: {}, retryAfterMs: 3_600_000, polls: 0, expected: 30_000 },
   ];
-  for (const { what, policy, retryAfterMs, expected } of cases) {
+  for (const { what, policy, retryAfterMs, polls, expected } of cases) {
     it(`waits ${what}`, () => {
-      assert.equal(pollDelayMs(policy, retryAfterMs), expected);
+      assert.equal(pollDelayMs(policy, retryAfterMs, polls), expected);
     });
   }
 });

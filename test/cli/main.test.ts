@@ -97,11 +97,13 @@ describe('kube-lego CLI', () => {
     );
   });
 
-  it('with a valid environment logs the start line and hands over to startController()', async () => {
+  it('with a valid environment but no reachable API server logs the start line, names the URL and exits 1', async () => {
     const run = await runCli([], {
       LEGO_EMAIL: 'certs@example.com',
       LEGO_LOG_TYPE: 'json',
       LEGO_SUPPORTED_INGRESS_PROVIDER: 'nginx',
+      // Port 9 (discard) on loopback: nothing listens there, so the connection is refused at once.
+      LEGO_KUBE_API_URL: 'http://127.0.0.1:9',
     });
     const lines = jsonLines(run.stderr);
     assert.deepEqual(lines[0], {
@@ -110,10 +112,12 @@ describe('kube-lego CLI', () => {
       msg: `kube-lego ${VERSION} starting`,
       time: lines[0]!.time,
     });
-    // startController() takes over: it connects to the API server, and with none reachable it must fail
-    // loudly, not exit 0.
-    assert.equal(lines[1]!.msg, 'connecting to kubernetes api: http://127.0.0.1:8080');
-    assert.equal(lines.at(-1)!.level, 'error');
+    assert.equal(lines[1]!.msg, 'connecting to kubernetes api: http://127.0.0.1:9');
+    const failure = lines[2]!;
+    assert.equal(failure.level, 'error');
+    assert.equal(failure.code, 'kubeConnectionInvalid');
+    assert.match(String(failure.msg), /^Cannot connect to the Kubernetes API at http:\/\/127\.0\.0\.1:9: /);
+    assert.match(String(failure.msg), /KUBECONFIG or LEGO_KUBE_API_URL/);
     assert.equal(run.code, 1);
   });
 });

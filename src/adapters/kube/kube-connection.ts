@@ -54,14 +54,37 @@ function configFor(source: KubeConnectionSource): KubeConfig {
     }
     case 'kubeconfig':
       kc.loadFromFile(source.path);
-      return kc;
+      return allowPlainHttp(kc);
     case 'url':
       kc.loadFromClusterAndUser(
-        { name: 'url', server: source.url, skipTLSVerify: false },
+        { name: 'url', server: source.url, skipTLSVerify: isPlainHttp(source.url) },
         { name: 'anonymous' },
       );
       return kc;
   }
+}
+
+function isPlainHttp(server: string): boolean {
+  return server.toLowerCase().startsWith('http:');
+}
+
+/**
+ * client-node refuses `http://` servers unless the cluster says `skipTLSVerify`, although there is no TLS
+ * to verify; kubectl accepts them (e.g. `kubectl proxy`, kube-lego's default `LEGO_KUBE_API_URL`). Mark
+ * plain-HTTP clusters so; https clusters keep their verification settings untouched.
+ */
+function allowPlainHttp(kc: KubeConfig): KubeConfig {
+  if (!kc.clusters.some((cluster) => isPlainHttp(cluster.server))) return kc;
+  const patched = new KubeConfig();
+  patched.loadFromOptions({
+    clusters: kc.clusters.map((cluster) =>
+      isPlainHttp(cluster.server) ? { ...cluster, skipTLSVerify: true } : cluster,
+    ),
+    users: kc.users,
+    contexts: kc.contexts,
+    currentContext: kc.currentContext,
+  });
+  return patched;
 }
 
 /** Loads the kubeconfig (or in-cluster service account) and resolves the API server URL. */

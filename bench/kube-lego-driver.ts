@@ -1,0 +1,133 @@
+/**
+ * The seam between the benchmark and the kube-lego controller. The controller's cases (1 and 2 through
+ * Ingresses, 3 steady state) only call this interface; its implementation lives in
+ * `bench/controller-driver.ts`, written alongside the controller, which exports
+ * `createKubeLegoDriver(): KubeLegoDriver`. Until that module exists the cases report
+ * "not available in this build" and never a number.
+ */
+import type { AcmeTarget } from './peer.js';
+
+/** One Ingress with one TLS entry, as a user would apply it (annotated `kubernetes.io/tls-acme: "true"`). */
+export interface IngressCertificate {
+  readonly namespace: string;
+  readonly ingressName: string;
+  readonly secretName: string;
+  readonly hosts: readonly string[];
+}
+
+export interface ControllerStartRequest {
+  /** The ACME server (Pebble, or the counting proxy in front of it) and the CA file to trust for it. */
+  readonly target: AcmeTarget;
+  /** Scratch directory for the sandbox kubeconfig, controller logs and anything else. */
+  readonly workDir: string;
+  readonly email: string;
+}
+
+export interface StoredCertificate {
+  readonly namespace: string;
+  readonly secretName: string;
+  /** `tls.crt` (leaf then chain) and `tls.key` of the stored Secret. */
+  readonly certificatePem: string;
+  readonly keyPem: string;
+}
+
+export type ControllerIssueOutcome =
+  | {
+      readonly ok: true;
+      /** From the moment the Ingresses were applied to the moment the last Secret was stored. */
+      readonly elapsedMs: number;
+      readonly stored: readonly StoredCertificate[];
+    }
+  | { readonly ok: false; readonly elapsedMs: number; readonly error: string };
+
+/** A controller process running against a sandbox API server, already synced. */
+export interface RunningController {
+  /** Applies all Ingresses at once and resolves when every Secret is stored, or with an error on timeout. */
+  applyAndWait(ingresses: readonly IngressCertificate[], timeoutMs: number): Promise<ControllerIssueOutcome>;
+  /** Stops the controller and the sandbox (by PID / close), even after a failure. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface SteadyStateRequest {
+  /** An ACME server for the controller's account; no certificate should be ordered in this case. */
+  readonly target: AcmeTarget;
+  readonly email: string;
+  readonly workDir: string;
+  /** Annotated Ingresses, each with a Secret already holding a valid certificate for its hosts. */
+  readonly ingressCount: number;
+  readonly timeoutMs: number;
+}
+
+/** API requests the controller made, from the sandbox audit log. */
+export interface ApiRequestCounts {
+  readonly total: number;
+  /** List operations: first pages only (a paged list of 10,000 objects is one list in 20 requests). */
+  readonly lists: number;
+  /** Every list request, continuation pages included. */
+  readonly listPages: number;
+  readonly watches: number;
+  readonly gets: number;
+  /** create, update, patch, delete. The target is zero. */
+  readonly writes: number;
+}
+
+export type SteadyStateOutcome =
+  | {
+      readonly ok: true;
+      /** From controller process start until every Ingress has been checked. */
+      readonly startToAllCheckedMs: number;
+      readonly peakRssBytes: number;
+      readonly cpuSeconds: number;
+      readonly apiRequests: ApiRequestCounts;
+      /** Warnings and errors the controller logged meanwhile, with counts: evidence for a missed target. */
+      readonly logged?: readonly string[];
+    }
+  | { readonly ok: false; readonly error: string };
+
+export interface KubeLegoDriver {
+  /** kube-lego's version and how it runs (e.g. "1.0.0 as a child process against the sandbox"). */
+  describe(): Promise<string>;
+  start(request: ControllerStartRequest): Promise<RunningController>;
+  /** Case 3; a driver without it reports case 3 as not available. */
+  steadyState?(request: SteadyStateRequest): Promise<SteadyStateOutcome>;
+}
+
+export type DriverAvailability =
+  | { readonly available: true; readonly driver: KubeLegoDriver }
+  | { readonly available: false; readonly reason: string };
+
+function isDriverModule(value: unknown): value is { createKubeLegoDriver: () => KubeLegoDriver } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'createKubeLegoDriver' in value &&
+    typeof value.createKubeLegoDriver === 'function'
+  );
+}
+
+function errorCode(error: unknown): unknown {
+  return typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+}
+
+/**
+ * The controller's own driver (`bench/controller-driver.ts`) when this build has it; otherwise the generic
+ * process driver of `bench/drivers/`, once the controller's composition root (`src/main.ts`) is built.
+ */
+export async function loadKubeLegoDriver(): Promise<DriverAvailability> {
+  // A computed specifier keeps the compiler from requiring the module before the controller exists.
+  const specifier = new URL('./controller-driver.js', import.meta.url).href;
+  let loaded: unknown;
+  try {
+    loaded = await import(specifier);
+  } catch (error) {
+    if (errorCode(error) !== 'ERR_MODULE_NOT_FOUND') throw error;
+    const { controllerEntry, kubeLegoProcessDriver } = await import('./drivers/kube-lego-process-driver.js');
+    return controllerEntry().available
+      ? { available: true, driver: kubeLegoProcessDriver() }
+      : { available: false, reason: 'the controller (src/main.ts) is not in this build' };
+  }
+  if (!isDriverModule(loaded)) {
+    return { available: false, reason: 'bench/controller-driver.ts does not export createKubeLegoDriver()' };
+  }
+  return { available: true, driver: loaded.createKubeLegoDriver() };
+}

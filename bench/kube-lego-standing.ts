@@ -1,0 +1,216 @@
+import type {
+  BatchResult,
+  FloorValue,
+  SingleCertificateResult,
+  SteadyStateResult,
+  TargetVerdict,
+} from './bench-results.js';
+
+/** The ids of kube-lego's own entries; everything else is a peer. */
+const controllerId = 'kube-lego';
+const ownClientId = 'kube-lego-acme';
+const sequentialPeerIds = ['lego-sid', 'lego-bookworm', 'certbot'];
+const mebibyte = 1024 * 1024;
+
+export interface Standing {
+  readonly floor: {
+    readonly case1?: FloorValue;
+    readonly case2?: FloorValue;
+    readonly case2PerCertificateMs?: number;
+  };
+  readonly ratios: readonly { readonly label: string; readonly value?: number; readonly note: string }[];
+  readonly targets: readonly TargetVerdict[];
+}
+
+function minimumOf(results: readonly { id: string; ms: number | undefined }[]): FloorValue | undefined {
+  let best: FloorValue | undefined;
+  for (const { id, ms } of results) {
+    if (ms !== undefined && (best === undefined || ms < best.ms)) best = { toolId: id, ms };
+  }
+  return best;
+}
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+const times = (ratio: number): string => `${ratio.toFixed(2)}x`;
+
+function case1Standing(case1: readonly SingleCertificateResult[]): {
+  floor?: FloorValue;
+  ratios: Standing['ratios'];
+  targets: TargetVerdict[];
+} {
+  const floor = minimumOf(case1.map((result) => ({ id: result.tool.id, ms: result.summary?.min })));
+  const controller = case1.find((result) => result.tool.id === controllerId)?.summary;
+  const ownClient = case1.find((result) => result.tool.id === ownClientId)?.summary;
+  const peers = case1.filter((result) => result.tool.id !== controllerId && result.tool.id !== ownClientId);
+  const fastestPeer = minimumOf(peers.map((result) => ({ id: result.tool.id, ms: result.summary?.median })));
+  const ratios: Standing['ratios'][number][] = [
+    controller !== undefined && floor !== undefined
+      ? {
+          label: 'Case 1: kube-lego (Ingress to Secret) over the floor',
+          value: controller.median / floor.ms,
+          note: `median ${seconds(controller.median)} / floor ${seconds(floor.ms)} (${floor.toolId})`,
+        }
+      : {
+          label: 'Case 1: kube-lego (Ingress to Secret) over the floor',
+          note: 'not available in this build',
+        },
+    ownClient !== undefined && floor !== undefined
+      ? {
+          label: "Case 1: kube-lego's ACME client over the floor",
+          value: ownClient.median / floor.ms,
+          note: `median ${seconds(ownClient.median)} / floor ${seconds(floor.ms)} (${floor.toolId})`,
+        }
+      : { label: "Case 1: kube-lego's ACME client over the floor", note: 'not available in this build' },
+  ];
+  let target: TargetVerdict;
+  const wording = 'Case 1: kube-lego faster than every peer';
+  if (controller === undefined)
+    target = { target: wording, measured: 'not available in this build', verdict: 'not available' };
+  else if (fastestPeer === undefined)
+    target = { target: wording, measured: 'no peer measured', verdict: 'not available' };
+  else {
+    const ratio = controller.median / fastestPeer.ms;
+    target = {
+      target: wording,
+      measured: `median ${seconds(controller.median)} vs ${fastestPeer.toolId} ${seconds(fastestPeer.ms)} (${times(ratio)})`,
+      verdict: ratio < 1 ? 'met' : 'missed',
+    };
+  }
+  // Issue 3's target for the client alone, measured here in the same run as acme-client.
+  const acmeClient = case1.find((result) => result.tool.id === 'acme-client')?.summary;
+  const clientWording = "Case 1: kube-lego's ACME client not slower than acme-client (in-process, median)";
+  const clientTarget: TargetVerdict =
+    ownClient === undefined || acmeClient === undefined
+      ? { target: clientWording, measured: 'not available in this build', verdict: 'not available' }
+      : {
+          target: clientWording,
+          measured: `${seconds(ownClient.median)} vs ${seconds(acmeClient.median)} (${times(ownClient.median / acmeClient.median)})`,
+          verdict: ownClient.median <= acmeClient.median ? 'met' : 'missed',
+        };
+  return { ...(floor === undefined ? {} : { floor }), ratios, targets: [target, clientTarget] };
+}
+
+function case2Standing(case2: readonly BatchResult[]): {
+  floor?: FloorValue;
+  perCertificateMs?: number;
+  ratios: Standing['ratios'];
+  targets: TargetVerdict[];
+} {
+  const floor = minimumOf(case2.map((result) => ({ id: result.tool.id, ms: result.summary?.min })));
+  const certificates = case2[0]?.certificates ?? 0;
+  const controller = case2.find((result) => result.tool.id === controllerId);
+  const sequential = case2.filter((result) => sequentialPeerIds.includes(result.tool.id));
+  const bestSequential = Math.max(0, ...sequential.map((result) => result.certificatesPerSecond ?? 0));
+  const targets: TargetVerdict[] = [];
+  const ratios: Standing['ratios'][number][] = [];
+  const throughputWording = "Case 2: at least 10x lego's and certbot's sequential throughput";
+  const floorWording = 'Case 2: within 1.5x of the floor';
+  if (controller?.summary === undefined || controller.certificatesPerSecond === undefined) {
+    targets.push({
+      target: throughputWording,
+      measured: 'not available in this build',
+      verdict: 'not available',
+    });
+    targets.push({ target: floorWording, measured: 'not available in this build', verdict: 'not available' });
+    ratios.push({
+      label: 'Case 2: kube-lego (Ingresses applied at once) over the floor',
+      note: 'not available in this build',
+    });
+  } else {
+    const speedup = bestSequential > 0 ? controller.certificatesPerSecond / bestSequential : undefined;
+    targets.push(
+      speedup === undefined
+        ? { target: throughputWording, measured: 'no sequential peer measured', verdict: 'not available' }
+        : {
+            target: throughputWording,
+            measured: `${controller.certificatesPerSecond.toFixed(2)}/s vs best sequential ${bestSequential.toFixed(2)}/s (${times(speedup)})`,
+            verdict: speedup >= 10 ? 'met' : 'missed',
+          },
+    );
+    if (floor === undefined) {
+      targets.push({ target: floorWording, measured: 'no floor measured', verdict: 'not available' });
+    } else {
+      const ratio = controller.summary.median / floor.ms;
+      targets.push({
+        target: floorWording,
+        measured: `median ${seconds(controller.summary.median)} vs floor ${seconds(floor.ms)} (${floor.toolId}): ${times(ratio)}`,
+        verdict: ratio <= 1.5 ? 'met' : 'missed',
+      });
+      ratios.push({
+        label: 'Case 2: kube-lego (Ingresses applied at once) over the floor',
+        value: ratio,
+        note: `${floor.toolId} is the floor`,
+      });
+    }
+  }
+  const perCertificateMs = floor !== undefined && certificates > 0 ? floor.ms / certificates : undefined;
+  return {
+    ...(floor === undefined ? {} : { floor }),
+    ...(perCertificateMs === undefined ? {} : { perCertificateMs }),
+    ratios,
+    targets,
+  };
+}
+
+function case3Targets(case3: readonly SteadyStateResult[]): TargetVerdict[] {
+  const measured = case3.flatMap((result) =>
+    result.outcome.status === 'measured' ? [{ n: result.ingressCount, ...result.outcome }] : [],
+  );
+  const largest = measured.reduce<(typeof measured)[number] | undefined>(
+    (best, next) => (best === undefined || next.n > best.n ? next : best),
+    undefined,
+  );
+  if (largest === undefined) {
+    return [
+      'Case 3: zero writes',
+      'Case 3: O(1) list/watch requests, no per-object reads',
+      'Case 3: peak RSS under 250 MiB at 10,000 Ingresses',
+    ].map((target) => ({
+      target,
+      measured: 'not available in this build',
+      verdict: 'not available' as const,
+    }));
+  }
+  const writes = measured.reduce((sum, result) => sum + result.apiRequests.writes, 0);
+  const listWatch = largest.apiRequests.lists + largest.apiRequests.watches;
+  const getsPerObject = largest.apiRequests.gets / largest.n;
+  const at10k = measured.find((result) => result.n === 10_000);
+  return [
+    { target: 'Case 3: zero writes', measured: `${writes} writes`, verdict: writes === 0 ? 'met' : 'missed' },
+    {
+      target: 'Case 3: O(1) list/watch requests, no per-object reads',
+      measured: `${listWatch} lists+watches (${largest.apiRequests.listPages} list pages of up to 500) and ${getsPerObject.toFixed(3)} GETs per Ingress at ${largest.n}`,
+      verdict: listWatch <= 20 && getsPerObject < 0.01 ? 'met' : 'missed',
+    },
+    at10k === undefined
+      ? {
+          target: 'Case 3: peak RSS under 250 MiB at 10,000 Ingresses',
+          measured: 'not run at 10,000 (quick mode)',
+          verdict: 'not available',
+        }
+      : {
+          target: 'Case 3: peak RSS under 250 MiB at 10,000 Ingresses',
+          measured: `${(at10k.peakRssBytes / mebibyte).toFixed(0)} MiB`,
+          verdict: at10k.peakRssBytes < 250 * mebibyte ? 'met' : 'missed',
+        },
+  ];
+}
+
+/** The floor (fastest client's best time), kube-lego's ratios to it, and each target's verdict. */
+export function kubeLegoStanding(input: {
+  readonly case1: readonly SingleCertificateResult[];
+  readonly case2: readonly BatchResult[];
+  readonly case3: readonly SteadyStateResult[];
+}): Standing {
+  const one = case1Standing(input.case1);
+  const two = case2Standing(input.case2);
+  return {
+    floor: {
+      ...(one.floor === undefined ? {} : { case1: one.floor }),
+      ...(two.floor === undefined ? {} : { case2: two.floor }),
+      ...(two.perCertificateMs === undefined ? {} : { case2PerCertificateMs: two.perCertificateMs }),
+    },
+    ratios: [...one.ratios, ...two.ratios],
+    targets: [...one.targets, ...two.targets, ...case3Targets(input.case3)],
+  };
+}

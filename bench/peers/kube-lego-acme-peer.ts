@@ -1,0 +1,123 @@
+import { generateAccountKey } from '../../src/acme/account-key.js';
+import { AcmeClient } from '../../src/acme/acme-client.js';
+import { obtainCertificate, toIdentifiers, type ChallengeSolver } from '../../src/acme/obtain-certificate.js';
+import { createCsr } from '../../src/x509/create-csr.js';
+import { generateKey, keyToPem } from '../../src/x509/private-key.js';
+import { VERSION } from '../../src/version.js';
+import { startHttp01Responder, type Http01Responder } from '../http01-responder.js';
+import {
+  describeError,
+  mapWithConcurrency,
+  type AcmeTarget,
+  type BatchOutcome,
+  type BatchRequest,
+  type IssueOutcome,
+  type Peer,
+} from '../peer.js';
+
+// The same polling interval acme-client gets in this benchmark, so the two libraries are compared like for like.
+const pollIntervalMs = 100;
+
+function solverFor(responder: Http01Responder): ChallengeSolver {
+  return {
+    type: 'http-01',
+    present: (_authz, challenge, keyAuthorization) => {
+      if (challenge.token !== undefined) responder.set(challenge.token, keyAuthorization);
+      return Promise.resolve();
+    },
+    cleanup: (_authz, challenge) => {
+      if (challenge.token !== undefined) responder.remove(challenge.token);
+      return Promise.resolve();
+    },
+  };
+}
+
+async function newAccount(target: AcmeTarget, email: string): Promise<AcmeClient> {
+  const client = new AcmeClient({
+    directoryUrl: target.directoryUrl,
+    accountKey: await generateAccountKey(),
+    caPem: target.caPem,
+  });
+  await client.createAccount({ termsOfServiceAgreed: true, contact: [`mailto:${email}`] });
+  return client;
+}
+
+async function obtain(
+  client: AcmeClient,
+  responder: Http01Responder,
+  names: readonly string[],
+): Promise<IssueOutcome> {
+  const started = performance.now();
+  try {
+    // A fresh certificate key per issuance, as the controller does; ECDSA P-256 like the other peers' defaults.
+    const key = await generateKey({ type: 'ecdsa', curve: 'P-256' });
+    const csr = await createCsr(key, names);
+    const { certificatePem } = await obtainCertificate(client, {
+      identifiers: toIdentifiers(names),
+      csrDer: csr.der,
+      solver: solverFor(responder),
+      pollIntervalMs,
+    });
+    return {
+      ok: true,
+      elapsedMs: performance.now() - started,
+      bundlePem: certificatePem,
+      keyPem: keyToPem(key),
+    };
+  } catch (error) {
+    return { ok: false, elapsedMs: performance.now() - started, error: describeError(error) };
+  }
+}
+
+/** kube-lego's own ACME client in-process: a new account, a fresh key, `obtainCertificate` over http-01. */
+export function kubeLegoAcmePeer(): Peer {
+  return {
+    id: 'kube-lego-acme',
+    name: "kube-lego's ACME client (in-process)",
+    kind: 'in-process',
+    probe: () => Promise.resolve({ available: true, version: VERSION }),
+    issue: async (request) => {
+      const responder = await startHttp01Responder(request.target.httpPort);
+      let client: AcmeClient | undefined;
+      try {
+        // Account creation and key generation are part of the time, as for a first CLI run.
+        const started = performance.now();
+        client = await newAccount(request.target, request.email);
+        const outcome = await obtain(client, responder, request.names);
+        return { ...outcome, elapsedMs: performance.now() - started };
+      } catch (error) {
+        return { ok: false, elapsedMs: 0, error: describeError(error) };
+      } finally {
+        client?.close();
+        await responder.close();
+      }
+    },
+    issueMany: async (request: BatchRequest): Promise<BatchOutcome> => {
+      const responder = await startHttp01Responder(request.target.httpPort);
+      let client: AcmeClient | undefined;
+      const started = performance.now();
+      try {
+        client = await newAccount(request.target, request.email);
+        const account = client;
+        const results = await mapWithConcurrency(request.certificates, request.concurrency, (names) =>
+          obtain(account, responder, names),
+        );
+        return {
+          elapsedMs: performance.now() - started,
+          mode: `concurrency ${request.concurrency}`,
+          results,
+        };
+      } catch (error) {
+        const failed: IssueOutcome = { ok: false, elapsedMs: 0, error: describeError(error) };
+        return {
+          elapsedMs: performance.now() - started,
+          mode: 'failed',
+          results: request.certificates.map(() => failed),
+        };
+      } finally {
+        client?.close();
+        await responder.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root, found from this module's location (dist/bench/... or bench/...). */
+export function projectRoot(): string {
+  let dir = fileURLToPath(new URL('.', import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'scripts', 'install-peers.sh')))
+      return dir;
+    const parent = join(dir, '..');
+    if (parent === dir) throw new Error('Cannot find the project root (package.json) above the benchmark');
+    dir = parent;
+  }
+}
+
+/** A tool unpacked by scripts/install-peers.sh: its binary and its Debian package version, if present. */
+export function unpackedTool(folder: string, binary: string): { binary: string; version?: string } {
+  const base = join(projectRoot(), '.tools', folder);
+  const versionFile = join(base, 'VERSION');
+  const path = join(base, 'usr', 'bin', binary);
+  if (!existsSync(path) || !existsSync(versionFile)) return { binary: path };
+  return { binary: path, version: readFileSync(versionFile, 'utf8').trim() };
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Fetches one Debian binary package from a given suite and unpacks it into a project folder with
+# `dpkg-deb -x`, without installing anything system-wide: apt runs against a throwaway sources list,
+# package lists and cache in a temporary directory.
+# Usage (sourced): debian_fetch <package> <suite> <destination>
+# On success the destination holds the unpacked tree plus VERSION and SUITE files.
+
+# Prints the Debian mirror the machine already uses, or Debian's default.
+debian_mirror() {
+  local mirror
+  mirror=$(grep -rhE '^(URIs:|deb )' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null |
+    grep -oE 'https?://[^ ]+/debian/?( |$)' | grep -v security | head -1 | tr -d ' ' || true)
+  mirror=${mirror:-http://deb.debian.org/debian}
+  echo "${mirror%/}"
+}
+
+debian_fetch() {
+  local package=$1 suite=$2 dest=$3
+  local work keyring mirror deb version
+  work=$(mktemp -d)
+  keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+  mirror=$(debian_mirror)
+  mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/etc/preferences.d"
+  : > "$work/status"
+  echo "deb [signed-by=$keyring] $mirror $suite main" > "$work/sources.list"
+  local opts=(-o "Dir::Etc::SourceList=$work/sources.list" -o "Dir::Etc::SourceParts=-"
+    -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache" -o "Dir::State::Status=$work/status"
+    -o "Dir::Etc::Preferences=-" -o "Dir::Etc::PreferencesParts=$work/etc/preferences.d"
+    -o "APT::Get::List-Cleanup=0" -o "Debug::NoLocking=1")
+  if ! apt-get "${opts[@]}" -qq update >"$work/update.log" 2>&1; then
+    echo "$package: apt update for $suite failed: $(tail -1 "$work/update.log")" >&2
+    rm -rf "$work"
+    return 1
+  fi
+  if ! (cd "$work" && apt-get "${opts[@]}" -qq download "$package" >"$work/download.log" 2>&1); then
+    echo "$package: download from $suite failed: $(tail -1 "$work/download.log")" >&2
+    rm -rf "$work"
+    return 1
+  fi
+  deb=$(ls "$work"/"${package}"_*.deb | head -1)
+  rm -rf "$dest" && mkdir -p "$dest"
+  dpkg-deb -x "$deb" "$dest"
+  version=$(dpkg-deb -f "$deb" Version)
+  echo "$version" > "$dest/VERSION"
+  echo "$suite" > "$dest/SUITE"
+  rm -rf "$work"
+  echo "$package $version (Debian $suite) unpacked into $dest"
+}

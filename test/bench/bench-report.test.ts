@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseBenchOptions } from '../../bench/bench-options.js';
+import type { BatchResult, SingleCertificateResult, ToolInfo } from '../../bench/bench-results.js';
+import { kubeLegoStanding } from '../../bench/kube-lego-standing.js';
+import { endMarker, replaceGeneratedSection, startMarker } from '../../bench/markdown-report.js';
+import { summarize } from '../../bench/stats.js';
+
+describe('summarize()', () => {
+  it('gives the median and quartiles of an even sample by interpolation', () => {
+    assert.deepEqual(summarize([4, 1, 3, 2]), { n: 4, median: 2.5, min: 1, max: 4, q1: 1.75, q3: 3.25 });
+  });
+
+  it('has no summary for no samples, so a missing number never prints as zero', () => {
+    assert.equal(summarize([]), undefined);
+  });
+});
+
+describe('replaceGeneratedSection()', () => {
+  it('replaces only the text between the markers, and a second run replaces the first', () => {
+    const document = `# Benchmarks\n\nintro\n\n${startMarker}\nold\n${endMarker}\n\n## After\n`;
+    const once = replaceGeneratedSection(document, 'first');
+    const twice = replaceGeneratedSection(once, 'second');
+    assert.equal(twice, `# Benchmarks\n\nintro\n\n${startMarker}\nsecond\n${endMarker}\n\n## After\n`);
+  });
+
+  it('appends a results section with markers when the document has none', () => {
+    const updated = replaceGeneratedSection('# Benchmarks\n', 'numbers');
+    assert.equal(updated, `# Benchmarks\n\n## Results\n\n${startMarker}\nnumbers\n${endMarker}\n`);
+  });
+});
+
+describe('parseBenchOptions()', () => {
+  it('uses smoke sizes with --quick', () => {
+    const parsed = parseBenchOptions(['--quick']);
+    assert.equal(parsed.ok, true);
+    assert.equal(parsed.options.mode, 'quick');
+    assert.equal(parsed.options.case1Runs, 1);
+    assert.equal(parsed.options.case2Certificates, 3);
+    assert.deepEqual(parsed.options.cases, ['case1', 'case2', 'case3', 'case4']);
+    assert.equal(parsed.options.writeDocs, false);
+  });
+
+  it('uses the issue sizes by default', () => {
+    const parsed = parseBenchOptions([]);
+    assert.equal(parsed.ok && parsed.options.case2Certificates, 100);
+    assert.equal(parsed.ok && parsed.options.case1Runs, 10);
+    assert.equal(parsed.ok && parsed.options.writeDocs, true);
+  });
+
+  const invalid: readonly { args: string[]; message: RegExp }[] = [
+    { args: ['--runs', '0'], message: /--runs must be a positive integer, got "0"/ },
+    { args: ['--certificates', 'many'], message: /--certificates must be a positive integer, got "many"/ },
+    { args: ['--cases', 'case9'], message: /unknown case9/ },
+    { args: ['--fast'], message: /Unknown option '--fast'/ },
+  ];
+  for (const { args, message } of invalid) {
+    it(`rejects ${args.join(' ')} with a message naming it`, () => {
+      const parsed = parseBenchOptions(args);
+      assert.equal(parsed.ok, false);
+      assert.match(parsed.message, message);
+    });
+  }
+});
+
+const tool = (id: string, kind: ToolInfo['kind'] = 'cli'): ToolInfo => ({ id, name: id, kind, version: '1' });
+
+function single(id: string, timesMs: number[], kind: ToolInfo['kind'] = 'cli'): SingleCertificateResult {
+  const summary = summarize(timesMs);
+  return {
+    tool: tool(id, kind),
+    runs: timesMs.length,
+    successes: timesMs.length,
+    timesMs,
+    ...(summary === undefined ? {} : { summary }),
+    failures: [],
+  };
+}
+
+function batch(id: string, totalMs: number, certificates = 100): BatchResult {
+  const summary = summarize([totalMs]);
+  return {
+    tool: tool(id),
+    mode: 'sequential',
+    certificates,
+    runs: 1,
+    totalTimesMs: [totalMs],
+    ...(summary === undefined ? {} : { summary, certificatesPerSecond: certificates / (totalMs / 1000) }),
+    validCertificates: certificates,
+    failures: [],
+  };
+}
+
+describe('kubeLegoStanding()', () => {
+  it('takes the floor from the best run of the fastest tool and reports kube-lego against it', () => {
+    const standing = kubeLegoStanding({
+      case1: [
+        single('lego-sid', [16_000, 15_000]),
+        single('acme-client', [400, 300, 350], 'in-process'),
+        single('kube-lego', [600, 700], 'controller'),
+      ],
+      case2: [
+        batch('lego-sid', 500_000),
+        batch('certbot', 330_000),
+        batch('acme-client', 5_000),
+        batch('kube-lego', 9_000),
+      ],
+      case3: [],
+    });
+    assert.deepEqual(standing.floor.case1, { toolId: 'acme-client', ms: 300 });
+    assert.deepEqual(standing.floor.case2, { toolId: 'acme-client', ms: 5_000 });
+    assert.equal(standing.floor.case2PerCertificateMs, 50);
+    const verdicts = Object.fromEntries(standing.targets.map((target) => [target.target, target.verdict]));
+    assert.equal(verdicts['Case 1: kube-lego faster than every peer'], 'missed');
+    assert.equal(verdicts["Case 2: at least 10x lego's and certbot's sequential throughput"], 'met');
+    assert.equal(verdicts['Case 2: within 1.5x of the floor'], 'missed');
+    assert.equal(verdicts['Case 3: zero writes'], 'not available');
+  });
+
+  it('reports every kube-lego target as not available when kube-lego did not run, never as a number', () => {
+    const standing = kubeLegoStanding({
+      case1: [single('certbot', [3_000])],
+      case2: [batch('certbot', 300_000)],
+      case3: [],
+    });
+    assert.ok(standing.targets.every((target) => target.verdict === 'not available'));
+    assert.ok(standing.ratios.every((ratio) => ratio.value === undefined));
+  });
+
+  it('checks the steady-state targets from the audit counts at 10,000 Ingresses', () => {
+    const measured = (ingressCount: number, gets: number, peakRssBytes: number) => ({
+      ingressCount,
+      outcome: {
+        status: 'measured' as const,
+        startToAllCheckedMs: 1_000,
+        peakRssBytes,
+        cpuSeconds: 1,
+        apiRequests: { total: 4 + gets, lists: 2, listPages: 2, watches: 2, gets, writes: 0 },
+      },
+    });
+    const standing = kubeLegoStanding({
+      case1: [],
+      case2: [],
+      case3: [measured(1_000, 0, 100 * 1024 * 1024), measured(10_000, 10_000, 300 * 1024 * 1024)],
+    });
+    const verdicts = Object.fromEntries(standing.targets.map((target) => [target.target, target.verdict]));
+    assert.equal(verdicts['Case 3: zero writes'], 'met');
+    assert.equal(verdicts['Case 3: O(1) list/watch requests, no per-object reads'], 'missed');
+    assert.equal(verdicts['Case 3: peak RSS under 250 MiB at 10,000 Ingresses'], 'missed');
+  });
+});

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { checkCertificate, splitPemCertificates } from '../../bench/certificate-check.js';
+import { createThrowawayTls, type ThrowawayTls } from '../support/throwaway-tls.js';
+
+describe('checkCertificate()', () => {
+  let tls: ThrowawayTls;
+  let other: ThrowawayTls;
+  const nowMs = Date.now();
+  before(async () => {
+    tls = await createThrowawayTls(nowMs);
+    other = await createThrowawayTls(nowMs);
+  });
+
+  it('accepts a leaf with exactly the requested names, signed by the root, with its own key', () => {
+    const check = checkCertificate(tls.certPem, {
+      names: ['localhost'],
+      rootPem: tls.caPem,
+      nowMs,
+      keyPem: tls.keyPem,
+    });
+    assert.deepEqual(check, { valid: true, chainLength: 1, notAfterMs: check.valid ? check.notAfterMs : 0 });
+  });
+
+  it('accepts a bundle that ends with the root itself', () => {
+    const check = checkCertificate(tls.certPem + tls.caPem, {
+      names: ['LOCALHOST'],
+      rootPem: tls.caPem,
+      nowMs,
+    });
+    assert.equal(check.valid, true);
+  });
+
+  const rejections: readonly {
+    name: string;
+    reason: RegExp;
+    run: () => ReturnType<typeof checkCertificate>;
+  }[] = [
+    {
+      name: 'a certificate missing a requested name',
+      reason: /differ from the requested/,
+      run: () =>
+        checkCertificate(tls.certPem, { names: ['localhost', 'www.example.com'], rootPem: tls.caPem, nowMs }),
+    },
+    {
+      name: 'a chain to another root',
+      reason: /is not signed by/,
+      run: () => checkCertificate(tls.certPem, { names: ['localhost'], rootPem: other.caPem, nowMs }),
+    },
+    {
+      name: 'a key that belongs to another certificate',
+      reason: /does not match/,
+      run: () =>
+        checkCertificate(tls.certPem, {
+          names: ['localhost'],
+          rootPem: tls.caPem,
+          nowMs,
+          keyPem: other.keyPem,
+        }),
+    },
+    {
+      name: 'a certificate that has expired',
+      reason: /not valid now/,
+      run: () =>
+        checkCertificate(tls.certPem, {
+          names: ['localhost'],
+          rootPem: tls.caPem,
+          nowMs: nowMs + 72 * 3_600_000,
+        }),
+    },
+    {
+      name: 'output without any certificate',
+      reason: /no PEM certificate/,
+      run: () => checkCertificate('lego: done', { names: ['localhost'], rootPem: tls.caPem, nowMs }),
+    },
+  ];
+  for (const rejection of rejections) {
+    it(`rejects ${rejection.name}`, () => {
+      const check = rejection.run();
+      assert.equal(check.valid, false);
+      assert.match(check.reason, rejection.reason);
+    });
+  }
+
+  it('never puts key material into its reason', () => {
+    const check = checkCertificate(tls.certPem, {
+      names: ['localhost'],
+      rootPem: tls.caPem,
+      nowMs,
+      keyPem: '-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----\n',
+    });
+    assert.equal(check.valid, false);
+    assert.doesNotMatch(check.reason, /c2VjcmV0|PRIVATE KEY/);
+  });
+});
+
+describe('splitPemCertificates()', () => {
+  it('returns the certificates of a bundle in file order and ignores other blocks', async () => {
+    const tls = await createThrowawayTls();
+    const pems = splitPemCertificates(`${tls.keyPem}${tls.certPem}\n${tls.caPem}`);
+    assert.equal(pems.length, 2);
+    assert.equal(pems[0], tls.certPem.trim());
+  });
+});
