@@ -1,5 +1,5 @@
 import type { IssuedMaterial, IssueRequest } from '../adapters/acme/certificate-issuer.js';
-import type { EventToRecord } from '../adapters/kube/event-recorder.js';
+import type { EventToRecord } from '../ports/events.js';
 import { isKubeError, KubeApiError } from '../adapters/kube/kube-errors.js';
 import type { SecretObject } from '../adapters/kube/kube-types.js';
 import { secretSnapshot } from '../adapters/kube/secret-snapshot.js';

@@ -1,22 +1,7 @@
 import type { KubeObjects } from './kube-objects.js';
 import { isKubeError } from './kube-errors.js';
 import { EVENTS } from './resources.js';
-
-/** The object an Event is about. */
-export interface InvolvedObject {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly namespace: string;
-  readonly name: string;
-  readonly uid?: string;
-}
-
-export interface EventToRecord {
-  readonly involved: InvolvedObject;
-  readonly type: 'Normal' | 'Warning';
-  readonly reason: string;
-  readonly message: string;
-}
+import type { EventRecorder as EventRecorderPort, EventToRecord } from '../../ports/events.js';
 
 interface StoredEvent {
   readonly metadata?: { readonly name?: string; readonly namespace?: string };
@@ -37,7 +22,7 @@ const MAX_REMEMBERED = 4096;
  * `lastTimestamp` of the Event already written instead of creating a new one, as client-go's recorder
  * does, so a failure repeated every few minutes does not flood the namespace.
  */
-export class EventRecorder {
+export class EventRecorder implements EventRecorderPort {
   readonly #objects: KubeObjects;
   readonly #now: () => Date;
   readonly #seen = new Map<string, SeenEvent>();

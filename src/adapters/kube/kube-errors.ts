@@ -1,3 +1,4 @@
+import { parseRetryAfter } from '../../acme/retry-after.js';
 /** Stable codes for every way a Kubernetes API call can fail; callers branch on these, never on text. */
 export type KubeErrorCode =
   | 'badRequest'
@@ -101,16 +102,6 @@ function codeFromStatus(status: number, reason: string | undefined): KubeErrorCo
   }
 }
 
-/** Parses a Retry-After header (delta seconds or HTTP date) into milliseconds from `nowMs`. */
-export function parseRetryAfterMs(value: string | undefined, nowMs: number): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - nowMs);
-}
-
 interface StatusBody {
   readonly message?: unknown;
   readonly reason?: unknown;
@@ -129,7 +120,7 @@ export function kubeErrorFromResponse(options: {
   const reason = typeof statusBody.reason === 'string' ? statusBody.reason : undefined;
   const serverMessage =
     typeof statusBody.message === 'string' ? statusBody.message : `HTTP ${options.status}`;
-  const retryAfterMs = parseRetryAfterMs(options.retryAfter, options.nowMs);
+  const retryAfterMs = parseRetryAfter(options.retryAfter, options.nowMs);
   return new KubeApiError({
     code: codeFromStatus(options.status, reason),
     message: `Kubernetes API ${options.request.method} ${options.request.path} failed with ${options.status}: ${serverMessage}`,

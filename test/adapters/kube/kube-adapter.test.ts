@@ -15,6 +15,7 @@ import { EVENTS, INGRESSES, SECRETS } from '../../../src/adapters/kube/resources
 import { SecretStore } from '../../../src/adapters/kube/secret-store.js';
 import { Informer } from '../../../src/runtime/informer.js';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/sandbox.js';
+import type { EventToRecord } from '../../../src/ports/events.js';
 
 function ingress(name: string, hosts: string[]): IngressObject {
   return {
@@ -214,9 +215,9 @@ describe('Kubernetes adapter against the API sandbox', () => {
 
   it('aggregates a repeated Event into one object with a count', async () => {
     const recorder = new EventRecorder(objects);
-    const event = {
+    const event: EventToRecord = {
       involved: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', namespace: 'default', name: 'web' },
-      type: 'Warning' as const,
+      type: 'Warning',
       reason: 'IssuanceFailed',
       message: 'Cannot issue certificate for a.example.test: challenge failed',
     };
