@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
-import { generateServingCertificate } from '../../src/sandbox/serving-certificate.js';
+import { createThrowawayTls } from '../../src/devenv/throwaway-tls.js';
 import { at, items } from './api-client.js';
 import { kubectl, startKubectl } from './kubectl-runner.js';
 
@@ -347,7 +347,7 @@ describe('kubectl 1.32 against the sandbox', () => {
   });
 
   it('kubectl create namespace, secret tls, configmap and service (protobuf bodies) store the objects', async () => {
-    const pem = await generateServingCertificate(new Date());
+    const pem = await createThrowawayTls();
     await writeFile(file('tls.crt'), pem.certPem);
     await writeFile(file('tls.key'), pem.keyPem);
     const steps = [
