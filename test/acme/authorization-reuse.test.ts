@@ -1,34 +1,25 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AcmeClient } from '../../src/acme/acme-client.js';
-import { generateAccountKey } from '../../src/acme/account-key.js';
 import { obtainCertificate, toIdentifiers } from '../../src/acme/obtain-certificate.js';
 import { createCsr } from '../../src/x509/create-csr.js';
 import { generateKey } from '../../src/x509/private-key.js';
-import { startPebble, type PebbleRig } from '../support/pebble.js';
-import { startHttp01TestServer, type Http01TestServer } from './challenge-solvers.js';
+import { type Http01TestServer } from './challenge-solvers.js';
+import { startAcmeTestbed, type AcmeTestbed } from './acme-testbed.js';
 import { assertIssued } from './issued-certificate.js';
 
 describe('authorization reuse with PEBBLE_AUTHZREUSE=100', () => {
-  let rig: PebbleRig;
+  let testbed: AcmeTestbed;
   let http01: Http01TestServer;
   let client: AcmeClient;
 
   before(async () => {
-    rig = await startPebble({ authzReusePercent: 100 });
-    http01 = await startHttp01TestServer(rig.httpPort);
-    client = new AcmeClient({
-      directoryUrl: rig.directoryUrl,
-      caPem: rig.caPem,
-      accountKey: await generateAccountKey(),
-    });
-    await client.createAccount({ termsOfServiceAgreed: true });
+    testbed = await startAcmeTestbed({ authzReusePercent: 100 });
+    ({ http01, client } = testbed);
   });
 
   after(async () => {
-    client.close();
-    await http01.close();
-    await rig.stop();
+    await testbed.close();
   });
 
   it('finalizes an order that comes back ready without touching challenges', async () => {
@@ -56,7 +47,7 @@ describe('authorization reuse with PEBBLE_AUTHZREUSE=100', () => {
     });
     assertIssued({
       chainPem: result.certificatePem,
-      rootPem: await rig.rootPem(),
+      rootPem: await testbed.rig.rootPem(),
       key,
       names,
       nowMs: Date.now(),

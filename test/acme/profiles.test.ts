@@ -1,20 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AcmeClient } from '../../src/acme/acme-client.js';
-import { generateAccountKey } from '../../src/acme/account-key.js';
 import { classifyAcmeError } from '../../src/acme/classify-acme-error.js';
 import { AcmeProblemError } from '../../src/acme/errors.js';
 import { obtainCertificate, toIdentifiers } from '../../src/acme/obtain-certificate.js';
 import { inspectCertificate } from '../../src/x509/inspect-certificate.js';
 import { createCsr } from '../../src/x509/create-csr.js';
 import { generateKey } from '../../src/x509/private-key.js';
-import { startPebble, type PebbleRig } from '../support/pebble.js';
-import { startHttp01TestServer, type Http01TestServer } from './challenge-solvers.js';
+import { type Http01TestServer } from './challenge-solvers.js';
+import { startAcmeTestbed, type AcmeTestbed } from './acme-testbed.js';
 
 const HOUR_MS = 3_600_000;
 
 describe('certificate profiles against Pebble', () => {
-  let rig: PebbleRig;
+  let testbed: AcmeTestbed;
   let http01: Http01TestServer;
   let client: AcmeClient;
 
@@ -31,26 +30,18 @@ describe('certificate profiles against Pebble', () => {
   };
 
   before(async () => {
-    rig = await startPebble({
+    testbed = await startAcmeTestbed({
       authzReusePercent: 0,
       profiles: {
         default: { description: 'The default', validityPeriodSeconds: 90 * 24 * 3600 },
         shortlived: { description: 'Six hours', validityPeriodSeconds: 6 * 3600 },
       },
     });
-    http01 = await startHttp01TestServer(rig.httpPort);
-    client = new AcmeClient({
-      directoryUrl: rig.directoryUrl,
-      caPem: rig.caPem,
-      accountKey: await generateAccountKey(),
-    });
-    await client.createAccount({ termsOfServiceAgreed: true });
+    ({ http01, client } = testbed);
   });
 
   after(async () => {
-    client.close();
-    await http01.close();
-    await rig.stop();
+    await testbed.close();
   });
 
   it('lists the profiles of the directory', async () => {

@@ -1,34 +1,25 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AcmeClient } from '../../src/acme/acme-client.js';
-import { generateAccountKey } from '../../src/acme/account-key.js';
 import { obtainCertificate, toIdentifiers } from '../../src/acme/obtain-certificate.js';
 import { pollDelayMs } from '../../src/acme/poll-delay.js';
 import { createCsr } from '../../src/x509/create-csr.js';
 import { generateKey } from '../../src/x509/private-key.js';
-import { startPebble, type PebbleRig } from '../support/pebble.js';
-import { startHttp01TestServer, type Http01TestServer } from './challenge-solvers.js';
+import { type Http01TestServer } from './challenge-solvers.js';
+import { startAcmeTestbed, type AcmeTestbed } from './acme-testbed.js';
 
 describe('Retry-After from Pebble (retryAfter: 1 s)', () => {
-  let rig: PebbleRig;
+  let testbed: AcmeTestbed;
   let http01: Http01TestServer;
   let client: AcmeClient;
 
   before(async () => {
-    rig = await startPebble({ authzReusePercent: 0, retryAfter: { authz: 1, order: 1 } });
-    http01 = await startHttp01TestServer(rig.httpPort);
-    client = new AcmeClient({
-      directoryUrl: rig.directoryUrl,
-      caPem: rig.caPem,
-      accountKey: await generateAccountKey(),
-    });
-    await client.createAccount({ termsOfServiceAgreed: true });
+    testbed = await startAcmeTestbed({ authzReusePercent: 0, retryAfter: { authz: 1, order: 1 } });
+    ({ http01, client } = testbed);
   });
 
   after(async () => {
-    client.close();
-    await http01.close();
-    await rig.stop();
+    await testbed.close();
   });
 
   it('reads the Retry-After Pebble sends on an order that is processing', async () => {
