@@ -46,7 +46,7 @@ function readEmail(env: EnvironmentReader): string {
     env.problem(
       'CONFIG_MISSING',
       'LEGO_EMAIL',
-      'Please provide an email address for certificate expiration notifications in LEGO_EMAIL (https://letsencrypt.org/docs/expiration-emails/)',
+      "Please provide an email address in LEGO_EMAIL: it is the contact address of the ACME account, which the CA uses for notices about the account and its certificates (revocations, changes to its terms); Let's Encrypt no longer sends expiry e-mails (they ended in 2025), kube-lego renews and records Events instead",
     );
     return '';
   }

@@ -114,7 +114,30 @@ export interface ChallengeServerOptions extends ChallengeHandlerOptions {
   readonly host?: string;
 }
 
-/** Starts kube-lego's HTTP server; rejects when the port cannot be bound. */
+/** The HTTP server cannot listen on `LEGO_PORT` (in use, or not allowed); start-up stops with exit code 1. */
+export class ChallengeServerListenError extends Error {
+  override readonly name = 'ChallengeServerListenError';
+  readonly code = 'listenFailed';
+}
+
+/** kube-lego 0.1.7's `error starting http server on :<port>` line, with the cause and the fix. */
+function listenError(port: number, err: Error): ChallengeServerListenError {
+  const code = 'code' in err ? err.code : undefined;
+  const why =
+    code === 'EADDRINUSE'
+      ? 'the port is already in use; stop the process that listens on it or set LEGO_PORT to a free port'
+      : code === 'EACCES'
+        ? 'not allowed to listen on it; ports below 1024 need privileges kube-lego does not have, set LEGO_PORT to 1024 or above'
+        : `${err.message}; set LEGO_PORT to a free port`;
+  return new ChallengeServerListenError(
+    `error starting http server on :${port} (LEGO_PORT=${port}): ${why}`,
+    {
+      cause: err,
+    },
+  );
+}
+
+/** Starts kube-lego's HTTP server; rejects with ChallengeServerListenError when the port cannot be bound. */
 export async function startChallengeServer(options: ChallengeServerOptions): Promise<RunningChallengeServer> {
   const server = createServer(createChallengeHandler(options));
   // Validation servers and probes send one request per connection; idle sockets must not pile up.
@@ -122,7 +145,9 @@ export async function startChallengeServer(options: ChallengeServerOptions): Pro
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => {
+      reject(listenError(options.port, err));
+    });
     server.listen(
       { port: options.port, ...(options.host === undefined ? {} : { host: options.host }) },
       () => {

@@ -57,7 +57,7 @@ describe('kube-lego CLI', () => {
     for (const line of lines) assert.match(line, /^time="[^"]+" level=error msg="[^\n]+" context=kubelego/);
     assert.match(
       lines[0]!,
-      /msg="Please provide an email address .* in LEGO_EMAIL .*" context=kubelego variable=LEGO_EMAIL$/,
+      /msg="Please provide an email address in LEGO_EMAIL: .*" context=kubelego variable=LEGO_EMAIL$/,
     );
     assert.match(
       lines[1]!,

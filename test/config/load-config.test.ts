@@ -511,7 +511,7 @@ describe('loadConfig() invalid values', () => {
         code: 'CONFIG_MISSING',
         variable: 'LEGO_EMAIL',
         message:
-          'Please provide an email address for certificate expiration notifications in LEGO_EMAIL (https://letsencrypt.org/docs/expiration-emails/)',
+          "Please provide an email address in LEGO_EMAIL: it is the contact address of the ACME account, which the CA uses for notices about the account and its certificates (revocations, changes to its terms); Let's Encrypt no longer sends expiry e-mails (they ended in 2025), kube-lego renews and records Events instead",
       },
     ]);
   });

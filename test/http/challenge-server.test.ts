@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import {
+  ChallengeServerListenError,
   startChallengeServer,
   type ChallengeRequestEvent,
   type RunningChallengeServer,
@@ -239,7 +240,7 @@ describe('challenge server', () => {
 });
 
 describe('startChallengeServer()', () => {
-  it('startChallengeServer() rejects when the port is taken', async () => {
+  it('startChallengeServer() rejects when the port is taken, naming LEGO_PORT, the port and the fix', async () => {
     const options = {
       port: 0,
       host: '127.0.0.1',
@@ -250,7 +251,15 @@ describe('startChallengeServer()', () => {
     };
     const first = await startChallengeServer(options);
     try {
-      await assert.rejects(startChallengeServer({ ...options, port: first.port }), { code: 'EADDRINUSE' });
+      await assert.rejects(startChallengeServer({ ...options, port: first.port }), (err: unknown) => {
+        assert.ok(err instanceof ChallengeServerListenError);
+        assert.equal(err.code, 'listenFailed');
+        assert.equal(
+          err.message,
+          `error starting http server on :${first.port} (LEGO_PORT=${first.port}): the port is already in use; stop the process that listens on it or set LEGO_PORT to a free port`,
+        );
+        return true;
+      });
     } finally {
       await first.close();
     }

@@ -171,20 +171,27 @@ export class KubeClient {
     this.#options.onRequest?.(req.method, req.path);
     const transport = this.#secure ? https : http;
     return new Promise<IncomingMessage>((resolve, reject) => {
+      const silent = (): KubeApiError =>
+        new KubeApiError({
+          code: 'timeout',
+          message: `Kubernetes API ${req.method} ${req.path} got no data for ${idleTimeoutMs} ms`,
+          request: { method: req.method, path: req.path },
+        });
+      // Until the response head arrives, a plain timer: the socket's idle timer is armed only once a TLS
+      // socket has connected and so fired after twice the time against a server that never answers.
+      const headTimer = setTimeout(() => {
+        outgoing.destroy(silent());
+      }, idleTimeoutMs);
       const outgoing = transport.request(options, (res) => {
+        clearTimeout(headTimer);
         // The idle timer keeps running over the body so a silent watch or a stalled body is cut off.
         resolve(res);
       });
       outgoing.setTimeout(idleTimeoutMs, () => {
-        outgoing.destroy(
-          new KubeApiError({
-            code: 'timeout',
-            message: `Kubernetes API ${req.method} ${req.path} got no data for ${idleTimeoutMs} ms`,
-            request: { method: req.method, path: req.path },
-          }),
-        );
+        outgoing.destroy(silent());
       });
       outgoing.on('error', (err) => {
+        clearTimeout(headTimer);
         reject(transportError(req, err));
       });
       if (payload !== undefined) outgoing.write(payload);
