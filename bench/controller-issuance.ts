@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     const stored = async (name: string): Promise<boolean> => {
       const secret = await objects.find<SecretObject>(SECRETS, 'default', `${name}-tls`);
       return (
-        (secret?.data?.['tls.crt'] ?? '') !== '' &&
+        secret?.metadata?.annotations?.['kube-lego/not-after'] !== undefined &&
         secret?.metadata?.annotations?.['kube-lego/order-url'] === undefined
       );
     };

@@ -103,6 +103,8 @@ function storedCertificate(sandbox: Sandbox, ingress: IngressCertificate): Store
   try {
     const leaf = new X509Certificate(certificatePem);
     if (!ingress.hosts.every((host) => leaf.checkHost(host, { wildcards: false }) === host)) return undefined;
+    // The temporary self-signed certificate held until the CA's arrives does not count.
+    if (leaf.checkIssued(leaf)) return undefined;
   } catch {
     return undefined;
   }

@@ -21,6 +21,7 @@ import type { DesiredCertificate, IssuanceRecord, ObservedSecret, SecretKey } fr
 import type { Log } from '../runtime/log-port.js';
 import type { Semaphore } from '../runtime/semaphore.js';
 import { inspectCertificate } from '../x509/inspect-certificate.js';
+import { createTemporaryCertificate } from '../x509/temporary-certificate.js';
 import type { DesiredCache } from './desired-index.js';
 import { classifyFailure } from './failure-reason.js';
 
@@ -87,6 +88,13 @@ class SecretNotWritableError extends Error {
 }
 
 const MAX_WRITE_ATTEMPTS = 3;
+/** How long a temporary self-signed certificate is valid; kube-lego replaces it long before. */
+const TEMPORARY_VALIDITY_MS = 7 * 24 * 3_600_000;
+
+/** True when the Secret holds a non-empty certificate and key (whatever their quality). */
+function hasTlsPair(secret: SecretObject | undefined): boolean {
+  return (secret?.data?.['tls.crt'] ?? '') !== '' && (secret?.data?.['tls.key'] ?? '') !== '';
+}
 
 /**
  * Level-triggered reconcile of one TLS Secret key: read the desired certificate and the observed Secret
@@ -432,7 +440,7 @@ export class Reconciler {
           name: want.secretName,
           base,
           type: TLS_SECRET_TYPE,
-          data: data ?? base?.data ?? { 'tls.crt': '', 'tls.key': '' },
+          data: data ?? (hasTlsPair(base) ? (base?.data ?? {}) : await this.#temporaryPair(want)),
           labels: managedSecretLabels(labels),
           annotations: managedSecretAnnotations(annotations, record, annotationKey),
         });
@@ -442,6 +450,21 @@ export class Reconciler {
           throw err;
       }
     }
+  }
+
+  /**
+   * A self-signed pair for a Secret that must exist before its certificate does (to hold the order in
+   * flight or the failure record): ingress controllers reject an empty `tls.crt`/`tls.key`.
+   */
+  async #temporaryPair(want: DesiredCertificate): Promise<Record<string, string>> {
+    const temporary = await createTemporaryCertificate(want.hosts, {
+      nowMs: this.#now(),
+      validityMs: TEMPORARY_VALIDITY_MS,
+    });
+    return {
+      'tls.crt': Buffer.from(temporary.certificatePem, 'utf8').toString('base64'),
+      'tls.key': Buffer.from(temporary.privateKeyPem, 'utf8').toString('base64'),
+    };
   }
 
   async #event(want: DesiredCertificate, reason: EventReason, message: string): Promise<void> {

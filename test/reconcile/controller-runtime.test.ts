@@ -50,6 +50,11 @@ function ingress(
   };
 }
 
+/** True once the Secret holds a certificate from the CA (the record of an issuance), not the temporary one. */
+function issued(secret: SecretObject | undefined): secret is SecretObject {
+  return secret?.metadata?.annotations?.['kube-lego/not-after'] !== undefined;
+}
+
 function decode(secret: SecretObject | undefined, key: string): string {
   return Buffer.from(secret?.data?.[key] ?? '', 'base64').toString('utf8');
 }
@@ -149,11 +154,11 @@ describe('controller runtime against the API sandbox and Pebble', () => {
     );
     const web = await eventually('web-tls', async () => {
       const s = await objects.find<SecretObject>(SECRETS, 'default', 'web-tls');
-      return s !== undefined && decode(s, 'tls.crt') !== '' ? s : undefined;
+      return issued(s) ? s : undefined;
     });
     const api = await eventually('api-tls', async () => {
       const s = await objects.find<SecretObject>(SECRETS, 'default', 'api-tls');
-      return s !== undefined && decode(s, 'tls.crt') !== '' ? s : undefined;
+      return issued(s) ? s : undefined;
     });
     assert.equal(web.type, 'kubernetes.io/tls');
     assert.equal(web.metadata?.labels?.['kube-lego/managed'], 'true');
@@ -308,7 +313,7 @@ describe('controller runtime against the API sandbox and Pebble', () => {
     );
   });
 
-  it('records a validation failure as backoff annotations and an Event, without an order storm', async () => {
+  it('records a validation failure as backoff annotations and an Event, without an order storm or an empty TLS pair', async () => {
     await pebble.challtest.setServfail('broken.example.test');
     await objects.create(
       INGRESSES,
@@ -325,6 +330,12 @@ describe('controller runtime against the API sandbox and Pebble', () => {
     const retryAt = Date.parse(annotations['kube-lego/retry-not-before']!);
     const lastFailure = Date.parse(annotations['kube-lego/last-failure']!);
     assert.equal(retryAt - lastFailure, 60_000, 'first failure waits one minute');
+    // Ingress controllers reject an empty pair: the Secret holds a temporary self-signed certificate.
+    const temporary = new X509Certificate(decode(failed, 'tls.crt'));
+    assert.equal(temporary.subject, 'CN=kube-lego temporary certificate');
+    assert.equal(temporary.issuer, temporary.subject);
+    assert.equal(temporary.subjectAltName, 'DNS:broken.example.test');
+    assert.ok(temporary.checkPrivateKey(createPrivateKey(decode(failed, 'tls.key'))));
     const event = await eventually('IssuanceFailed event', () =>
       Promise.resolve(eventsFor('broken').find((e) => e.reason === 'IssuanceFailed')),
     );
@@ -434,7 +445,12 @@ describe('controller runtime against the API sandbox and Pebble', () => {
       const secret = await objects.find<SecretObject>(SECRETS, 'default', 'partial-tls');
       return secret?.metadata?.annotations?.['kube-lego/failures'] === undefined ? undefined : secret;
     });
-    assert.equal(decode(failed, 'tls.crt'), '', 'no certificate for the names that did validate');
+    const held = new X509Certificate(decode(failed, 'tls.crt'));
+    assert.equal(
+      held.subject,
+      'CN=kube-lego temporary certificate',
+      'no certificate for the names that did validate',
+    );
     assert.equal(failed.metadata!.annotations!['kube-lego/hosts'], 'fine.example.test,broken2.example.test');
   });
 });
