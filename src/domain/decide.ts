@@ -1,5 +1,5 @@
 import { coversHosts } from './observe-secret.js';
-import { renewalSchedule, type RenewalSchedule } from './renewal.js';
+import { renewalSchedule, type RenewalBasis, type RenewalSchedule } from './renewal.js';
 import { formatTime } from './secret-annotations.js';
 import type { CertInfo, DesiredCertificate, IssuanceRecord, ObservedSecret } from './types.js';
 
@@ -26,6 +26,9 @@ export type IssueReason =
   | 'Expired'
   | 'RenewalDue'
   | 'RenewRequested';
+
+/** Why a certificate that was valid is renewed: what the renewal Event says. */
+export type RenewalWhy = 'requested' | 'expired' | RenewalBasis;
 
 /** Why nothing is done now. */
 export type WaitWhy = 'RenewalScheduled' | 'BackingOff' | 'RateLimited';
@@ -61,6 +64,8 @@ export type Decision =
   | (DecisionText & {
       readonly kind: 'issue';
       readonly reason: IssueReason;
+      /** Set when the certificate being replaced was valid and ours: a renewal, and why. */
+      readonly renewal?: RenewalWhy;
       /** An order opened before a restart, for the same hosts: resume it instead of opening a new one. */
       readonly resumeOrderUrl?: string;
     })
@@ -80,7 +85,7 @@ function sameHostSet(a: readonly string[], b: readonly string[]): boolean {
 function issue(
   want: DesiredCertificate,
   reason: IssueReason,
-  text: { message: string; detail: string; fields?: LogFields },
+  text: { message: string; detail: string; fields?: LogFields; renewal?: RenewalWhy },
   record?: IssuanceRecord,
 ): Decision {
   const resume =
@@ -93,6 +98,7 @@ function issue(
     message: text.message,
     detail: text.detail,
     fields: { domains: want.hosts, ...text.fields },
+    ...(text.renewal === undefined ? {} : { renewal: text.renewal }),
     ...resume,
   };
 }
@@ -216,6 +222,7 @@ function decidePresent(
           message: 'cert renewal requested',
           detail: `Renewing certificate for ${want.hosts.join(', ')}: renewal was requested at ${formatTime(record.renewRequestedMs)}`,
           fields: expiryFields(cert),
+          renewal: 'requested',
         },
         record,
       )
@@ -234,6 +241,7 @@ function decidePresent(
             ? `Renewing certificate for ${want.hosts.join(', ')}: it expired at ${formatTime(cert.notAfterMs)}`
             : `Renewing certificate for ${want.hosts.join(', ')}: its renewal time ${formatTime(schedule.renewAtMs)}, ${basisText(schedule)}, has passed`,
           fields: expiryFields(cert),
+          renewal: expired ? 'expired' : schedule.basis,
         },
         record,
       )

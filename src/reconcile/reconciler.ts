@@ -4,7 +4,7 @@ import { isKubeError, KubeApiError } from '../adapters/kube/kube-errors.js';
 import type { SecretObject } from '../adapters/kube/kube-types.js';
 import { secretSnapshot } from '../adapters/kube/secret-snapshot.js';
 import type { SecretLookup, SecretWrite } from '../adapters/kube/secret-store.js';
-import { decide, type Decision, type DecisionPolicy } from '../domain/decide.js';
+import { decide, type Decision, type DecisionPolicy, type RenewalWhy } from '../domain/decide.js';
 import type { DesiredPolicy, DesiredProblem, IgnoredIngress } from '../domain/desired.js';
 import { EVENT_TYPES, problemEventReason, type EventReason } from '../domain/event-reasons.js';
 import { observeSecret, TLS_SECRET_TYPE } from '../domain/observe-secret.js';
@@ -88,6 +88,15 @@ class SecretNotWritableError extends Error {
 }
 
 const MAX_WRITE_ATTEMPTS = 3;
+
+/** Why a renewal happened, as the `CertificateRenewed` Event says it. */
+const RENEWAL_TEXT: Readonly<Record<RenewalWhy, string>> = {
+  requested: 'renewal was requested with the kube-lego/renew-requested annotation',
+  expired: 'the previous certificate had expired',
+  ariWindow: "the time kube-lego chose inside the CA's suggested renewal window (ARI) had come",
+  lifetime: "two thirds of the previous certificate's lifetime had passed (half for lifetimes under 10 days)",
+  minimumValidity: 'the previous certificate was within LEGO_MINIMUM_VALIDITY of its expiry',
+};
 /** How long a temporary self-signed certificate is valid; kube-lego replaces it long before. */
 const TEMPORARY_VALIDITY_MS = 7 * 24 * 3_600_000;
 
@@ -229,7 +238,7 @@ export class Reconciler {
     context: { base: SecretObject | undefined; observed: ObservedSecret; log: Log },
   ): Promise<void> {
     const { observed, log } = context;
-    const renewal = observed.state === 'present' && decision.reason === 'RenewalDue';
+    const renewal = observed.state === 'present' ? decision.renewal : undefined;
     let record: IssuanceRecord =
       observed.state === 'present' || observed.state === 'unparseable' ? observed.record : { failures: 0 };
     const current =
@@ -250,7 +259,7 @@ export class Reconciler {
           ingresses: want.sources.map((s) => `${s.namespace}/${s.name}`),
         },
         ...(decision.resumeOrderUrl === undefined ? {} : { resumeOrderUrl: decision.resumeOrderUrl }),
-        ...(renewal && context.base?.data?.['tls.crt'] !== undefined
+        ...(renewal !== undefined && renewal !== 'expired' && context.base?.data?.['tls.crt'] !== undefined
           ? { replacesCertPem: Buffer.from(context.base.data['tls.crt'], 'base64').toString('utf8') }
           : {}),
         signal,
@@ -284,8 +293,10 @@ export class Reconciler {
         .info('Secret successfully stored');
       await this.#event(
         want,
-        renewal ? 'CertificateRenewed' : 'CertificateIssued',
-        `${renewal ? 'Renewed' : 'Issued'} certificate for ${want.hosts.join(', ')} into secret "${want.secretName}", valid until ${formatTime(info.notAfterMs)}`,
+        renewal === undefined ? 'CertificateIssued' : 'CertificateRenewed',
+        renewal === undefined
+          ? `Issued certificate for ${want.hosts.join(', ')} into secret "${want.secretName}", valid until ${formatTime(info.notAfterMs)}`
+          : `Renewed certificate for ${want.hosts.join(', ')} into secret "${want.secretName}", valid until ${formatTime(info.notAfterMs)}: ${RENEWAL_TEXT[renewal]}`,
       );
     } catch (err) {
       const failure = classifyFailure(err, timeout.aborted);

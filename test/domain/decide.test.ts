@@ -25,7 +25,13 @@ const present = (c = cert(hosts), r: IssuanceRecord = record()): ObservedSecret 
 });
 
 describe('decide() issues', () => {
-  const cases: { name: string; observed: ObservedSecret; reason: string; message: string }[] = [
+  const cases: {
+    name: string;
+    observed: ObservedSecret;
+    reason: string;
+    message: string;
+    renewal?: string;
+  }[] = [
     {
       name: 'when the secret is absent',
       observed: { state: 'absent' },
@@ -79,18 +85,21 @@ describe('decide() issues', () => {
       observed: present(certAged(hosts, 91)),
       reason: 'Expired',
       message: 'cert expires soon so renew',
+      renewal: 'expired',
     },
     {
       name: 'when two thirds of the lifetime have passed',
       observed: present(certAged(hosts, 61)),
       reason: 'RenewalDue',
       message: 'cert expires soon so renew',
+      renewal: 'lifetime',
     },
     {
       name: 'at half the lifetime of a 6-day certificate',
       observed: present(certAged(hosts, 3.1, 6)),
       reason: 'RenewalDue',
       message: 'cert expires soon so renew',
+      renewal: 'lifetime',
     },
     {
       name: 'when the chosen ARI time has passed',
@@ -100,6 +109,7 @@ describe('decide() issues', () => {
       ),
       reason: 'RenewalDue',
       message: 'cert expires soon so renew',
+      renewal: 'ariWindow',
     },
   ];
   for (const c of cases) {
@@ -108,6 +118,7 @@ describe('decide() issues', () => {
       assert.equal(decision.kind, 'issue');
       assert.equal(decision.reason, c.reason);
       assert.equal(decision.message, c.message);
+      assert.equal(decision.renewal, c.renewal, 'renewal: a valid certificate of ours is replaced, and why');
       assert.deepEqual(decision.fields.domains, hosts);
       assert.doesNotMatch(decision.detail, /\.$/);
     });
@@ -251,6 +262,7 @@ describe('decide() renew requests', () => {
     );
     assert.equal(decision.kind, 'issue');
     assert.equal(decision.reason, 'RenewRequested');
+    assert.equal(decision.renewal, 'requested');
   });
 
   it('decide() ignores a renew request set for the future', () => {

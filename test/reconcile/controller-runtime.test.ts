@@ -414,6 +414,43 @@ describe('controller runtime against the API sandbox and Pebble', () => {
     assert.ok(lines.some((l) => l.message.startsWith('renewal window suggested by the CA')));
     assert.ok(lines.some((l) => l.message === 'cert expires soon so renew'));
     assert.equal(renewed.metadata!.labels!['team'], 'web');
+    const event = await eventually('CertificateRenewed event', () =>
+      Promise.resolve(eventsFor('placeholder').find((e) => e.reason === 'CertificateRenewed')),
+    );
+    assert.match(event.message, /suggested renewal window \(ARI\)/);
+  });
+
+  it('renews when the kube-lego/renew-requested annotation asks, and says so in the Event', async () => {
+    const before = await objects.get<SecretObject>(SECRETS, 'default', 'placeholder-tls');
+    const serial = new X509Certificate(decode(before, 'tls.crt')).serialNumber;
+    await objects.mergePatch(
+      SECRETS,
+      { namespace: 'default', name: 'placeholder-tls' },
+      {
+        metadata: { annotations: { 'kube-lego/renew-requested': new Date().toISOString() } },
+      },
+    );
+    const renewed = await eventually('a renewed certificate', async () => {
+      const s = await objects.get<SecretObject>(SECRETS, 'default', 'placeholder-tls');
+      return new X509Certificate(decode(s, 'tls.crt')).serialNumber === serial ? undefined : s;
+    });
+    assert.equal(
+      renewed.metadata?.annotations?.['kube-lego/renew-requested'],
+      undefined,
+      'the request is served once',
+    );
+    const event = await eventually('CertificateRenewed event', () =>
+      Promise.resolve(
+        eventsFor('placeholder').find(
+          (e) => e.reason === 'CertificateRenewed' && e.message.includes('renew-requested'),
+        ),
+      ),
+    );
+    assert.match(
+      event.message,
+      /^Renewed certificate for placeholder\.example\.test into secret "placeholder-tls", valid until .*: renewal was requested with the kube-lego\/renew-requested annotation$/,
+    );
+    assert.ok(lines.some((l) => l.message === 'cert renewal requested'));
   });
 
   it('starts managing an existing Ingress as soon as the opt-in annotation is added (bug 3)', async () => {
