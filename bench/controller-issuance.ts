@@ -13,7 +13,7 @@ import { loadKubeConnection } from '../src/adapters/kube/kube-connection.js';
 import { KubeObjects } from '../src/adapters/kube/kube-objects.js';
 import type { SecretObject } from '../src/adapters/kube/kube-types.js';
 import { INGRESSES, SECRETS, type ResourceKind } from '../src/adapters/kube/resources.js';
-import { startSandbox } from '../src/sandbox/sandbox.js';
+import { startSandbox } from '../dev/sandbox/sandbox.js';
 import { startControllerProcess } from '../test/e2e/controller-process.js';
 import { startPebble } from '../test/support/pebble.js';
 

@@ -23,7 +23,7 @@ import { KubeObjects } from '../src/adapters/kube/kube-objects.js';
 import { INGRESSES, SECRETS, type ResourceKind } from '../src/adapters/kube/resources.js';
 import { recordIssued } from '../src/domain/record-outcome.js';
 import { managedSecretAnnotations, managedSecretLabels } from '../src/domain/secret-annotations.js';
-import { startSandbox } from '../src/sandbox/sandbox.js';
+import { startSandbox } from '../dev/sandbox/sandbox.js';
 import { startControllerProcess } from '../test/e2e/controller-process.js';
 import { freeLoopbackPort as freePort } from '../test/support/free-port.js';
 

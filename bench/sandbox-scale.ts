@@ -6,11 +6,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { Sandbox } from '../src/sandbox/sandbox.js';
+import type { Sandbox } from '../dev/sandbox/sandbox.js';
 
 // Module loading is part of a cold start: time the import itself.
 const importStart = performance.now();
-const { startSandbox } = await import('../src/sandbox/sandbox.js');
+const { startSandbox } = await import('../dev/sandbox/sandbox.js');
 const importMs = performance.now() - importStart;
 
 const perKind = Number(process.argv[2] ?? 10_000);

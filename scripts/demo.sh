@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The demo on a fresh clone: installs the npm packages and Pebble, builds, then runs `kube-lego demo`
+# The demo on a fresh clone: installs the npm packages and Pebble, builds, then runs the development CLI's `demo`
 # (a local Kubernetes API sandbox, Pebble as the ACME CA, and kube-lego issuing a certificate for an
 # example Ingress). Ends with the certificate table and exit code 0.
 set -euo pipefail
@@ -8,4 +8,4 @@ cd "$(dirname "$0")/.."
 npm ci --no-audit --no-fund --loglevel=error
 bash scripts/install-pebble.sh
 npm run build --silent
-node dist/src/cli/main.js demo
+node dist/dev/cli/main.js demo

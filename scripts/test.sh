@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 
 npm ci --no-audit --no-fund --loglevel=error
 bash scripts/install-pebble.sh
+# A clean build: compiled files of moved or deleted sources (tests above all) must not linger in dist/ and run.
+rm -rf dist
 npm run build --silent
 npx eslint .
 npx prettier --check . >/dev/null || { npx prettier --list-different .; echo "prettier: files above need 'npm run format'" >&2; exit 1; }

@@ -6,7 +6,7 @@ import { Agent, request as httpRequest } from 'node:http';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startSandbox, type AuditEntry, type Sandbox } from '../../src/sandbox/sandbox.js';
+import { startSandbox, type AuditEntry, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { VERSION } from '../../src/version.js';
 import { startManagedProcess, type ManagedProcess } from '../../test/support/managed-process.js';
 import type {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,15 +34,31 @@ function run(command: string, args: readonly string[], env: Readonly<Record<stri
   });
 }
 
+/** The part of esbuild's metafile the test reads: every input module, by path relative to the project root. */
+interface Metafile {
+  readonly inputs: Readonly<Record<string, unknown>>;
+}
+
+/** Modules the product cannot run without: present in every bundle, so the absence checks below can fail. */
+const PRODUCT_MODULES = [
+  'src/cli/main.ts',
+  'src/cli/run-command.ts',
+  'src/domain/decide.ts',
+  'src/runtime/workqueue.ts',
+] as const;
+
 describe('the one-file bundle (what the container image ships)', () => {
   let dir: string;
   let bundle: string;
+  let inputs: readonly string[];
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'kube-lego-bundle-'));
     bundle = join(dir, 'kube-lego.mjs');
     const built = await run(process.execPath, ['scripts/bundle.mjs', bundle], {});
     assert.equal(built.code, 0, built.stderr);
+    const metafile = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as Metafile;
+    inputs = Object.keys(metafile.inputs);
   });
 
   after(async () => {
@@ -61,11 +77,25 @@ describe('the one-file bundle (what the container image ships)', () => {
     assert.equal(result.stdout, `${VERSION}\n`);
   });
 
-  it('--help lists the run, sandbox and demo commands', async () => {
+  it('contains the product modules and no development code (the API sandbox, the dev environment, dev/)', () => {
+    for (const module of PRODUCT_MODULES) assert.ok(inputs.includes(module), `${module} is in the bundle`);
+    const ours = inputs.filter((input) => !input.startsWith('node_modules/'));
+    assert.deepEqual(
+      ours.filter((input) => input.startsWith('dev/') || /(^|\/)(sandbox|devenv)\//.test(input)),
+      [],
+    );
+    assert.ok(
+      ours.every((input) => input.startsWith('src/')),
+      `every own module comes from src/: ${ours.join(', ')}`,
+    );
+  });
+
+  it('--help lists the run command only, not the development commands sandbox and demo', async () => {
     const result = await run(process.execPath, [bundle, '--help'], {});
     assert.equal(result.code, 0, result.stderr);
-    for (const command of ['run', 'sandbox', 'demo'])
-      assert.match(result.stdout, new RegExp(`^  ${command}\\b`, 'm'));
+    assert.match(result.stdout, /^ {2}run\b/m);
+    for (const command of ['sandbox', 'demo'])
+      assert.doesNotMatch(result.stdout, new RegExp(`\\b${command}\\b`));
   });
 
   it('exits 1 on a configuration error, naming the variable on stderr', async () => {

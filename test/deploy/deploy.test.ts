@@ -9,8 +9,8 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/load-config.js';
 import { CONFIG_VARIABLES } from '../../src/config/variables.js';
-import { startDevEnvironment, type DevEnvironment } from '../../src/devenv/dev-environment.js';
-import { startSandbox, type AuditEntry, type PolicyRule, type Sandbox } from '../../src/sandbox/sandbox.js';
+import { startDevEnvironment, type DevEnvironment } from '../../dev/devenv/dev-environment.js';
+import { startSandbox, type AuditEntry, type PolicyRule, type Sandbox } from '../../dev/sandbox/sandbox.js';
 
 const exec = promisify(execFile);
 const root = fileURLToPath(new URL('../../../', import.meta.url));

@@ -16,7 +16,7 @@ import {
   type ControllerSettings,
   type RunningController,
 } from '../../src/runtime/controller.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
+import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { splitPemBundle } from '../../src/x509/pem-bundle.js';
 import { startPebble, type PebbleRig } from '../support/pebble.js';
 import { recordingLog, type LogLine } from './recording-log.js';

@@ -1,1 +1,1 @@
-export * from '../../src/devenv/challtestsrv.js';
+export * from '../../dev/devenv/challtestsrv.js';

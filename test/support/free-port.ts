@@ -1,1 +1,1 @@
-export * from '../../src/devenv/free-port.js';
+export * from '../../dev/devenv/free-port.js';

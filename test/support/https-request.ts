@@ -1,1 +1,1 @@
-export * from '../../src/devenv/https-request.js';
+export * from '../../dev/devenv/https-request.js';

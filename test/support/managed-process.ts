@@ -1,1 +1,1 @@
-export * from '../../src/devenv/managed-process.js';
+export * from '../../dev/devenv/managed-process.js';

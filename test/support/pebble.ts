@@ -1,2 +1,2 @@
-// The Pebble rig is product code now (`kube-lego sandbox` runs it); tests keep importing it from here.
-export * from '../../src/devenv/pebble.js';
+// The Pebble rig is development code (dev/devenv, run by the development CLI's `sandbox`); tests import it from here.
+export * from '../../dev/devenv/pebble.js';

@@ -1,1 +1,1 @@
-export * from '../../src/devenv/throwaway-tls.js';
+export * from '../../dev/tls/throwaway-tls.js';

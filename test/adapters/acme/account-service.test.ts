@@ -12,7 +12,7 @@ import { KubeObjects } from '../../../src/adapters/kube/kube-objects.js';
 import type { SecretObject } from '../../../src/adapters/kube/kube-types.js';
 import { SECRETS } from '../../../src/adapters/kube/resources.js';
 import type { Log } from '../../../src/runtime/log-port.js';
-import { startSandbox, type Sandbox } from '../../../src/sandbox/sandbox.js';
+import { startSandbox, type Sandbox } from '../../../dev/sandbox/sandbox.js';
 import { startPebble, type PebbleRig } from '../../support/pebble.js';
 
 function recording(messages: string[]): Log {

@@ -10,7 +10,7 @@ import { KubeObjects } from '../../../src/adapters/kube/kube-objects.js';
 import type { IngressObject, ServiceObject } from '../../../src/adapters/kube/kube-types.js';
 import { INGRESSES, SERVICES, type ResourceKind } from '../../../src/adapters/kube/resources.js';
 import type { Log } from '../../../src/runtime/log-port.js';
-import { startSandbox, type Sandbox } from '../../../src/sandbox/sandbox.js';
+import { startSandbox, type Sandbox } from '../../../dev/sandbox/sandbox.js';
 
 const NAMESPACES: ResourceKind = {
   apiVersion: 'v1',

@@ -14,7 +14,7 @@ import type { IngressObject, SecretObject } from '../../../src/adapters/kube/kub
 import { EVENTS, INGRESSES, SECRETS } from '../../../src/adapters/kube/resources.js';
 import { SecretStore } from '../../../src/adapters/kube/secret-store.js';
 import { Informer } from '../../../src/runtime/informer.js';
-import { startSandbox, type Sandbox } from '../../../src/sandbox/sandbox.js';
+import { startSandbox, type Sandbox } from '../../../dev/sandbox/sandbox.js';
 import type { EventToRecord } from '../../../src/ports/events.js';
 
 function ingress(name: string, hosts: string[]): IngressObject {

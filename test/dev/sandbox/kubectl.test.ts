@@ -3,8 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
-import { createThrowawayTls } from '../../src/devenv/throwaway-tls.js';
+import { startSandbox, type Sandbox } from '../../../dev/sandbox/sandbox.js';
+import { createThrowawayTls } from '../../../dev/tls/throwaway-tls.js';
 import { at, items } from './api-client.js';
 import { kubectl, startKubectl } from './kubectl-runner.js';
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { JsonObject } from '../../src/sandbox/json.js';
-import { serverSideApply, trackUpdate } from '../../src/sandbox/managed-fields.js';
-import { applyJsonPatch, applyMergePatch, strategicMerge } from '../../src/sandbox/patch.js';
-import { podSchema, serviceSchema, configMapSchema } from '../../src/sandbox/kind-schemas.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
-import { ApiError } from '../../src/sandbox/api-error.js';
+import type { JsonObject } from '../../../dev/sandbox/json.js';
+import { serverSideApply, trackUpdate } from '../../../dev/sandbox/managed-fields.js';
+import { applyJsonPatch, applyMergePatch, strategicMerge } from '../../../dev/sandbox/patch.js';
+import { podSchema, serviceSchema, configMapSchema } from '../../../dev/sandbox/kind-schemas.js';
+import { startSandbox, type Sandbox } from '../../../dev/sandbox/sandbox.js';
+import { ApiError } from '../../../dev/sandbox/api-error.js';
 import { at, call, configMap } from './api-client.js';
 
 const pod = (containers: JsonObject[]): JsonObject => ({

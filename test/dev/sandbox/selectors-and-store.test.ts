@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ApiError } from '../../src/sandbox/api-error.js';
-import { renderKubeconfig } from '../../src/sandbox/kubeconfig.js';
-import { ObjectStore } from '../../src/sandbox/object-store.js';
-import { ResourceRegistry } from '../../src/sandbox/resource-registry.js';
-import { parseFieldSelector, parseLabelSelector } from '../../src/sandbox/selectors.js';
+import { ApiError } from '../../../dev/sandbox/api-error.js';
+import { renderKubeconfig } from '../../../dev/sandbox/kubeconfig.js';
+import { ObjectStore } from '../../../dev/sandbox/object-store.js';
+import { ResourceRegistry } from '../../../dev/sandbox/resource-registry.js';
+import { parseFieldSelector, parseLabelSelector } from '../../../dev/sandbox/selectors.js';
 
 describe('selectors', () => {
   const cases: [string, Record<string, string>, boolean][] = [

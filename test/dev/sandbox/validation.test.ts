@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { JsonValue } from '../../src/sandbox/json.js';
-import { applyJsonPatch } from '../../src/sandbox/patch.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
+import type { JsonValue } from '../../../dev/sandbox/json.js';
+import { applyJsonPatch } from '../../../dev/sandbox/patch.js';
+import { startSandbox, type Sandbox } from '../../../dev/sandbox/sandbox.js';
 import { at, call, ingress } from './api-client.js';
 
 type Patch = { op: string; path: string; value?: unknown }[];

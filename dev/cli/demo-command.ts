@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startDevEnvironment, type DevEnvironment } from '../devenv/dev-environment.js';
-import { ANNOTATIONS } from '../domain/secret-annotations.js';
-import type { LogSink } from '../log/logger.js';
-import { keyMatchesCertificate } from '../x509/inspect-certificate.js';
-import { splitPemBundle } from '../x509/pem-bundle.js';
+import { ANNOTATIONS } from '../../src/domain/secret-annotations.js';
+import type { LogSink } from '../../src/log/logger.js';
+import { keyMatchesCertificate } from '../../src/x509/inspect-certificate.js';
+import { splitPemBundle } from '../../src/x509/pem-bundle.js';
 
 /** The example, modelled on the seed: an app behind an Ingress named `myingress` with one TLS entry. */
 const DEMO_NAMESPACE = 'default';
@@ -259,7 +259,7 @@ async function runDemo(environment: DevEnvironment, log: DemoLog, out: LogSink):
 }
 
 /**
- * `kube-lego demo`: starts the sandbox, applies the seed's example, waits for kube-lego to store the
+ * `kube-lego-dev demo`: starts the sandbox, applies the seed's example, waits for kube-lego to store the
  * certificate, prints its log lines and a table, verifies the certificate and stops everything.
  * Resolves to the exit code (1 with the reason on failure).
  */

@@ -1,19 +1,19 @@
 /**
- * The local environment behind `kube-lego sandbox` and `kube-lego demo`: the Kubernetes API sandbox,
+ * The local environment behind `kube-lego-dev sandbox` and `kube-lego-dev demo`: the Kubernetes API sandbox,
  * Pebble + pebble-challtestsrv, and the controller running in this process against both.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LogLevel } from '../config/config.js';
-import { loadConfig } from '../config/load-config.js';
-import { createLogger, type LogSink } from '../log/logger.js';
-import { Redactor } from '../log/redactor.js';
-import { controllerSettings } from '../main.js';
-import { startControllerRuntime, type RunningController } from '../runtime/controller.js';
+import type { LogLevel } from '../../src/config/config.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { createLogger, type LogSink } from '../../src/log/logger.js';
+import { Redactor } from '../../src/log/redactor.js';
+import { controllerSettings } from '../../src/main.js';
+import { startControllerRuntime, type RunningController } from '../../src/runtime/controller.js';
 import { startSandbox, type PolicyRule, type Sandbox } from '../sandbox/sandbox.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../../src/version.js';
 import { ensurePebbleInstalled, startPebble, type PebbleRig } from './pebble.js';
 
 /** The seed's account e-mail (ConfigMap `kube-lego`, key `lego.email`) in the sandbox. */

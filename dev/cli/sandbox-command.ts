@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { startDevEnvironment, type DevEnvironment } from '../devenv/dev-environment.js';
-import type { LogSink } from '../log/logger.js';
+import type { LogSink } from '../../src/log/logger.js';
 
-/** Where `kube-lego sandbox` writes its kubeconfig unless told otherwise (git-ignored). */
+/** Where `kube-lego-dev sandbox` writes its kubeconfig unless told otherwise (git-ignored). */
 export const DEFAULT_SANDBOX_KUBECONFIG = '.sandbox/kubeconfig';
 
 export interface SandboxCommandOptions {
@@ -26,7 +26,7 @@ function stoppedBySignal(state: { readonly signalled: boolean }): boolean {
 }
 
 /**
- * `kube-lego sandbox`: runs the API sandbox, Pebble, challtestsrv and the controller until SIGINT or SIGTERM,
+ * `kube-lego-dev sandbox`: runs the API sandbox, Pebble, challtestsrv and the controller until SIGINT or SIGTERM,
  * then stops every process it started. Resolves to the exit code.
  */
 export async function sandboxCommand(options: SandboxCommandOptions): Promise<number> {

@@ -9,10 +9,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { splitPemBundle } from '../../src/x509/pem-bundle.js';
+import { splitPemBundle } from '../../../src/x509/pem-bundle.js';
 
 const run = promisify(execFile);
-const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const cli = fileURLToPath(new URL('../../../dev/cli/main.js', import.meta.url));
 
 const ingressYaml = `apiVersion: networking.k8s.io/v1
 kind: Ingress
@@ -75,7 +75,7 @@ function alive(pid: number): boolean {
   }
 }
 
-describe('kube-lego sandbox (child process, real kubectl)', () => {
+describe('kube-lego-dev sandbox (child process, real kubectl)', () => {
   let dir: string;
   let child: ChildProcess;
   let exited: Promise<number | null>;

@@ -17,7 +17,7 @@ import {
   type KubernetesObject,
   type V1Ingress,
 } from '@kubernetes/client-node';
-import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
+import { startSandbox, type Sandbox } from '../../../dev/sandbox/sandbox.js';
 import { call, ingress } from './api-client.js';
 
 interface Seen {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
+import { startSandbox, type Sandbox } from '../../../dev/sandbox/sandbox.js';
 import { at, call, configMap, ingress, items } from './api-client.js';
 
 const NS = '/api/v1/namespaces';

@@ -9,7 +9,7 @@ import { ChalltestClient } from './challtestsrv.js';
 import { freeLoopbackPort } from './free-port.js';
 import { testHttpRequest } from './https-request.js';
 import { startManagedProcess, type ManagedProcess } from './managed-process.js';
-import { createThrowawayTls } from './throwaway-tls.js';
+import { createThrowawayTls } from '../tls/throwaway-tls.js';
 
 export { ChalltestClient } from './challtestsrv.js';
 

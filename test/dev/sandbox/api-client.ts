@@ -1,6 +1,6 @@
 /** A tiny HTTP client for sandbox tests: JSON requests and line-by-line watch streams over node:http. */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import type { Sandbox } from '../../src/sandbox/sandbox.js';
+import type { Sandbox } from '../../../dev/sandbox/sandbox.js';
 
 export interface ApiResponse {
   status: number;

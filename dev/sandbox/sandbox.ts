@@ -308,7 +308,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let caPem: string | undefined;
   if (options.tls === true) {
     // Loaded only for TLS: the X.509 library is most of the sandbox's import time.
-    const { createThrowawayTls } = await import('../devenv/throwaway-tls.js');
+    const { createThrowawayTls } = await import('../tls/throwaway-tls.js');
     const material = await createThrowawayTls();
     caPem = material.caPem;
     server = createHttpsServer({ cert: material.certPem, key: material.keyPem }, listener);

@@ -3,9 +3,9 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 
-const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const cli = fileURLToPath(new URL('../../../dev/cli/main.js', import.meta.url));
 
-describe('kube-lego demo (smoke test)', () => {
+describe('kube-lego-dev demo (smoke test)', () => {
   it('obtains, shows and verifies a certificate, then exits 0', async () => {
     const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       const child = execFile(
