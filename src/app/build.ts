@@ -15,7 +15,7 @@ import { MemoryChallengeStore } from '../http/challenge-store.js';
 import { createInstanceId } from '../http/instance-id.js';
 import { DesiredCache } from '../reconcile/desired-index.js';
 import { Reconciler } from '../reconcile/reconciler.js';
-import type { Log } from '../runtime/log-port.js';
+import type { Log } from '../ports/log.js';
 import { Semaphore } from '../runtime/semaphore.js';
 import { systemClock } from '../runtime/system-clock.js';
 import { WorkQueue } from '../runtime/workqueue.js';

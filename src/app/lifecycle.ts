@@ -1,5 +1,5 @@
 import { startChallengeServer } from '../http/challenge-server.js';
-import type { Log } from '../runtime/log-port.js';
+import type { Log } from '../ports/log.js';
 import { runWorkers } from '../runtime/worker-pool.js';
 import { buildController, connectKube } from './build.js';
 import type { ControllerSettings } from './controller-settings.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { KubeConnectionSource } from '../adapters/kube/kube-connection.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
-import type { Log } from '../runtime/log-port.js';
+import type { Log } from '../ports/log.js';
 import { USER_AGENT, VERSION } from '../version.js';
 import type { KeySpec } from '../x509/private-key.js';
 import type { ControllerSettings } from './controller-settings.js';

@@ -6,7 +6,7 @@ import { INGRESSES, SECRETS } from '../adapters/kube/resources.js';
 import { ingressSecretKeys } from '../domain/ingress-secret-keys.js';
 import { MANAGED_SELECTOR } from '../domain/secret-annotations.js';
 import { Informer } from '../runtime/informer.js';
-import type { Log } from '../runtime/log-port.js';
+import type { Log } from '../ports/log.js';
 
 /** The two caches the controller reads: every Ingress, and the Secrets carrying our managed label. */
 export interface Watches {
