@@ -90,9 +90,9 @@ async function main(): Promise<void> {
     while (!(await ready(pebble.httpPort))) await new Promise((resolve) => setTimeout(resolve, 50));
     const stored = async (name: string): Promise<boolean> => {
       const secret = await objects.find<SecretObject>(SECRETS, 'default', `${name}-tls`);
+      const annotations = secret?.metadata?.annotations ?? {};
       return (
-        secret?.metadata?.annotations?.['kube-lego/not-after'] !== undefined &&
-        secret?.metadata?.annotations?.['kube-lego/order-url'] === undefined
+        annotations['kube-lego/not-after'] !== undefined && annotations['kube-lego/order-url'] === undefined
       );
     };
     // Warm-up: the account is registered on the first order.

@@ -111,7 +111,7 @@ function errorCode(error: unknown): unknown {
 
 /**
  * The controller's own driver (`bench/controller-driver.ts`) when this build has it; otherwise the generic
- * process driver of `bench/drivers/`, once the controller's composition root (`src/main.ts`) is built.
+ * process driver of `bench/drivers/`, once the controller's composition root (`src/app/main.ts`) is built.
  */
 export async function loadKubeLegoDriver(): Promise<DriverAvailability> {
   // A computed specifier keeps the compiler from requiring the module before the controller exists.
@@ -124,7 +124,7 @@ export async function loadKubeLegoDriver(): Promise<DriverAvailability> {
     const { controllerEntry, kubeLegoProcessDriver } = await import('./drivers/kube-lego-process-driver.js');
     return controllerEntry().available
       ? { available: true, driver: kubeLegoProcessDriver() }
-      : { available: false, reason: 'the controller (src/main.ts) is not in this build' };
+      : { available: false, reason: 'the controller (src/app/main.ts) is not in this build' };
   }
   if (!isDriverModule(loaded)) {
     return { available: false, reason: 'bench/controller-driver.ts does not export createKubeLegoDriver()' };

@@ -28,11 +28,11 @@ const controllerNamespace = 'kube-lego';
 const readyTimeoutMs = 60_000;
 const storePollMs = 10;
 
-/** The built CLI and the composition root it needs; without `dist/src/main.js` there is no controller to run. */
+/** The built CLI and the composition root it needs; without `dist/src/app/main.js` there is no controller to run. */
 export function controllerEntry(): { cli: string; available: boolean } {
   const root = projectRoot();
   const cli = join(root, 'dist', 'src', 'cli', 'main.js');
-  return { cli, available: existsSync(cli) && existsSync(join(root, 'dist', 'src', 'main.js')) };
+  return { cli, available: existsSync(cli) && existsSync(join(root, 'dist', 'src', 'app', 'main.js')) };
 }
 
 const keepAlive = new Agent({ keepAlive: true, maxSockets: 32 });

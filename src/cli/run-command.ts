@@ -2,7 +2,7 @@ import type { ConfigProblem, ConfigWarning } from '../config/config.js';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger, type LogSink, type Logger } from '../log/logger.js';
 import { Redactor } from '../log/redactor.js';
-import { startController } from '../main.js';
+import { startController } from '../app/main.js';
 import { VERSION } from '../version.js';
 
 export interface RunCommandOptions {

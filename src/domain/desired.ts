@@ -4,7 +4,7 @@ import {
   type CertificateSource,
   type ClassSource,
   type DesiredCertificate,
-  type IngressRef,
+  type SourceRef,
   type IngressView,
   type SecretKey,
 } from './types.js';
@@ -38,7 +38,7 @@ export type DesiredProblemCode =
 /** A configuration problem to report on the Ingress (log line and Warning Event). */
 export interface DesiredProblem {
   readonly code: DesiredProblemCode;
-  readonly ingress: IngressRef;
+  readonly ingress: SourceRef;
   /** Index in `spec.tls`; absent when the problem concerns the whole Ingress. */
   readonly tlsIndex?: number;
   readonly key?: SecretKey;
@@ -51,7 +51,7 @@ export type IgnoreReason = 'NoAnnotation' | 'AnnotationNotTrue' | 'UnsupportedCl
 
 /** An Ingress kube-lego does not manage, with kube-lego's log line. */
 export interface IgnoredIngress {
-  readonly ingress: IngressRef;
+  readonly ingress: SourceRef;
   readonly reason: IgnoreReason;
   readonly message: string;
 }
@@ -66,27 +66,29 @@ export interface DesiredState {
 
 interface Selected {
   readonly ingress: IngressView;
-  readonly ref: IngressRef;
+  readonly ref: SourceRef;
   readonly class: string;
   readonly classSource: ClassSource;
   readonly provider: string;
 }
 
 interface Claim {
-  readonly ingress: IngressRef;
+  readonly ingress: SourceRef;
   readonly source: CertificateSource;
   readonly hosts: readonly string[];
   readonly provider: string;
   readonly class: string;
 }
 
-function refOf(ingress: IngressView): IngressRef {
-  return ingress.uid === undefined
-    ? { namespace: ingress.namespace, name: ingress.name }
-    : { namespace: ingress.namespace, name: ingress.name, uid: ingress.uid };
+/** The group version and kind an IngressView is read from. */
+export const INGRESS_KIND = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' } as const;
+
+function refOf(ingress: IngressView): SourceRef {
+  const ref = { ...INGRESS_KIND, namespace: ingress.namespace, name: ingress.name };
+  return ingress.uid === undefined ? ref : { ...ref, uid: ingress.uid };
 }
 
-function describe(ref: IngressRef): string {
+function describe(ref: SourceRef): string {
   return `"${ref.namespace}/${ref.name}"`;
 }
 

@@ -10,8 +10,13 @@ export function secretKey(namespace: string, name: string): SecretKey {
   return `${namespace}/${name}`;
 }
 
-/** A reference to the object a desired certificate comes from (Events are recorded on it). */
-export interface IngressRef {
+/**
+ * A reference to the object a desired certificate comes from (Events are recorded on it): an Ingress
+ * today, any other source kind (Gateway) by its own apiVersion and kind.
+ */
+export interface SourceRef {
+  readonly apiVersion: string;
+  readonly kind: string;
   readonly namespace: string;
   readonly name: string;
   readonly uid?: string;
@@ -75,7 +80,7 @@ export interface CertInfo {
 export type ClassSource = 'ingressClassName' | 'annotation' | 'default';
 
 /** A reference to the `spec.tls[]` entry a desired certificate comes from. */
-export interface CertificateSource extends IngressRef {
+export interface CertificateSource extends SourceRef {
   readonly tlsIndex: number;
   readonly classSource: ClassSource;
 }

@@ -1,9 +1,3 @@
-import type { IssuedMaterial, IssueRequest } from '../adapters/acme/certificate-issuer.js';
-import type { EventToRecord } from '../ports/events.js';
-import { isKubeError, KubeApiError } from '../adapters/kube/kube-errors.js';
-import type { SecretObject } from '../adapters/kube/kube-types.js';
-import { secretSnapshot } from '../adapters/kube/secret-snapshot.js';
-import type { SecretLookup, SecretWrite } from '../adapters/kube/secret-store.js';
 import { decide, type Decision, type DecisionPolicy, type RenewalWhy } from '../domain/decide.js';
 import type { DesiredPolicy, DesiredProblem, IgnoredIngress } from '../domain/desired.js';
 import { EVENT_TYPES, problemEventReason, type EventReason } from '../domain/event-reasons.js';
@@ -17,44 +11,24 @@ import {
 } from '../domain/record-outcome.js';
 import { lifetimeRenewalTime } from '../domain/renewal.js';
 import { formatTime, managedSecretAnnotations, managedSecretLabels } from '../domain/secret-annotations.js';
-import type { DesiredCertificate, IssuanceRecord, ObservedSecret, SecretKey } from '../domain/types.js';
-import type { Log } from '../runtime/log-port.js';
+import type {
+  DesiredCertificate,
+  IssuanceRecord,
+  ObservedSecret,
+  SecretKey,
+  SourceRef,
+} from '../domain/types.js';
+import type { EventRecorder } from '../ports/events.js';
+import type { Issuer } from '../ports/issuer.js';
+import type { Log } from '../ports/log.js';
+import type { ReconcileQueue } from '../ports/reconcile-queue.js';
+import type { RenewalWindows } from '../ports/renewal-windows.js';
+import type { SecretAccess, StoredSecret } from '../ports/secret-access.js';
+import type { TemporaryCertificates } from '../ports/temporary-certificates.js';
+import type { WriteAccess } from '../ports/write-access.js';
 import type { Semaphore } from '../runtime/semaphore.js';
-import { inspectCertificate } from '../x509/inspect-certificate.js';
-import { createTemporaryCertificate } from '../x509/temporary-certificate.js';
 import type { DesiredCache } from './desired-index.js';
 import { classifyFailure } from './failure-reason.js';
-
-/** The queue operations the reconciler uses. */
-export interface ReconcileQueue {
-  add(key: string): void;
-  addAfter(key: string, delayMs: number): void;
-}
-
-/** Secret reads and writes (SecretStore). */
-export interface SecretAccess {
-  lookup(namespace: string, name: string, nowMs: number): Promise<SecretLookup>;
-  invalidate(namespace: string, name: string): void;
-  write(write: SecretWrite): Promise<SecretObject>;
-}
-
-/** RBAC questions (AccessReview). */
-export interface WriteAccess {
-  allowed(
-    question: { verb: string; resource: string; namespace: string; name?: string },
-    nowMs: number,
-  ): Promise<boolean>;
-}
-
-/** The ACME side (CertificateIssuer). */
-export interface Issuer {
-  issue(request: IssueRequest): Promise<IssuedMaterial>;
-}
-
-/** ARI windows (RenewalInfoSource). */
-export interface RenewalWindows {
-  window(certPem: string): Promise<{ startMs: number; endMs: number; retryAfterMs?: number } | undefined>;
-}
 
 export interface ReconcilerSettings {
   readonly policy: DesiredPolicy & DecisionPolicy;
@@ -68,7 +42,9 @@ export interface ReconcilerOptions {
   readonly secrets: SecretAccess;
   readonly access: WriteAccess;
   readonly issuer: Issuer;
-  readonly events: { record(event: EventToRecord): Promise<void> };
+  /** Fills a Secret that must exist before its certificate does (never an empty TLS pair). */
+  readonly temporary: TemporaryCertificates;
+  readonly events: EventRecorder;
   readonly queue: ReconcileQueue;
   readonly orders: Semaphore;
   /** Absent: ARI is off (`LEGO_ARI=false`). */
@@ -97,11 +73,9 @@ const RENEWAL_TEXT: Readonly<Record<RenewalWhy, string>> = {
   lifetime: "two thirds of the previous certificate's lifetime had passed (half for lifetimes under 10 days)",
   minimumValidity: 'the previous certificate was within LEGO_MINIMUM_VALIDITY of its expiry',
 };
-/** How long a temporary self-signed certificate is valid; kube-lego replaces it long before. */
-const TEMPORARY_VALIDITY_MS = 7 * 24 * 3_600_000;
 
 /** True when the Secret holds a non-empty certificate and key (whatever their quality). */
-function hasTlsPair(secret: SecretObject | undefined): boolean {
+function hasTlsPair(secret: StoredSecret | undefined): boolean {
   return (secret?.data?.['tls.crt'] ?? '') !== '' && (secret?.data?.['tls.key'] ?? '') !== '';
 }
 
@@ -155,12 +129,7 @@ export class Reconciler {
     }
     const lookup = await this.#o.secrets.lookup(want.namespace, want.secretName, nowMs);
     const base = lookup.kind === 'found' ? lookup.secret : undefined;
-    const { observed } = observeSecret(
-      base === undefined ? undefined : secretSnapshot(base),
-      want,
-      nowMs,
-      this.#o.settings.policy.annotationKey,
-    );
+    const { observed } = observeSecret(base?.snapshot, want, nowMs, this.#o.settings.policy.annotationKey);
     const decision = decide(
       want,
       observed,
@@ -196,7 +165,7 @@ export class Reconciler {
   async #wait(
     want: DesiredCertificate,
     decision: Extract<Decision, { kind: 'wait' }>,
-    context: { base: SecretObject | undefined; observed: ObservedSecret; log: Log; nowMs: number },
+    context: { base: StoredSecret | undefined; observed: ObservedSecret; log: Log; nowMs: number },
   ): Promise<void> {
     const { base, observed, log, nowMs } = context;
     if (decision.why === 'RenewalScheduled') log.info(decision.message, decision.fields);
@@ -235,7 +204,7 @@ export class Reconciler {
   async #issue(
     want: DesiredCertificate,
     decision: Extract<Decision, { kind: 'issue' }>,
-    context: { base: SecretObject | undefined; observed: ObservedSecret; log: Log },
+    context: { base: StoredSecret | undefined; observed: ObservedSecret; log: Log },
   ): Promise<void> {
     const { observed, log } = context;
     const renewal = observed.state === 'present' ? decision.renewal : undefined;
@@ -259,8 +228,8 @@ export class Reconciler {
           ingresses: want.sources.map((s) => `${s.namespace}/${s.name}`),
         },
         ...(decision.resumeOrderUrl === undefined ? {} : { resumeOrderUrl: decision.resumeOrderUrl }),
-        ...(renewal !== undefined && renewal !== 'expired' && context.base?.data?.['tls.crt'] !== undefined
-          ? { replacesCertPem: Buffer.from(context.base.data['tls.crt'], 'base64').toString('utf8') }
+        ...(renewal !== undefined && renewal !== 'expired' && context.base?.certificatePem !== undefined
+          ? { replacesCertPem: context.base.certificatePem }
           : {}),
         signal,
         onOrder: async (orderUrl) => {
@@ -271,7 +240,7 @@ export class Reconciler {
       });
       for (const host of want.hosts)
         log.with({ context: 'acme', domain: host }).info('authorization successful');
-      const info = inspectCertificate(material.certificatePem);
+      const info = material.validity;
       log
         .with({ context: 'acme' })
         .info(`successfully got certificate: domains=[${want.hosts.join(' ')}] url=${material.orderUrl}`);
@@ -344,14 +313,14 @@ export class Reconciler {
    */
   async #refreshAriWindow(
     want: DesiredCertificate,
-    base: SecretObject,
+    base: StoredSecret,
     record: IssuanceRecord,
     nowMs: number,
   ): Promise<boolean> {
     const ari = this.#o.ari;
     if (ari === undefined || (this.#ariNextPollMs.get(want.key) ?? 0) > nowMs) return false;
     const pollMs = this.#o.settings.ariPollIntervalMs ?? 6 * 3_600_000;
-    const certPem = Buffer.from(base.data?.['tls.crt'] ?? '', 'base64').toString('utf8');
+    const certPem = base.certificatePem ?? '';
     try {
       const window = await ari.window(certPem);
       this.#ariNextPollMs.set(
@@ -399,7 +368,7 @@ export class Reconciler {
   }
 
   /** Fails before ordering when the Secret cannot be written (kube-lego bugs 5 and 18). */
-  async #checkWritable(want: DesiredCertificate, base: SecretObject | undefined): Promise<void> {
+  async #checkWritable(want: DesiredCertificate, base: StoredSecret | undefined): Promise<void> {
     if (base !== undefined && base.type !== TLS_SECRET_TYPE) {
       throw new SecretNotWritableError(
         `Cannot store certificate in secret "${want.key}": it has type "${base.type ?? ''}", kube-lego writes ${TLS_SECRET_TYPE}`,
@@ -438,28 +407,24 @@ export class Reconciler {
       const lookup = await this.#o.secrets.lookup(want.namespace, want.secretName, this.#now());
       const base = lookup.kind === 'found' ? lookup.secret : undefined;
       if (base !== undefined) {
-        const { observed } = observeSecret(secretSnapshot(base), want, this.#now(), annotationKey);
+        const { observed } = observeSecret(base.snapshot, want, this.#now(), annotationKey);
         if (observed.state === 'foreign') {
           throw new SecretNotWritableError(observed.message);
         }
       }
-      const labels = base?.metadata?.labels ?? {};
-      const annotations = base?.metadata?.annotations ?? {};
-      try {
-        await this.#o.secrets.write({
-          namespace: want.namespace,
-          name: want.secretName,
-          base,
-          type: TLS_SECRET_TYPE,
-          data: data ?? (hasTlsPair(base) ? (base?.data ?? {}) : await this.#temporaryPair(want)),
-          labels: managedSecretLabels(labels),
-          annotations: managedSecretAnnotations(annotations, record, annotationKey),
-        });
-        return;
-      } catch (err) {
-        if (!(err instanceof KubeApiError) || !isKubeError(err, 'conflict') || attempt >= MAX_WRITE_ATTEMPTS)
-          throw err;
-      }
+      const labels = base?.snapshot.labels ?? {};
+      const annotations = base?.snapshot.annotations ?? {};
+      const result = await this.#o.secrets.write({
+        namespace: want.namespace,
+        name: want.secretName,
+        base,
+        type: TLS_SECRET_TYPE,
+        data: data ?? (hasTlsPair(base) ? (base?.data ?? {}) : await this.#temporaryPair(want)),
+        labels: managedSecretLabels(labels),
+        annotations: managedSecretAnnotations(annotations, record, annotationKey),
+      });
+      if (result.kind === 'written') return;
+      if (attempt >= MAX_WRITE_ATTEMPTS) throw result.error;
     }
   }
 
@@ -468,10 +433,7 @@ export class Reconciler {
    * flight or the failure record): ingress controllers reject an empty `tls.crt`/`tls.key`.
    */
   async #temporaryPair(want: DesiredCertificate): Promise<Record<string, string>> {
-    const temporary = await createTemporaryCertificate(want.hosts, {
-      nowMs: this.#now(),
-      validityMs: TEMPORARY_VALIDITY_MS,
-    });
+    const temporary = await this.#o.temporary.create(want.hosts, this.#now());
     return {
       'tls.crt': Buffer.from(temporary.certificatePem, 'utf8').toString('base64'),
       'tls.key': Buffer.from(temporary.privateKeyPem, 'utf8').toString('base64'),
@@ -479,32 +441,19 @@ export class Reconciler {
   }
 
   async #event(want: DesiredCertificate, reason: EventReason, message: string): Promise<void> {
-    for (const source of want.sources) {
-      await this.#recordEvent(
-        {
-          namespace: source.namespace,
-          name: source.name,
-          ...(source.uid === undefined ? {} : { uid: source.uid }),
-        },
-        reason,
-        message,
-      );
-    }
+    for (const source of want.sources) await this.#recordEvent(source, reason, message);
   }
 
-  async #recordEvent(
-    ingress: { namespace: string; name: string; uid?: string },
-    reason: EventReason,
-    message: string,
-  ): Promise<void> {
+  /** Records an Event on the object a certificate (or a problem) comes from; Events are best effort. */
+  async #recordEvent(source: SourceRef, reason: EventReason, message: string): Promise<void> {
     try {
       await this.#o.events.record({
         involved: {
-          apiVersion: 'networking.k8s.io/v1',
-          kind: 'Ingress',
-          namespace: ingress.namespace,
-          name: ingress.name,
-          ...(ingress.uid === undefined ? {} : { uid: ingress.uid }),
+          apiVersion: source.apiVersion,
+          kind: source.kind,
+          namespace: source.namespace,
+          name: source.name,
+          ...(source.uid === undefined ? {} : { uid: source.uid }),
         },
         type: EVENT_TYPES[reason],
         reason,

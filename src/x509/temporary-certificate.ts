@@ -10,16 +10,11 @@ import {
   SubjectAlternativeNameExtension,
   X509CertificateGenerator,
 } from '@peculiar/x509';
+import type { TemporaryCertificate } from '../ports/temporary-certificates.js';
 import { keyToPem } from './private-key.js';
 
 /** The subject of every temporary certificate: says what it is to whoever inspects a served certificate. */
 export const TEMPORARY_CERTIFICATE_SUBJECT = 'CN=kube-lego temporary certificate';
-
-/** A self-signed certificate and its key, PEM, for a `kubernetes.io/tls` Secret. */
-export interface TemporaryCertificate {
-  readonly certificatePem: string;
-  readonly privateKeyPem: string;
-}
 
 const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 

@@ -8,6 +8,7 @@ import {
   pendingHostsOf,
   type NginxChallengeSettings,
 } from '../../src/domain/challenge-routing.js';
+import { INGRESS_KIND } from '../../src/domain/desired.js';
 import { desired } from '../support/builders.js';
 
 const settings: NginxChallengeSettings = {
@@ -107,7 +108,13 @@ describe('nginx challenge routing', () => {
       ...want,
       sources: [
         ...want.sources,
-        { namespace: 'default', name: 'api', tlsIndex: 0, classSource: 'ingressClassName' as const },
+        {
+          ...INGRESS_KIND,
+          namespace: 'default',
+          name: 'api',
+          tlsIndex: 0,
+          classSource: 'ingressClassName' as const,
+        },
       ],
     };
     assert.equal(pendingHostsOf(viaField)[0]?.classSource, 'ingressClassName');

@@ -200,7 +200,15 @@ describe('desiredCertificates() hosts and entries', () => {
       desiredPolicy(),
     );
     assert.deepEqual(state.certificates[0]?.sources, [
-      { namespace: 'default', name: 'web', uid: 'u-1', tlsIndex: 0, classSource: 'default' },
+      {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'Ingress',
+        namespace: 'default',
+        name: 'web',
+        uid: 'u-1',
+        tlsIndex: 0,
+        classSource: 'default',
+      },
     ]);
   });
 

@@ -1,4 +1,4 @@
-import type { Log, LogFields } from '../../src/runtime/log-port.js';
+import type { Log, LogFields } from '../../src/ports/log.js';
 
 /** One captured log line. */
 export interface LogLine {

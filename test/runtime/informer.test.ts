@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Informer, type ListResult, type ListWatcher, type WatchChange } from '../../src/runtime/informer.js';
+import type { ListResult, ListWatcher, WatchChange } from '../../src/ports/list-watcher.js';
+import { Informer } from '../../src/runtime/informer.js';
 
 interface Obj {
   readonly metadata: { readonly name: string; readonly namespace: string; readonly resourceVersion: string };

@@ -1,7 +1,7 @@
 // Small builders with modifiers for the pure core's table tests:
 //   ingress('web', withTls(['a.example'], 'web-tls'), withAnnotation('kubernetes.io/ingress.class', 'gce'))
 import type { DecisionPolicy } from '../../src/domain/decide.js';
-import type { DesiredPolicy } from '../../src/domain/desired.js';
+import { INGRESS_KIND, type DesiredPolicy } from '../../src/domain/desired.js';
 import type { PlanPolicy } from '../../src/domain/plan.js';
 import { MANAGED_LABEL, formatIssuanceRecord } from '../../src/domain/secret-annotations.js';
 import {
@@ -141,7 +141,7 @@ export function desired(
     namespace,
     secretName,
     hosts,
-    sources: [{ namespace, name: 'web', tlsIndex: 0, classSource: 'default' }],
+    sources: [{ ...INGRESS_KIND, namespace, name: 'web', tlsIndex: 0, classSource: 'default' }],
     provider: 'nginx',
     class: 'nginx',
   };

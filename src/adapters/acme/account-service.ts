@@ -8,7 +8,7 @@ import {
 import { AcmeProblemError } from '../../acme/errors.js';
 import { retryNotBeforeMs } from '../../domain/backoff.js';
 import { formatTime, parseTime } from '../../domain/secret-annotations.js';
-import type { Log } from '../../runtime/log-port.js';
+import type { Log } from '../../ports/log.js';
 import type { KubeObjects } from '../kube/kube-objects.js';
 import type { SecretObject } from '../kube/kube-types.js';
 import { isKubeError } from '../kube/kube-errors.js';

@@ -1,30 +1,12 @@
 import type { AcmeClient } from '../../acme/acme-client.js';
 import { ariCertId } from '../../acme/ari-cert-id.js';
 import { obtainCertificate, toIdentifiers } from '../../acme/obtain-certificate.js';
+import type { IssuedMaterial, Issuer, IssueRequest } from '../../ports/issuer.js';
 import { createCsr } from '../../x509/create-csr.js';
+import { inspectCertificate } from '../../x509/inspect-certificate.js';
 import { generateKey, keyToPem, type KeySpec } from '../../x509/private-key.js';
-import type { Http01Solvers, RouteTarget } from '../http01/http01-solver.js';
+import type { Http01Solvers } from '../http01/http01-solver.js';
 import type { AccountService } from './account-service.js';
-
-/** One certificate to obtain: all names of one `spec.tls[]` entry, in one order (never a subset). */
-export interface IssueRequest {
-  readonly hosts: readonly string[];
-  readonly route: RouteTarget;
-  /** An order persisted on the Secret by an earlier attempt. */
-  readonly resumeOrderUrl?: string;
-  /** The certificate being renewed: sent as ARI `replaces` when the CA offers ARI. */
-  readonly replacesCertPem?: string;
-  /** Persists the order URL before any challenge is answered. */
-  readonly onOrder: (orderUrl: string) => Promise<void>;
-  readonly signal: AbortSignal;
-}
-
-/** The issued certificate and its fresh private key, ready for `tls.crt` and `tls.key`. */
-export interface IssuedMaterial {
-  readonly certificatePem: string;
-  readonly privateKeyPem: string;
-  readonly orderUrl: string;
-}
 
 export interface CertificateIssuerOptions {
   readonly accounts: AccountService;
@@ -38,7 +20,7 @@ export interface CertificateIssuerOptions {
 }
 
 /** Obtains certificates over http-01 with a fresh key per certificate (kube-lego never reused keys). */
-export class CertificateIssuer {
+export class CertificateIssuer implements Issuer {
   readonly #options: CertificateIssuerOptions;
 
   constructor(options: CertificateIssuerOptions) {
@@ -63,7 +45,13 @@ export class CertificateIssuer {
       pollIntervalMs: this.#options.pollIntervalMs,
       signal: request.signal,
     });
-    return { certificatePem: result.certificatePem, privateKeyPem: keyToPem(key), orderUrl: result.orderUrl };
+    const info = inspectCertificate(result.certificatePem);
+    return {
+      certificatePem: result.certificatePem,
+      privateKeyPem: keyToPem(key),
+      orderUrl: result.orderUrl,
+      validity: { notBeforeMs: info.notBeforeMs, notAfterMs: info.notAfterMs },
+    };
   }
 
   async #replaces(client: AcmeClient, certPem: string | undefined): Promise<string | undefined> {

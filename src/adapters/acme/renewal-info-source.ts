@@ -1,14 +1,8 @@
+import type { RenewalWindows, SuggestedWindow } from '../../ports/renewal-windows.js';
 import type { AccountService } from './account-service.js';
 
-/** An ARI suggested window (RFC 9773) and when to ask again. */
-export interface SuggestedWindow {
-  readonly startMs: number;
-  readonly endMs: number;
-  readonly retryAfterMs?: number;
-}
-
 /** Fetches ARI renewal windows through the account's ACME client; `undefined` when the CA has no ARI. */
-export class RenewalInfoSource {
+export class RenewalInfoSource implements RenewalWindows {
   readonly #accounts: AccountService;
 
   constructor(accounts: AccountService) {

@@ -7,7 +7,7 @@ import {
   type GceTarget,
 } from '../../domain/gce-challenge-routing.js';
 import { isManagedChallengeObject } from '../../domain/challenge-routing.js';
-import type { Log } from '../../runtime/log-port.js';
+import type { Log } from '../../ports/log.js';
 import type { KubeObjects } from '../kube/kube-objects.js';
 import { ingressView } from '../kube/ingress-view.js';
 import type {

@@ -1,6 +1,7 @@
 import type { ChallengeSolver } from '../../acme/obtain-certificate.js';
 import type { AcmeAuthorization, AcmeChallenge } from '../../acme/resources.js';
-import type { Log } from '../../runtime/log-port.js';
+import type { RouteTarget } from '../../ports/issuer.js';
+import type { Log } from '../../ports/log.js';
 import type { PendingHost } from './nginx-routing.js';
 import { selfCheck, type SelfCheckOptions } from './self-check.js';
 
@@ -19,15 +20,6 @@ export type SelfCheckMode =
   | { readonly kind: 'check'; readonly options: SelfCheckOptions }
   /** `LEGO_SELF_CHECK=false`: wait `delayMs` instead, for clusters without hairpin NAT. */
   | { readonly kind: 'wait'; readonly delayMs: number };
-
-/** How a certificate's challenges are routed: the provider and the class of its Ingress. */
-export interface RouteTarget {
-  readonly provider: string;
-  readonly ingressClass: string;
-  readonly classSource: PendingHost['classSource'];
-  /** `namespace/name` of the Ingresses the certificate comes from. */
-  readonly ingresses: readonly string[];
-}
 
 function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
   if (ms <= 0) return Promise.resolve();

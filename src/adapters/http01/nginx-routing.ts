@@ -6,7 +6,7 @@ import {
   nginxChallengeService,
   type NginxChallengeSettings,
 } from '../../domain/challenge-routing.js';
-import type { Log } from '../../runtime/log-port.js';
+import type { Log } from '../../ports/log.js';
 import type { KubeObjects } from '../kube/kube-objects.js';
 import type { IngressObject, ServiceObject } from '../kube/kube-types.js';
 import { isKubeError } from '../kube/kube-errors.js';

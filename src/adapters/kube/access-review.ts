@@ -1,12 +1,5 @@
+import type { AccessQuestion, WriteAccess } from '../../ports/write-access.js';
 import type { KubeClient } from './kube-client.js';
-
-export interface AccessQuestion {
-  readonly verb: string;
-  readonly resource: string;
-  readonly group?: string;
-  readonly namespace: string;
-  readonly name?: string;
-}
 
 interface AccessReviewBody {
   readonly status?: { readonly allowed?: boolean; readonly reason?: string };
@@ -16,7 +9,7 @@ interface AccessReviewBody {
  * Answers "may this controller do X" with a SelfSubjectAccessReview, caching answers for `ttlMs` so
  * a burst of reconciles in one namespace costs one review.
  */
-export class AccessReview {
+export class AccessReview implements WriteAccess {
   readonly #client: KubeClient;
   readonly #ttlMs: number;
   readonly #cache = new Map<string, { readonly allowed: boolean; readonly atMs: number }>();

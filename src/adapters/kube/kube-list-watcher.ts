@@ -1,4 +1,4 @@
-import type { ListResult, ListWatcher, WatchChange, WatchedObject } from '../../runtime/informer.js';
+import type { ListResult, ListWatcher, WatchChange, WatchedObject } from '../../ports/list-watcher.js';
 import type { KubeClient } from './kube-client.js';
 import { KubeApiError } from './kube-errors.js';
 import { collectionPath, type ResourceKind } from './resources.js';

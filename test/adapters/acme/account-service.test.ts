@@ -11,7 +11,7 @@ import { loadKubeConnection } from '../../../src/adapters/kube/kube-connection.j
 import { KubeObjects } from '../../../src/adapters/kube/kube-objects.js';
 import type { SecretObject } from '../../../src/adapters/kube/kube-types.js';
 import { SECRETS } from '../../../src/adapters/kube/resources.js';
-import type { Log } from '../../../src/runtime/log-port.js';
+import type { Log } from '../../../src/ports/log.js';
 import { startSandbox, type Sandbox } from '../../../dev/sandbox/sandbox.js';
 import { startPebble, type PebbleRig } from '../../support/pebble.js';
 

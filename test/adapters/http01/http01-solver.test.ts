@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { AcmeAuthorization, AcmeChallenge } from '../../../src/acme/resources.js';
 import { Http01Solvers, type ChallengeRouter } from '../../../src/adapters/http01/http01-solver.js';
 import type { PendingHost } from '../../../src/adapters/http01/nginx-routing.js';
-import type { Log } from '../../../src/runtime/log-port.js';
+import type { Log } from '../../../src/ports/log.js';
 import { MemoryChallengeStore } from '../../../src/http/challenge-store.js';
 
 const log: Log = {

@@ -9,7 +9,7 @@ import { loadKubeConnection } from '../../../src/adapters/kube/kube-connection.j
 import { KubeObjects } from '../../../src/adapters/kube/kube-objects.js';
 import type { IngressObject, ServiceObject } from '../../../src/adapters/kube/kube-types.js';
 import { INGRESSES, SERVICES, type ResourceKind } from '../../../src/adapters/kube/resources.js';
-import type { Log } from '../../../src/runtime/log-port.js';
+import type { Log } from '../../../src/ports/log.js';
 import { startSandbox, type Sandbox } from '../../../dev/sandbox/sandbox.js';
 
 const NAMESPACES: ResourceKind = {

@@ -1,16 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KubeConnectionSource } from './adapters/kube/kube-connection.js';
-import type { Config } from './config/config.js';
-import {
-  startControllerRuntime,
-  type ControllerSettings,
-  type RunningController,
-} from './runtime/controller.js';
-import type { Logger } from './log/logger.js';
-import type { Log } from './runtime/log-port.js';
-import { USER_AGENT, VERSION } from './version.js';
-import type { KeySpec } from './x509/private-key.js';
+import type { KubeConnectionSource } from '../adapters/kube/kube-connection.js';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../log/logger.js';
+import type { Log } from '../ports/log.js';
+import { USER_AGENT, VERSION } from '../version.js';
+import type { KeySpec } from '../x509/private-key.js';
+import type { ControllerSettings } from './controller-settings.js';
+import { startControllerRuntime, type RunningController } from './lifecycle.js';
 
 /** Where a pod's service account is mounted. */
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';

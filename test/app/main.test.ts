@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Config } from '../src/config/config.js';
-import { loadConfig } from '../src/config/load-config.js';
-import { controllerSettings, kubeSource, type HostFiles } from '../src/main.js';
+import type { Config } from '../../src/config/config.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { controllerSettings, kubeSource, type HostFiles } from '../../src/app/main.js';
 
 function config(env: Record<string, string>): Config {
   const result = loadConfig({ LEGO_EMAIL: 'admin@example.test', ...env });

@@ -11,15 +11,12 @@ import { loadKubeConnection } from '../../src/adapters/kube/kube-connection.js';
 import { KubeObjects } from '../../src/adapters/kube/kube-objects.js';
 import type { IngressObject, SecretObject } from '../../src/adapters/kube/kube-types.js';
 import { INGRESSES, SECRETS } from '../../src/adapters/kube/resources.js';
-import {
-  startControllerRuntime,
-  type ControllerSettings,
-  type RunningController,
-} from '../../src/runtime/controller.js';
+import type { ControllerSettings } from '../../src/app/controller-settings.js';
+import { startControllerRuntime, type RunningController } from '../../src/app/lifecycle.js';
 import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { splitPemBundle } from '../../src/x509/pem-bundle.js';
 import { startPebble, type PebbleRig } from '../support/pebble.js';
-import { recordingLog, type LogLine } from './recording-log.js';
+import { recordingLog, type LogLine } from '../reconcile/recording-log.js';
 
 const NAMESPACE = 'kube-lego';
 const NAMESPACES = { apiVersion: 'v1', kind: 'Namespace', apiPath: '/api/v1', plural: 'namespaces' };

@@ -1,0 +1,186 @@
+import { AccountService } from '../adapters/acme/account-service.js';
+import { CertificateIssuer } from '../adapters/acme/certificate-issuer.js';
+import { RenewalInfoSource } from '../adapters/acme/renewal-info-source.js';
+import { Http01Solvers, type ChallengeRouter } from '../adapters/http01/http01-solver.js';
+import { GceRouting } from '../adapters/http01/gce-routing.js';
+import { NginxRouting } from '../adapters/http01/nginx-routing.js';
+import { AccessReview } from '../adapters/kube/access-review.js';
+import { EventRecorder } from '../adapters/kube/event-recorder.js';
+import { ingressView } from '../adapters/kube/ingress-view.js';
+import { KubeClient } from '../adapters/kube/kube-client.js';
+import { KubeConnectionError, loadKubeConnection } from '../adapters/kube/kube-connection.js';
+import { KubeObjects } from '../adapters/kube/kube-objects.js';
+import { SecretStore } from '../adapters/kube/secret-store.js';
+import { MemoryChallengeStore } from '../http/challenge-store.js';
+import { createInstanceId } from '../http/instance-id.js';
+import { DesiredCache } from '../reconcile/desired-index.js';
+import { Reconciler } from '../reconcile/reconciler.js';
+import type { Log } from '../ports/log.js';
+import { Semaphore } from '../runtime/semaphore.js';
+import { systemClock } from '../runtime/system-clock.js';
+import { WorkQueue } from '../runtime/workqueue.js';
+import { createTemporaryCertificate } from '../x509/temporary-certificate.js';
+import type { ControllerSettings } from './controller-settings.js';
+import { watchSources, type Watches } from './watch.js';
+
+/** How long a temporary self-signed certificate is valid; kube-lego replaces it long before. */
+const TEMPORARY_VALIDITY_MS = 7 * 24 * 3_600_000;
+
+/** The controller's object graph, built but not started: nothing listens, watches or works yet. */
+export interface ControllerGraph {
+  readonly client: KubeClient;
+  readonly tokens: MemoryChallengeStore;
+  readonly instanceId: string;
+  readonly nginx: NginxRouting;
+  readonly accounts: AccountService;
+  readonly queue: WorkQueue;
+  readonly watches: Watches;
+  readonly desired: DesiredCache;
+  readonly reconciler: Reconciler;
+  /** Aborted on shutdown: in-flight orders stop at their next safe point. */
+  readonly shutdown: AbortController;
+}
+
+/** Asks the API server for its version: the start-up check that the connection works at all. */
+async function serverVersion(
+  client: KubeClient,
+  origin: string,
+): Promise<{ gitVersion?: string } | undefined> {
+  try {
+    return (await client.request({ method: 'GET', path: '/version' })) as { gitVersion?: string } | undefined;
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new KubeConnectionError(
+      `Cannot connect to the Kubernetes API at ${origin}: ${why}; run kube-lego in the cluster, or point KUBECONFIG or LEGO_KUBE_API_URL at a reachable API server`,
+      { cause: err },
+    );
+  }
+}
+
+/** Connects to the API server and checks that it answers. */
+export async function connectKube(settings: ControllerSettings, log: Log): Promise<KubeClient> {
+  const kubeLog = log.with({ context: 'kubelego' });
+  const connection = loadKubeConnection(settings.kube);
+  kubeLog.info(`connecting to kubernetes api: ${connection.serverUrl.origin}`);
+  const client = new KubeClient(connection, { userAgent: settings.userAgent, requestTimeoutMs: 30_000 });
+  const version = await serverVersion(client, connection.serverUrl.origin);
+  kubeLog.info(`successfully connected to kubernetes api ${version?.gitVersion ?? 'unknown'}`);
+  return client;
+}
+
+function solvers(
+  settings: ControllerSettings,
+  parts: { tokens: MemoryChallengeStore; instanceId: string; nginx: NginxRouting; gce: GceRouting; log: Log },
+): Http01Solvers {
+  const routers = new Map<string, ChallengeRouter>([
+    ['nginx', parts.nginx],
+    ['gce', parts.gce],
+  ]);
+  return new Http01Solvers({
+    tokens: parts.tokens,
+    routers,
+    log: parts.log,
+    selfCheck: settings.selfCheck.enabled
+      ? {
+          kind: 'check',
+          options: {
+            instanceId: parts.instanceId,
+            userAgent: settings.userAgent,
+            timeoutMs: settings.selfCheck.timeoutMs,
+            tries: settings.selfCheck.tries,
+            intervalMs: settings.selfCheck.intervalMs,
+            ...(settings.selfCheck.address === undefined ? {} : { address: settings.selfCheck.address }),
+          },
+        }
+      : { kind: 'wait', delayMs: settings.selfCheck.delayMs },
+  });
+}
+
+/**
+ * Builds every adapter and the reconciler from the settings, on a connected client. `synced` tells the
+ * watches whether the first full pass has run (events before it are covered by that pass).
+ */
+export function buildController(options: {
+  readonly settings: ControllerSettings;
+  readonly client: KubeClient;
+  readonly synced: () => boolean;
+  readonly log: Log;
+}): ControllerGraph {
+  const { settings, client, log } = options;
+  const objects = new KubeObjects(client);
+  const shutdown = new AbortController();
+  const tokens = new MemoryChallengeStore();
+  const instanceId = createInstanceId();
+  const nginx = new NginxRouting({
+    objects,
+    log,
+    settings: {
+      ...settings.nginx,
+      namespace: settings.namespace,
+      port: settings.port,
+      defaultClass: settings.policy.defaultClass,
+    },
+  });
+  const gce = new GceRouting({
+    objects,
+    log,
+    settings: { serviceName: settings.gce.serviceName, podIp: settings.gce.podIp, port: settings.port },
+  });
+  const accounts = new AccountService({
+    objects,
+    log,
+    settings: {
+      namespace: settings.namespace,
+      secretName: settings.accountSecretName,
+      email: settings.email,
+      directoryUrl: settings.directoryUrl,
+      userAgent: settings.userAgent,
+      ...(settings.acmeCaPem === undefined ? {} : { caPem: settings.acmeCaPem }),
+      ...(settings.eab === undefined ? {} : { eab: settings.eab }),
+    },
+  });
+  const issuer = new CertificateIssuer({
+    accounts,
+    solvers: solvers(settings, { tokens, instanceId, nginx, gce, log }),
+    ari: settings.ari,
+    keySpec: settings.keySpec,
+    ...(settings.profile === undefined ? {} : { profile: settings.profile }),
+    ...(settings.preferredChain === undefined ? {} : { preferredChain: settings.preferredChain }),
+    ...(settings.pollIntervalMs === undefined ? {} : { pollIntervalMs: settings.pollIntervalMs }),
+  });
+
+  const queue = new WorkQueue({ clock: systemClock });
+  const watches = watchSources({
+    client,
+    namespace: settings.watchNamespace,
+    queue,
+    onIngressChange: () => {
+      desired.invalidate();
+    },
+    synced: options.synced,
+    log: log.with({ context: 'kubelego' }),
+  });
+  const desired = new DesiredCache(settings.policy, () => watches.ingresses.list().map(ingressView));
+  const reconciler = new Reconciler({
+    desired,
+    secrets: new SecretStore({ objects, managed: watches.secrets }),
+    access: new AccessReview(client),
+    issuer,
+    temporary: {
+      create: (hosts, nowMs) =>
+        createTemporaryCertificate(hosts, { nowMs, validityMs: TEMPORARY_VALIDITY_MS }),
+    },
+    events: new EventRecorder(objects),
+    queue,
+    orders: new Semaphore(settings.maxConcurrentOrders),
+    ...(settings.ari ? { ari: new RenewalInfoSource(accounts) } : {}),
+    settings: {
+      policy: settings.policy,
+      issuanceTimeoutMs: settings.issuanceTimeoutMs,
+      ...(settings.ariPollIntervalMs === undefined ? {} : { ariPollIntervalMs: settings.ariPollIntervalMs }),
+    },
+    log,
+    shutdown: shutdown.signal,
+  });
+  return { client, tokens, instanceId, nginx, accounts, queue, watches, desired, reconciler, shutdown };
+}

@@ -1,0 +1,49 @@
+import type { ExternalAccountBinding } from '../acme/acme-client.js';
+import type { KubeConnectionSource } from '../adapters/kube/kube-connection.js';
+import type { PlanPolicy } from '../domain/plan.js';
+import type { KeySpec } from '../x509/private-key.js';
+
+/** Everything the controller needs, as plain data; the composition root fills it from the config. */
+export interface ControllerSettings {
+  readonly kube: KubeConnectionSource;
+  readonly version: string;
+  readonly userAgent: string;
+  /** Empty: all namespaces. */
+  readonly watchNamespace: string;
+  /** `LEGO_NAMESPACE`: account Secret and nginx challenge objects. */
+  readonly namespace: string;
+  readonly accountSecretName: string;
+  readonly email: string;
+  readonly directoryUrl: string;
+  readonly acmeCaPem?: string;
+  readonly eab?: ExternalAccountBinding;
+  readonly profile?: string;
+  readonly preferredChain?: string;
+  readonly keySpec: KeySpec;
+  readonly port: number;
+  readonly selfCheck: {
+    readonly enabled: boolean;
+    readonly timeoutMs: number;
+    readonly delayMs: number;
+    readonly tries: number;
+    readonly intervalMs: number;
+    /** Testing and sandbox knob: connect here instead of resolving each host. */
+    readonly address?: { readonly host: string; readonly port: number };
+  };
+  readonly nginx: {
+    readonly serviceName: string;
+    readonly ingressName: string;
+    readonly serviceSelector: string;
+  };
+  readonly gce: { readonly serviceName: string; readonly podIp: string | undefined };
+  readonly policy: PlanPolicy;
+  readonly checkIntervalMs: number;
+  /** `LEGO_ARI`: follow the CA's renewal windows (RFC 9773) and send `replaces` on renewals. */
+  readonly ari: boolean;
+  /** How often a certificate's ARI window is fetched again. @default 6 hours */
+  readonly ariPollIntervalMs?: number;
+  readonly maxConcurrentOrders: number;
+  readonly issuanceTimeoutMs: number;
+  /** Delay between ACME polls without Retry-After. */
+  readonly pollIntervalMs?: number;
+}

@@ -1,0 +1,112 @@
+import { startChallengeServer } from '../http/challenge-server.js';
+import type { Log } from '../ports/log.js';
+import { runWorkers } from '../runtime/worker-pool.js';
+import { buildController, connectKube } from './build.js';
+import type { ControllerSettings } from './controller-settings.js';
+
+/** A started controller. */
+export interface RunningController {
+  /** The port the HTTP server listens on. */
+  readonly port: number;
+  /** True once both informers have synced. */
+  ready(): boolean;
+  /** Stops taking work, lets in-flight orders reach a safe point, then closes everything. */
+  stop(): Promise<void>;
+  /** Resolves when the controller has stopped. */
+  readonly stopped: Promise<void>;
+}
+
+/**
+ * The start and stop order: connect, build, HTTP server, informers, then (after the first sync) the
+ * nginx clean-up and one full pass; the periodic check and the workers. Stopping runs it backwards:
+ * no new work, in-flight orders reach a safe point, the watches end, then the server and the client
+ * close. Resolves once everything is started (the informers sync in the background; `/readyz` reports it).
+ */
+export async function startControllerRuntime(
+  settings: ControllerSettings,
+  log: Log,
+): Promise<RunningController> {
+  const kubeLog = log.with({ context: 'kubelego' });
+  const acmeLog = log.with({ context: 'acme' });
+  const client = await connectKube(settings, log);
+  let informersSynced = false;
+  const graph = buildController({ settings, client, synced: () => informersSynced, log });
+  const { queue, watches, desired, reconciler, shutdown } = graph;
+
+  const server = await startChallengeServer({
+    store: graph.tokens,
+    instanceId: graph.instanceId,
+    version: settings.version,
+    port: settings.port,
+    isReady: () => informersSynced,
+    onRequest: (event) => {
+      if (event.kind === 'served')
+        acmeLog.debug('responding to challenge request', { host: event.host, token: event.token });
+      else if (event.kind === 'token-not-found')
+        acmeLog.debug('token not found', { host: event.host ?? '', token: event.token });
+    },
+  });
+  acmeLog.info(`server listening on http://:${server.port}/`);
+
+  kubeLog.debug('start watching ingress objects');
+  watches.ingresses.start();
+  watches.secrets.start();
+  const enqueueAll = (): void => {
+    for (const key of desired.current().index.byKey.keys()) queue.add(key);
+  };
+  const synced = Promise.all([watches.ingresses.waitForSync(), watches.secrets.waitForSync()]).then(
+    async () => {
+      if (shutdown.signal.aborted) return;
+      informersSynced = true;
+      try {
+        await graph.nginx.removeLeftovers();
+      } catch (err) {
+        log.with({ context: 'provider', provider: 'nginx' }).error(String(err));
+      }
+      enqueueAll();
+    },
+  );
+  const ticker = setInterval(() => {
+    kubeLog.info(`Periodically check certificates at ${new Date().toISOString()}`);
+    enqueueAll();
+  }, settings.checkIntervalMs);
+
+  const workers = runWorkers({
+    queue,
+    count: 4,
+    reconcile: (key) => reconciler.reconcile(key),
+    onError: (key, err) => {
+      kubeLog.error(`worker: error processing item, requeuing after rate limit: ${key}: ${String(err)}`);
+    },
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      kubeLog.info('shutting things down');
+      clearInterval(ticker);
+      shutdown.abort();
+      await queue.shutDownWithDrain();
+      await workers;
+      await Promise.allSettled(reconciler.inFlight());
+      await synced.catch(() => undefined);
+      await Promise.all([watches.ingresses.stop(), watches.secrets.stop()]);
+      await graph.accounts.close();
+      acmeLog.info(`stopping server listening on http://:${server.port}/`);
+      await server.close();
+      client.close();
+      kubeLog.info('exiting');
+    })();
+    return stopping;
+  };
+  let resolveStopped: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => {
+    resolveStopped = resolve;
+  });
+  return {
+    port: server.port,
+    ready: () => informersSynced,
+    stop: () => stop().finally(resolveStopped),
+    stopped,
+  };
+}

@@ -1,0 +1,37 @@
+import type { ClassSource } from '../domain/types.js';
+
+/** How a certificate's challenges are routed: the provider and the class of its Ingress. */
+export interface RouteTarget {
+  readonly provider: string;
+  readonly ingressClass: string;
+  readonly classSource: ClassSource;
+  /** `namespace/name` of the Ingresses the certificate comes from. */
+  readonly ingresses: readonly string[];
+}
+
+/** One certificate to obtain: all names of one `spec.tls[]` entry, in one order (never a subset). */
+export interface IssueRequest {
+  readonly hosts: readonly string[];
+  readonly route: RouteTarget;
+  /** An order persisted on the Secret by an earlier attempt. */
+  readonly resumeOrderUrl?: string;
+  /** The certificate being renewed: sent as ARI `replaces` when the CA offers ARI. */
+  readonly replacesCertPem?: string;
+  /** Persists the order URL before any challenge is answered. */
+  readonly onOrder: (orderUrl: string) => Promise<void>;
+  readonly signal: AbortSignal;
+}
+
+/** The issued certificate and its fresh private key, ready for `tls.crt` and `tls.key`. */
+export interface IssuedMaterial {
+  readonly certificatePem: string;
+  readonly privateKeyPem: string;
+  readonly orderUrl: string;
+  /** The issued certificate's validity, read from it. */
+  readonly validity: { readonly notBeforeMs: number; readonly notAfterMs: number };
+}
+
+/** The ACME side (CertificateIssuer). */
+export interface Issuer {
+  issue(request: IssueRequest): Promise<IssuedMaterial>;
+}
