@@ -51,7 +51,10 @@ export async function startControllerRuntime(
   kubeLog.debug('start watching ingress objects');
   watches.ingresses.start();
   watches.secrets.start();
-  const enqueueAll = (): void => {
+  // kube-lego's periodic pass over every certificate, logged as it was; the first one follows the sync.
+  const checkAll = (): void => {
+    kubeLog.info('process certificate requests for ingresses');
+    reconciler.startCheck();
     for (const key of desired.current().index.byKey.keys()) queue.add(key);
   };
   const synced = Promise.all([watches.ingresses.waitForSync(), watches.secrets.waitForSync()]).then(
@@ -63,12 +66,12 @@ export async function startControllerRuntime(
       } catch (err) {
         log.with({ context: 'provider', provider: 'nginx' }).error(String(err));
       }
-      enqueueAll();
+      checkAll();
     },
   );
   const ticker = setInterval(() => {
     kubeLog.info(`Periodically check certificates at ${new Date().toISOString()}`);
-    enqueueAll();
+    checkAll();
   }, settings.checkIntervalMs);
 
   const workers = runWorkers({

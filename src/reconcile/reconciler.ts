@@ -91,6 +91,8 @@ export class Reconciler {
   readonly #inFlight = new Map<string, Promise<void>>();
   readonly #reportedProblems = new Set<string>();
   readonly #reportedIgnored = new Set<string>();
+  /** Keys whose up-to-date state was logged in the current check. */
+  readonly #reportedThisCheck = new Set<string>();
   readonly #warned = new Set<string>();
   /** Failure backoff kept in memory too, for when the Secret could not take the failure record. */
   readonly #backoff = new Map<string, { readonly untilMs: number; readonly hosts: string }>();
@@ -100,6 +102,24 @@ export class Reconciler {
   constructor(options: ReconcilerOptions) {
     this.#o = options;
     this.#log = options.log;
+  }
+
+  /**
+   * A periodic check begins (and the first pass after the informers synced): each up-to-date
+   * certificate reports itself once more.
+   */
+  startCheck(): void {
+    this.#reportedThisCheck.clear();
+  }
+
+  /** The desired certificate of `key` now; a recomputed desired state first reports its problems. */
+  async #desired(key: string): Promise<DesiredCertificate | undefined> {
+    const { index, fresh } = this.#o.desired.current();
+    if (fresh) {
+      this.#reportIgnored(index.state.ignored);
+      await this.#reportProblems(index.state.problems);
+    }
+    return index.byKey.get(key as SecretKey);
   }
 
   /** Orders still running (for graceful shutdown). */
@@ -114,12 +134,7 @@ export class Reconciler {
   /** Reconciles one key; throws only on read failures (the caller re-queues with backoff). */
   async reconcile(key: string): Promise<void> {
     if (this.#inFlight.has(key)) return;
-    const { index, fresh } = this.#o.desired.current();
-    if (fresh) {
-      this.#reportIgnored(index.state.ignored);
-      await this.#reportProblems(index.state.problems);
-    }
-    const want = index.byKey.get(key as SecretKey);
+    const want = await this.#desired(key);
     if (want === undefined) return;
     const nowMs = this.#now();
     const backoff = this.#backoff.get(key);
@@ -168,8 +183,13 @@ export class Reconciler {
     context: { base: StoredSecret | undefined; observed: ObservedSecret; log: Log; nowMs: number },
   ): Promise<void> {
     const { base, observed, log, nowMs } = context;
-    if (decision.why === 'RenewalScheduled') log.info(decision.message, decision.fields);
-    else log.debug(decision.message, decision.fields);
+    if (decision.why === 'RenewalScheduled' && !this.#reportedThisCheck.has(want.key)) {
+      // kube-lego's two lines for an up-to-date certificate, once per certificate per check (not per
+      // Ingress event: a 30-entry Ingress that changed often logged them dozens of times).
+      this.#reportedThisCheck.add(want.key);
+      log.info(decision.message, decision.fields);
+      log.info('no cert request needed');
+    } else log.debug(decision.message, decision.fields);
     for (const warning of decision.warnings) {
       const id = `${want.key}|${warning.code}|${String(decision.untilMs)}`;
       if (this.#warned.has(id)) continue;
@@ -216,6 +236,10 @@ export class Reconciler {
     const timeout = AbortSignal.timeout(this.#o.settings.issuanceTimeoutMs);
     const signal = AbortSignal.any([timeout, this.#o.shutdown]);
     try {
+      // The decision was taken before waiting for the slot: the Ingresses may have changed since (a
+      // second claim on the Secret, other hosts). Leave it to the next reconcile, which the key gets.
+      const now = await this.#desired(want.key);
+      if (now === undefined || now.hosts.join(',') !== want.hosts.join(',')) return;
       await this.#checkWritable(want, context.base);
       log.info(`requesting certificate for ${want.hosts.join(',')}`);
       const source = want.sources[0];
@@ -244,6 +268,13 @@ export class Reconciler {
       log
         .with({ context: 'acme' })
         .info(`successfully got certificate: domains=[${want.hosts.join(' ')}] url=${material.orderUrl}`);
+      if ((await this.#desired(want.key)) === undefined) {
+        // Claimed twice or no longer wanted while the order ran: a contested Secret receives nothing.
+        log.warn(
+          `not storing the certificate for ${want.hosts.join(', ')} in secret "${want.key}": the secret is no longer wanted for these hosts`,
+        );
+        return;
+      }
       const issued = recordIssued({
         hosts: want.hosts,
         directoryUrl: this.#o.settings.policy.directoryUrl,

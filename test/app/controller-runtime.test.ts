@@ -191,8 +191,8 @@ describe('controller runtime against the API sandbox and Pebble', () => {
   ): Promise<SecretObject> {
     return eventually(`certificate in ${name}`, async () => {
       const secret = await objects.find<SecretObject>(SECRETS, 'default', name);
+      if (!issued(secret)) return undefined;
       const pem = decode(secret, 'tls.crt');
-      if (pem === '' || !pem.includes('BEGIN CERTIFICATE')) return undefined;
       const sans = new X509Certificate(pem).subjectAltName ?? '';
       return namePredicate(sans) ? secret : undefined;
     });

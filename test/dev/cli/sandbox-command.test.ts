@@ -129,11 +129,18 @@ describe('kube-lego-dev sandbox (child process, real kubectl)', () => {
     await writeFile(manifest, ingressYaml);
     await kubectl('apply', '-f', manifest);
     let certPem = '';
-    while (!certPem.includes('BEGIN CERTIFICATE')) {
+    // Until the CA's certificate arrives, the Secret holds a temporary self-signed one: wait for the
+    // issuance record kube-lego writes with the real certificate.
+    while (certPem === '') {
       assert.ok(Date.now() < deadline, `no certificate in shop-tls within 60 s:\n${stderr}`);
       try {
-        const encoded = await kubectl('get', 'secret', 'shop-tls', '-o', 'jsonpath={.data.tls\\.crt}');
-        certPem = Buffer.from(encoded, 'base64').toString('utf8');
+        const secret = JSON.parse(await kubectl('get', 'secret', 'shop-tls', '-o', 'json')) as {
+          data?: Record<string, string>;
+          metadata?: { annotations?: Record<string, string> };
+        };
+        if (secret.metadata?.annotations?.['kube-lego/not-after'] !== undefined)
+          certPem = Buffer.from(secret.data?.['tls.crt'] ?? '', 'base64').toString('utf8');
+        else await sleep(200);
       } catch {
         await sleep(200);
       }

@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { IngressView, SecretSnapshot } from '../../src/domain/types.js';
+import type { IssuedMaterial, IssueRequest } from '../../src/ports/issuer.js';
+import type { SecretLookup, SecretWrite, StoredSecret } from '../../src/ports/secret-access.js';
+import { DesiredCache } from '../../src/reconcile/desired-index.js';
+import { Reconciler } from '../../src/reconcile/reconciler.js';
+import { Semaphore } from '../../src/runtime/semaphore.js';
+import {
+  DAY_MS,
+  NOW_MS,
+  certAged,
+  ingress,
+  managed,
+  planPolicy,
+  record,
+  secret,
+  withRecord,
+  withTls,
+} from '../support/builders.js';
+import { recordingLog, type LogLine } from './recording-log.js';
+
+/** Fakes of the reconciler's own ports, the desired state computed for real from `ingresses`. */
+function rig(options: { readonly stored?: readonly SecretSnapshot[]; readonly onIssue?: () => void } = {}) {
+  const ingresses: IngressView[] = [];
+  const lines: LogLine[] = [];
+  const writes: SecretWrite[] = [];
+  const issued: IssueRequest[] = [];
+  const stored = new Map<string, StoredSecret>(
+    (options.stored ?? []).map((snapshot) => [
+      `${snapshot.namespace}/${snapshot.name}`,
+      {
+        snapshot,
+        type: snapshot.type,
+        certificatePem: 'PEM',
+        data: { 'tls.crt': 'UEVN', 'tls.key': 'S0VZ' },
+      },
+    ]),
+  );
+  const desired = new DesiredCache(planPolicy(), () => ingresses);
+  const orders = new Semaphore(1);
+  const reconciler = new Reconciler({
+    desired,
+    secrets: {
+      lookup: (namespace, name): Promise<SecretLookup> => {
+        const found = stored.get(`${namespace}/${name}`);
+        return Promise.resolve(
+          found === undefined ? { kind: 'absent' } : { kind: 'found', secret: found, managedCache: true },
+        );
+      },
+      invalidate: () => undefined,
+      write: (write) => {
+        writes.push(write);
+        return Promise.resolve({ kind: 'written' });
+      },
+    },
+    access: { allowed: () => Promise.resolve(true) },
+    issuer: {
+      issue: (request): Promise<IssuedMaterial> => {
+        issued.push(request);
+        options.onIssue?.();
+        return Promise.resolve({
+          certificatePem: 'CERT',
+          privateKeyPem: 'KEY',
+          orderUrl: 'https://ca.example/order/1',
+          validity: { notBeforeMs: NOW_MS, notAfterMs: NOW_MS + 90 * DAY_MS },
+        });
+      },
+    },
+    temporary: {
+      create: () => Promise.resolve({ certificatePem: 'TEMPORARY CERT', privateKeyPem: 'TEMPORARY KEY' }),
+    },
+    events: { record: () => Promise.resolve() },
+    queue: { add: () => undefined, addAfter: () => undefined },
+    orders,
+    settings: { policy: planPolicy(), issuanceTimeoutMs: 60_000 },
+    log: recordingLog(lines),
+    shutdown: new AbortController().signal,
+    nowMs: () => NOW_MS,
+    random: () => 0.5,
+  });
+  const change = (...views: IngressView[]): void => {
+    ingresses.push(...views);
+    desired.invalidate();
+  };
+  const settled = (): Promise<unknown> => Promise.allSettled(reconciler.inFlight());
+  const certificateWrites = (): SecretWrite[] => writes.filter((w) => w.data['tls.crt'] === 'Q0VSVA==');
+  return { reconciler, orders, change, settled, lines, writes, issued, certificateWrites };
+}
+
+describe('Reconciler re-checks the desired state before it orders and before it stores', () => {
+  it('orders nothing for a Secret that became claimed twice while it waited for an order slot', async () => {
+    const r = rig();
+    r.change(ingress('first', withTls(['a.example'], 'shared-tls')));
+    await r.orders.acquire(); // every slot is taken: the decision to issue waits
+    await r.reconciler.reconcile('default/shared-tls');
+    r.change(ingress('second', withTls(['b.example'], 'shared-tls')));
+    r.orders.release();
+    await r.settled();
+    assert.equal(r.issued.length, 0, 'no order for a Secret in conflict');
+    assert.deepEqual(r.writes, []);
+    assert.ok(r.lines.some((l) => l.level === 'warn' && l.message.includes('shared-tls')));
+  });
+
+  it('stores no certificate into a Secret that became claimed twice during the order', async () => {
+    const r = rig({
+      onIssue: () => {
+        r.change(ingress('second', withTls(['b.example'], 'shared-tls')));
+      },
+    });
+    r.change(ingress('first', withTls(['a.example'], 'shared-tls')));
+    await r.reconciler.reconcile('default/shared-tls');
+    await r.settled();
+    assert.equal(r.issued.length, 1);
+    assert.deepEqual(r.certificateWrites(), [], 'the certificate is not written into a contested Secret');
+  });
+
+  it('orders for the hosts wanted now when they changed while it waited for a slot', async () => {
+    const r = rig();
+    r.change(ingress('web', withTls(['a.example'], 'web-tls')));
+    await r.orders.acquire();
+    await r.reconciler.reconcile('default/web-tls');
+    r.change(ingress('other', withTls(['x.example'], 'other-tls')));
+    r.orders.release();
+    await r.settled();
+    assert.deepEqual(
+      r.issued.map((i) => i.hosts),
+      [['a.example']],
+    );
+    assert.equal(r.certificateWrites().length, 1);
+  });
+});
+
+describe("Reconciler logs kube-lego's lines for an up-to-date certificate", () => {
+  const upToDate = secret(
+    'web-tls',
+    certAged(['a.example'], 10),
+    managed(),
+    withRecord(
+      record({ hosts: ['a.example'], notAfterMs: NOW_MS + 80 * DAY_MS, renewAtMs: NOW_MS + 50 * DAY_MS }),
+    ),
+  );
+
+  it('once per certificate per check, however often its Ingress changes', async () => {
+    const r = rig({ stored: [upToDate] });
+    r.change(ingress('web', withTls(['a.example'], 'web-tls')));
+    const count = (message: RegExp): number =>
+      r.lines.filter((l) => l.level === 'info' && message.test(l.message)).length;
+    r.reconciler.startCheck();
+    for (let i = 0; i < 5; i += 1) await r.reconciler.reconcile('default/web-tls');
+    assert.equal(count(/^cert expires in \d+\.\d days, no renewal needed$/), 1);
+    assert.equal(count(/^no cert request needed$/), 1);
+    const line = r.lines.find((l) => l.message === 'no cert request needed');
+    assert.deepEqual(
+      { context: line?.fields['context'], name: line?.fields['name'], namespace: line?.fields['namespace'] },
+      { context: 'ingress_tls', name: 'web', namespace: 'default' },
+    );
+    r.reconciler.startCheck();
+    await r.reconciler.reconcile('default/web-tls');
+    assert.equal(count(/no renewal needed$/), 2, 'the next check reports it again');
+    assert.equal(count(/^no cert request needed$/), 2);
+  });
+});
