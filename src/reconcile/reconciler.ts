@@ -243,7 +243,10 @@ export class Reconciler {
         },
         ...(decision.resumeOrderUrl === undefined ? {} : { resumeOrderUrl: decision.resumeOrderUrl }),
         ...(renewal && context.base?.data?.['tls.crt'] !== undefined
-          ? { replacesCertPem: Buffer.from(context.base.data['tls.crt'], 'base64').toString('utf8') }
+          ? {
+              replacesCertPem: Buffer.from(context.base.data['tls.crt'], 'base64').toString('utf8'),
+              replacesRecord: record,
+            }
           : {}),
         signal,
         onOrder: async (orderUrl) => {
@@ -261,6 +264,8 @@ export class Reconciler {
       const issued = recordIssued({
         hosts: want.hosts,
         directoryUrl: this.#o.settings.policy.directoryUrl,
+        ...(material.accountUrl === undefined ? {} : { accountUrl: material.accountUrl }),
+        ...(material.certId === undefined ? {} : { certId: material.certId }),
         validity: { notBeforeMs: info.notBeforeMs, notAfterMs: info.notAfterMs },
         ingresses: want.sources.map((s) => `${s.namespace}/${s.name}`),
         minimumValidityMs: this.#o.settings.policy.minimumValidityMs,

@@ -206,6 +206,7 @@ export async function startControllerRuntime(
     solvers,
     ari: settings.ari,
     keySpec: settings.keySpec,
+    log,
     ...(settings.profile === undefined ? {} : { profile: settings.profile }),
     ...(settings.preferredChain === undefined ? {} : { preferredChain: settings.preferredChain }),
     ...(settings.pollIntervalMs === undefined ? {} : { pollIntervalMs: settings.pollIntervalMs }),

@@ -1,6 +1,9 @@
 import type { AcmeClient } from '../../acme/acme-client.js';
 import { ariCertId } from '../../acme/ari-cert-id.js';
 import { obtainCertificate, toIdentifiers } from '../../acme/obtain-certificate.js';
+import { replacesClaim } from '../../domain/replaces-claim.js';
+import type { IssuanceRecord } from '../../domain/types.js';
+import type { Log } from '../../runtime/log-port.js';
 import { createCsr } from '../../x509/create-csr.js';
 import { generateKey, keyToPem, type KeySpec } from '../../x509/private-key.js';
 import type { Http01Solvers, RouteTarget } from '../http01/http01-solver.js';
@@ -12,8 +15,13 @@ export interface IssueRequest {
   readonly route: RouteTarget;
   /** An order persisted on the Secret by an earlier attempt. */
   readonly resumeOrderUrl?: string;
-  /** The certificate being renewed: sent as ARI `replaces` when the CA offers ARI. */
+  /**
+   * The certificate being renewed: sent as ARI `replaces` when the CA offers ARI and `replacesRecord` says
+   * this directory issued it to this account (see `replacesClaim`).
+   */
   readonly replacesCertPem?: string;
+  /** The issuance record of the Secret holding `replacesCertPem`. */
+  readonly replacesRecord?: IssuanceRecord;
   /** Persists the order URL before any challenge is answered. */
   readonly onOrder: (orderUrl: string) => Promise<void>;
   readonly signal: AbortSignal;
@@ -24,6 +32,10 @@ export interface IssuedMaterial {
   readonly certificatePem: string;
   readonly privateKeyPem: string;
   readonly orderUrl: string;
+  /** The account that ordered it, for the issuance record. */
+  readonly accountUrl: string | undefined;
+  /** Its ARI CertID, for the issuance record; `undefined` when it has no Authority Key Identifier. */
+  readonly certId: string | undefined;
 }
 
 export interface CertificateIssuerOptions {
@@ -35,6 +47,8 @@ export interface CertificateIssuerOptions {
   readonly profile?: string;
   readonly preferredChain?: string;
   readonly pollIntervalMs?: number;
+  /** Where a refused `replaces` is reported (info: the renewal goes on without it). */
+  readonly log?: Log;
 }
 
 /** Obtains certificates over http-01 with a fresh key per certificate (kube-lego never reused keys). */
@@ -50,31 +64,55 @@ export class CertificateIssuer {
     const client = await this.#options.accounts.client();
     const key = await generateKey(this.#options.keySpec);
     const csr = await createCsr(key, request.hosts);
-    const replaces = await this.#replaces(client, request.replacesCertPem);
+    const replaces = await this.#replaces(client, request);
     const result = await obtainCertificate(client, {
       identifiers: toIdentifiers(request.hosts),
       csrDer: csr.der,
       solver: this.#options.solvers.solverFor(request.route, request.signal),
       profile: this.#options.profile,
       replaces,
+      onReplacesRefused: (refusal) => {
+        this.#options.log
+          ?.with({ context: 'acme', domains: request.hosts })
+          .info(
+            `ordering again without ARI replaces for ${request.hosts.join(', ')}: the CA refused it (${refusal.code}): ${refusal.detail}`,
+          );
+      },
       preferredChain: this.#options.preferredChain,
       existingOrderUrl: request.resumeOrderUrl,
       onOrder: request.onOrder,
       pollIntervalMs: this.#options.pollIntervalMs,
       signal: request.signal,
     });
-    return { certificatePem: result.certificatePem, privateKeyPem: keyToPem(key), orderUrl: result.orderUrl };
+    return {
+      certificatePem: result.certificatePem,
+      privateKeyPem: keyToPem(key),
+      orderUrl: result.orderUrl,
+      accountUrl: client.accountUrl,
+      certId: certIdOf(result.certificatePem),
+    };
   }
 
-  async #replaces(client: AcmeClient, certPem: string | undefined): Promise<string | undefined> {
+  async #replaces(client: AcmeClient, request: IssueRequest): Promise<string | undefined> {
+    const certPem = request.replacesCertPem;
     if (!this.#options.ari || certPem === undefined) return undefined;
     const directory = await client.directory();
     if (directory.renewalInfo === undefined) return undefined;
-    try {
-      return ariCertId(certPem);
-    } catch {
-      // A certificate without an authority key identifier cannot be named: order without `replaces`.
-      return undefined;
-    }
+    const claim = replacesClaim({
+      record: request.replacesRecord ?? { failures: 0 },
+      certId: certIdOf(certPem),
+      directoryUrl: client.directoryUrl,
+      accountUrl: client.accountUrl ?? '',
+    });
+    return claim.send ? claim.certId : undefined;
+  }
+}
+
+/** The ARI CertID of a certificate; `undefined` when it cannot be named (no Authority Key Identifier). */
+function certIdOf(certPem: string): string | undefined {
+  try {
+    return ariCertId(certPem);
+  } catch {
+    return undefined;
   }
 }
