@@ -138,6 +138,40 @@ describe('ACME Renewal Information against Pebble', () => {
     }
   });
 
+  it('obtainCertificate retries once and reports the second failure when the order fails without replaces too', async () => {
+    const names = ['ari-second-failure.example.test'];
+    const gone = new AcmeClient({
+      directoryUrl: rig.directoryUrl,
+      caPem: rig.caPem,
+      accountKey: await generateAccountKey(),
+      onRequest: (request) => requests.push(`${request.method} ${request.url}`),
+    });
+    try {
+      await gone.createAccount({ termsOfServiceAgreed: true });
+      await gone.deactivateAccount();
+      const newOrderUrl = `POST ${(await gone.directory()).newOrder}`;
+      const before = requests.filter((r) => r === newOrderUrl).length;
+      const retriesBefore = gone.stats.badNonceRetries;
+      refusals.length = 0;
+      // A deactivated account is refused with unauthorized whatever the order says: with replaces and without.
+      await assert.rejects(issue(names, await foreignCertId(names), gone), (err: unknown) => {
+        assert.ok(err instanceof AcmeOrderRefusedError, String(err));
+        assert.equal(err.code, 'unauthorized');
+        return true;
+      });
+      assert.deepEqual(refusals, ['unauthorized']);
+      // newOrder is the only POST here, so Pebble's badNonce rejections are the only other repeats.
+      const badNonceRetries = gone.stats.badNonceRetries - retriesBefore;
+      assert.equal(
+        requests.filter((r) => r === newOrderUrl).length - before - badNonceRetries,
+        2,
+        'one retry without replaces, no loop',
+      );
+    } finally {
+      gone.close();
+    }
+  });
+
   it('obtainCertificate retries without replaces when the CA answers alreadyReplaced', async () => {
     const names = ['ari-retry.example.test'];
     const original = await issue(names);
