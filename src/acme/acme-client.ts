@@ -2,6 +2,7 @@ import { USER_AGENT } from '../version.js';
 import type { AccountKey } from './account-key.js';
 import { ariCertId } from './ari-cert-id.js';
 import {
+  AcmeOrderRefusedError,
   AcmeProblemError,
   AcmeTransportError,
   AcmeUsageError,
@@ -148,6 +149,11 @@ export class AcmeClient {
     });
   }
 
+  /** The directory URL this client talks to. */
+  get directoryUrl(): string {
+    return this.#options.directoryUrl;
+  }
+
   /** The account URL (`kid`), once known. */
   get accountUrl(): string | undefined {
     return this.#accountUrl;
@@ -271,7 +277,12 @@ export class AcmeClient {
     if (options.replaces !== undefined) payload.replaces = options.replaces;
     if (options.notBefore !== undefined) payload.notBefore = options.notBefore;
     if (options.notAfter !== undefined) payload.notAfter = options.notAfter;
-    const response = await this.#post({ url: directory.newOrder, payload, signal });
+    let response: HttpResponse;
+    try {
+      response = await this.#post({ url: directory.newOrder, payload, signal });
+    } catch (err) {
+      throw err instanceof AcmeProblemError ? new AcmeOrderRefusedError(err) : err;
+    }
     const url = this.#location(response, directory.newOrder);
     return this.#order(response, url);
   }

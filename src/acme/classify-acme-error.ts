@@ -26,6 +26,8 @@ const TRANSIENT_PROBLEMS: ReadonlySet<AcmeProblemCode> = new Set<AcmeProblemCode
   'caa',
   'orderNotReady',
   'compound',
+  // Another order for the same replacement is open: it finishes or expires on its own.
+  'conflict',
 ]);
 
 /**

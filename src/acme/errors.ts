@@ -3,7 +3,10 @@
  * message text. Messages never contain key material or signed request bodies.
  */
 
-/** The ACME problem types we know (RFC 8555 §6.7, RFC 9773 `alreadyReplaced`, the profiles draft `invalidProfile`). */
+/**
+ * The ACME problem types we know (RFC 8555 §6.7, RFC 9773 `alreadyReplaced`, the profiles draft
+ * `invalidProfile`, and `conflict`, which Boulder answers with 409 when a replacement order is already open).
+ */
 export const ACME_PROBLEM_CODES = [
   'accountDoesNotExist',
   'alreadyReplaced',
@@ -15,6 +18,7 @@ export const ACME_PROBLEM_CODES = [
   'badSignatureAlgorithm',
   'caa',
   'compound',
+  'conflict',
   'connection',
   'dns',
   'externalAccountRequired',
@@ -81,7 +85,7 @@ export interface AcmeProblemInit {
 
 /** An ACME server answered with a problem document (RFC 8555 §6.7). */
 export class AcmeProblemError extends Error {
-  override readonly name = 'AcmeProblemError';
+  override readonly name: string = 'AcmeProblemError';
   /** Stable code derived from `type`. */
   readonly code: AcmeProblemCode;
   /** The full problem type URN, e.g. `urn:ietf:params:acme:error:rateLimited`. */
@@ -176,5 +180,26 @@ export class AcmeOrderError extends Error {
     super(message);
     this.code = code;
     this.orderUrl = orderUrl;
+  }
+}
+
+/**
+ * The CA refused to open the order (newOrder answered with a problem): nothing was validated, so this is
+ * never a challenge failure. Still an `AcmeProblemError` with the server's `code`, `status` and
+ * `Retry-After`, so rate limits are classified as before; the original is the `cause`.
+ */
+export class AcmeOrderRefusedError extends AcmeProblemError {
+  override readonly name: string = 'AcmeOrderRefusedError';
+
+  constructor(problem: AcmeProblemError) {
+    super({
+      type: problem.type,
+      detail: problem.detail,
+      status: problem.status,
+      subproblems: problem.subproblems,
+      request: problem.request,
+      ...(problem.retryAfterMs === undefined ? {} : { retryAfterMs: problem.retryAfterMs }),
+      cause: problem,
+    });
   }
 }

@@ -1,5 +1,14 @@
 import { NoncePool } from './nonce-pool.js';
 
+/** A caller waiting for a nonce. */
+interface Waiter {
+  readonly signal: AbortSignal | undefined;
+  /** Hands it a nonce, or `undefined` to make it fetch one itself. */
+  readonly deliver: (nonce: string | undefined) => void;
+  /** Rejects it with the signal's reason. */
+  readonly abort: (reason: Error) => void;
+}
+
 /**
  * Hands out replay nonces so that concurrent signed requests never fetch more than they must.
  *
@@ -13,7 +22,9 @@ export class NonceSupply {
   readonly #pool: NoncePool;
   readonly #fetchNonce: (signal: AbortSignal | undefined) => Promise<string>;
   #open = 0;
-  #waiters: ((nonce: string | undefined) => void)[] = [];
+  #waiters: Waiter[] = [];
+  /** The waiters of each signal and the one abort listener they share. */
+  readonly #bySignal = new Map<AbortSignal, { waiters: Set<Waiter>; onAbort: () => void }>();
 
   /** @param fetchNonce gets a nonce from the server (HEAD newNonce) */
   constructor(fetchNonce: (signal: AbortSignal | undefined) => Promise<string>, capacity?: number) {
@@ -43,21 +54,54 @@ export class NonceSupply {
     }
   }
 
-  /** Waits for a nonce from a response in flight; rejects with the signal's reason when it aborts first. */
+  /**
+   * Waits for a nonce from a response in flight; rejects with the signal's reason when it aborts first.
+   *
+   * The requests of one order share its signal, and up to 100 of them (one per authorization) can wait
+   * here at once. So each signal gets one abort listener for all its waiters, added with the first and
+   * removed with the last, never one per waiter (which Node reports as a listener leak beyond ten).
+   */
   #wait(signal: AbortSignal | undefined): Promise<string | undefined> {
     signal?.throwIfAborted();
     return new Promise<string | undefined>((resolve, reject) => {
+      const waiter: Waiter = {
+        signal,
+        deliver: (nonce) => {
+          this.#forget(waiter);
+          resolve(nonce);
+        },
+        abort: (reason) => {
+          this.#waiters = this.#waiters.filter((other) => other !== waiter);
+          reject(reason);
+        },
+      };
+      this.#waiters.push(waiter);
+      if (signal === undefined) return;
+      const group = this.#bySignal.get(signal);
+      if (group !== undefined) {
+        group.waiters.add(waiter);
+        return;
+      }
+      const waiters = new Set([waiter]);
       const onAbort = (): void => {
-        this.#waiters = this.#waiters.filter((waiter) => waiter !== deliver);
-        reject(signal?.reason as Error);
+        this.#bySignal.delete(signal);
+        for (const each of waiters) each.abort(signal.reason as Error);
       };
-      const deliver = (nonce: string | undefined): void => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve(nonce);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.push(deliver);
+      this.#bySignal.set(signal, { waiters, onAbort });
+      signal.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  /** Drops a waiter from its signal's group; the group's listener goes with its last waiter. */
+  #forget(waiter: Waiter): void {
+    const signal = waiter.signal;
+    if (signal === undefined) return;
+    const group = this.#bySignal.get(signal);
+    if (group === undefined) return;
+    group.waiters.delete(waiter);
+    if (group.waiters.size > 0) return;
+    this.#bySignal.delete(signal);
+    signal.removeEventListener('abort', group.onAbort);
   }
 
   /** Gives a `Replay-Nonce` to the first waiter (moving a reservation to it) or keeps it in the pool. */
@@ -69,13 +113,13 @@ export class NonceSupply {
       return;
     }
     this.#open += 1;
-    waiter(nonce);
+    waiter.deliver(nonce);
   }
 
   /** Ends a reservation. When none is left, waiters are woken to fetch a nonce themselves. */
   release(): void {
     this.#open -= 1;
-    if (this.#open === 0) for (const wake of this.#waiters.splice(0)) wake(undefined);
+    if (this.#open === 0) for (const waiter of this.#waiters.splice(0)) waiter.deliver(undefined);
   }
 
   /** Nonces in the pool (not counting reservations). */

@@ -8,6 +8,7 @@ import {
   AcmeProblemError,
   AcmeTransportError,
   type AcmeIdentifier,
+  type AcmeProblemCode,
   type AcmeSubproblem,
 } from './errors.js';
 import { pollDelayMs } from './poll-delay.js';
@@ -30,8 +31,13 @@ export interface ObtainCertificateOptions {
   readonly solver: ChallengeSolver;
   /** Profile name from the directory's `meta.profiles`. */
   readonly profile?: string | undefined;
-  /** ARI CertID of the certificate being renewed; dropped once if the CA answers `alreadyReplaced`. */
+  /**
+   * ARI CertID of the certificate being renewed. When newOrder is refused with a problem that `replaces`
+   * can cause (`REPLACES_REFUSALS`), the order is placed once more without it, in the same call.
+   */
   readonly replaces?: string | undefined;
+  /** Called once when the CA refused `replaces` and the order is placed again without it. */
+  readonly onReplacesRefused?: ((refusal: AcmeProblemError) => void) | undefined;
   /** An order URL persisted by an earlier attempt: resumed while it is still `pending` or `ready` for the same identifiers. */
   readonly existingOrderUrl?: string | undefined;
   /** Called with the order URL as soon as it is known, so the caller can persist it and resume after a restart. */
@@ -94,7 +100,7 @@ export function toIdentifiers(names: readonly string[]): AcmeIdentifier[] {
  *
  * Polling is explicit and bounded (`pollIntervalMs`, `Retry-After`, `maxPolls`, `signal`). Presented challenges
  * are always cleaned up. Rate limits, 5xx and validation failures come back as typed errors for the caller to
- * schedule; `alreadyReplaced` is handled here by ordering again without `replaces`.
+ * schedule; a refused `replaces` is handled here by ordering again without it.
  *
  * @example const { certificatePem } = await obtainCertificate(client, { identifiers, csrDer: csr.der, solver })
  */
@@ -128,13 +134,35 @@ async function resumeOrCreateOrder(run: Run): Promise<AcmeOrder> {
   try {
     return await client.newOrder(request, options.signal);
   } catch (err) {
-    // RFC 9773 §5: the certificate was already replaced (by an earlier attempt of ours, most likely).
-    // The renewal is still wanted, so order once more without the claim.
-    if (err instanceof AcmeProblemError && err.code === 'alreadyReplaced' && options.replaces !== undefined) {
+    // `replaces` is only a hint (RFC 9773 §5): the renewal is wanted with or without it, so a refusal the
+    // field can cause is answered by ordering once more without it. A second failure is the one reported.
+    if (options.replaces !== undefined && isReplacesRefusal(err)) {
+      options.onReplacesRefused?.(err);
       return client.newOrder({ ...request, replaces: undefined }, options.signal);
     }
     throw err;
   }
+}
+
+/**
+ * The newOrder problems that `replaces` can cause, by type (never by message text):
+ * - `alreadyReplaced`: the certificate already has a finished replacement (an earlier attempt of ours);
+ * - `malformed`: the CertID names no certificate of this CA (another CA's certificate: Pebble and Boulder
+ *   answer "parsing ARI CertID failed ... no known issuer");
+ * - `unauthorized`: another account ordered the certificate (the account Secret was lost or replaced);
+ * - `conflict`: Boulder's answer when another replacement order for it is in progress.
+ * `malformed` and `unauthorized` have other causes too; the retry without `replaces` then fails the same
+ * way and that failure is reported, at the cost of one extra request.
+ */
+const REPLACES_REFUSALS: ReadonlySet<AcmeProblemCode> = new Set<AcmeProblemCode>([
+  'alreadyReplaced',
+  'malformed',
+  'unauthorized',
+  'conflict',
+]);
+
+function isReplacesRefusal(err: unknown): err is AcmeProblemError {
+  return err instanceof AcmeProblemError && REPLACES_REFUSALS.has(err.code);
 }
 
 async function authorize(run: Run, order: AcmeOrder): Promise<AcmeOrder> {

@@ -144,6 +144,7 @@ export function buildController(options: {
     solvers: solvers(settings, { tokens, instanceId, nginx, gce, log }),
     ari: settings.ari,
     keySpec: settings.keySpec,
+    log,
     ...(settings.profile === undefined ? {} : { profile: settings.profile }),
     ...(settings.preferredChain === undefined ? {} : { preferredChain: settings.preferredChain }),
     ...(settings.pollIntervalMs === undefined ? {} : { pollIntervalMs: settings.pollIntervalMs }),

@@ -57,6 +57,10 @@ export function recordOrderOpened(
 export interface IssuedCertificate {
   readonly hosts: readonly string[];
   readonly directoryUrl: string;
+  /** The account that ordered it. */
+  readonly accountUrl?: string;
+  /** Its ARI CertID, when it has one (an Authority Key Identifier). */
+  readonly certId?: string;
   readonly validity: Validity;
   readonly ingresses: readonly string[];
   readonly minimumValidityMs: number;
@@ -68,6 +72,8 @@ export function recordIssued(issued: IssuedCertificate): IssuanceRecord {
   return {
     hosts: issued.hosts,
     directoryUrl: issued.directoryUrl,
+    ...(issued.accountUrl === undefined ? {} : { accountUrl: issued.accountUrl }),
+    ...(issued.certId === undefined ? {} : { certId: issued.certId }),
     notAfterMs: toWholeSecondsMs(issued.validity.notAfterMs),
     renewAtMs,
     failures: 0,

@@ -17,6 +17,8 @@ export const MANAGED_SELECTOR = `${MANAGED_LABEL}=true`;
 export const ANNOTATIONS = Object.freeze({
   hosts: 'kube-lego/hosts',
   directoryUrl: 'kube-lego/directory-url',
+  accountUrl: 'kube-lego/account-url',
+  certId: 'kube-lego/cert-id',
   notAfter: 'kube-lego/not-after',
   renewAt: 'kube-lego/renew-at',
   ariWindow: 'kube-lego/ari-window',
@@ -41,6 +43,7 @@ const FAILURE_REASONS: readonly FailureReason[] = [
   'ChallengeFailed',
   'SelfCheckFailed',
   'OrderFailed',
+  'OrderRefused',
   'AccountFailed',
   'SecretWriteFailed',
   'Timeout',
@@ -148,6 +151,8 @@ export function parseIssuanceRecord(annotations: Readonly<Record<string, string>
   const fields = {
     hosts: readList(reader, ANNOTATIONS.hosts),
     directoryUrl: readString(reader, ANNOTATIONS.directoryUrl),
+    accountUrl: readString(reader, ANNOTATIONS.accountUrl),
+    certId: readString(reader, ANNOTATIONS.certId),
     notAfterMs: readTime(reader, ANNOTATIONS.notAfter),
     renewAtMs: readTime(reader, ANNOTATIONS.renewAt),
     ariWindow: readWindow(reader, ANNOTATIONS.ariWindow),
@@ -172,6 +177,8 @@ export function formatIssuanceRecord(record: IssuanceRecord): Record<string, str
     ms === undefined ? undefined : formatTime(ms);
   set(ANNOTATIONS.hosts, record.hosts?.join(','));
   set(ANNOTATIONS.directoryUrl, record.directoryUrl);
+  set(ANNOTATIONS.accountUrl, record.accountUrl);
+  set(ANNOTATIONS.certId, record.certId);
   set(ANNOTATIONS.notAfter, time(record.notAfterMs));
   set(ANNOTATIONS.renewAt, time(record.renewAtMs));
   set(

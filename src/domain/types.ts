@@ -110,6 +110,7 @@ export type FailureReason =
   | 'ChallengeFailed'
   | 'SelfCheckFailed'
   | 'OrderFailed'
+  | 'OrderRefused'
   | 'AccountFailed'
   | 'SecretWriteFailed'
   | 'Timeout'
@@ -124,6 +125,10 @@ export interface IssuanceRecord {
   readonly hosts?: readonly string[];
   /** ACME directory that issued the current certificate. */
   readonly directoryUrl?: string;
+  /** The ACME account that ordered it (absent on Secrets written before it was recorded). */
+  readonly accountUrl?: string;
+  /** ARI CertID (RFC 9773 §4.1: issuer key id and serial) of the certificate kube-lego stored. */
+  readonly certId?: string;
   /** notAfter of the certificate the renewal time was chosen for. */
   readonly notAfterMs?: number;
   /** The renewal time chosen for that certificate (whole seconds). */

@@ -1,4 +1,4 @@
-import type { ClassSource } from '../domain/types.js';
+import type { ClassSource, IssuanceRecord } from '../domain/types.js';
 
 /** How a certificate's challenges are routed: the provider and the class of its Ingress. */
 export interface RouteTarget {
@@ -15,8 +15,13 @@ export interface IssueRequest {
   readonly route: RouteTarget;
   /** An order persisted on the Secret by an earlier attempt. */
   readonly resumeOrderUrl?: string;
-  /** The certificate being renewed: sent as ARI `replaces` when the CA offers ARI. */
+  /**
+   * The certificate being renewed: sent as ARI `replaces` when the CA offers ARI and `replacesRecord` says
+   * this directory issued it to this account (see `replacesClaim`).
+   */
   readonly replacesCertPem?: string;
+  /** The issuance record of the Secret holding `replacesCertPem`. */
+  readonly replacesRecord?: IssuanceRecord;
   /** Persists the order URL before any challenge is answered. */
   readonly onOrder: (orderUrl: string) => Promise<void>;
   readonly signal: AbortSignal;
@@ -29,6 +34,10 @@ export interface IssuedMaterial {
   readonly orderUrl: string;
   /** The issued certificate's validity, read from it. */
   readonly validity: { readonly notBeforeMs: number; readonly notAfterMs: number };
+  /** The account that ordered it, for the issuance record. */
+  readonly accountUrl: string | undefined;
+  /** Its ARI CertID, for the issuance record; `undefined` when it has no Authority Key Identifier. */
+  readonly certId: string | undefined;
 }
 
 /** The ACME side (CertificateIssuer). */

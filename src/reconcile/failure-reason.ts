@@ -1,5 +1,10 @@
 import { classifyAcmeError } from '../acme/classify-acme-error.js';
-import { AcmeOrderError, AcmeProblemError, AcmeTransportError } from '../acme/errors.js';
+import {
+  AcmeOrderError,
+  AcmeOrderRefusedError,
+  AcmeProblemError,
+  AcmeTransportError,
+} from '../acme/errors.js';
 import { AccountError } from '../adapters/acme/account-errors.js';
 import { SelfCheckError } from '../adapters/http01/self-check.js';
 import { KubeApiError } from '../adapters/kube/kube-errors.js';
@@ -34,6 +39,7 @@ export function classifyFailure(err: unknown, timedOut: boolean): ClassifiedFail
         ...(err.retryAfterMs === undefined ? {} : { retryAfterMs: err.retryAfterMs }),
       };
     }
+    if (err instanceof AcmeOrderRefusedError) return { reason: 'OrderRefused' };
     if (err instanceof AcmeProblemError && VALIDATION_PROBLEMS.has(err.code))
       return { reason: 'ChallengeFailed' };
     return { reason: 'OrderFailed' };

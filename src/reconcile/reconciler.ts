@@ -252,8 +252,8 @@ export class Reconciler {
           ingresses: want.sources.map((s) => `${s.namespace}/${s.name}`),
         },
         ...(decision.resumeOrderUrl === undefined ? {} : { resumeOrderUrl: decision.resumeOrderUrl }),
-        ...(renewal !== undefined && renewal !== 'expired' && context.base?.certificatePem !== undefined
-          ? { replacesCertPem: context.base.certificatePem }
+        ...(renewal !== undefined && context.base?.certificatePem !== undefined
+          ? { replacesCertPem: context.base.certificatePem, replacesRecord: record }
           : {}),
         signal,
         onOrder: async (orderUrl) => {
@@ -278,6 +278,8 @@ export class Reconciler {
       const issued = recordIssued({
         hosts: want.hosts,
         directoryUrl: this.#o.settings.policy.directoryUrl,
+        ...(material.accountUrl === undefined ? {} : { accountUrl: material.accountUrl }),
+        ...(material.certId === undefined ? {} : { certId: material.certId }),
         validity: { notBeforeMs: info.notBeforeMs, notAfterMs: info.notAfterMs },
         ingresses: want.sources.map((s) => `${s.namespace}/${s.name}`),
         minimumValidityMs: this.#o.settings.policy.minimumValidityMs,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { describe, it } from 'node:test';
 import { NonceSupply } from '../../src/acme/nonce-supply.js';
 
@@ -78,5 +79,31 @@ describe('NonceSupply', () => {
     supply.offer('late');
     supply.release();
     assert.equal(supply.pooled, 1, 'the aborted waiter did not swallow the next nonce');
+  });
+
+  it('shares one abort listener among all waiters on one signal (100 authorizations of one order)', async () => {
+    const supply = new NonceSupply(fakeServer().fetchNonce);
+    await supply.take(); // a request in flight
+    const controller = new AbortController();
+    const waiting = Array.from({ length: 100 }, () => supply.take(controller.signal));
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 1);
+    for (let i = 0; i < 100; i++) supply.offer(`n${i}`);
+    assert.deepEqual((await Promise.all(waiting)).length, 100);
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 0, 'removed with the last waiter');
+  });
+
+  it('rejects every waiter of a signal when it aborts, and leaves other waiters alone', async () => {
+    const supply = new NonceSupply(fakeServer().fetchNonce);
+    await supply.take(); // a request in flight
+    const order = new AbortController();
+    const other = new AbortController();
+    const aborted = [supply.take(order.signal), supply.take(order.signal)];
+    const kept = supply.take(other.signal);
+    order.abort(new Error('deadline'));
+    for (const waiting of aborted) await assert.rejects(waiting, /deadline/);
+    assert.equal(getEventListeners(order.signal, 'abort').length, 0);
+    supply.offer('next');
+    assert.equal(await kept, 'next');
+    assert.equal(getEventListeners(other.signal, 'abort').length, 0);
   });
 });

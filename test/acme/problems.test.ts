@@ -23,7 +23,8 @@ function problem(body: unknown, status = 400, retryAfterMs?: number): AcmeProble
   return parsed;
 }
 
-// Every problem type of RFC 8555 §6.7, plus alreadyReplaced (RFC 9773) and invalidProfile (profiles draft).
+// Every problem type of RFC 8555 §6.7, plus alreadyReplaced (RFC 9773), invalidProfile (profiles draft) and
+// Boulder's conflict.
 const DOCUMENTED: readonly AcmeProblemCode[] = [
   'accountDoesNotExist',
   'alreadyRevoked',
@@ -51,6 +52,7 @@ const DOCUMENTED: readonly AcmeProblemCode[] = [
   'userActionRequired',
   'alreadyReplaced',
   'invalidProfile',
+  'conflict',
 ];
 
 const EXPECTED_CLASS: Readonly<Record<string, AcmeErrorClass>> = {
@@ -65,6 +67,7 @@ const EXPECTED_CLASS: Readonly<Record<string, AcmeErrorClass>> = {
   caa: 'transient',
   orderNotReady: 'transient',
   compound: 'transient',
+  conflict: 'transient',
 };
 
 describe('parseProblem()', () => {

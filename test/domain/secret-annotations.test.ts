@@ -15,6 +15,8 @@ import { NOW_MS, OPT_IN, PRODUCTION } from '../support/builders.js';
 const full: IssuanceRecord = {
   hosts: ['a.example', 'b.example'],
   directoryUrl: PRODUCTION,
+  accountUrl: 'https://ca.example/acct/1',
+  certId: 'aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE',
   notAfterMs: NOW_MS + 80 * 86_400_000,
   renewAtMs: NOW_MS + 50 * 86_400_000,
   ariWindow: { startMs: NOW_MS + 40 * 86_400_000, endMs: NOW_MS + 42 * 86_400_000 },
@@ -37,6 +39,8 @@ describe('secret annotations', () => {
     assert.deepEqual(formatIssuanceRecord(full), {
       'kube-lego/hosts': 'a.example,b.example',
       'kube-lego/directory-url': PRODUCTION,
+      'kube-lego/account-url': 'https://ca.example/acct/1',
+      'kube-lego/cert-id': 'aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE',
       'kube-lego/not-after': '2027-02-16T12:00:00Z',
       'kube-lego/renew-at': '2027-01-17T12:00:00Z',
       'kube-lego/ari-window': '2027-01-07T12:00:00Z/2027-01-09T12:00:00Z',

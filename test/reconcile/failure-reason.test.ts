@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AcmeOrderError, AcmeProblemError, AcmeTransportError } from '../../src/acme/errors.js';
+import {
+  AcmeOrderError,
+  AcmeOrderRefusedError,
+  AcmeProblemError,
+  AcmeTransportError,
+} from '../../src/acme/errors.js';
 import { AccountError } from '../../src/adapters/acme/account-errors.js';
 import { SelfCheckError } from '../../src/adapters/http01/self-check.js';
 import { KubeApiError } from '../../src/adapters/kube/kube-errors.js';
@@ -51,6 +56,16 @@ describe('classifyFailure()', () => {
       name: 'an invalid order is a challenge failure',
       err: new AcmeOrderError('orderInvalid', 'invalid', 'https://ca.example/order/1'),
       want: { reason: 'ChallengeFailed' },
+    },
+    {
+      name: 'newOrder refused with unauthorized (another account) is an order refusal, not a challenge failure',
+      err: new AcmeOrderRefusedError(problem('unauthorized', 403)),
+      want: { reason: 'OrderRefused' },
+    },
+    {
+      name: 'newOrder refused with a rate limit is still a rate limit',
+      err: new AcmeOrderRefusedError(problem('rateLimited', 429, 60_000)),
+      want: { reason: 'RateLimited', retryAfterMs: 60_000 },
     },
     {
       name: 'another ACME problem is an order failure',

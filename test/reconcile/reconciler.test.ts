@@ -64,6 +64,8 @@ function rig(options: { readonly stored?: readonly SecretSnapshot[]; readonly on
           privateKeyPem: 'KEY',
           orderUrl: 'https://ca.example/order/1',
           validity: { notBeforeMs: NOW_MS, notAfterMs: NOW_MS + 90 * DAY_MS },
+          accountUrl: 'https://ca.example/account/1',
+          certId: undefined,
         });
       },
     },

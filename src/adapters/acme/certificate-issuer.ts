@@ -2,6 +2,8 @@ import type { AcmeClient } from '../../acme/acme-client.js';
 import { ariCertId } from '../../acme/ari-cert-id.js';
 import { obtainCertificate, toIdentifiers } from '../../acme/obtain-certificate.js';
 import type { IssuedMaterial, Issuer, IssueRequest } from '../../ports/issuer.js';
+import { replacesClaim } from '../../domain/replaces-claim.js';
+import type { Log } from '../../ports/log.js';
 import { createCsr } from '../../x509/create-csr.js';
 import { inspectCertificate } from '../../x509/inspect-certificate.js';
 import { generateKey, keyToPem, type KeySpec } from '../../x509/private-key.js';
@@ -17,6 +19,8 @@ export interface CertificateIssuerOptions {
   readonly profile?: string;
   readonly preferredChain?: string;
   readonly pollIntervalMs?: number;
+  /** Where a refused `replaces` is reported (info: the renewal goes on without it). */
+  readonly log?: Log;
 }
 
 /** Obtains certificates over http-01 with a fresh key per certificate (kube-lego never reused keys). */
@@ -32,13 +36,20 @@ export class CertificateIssuer implements Issuer {
     const client = await this.#options.accounts.client();
     const key = await generateKey(this.#options.keySpec);
     const csr = await createCsr(key, request.hosts);
-    const replaces = await this.#replaces(client, request.replacesCertPem);
+    const replaces = await this.#replaces(client, request);
     const result = await obtainCertificate(client, {
       identifiers: toIdentifiers(request.hosts),
       csrDer: csr.der,
       solver: this.#options.solvers.solverFor(request.route, request.signal),
       profile: this.#options.profile,
       replaces,
+      onReplacesRefused: (refusal) => {
+        this.#options.log
+          ?.with({ context: 'acme', domains: request.hosts })
+          .info(
+            `ordering again without ARI replaces for ${request.hosts.join(', ')}: the CA refused it (${refusal.code}): ${refusal.detail}`,
+          );
+      },
       preferredChain: this.#options.preferredChain,
       existingOrderUrl: request.resumeOrderUrl,
       onOrder: request.onOrder,
@@ -51,18 +62,31 @@ export class CertificateIssuer implements Issuer {
       privateKeyPem: keyToPem(key),
       orderUrl: result.orderUrl,
       validity: { notBeforeMs: info.notBeforeMs, notAfterMs: info.notAfterMs },
+      accountUrl: client.accountUrl,
+      certId: certIdOf(result.certificatePem),
     };
   }
 
-  async #replaces(client: AcmeClient, certPem: string | undefined): Promise<string | undefined> {
+  async #replaces(client: AcmeClient, request: IssueRequest): Promise<string | undefined> {
+    const certPem = request.replacesCertPem;
     if (!this.#options.ari || certPem === undefined) return undefined;
     const directory = await client.directory();
     if (directory.renewalInfo === undefined) return undefined;
-    try {
-      return ariCertId(certPem);
-    } catch {
-      // A certificate without an authority key identifier cannot be named: order without `replaces`.
-      return undefined;
-    }
+    const claim = replacesClaim({
+      record: request.replacesRecord ?? { failures: 0 },
+      certId: certIdOf(certPem),
+      directoryUrl: client.directoryUrl,
+      accountUrl: client.accountUrl ?? '',
+    });
+    return claim.send ? claim.certId : undefined;
+  }
+}
+
+/** The ARI CertID of a certificate; `undefined` when it cannot be named (no Authority Key Identifier). */
+function certIdOf(certPem: string): string | undefined {
+  try {
+    return ariCertId(certPem);
+  } catch {
+    return undefined;
   }
 }
