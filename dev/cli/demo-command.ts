@@ -18,10 +18,10 @@ const DEMO_HOSTS = ['myapp.example.test', 'www.myapp.example.test'] as const;
 const certificateTimeoutMs = 45_000;
 const progressEveryMs = 3_000;
 
-/** The kube-lego log lines a user of the original expects to see, in the order they come. */
+/** The kube-lego log lines a user of the original expects to see, in the order they come: one per domain. */
 const EXPECTED_LOG_LINES = [
   /msg="requesting certificate for /,
-  /msg="authorization successful"/,
+  ...DEMO_HOSTS.map(() => /msg="authorization successful" context=acme domain=/),
   /msg="successfully got certificate/,
   /msg="Secret successfully stored"/,
 ] as const;

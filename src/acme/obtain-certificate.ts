@@ -40,6 +40,11 @@ export interface ObtainCertificateOptions {
   readonly onReplacesRefused?: ((refusal: AcmeProblemError) => void) | undefined;
   /** An order URL persisted by an earlier attempt: resumed while it is still `pending` or `ready` for the same identifiers. */
   readonly existingOrderUrl?: string | undefined;
+  /**
+   * Called once per name as soon as its authorization is known to be valid: reused ones at once, the others
+   * when the order leaves `pending` (kube-lego's `authorization successful` line).
+   */
+  readonly onAuthorized?: ((name: string) => void) | undefined;
   /** Called with the order URL as soon as it is known, so the caller can persist it and resume after a restart. */
   readonly onOrder?: ((orderUrl: string) => void | Promise<void>) | undefined;
   /** Issuer common name of the preferred chain's top certificate (e.g. `ISRG Root X1`); the default chain otherwise. */
@@ -112,6 +117,7 @@ export async function obtainCertificate(
   let order = await resumeOrCreateOrder(run);
   await options.onOrder?.(order.url);
   if (order.status === 'pending') order = await authorize(run, order);
+  else if (order.status === 'ready') for (const id of order.identifiers) options.onAuthorized?.(id.value);
   if (order.status === 'ready') order = await client.finalizeOrder(order, options.csrDer, options.signal);
   order = await pollWhile(run, order, 'processing');
   if (order.status !== 'valid' || order.certificate === undefined) throw orderFailure(order);
@@ -182,6 +188,7 @@ async function authorize(run: Run, order: AcmeOrder): Promise<AcmeOrder> {
     // One order poll answers for every authorization: it leaves `pending` when all are valid or one failed.
     const polled = await pollWhile(run, order, 'pending');
     if (polled.status === 'invalid') throw await validationFailure(run, polled, tried);
+    for (const authz of tried) run.options.onAuthorized?.(nameOf(authz));
     return polled;
   } finally {
     await cleanup(run, presented);
@@ -194,7 +201,10 @@ async function prepareAuthorization(
 ): Promise<void> {
   const { client, options } = run;
   const authz = await client.getAuthorization(target.url, options.signal);
-  if (authz.status === 'valid') return; // reused: nothing to prove
+  if (authz.status === 'valid') {
+    options.onAuthorized?.(nameOf(authz)); // reused: nothing to prove
+    return;
+  }
   if (authz.status !== 'pending') {
     throw new AcmeOrderError(
       'orderInvalid',
@@ -210,6 +220,11 @@ async function prepareAuthorization(
   if (challenge.status === 'pending') await client.respondToChallenge(challenge.url, options.signal);
 }
 
+/** The name an authorization is for, as the order lists it (`*.example.com` for a wildcard). */
+function nameOf(authz: AcmeAuthorization): string {
+  return authz.wildcard ? `*.${authz.identifier.value}` : authz.identifier.value;
+}
+
 function pickChallenge(
   authz: AcmeAuthorization,
   type: ChallengeSolver['type'],
@@ -217,7 +232,7 @@ function pickChallenge(
 ): AcmeChallenge {
   const challenge = authz.challenges.find((c) => c.type === type && c.token !== undefined);
   if (challenge !== undefined) return challenge;
-  const name = authz.wildcard ? `*.${authz.identifier.value}` : authz.identifier.value;
+  const name = nameOf(authz);
   const offered = authz.challenges.map((c) => c.type).join(', ');
   const why = authz.wildcard
     ? `wildcard names need the dns-01 challenge, this solver uses ${type}`

@@ -1,8 +1,35 @@
 import { startChallengeServer } from '../http/challenge-server.js';
+import type { AccountService } from '../adapters/acme/account-service.js';
 import type { Log } from '../ports/log.js';
+import type { KeySpec } from '../x509/private-key.js';
 import { runWorkers } from '../runtime/worker-pool.js';
 import { buildController, connectKube } from './build.js';
 import type { ControllerSettings } from './controller-settings.js';
+
+function keyText(spec: KeySpec): string {
+  return spec.type === 'rsa' ? `RSA ${spec.bits}` : `ECDSA ${spec.curve}`;
+}
+
+/**
+ * Says which CA and account kube-lego uses, then sets the account up at once (directory, account key,
+ * registration) in the background: an unreachable or non-ACME `LEGO_URL` shows at start, not only when
+ * the first certificate is due. A failure is not fatal; the first order tries again.
+ */
+function reportAcmeSettings(settings: ControllerSettings, accounts: AccountService, acmeLog: Log): void {
+  const profile =
+    settings.profile === undefined ? "the CA's default profile" : `profile "${settings.profile}"`;
+  acmeLog.info(
+    `using ACME directory ${settings.directoryUrl} with account e-mail ${settings.email}, ${keyText(settings.keySpec)} certificate keys and ${profile}`,
+  );
+  accounts.client().then(
+    () => undefined,
+    (err: unknown) => {
+      acmeLog.error(
+        `Cannot set up the ACME account with the directory ${settings.directoryUrl} (LEGO_URL): ${err instanceof Error ? err.message : String(err)}; kube-lego tries again when a certificate is due, check LEGO_URL (and LEGO_ACME_CA_FILE for a CA with a private root)`,
+      );
+    },
+  );
+}
 
 /** A started controller. */
 export interface RunningController {
@@ -47,6 +74,7 @@ export async function startControllerRuntime(
     },
   });
   acmeLog.info(`server listening on http://:${server.port}/`);
+  reportAcmeSettings(settings, graph.accounts, acmeLog);
 
   kubeLog.debug('start watching ingress objects');
   watches.ingresses.start();

@@ -22,6 +22,8 @@ export interface IssueRequest {
   readonly replacesCertPem?: string;
   /** The issuance record of the Secret holding `replacesCertPem`. */
   readonly replacesRecord?: IssuanceRecord;
+  /** Told each name whose authorization became valid (kube-lego's `authorization successful` line). */
+  readonly onAuthorized?: (host: string) => void;
   /** Persists the order URL before any challenge is answered. */
   readonly onOrder: (orderUrl: string) => Promise<void>;
   readonly signal: AbortSignal;

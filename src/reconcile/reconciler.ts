@@ -256,14 +256,15 @@ export class Reconciler {
           ? { replacesCertPem: context.base.certificatePem, replacesRecord: record }
           : {}),
         signal,
+        onAuthorized: (host) => {
+          log.with({ context: 'acme', domain: host }).info('authorization successful');
+        },
         onOrder: async (orderUrl) => {
           if (record.orderUrl === orderUrl) return;
           record = recordOrderOpened(record, orderUrl, want.hosts);
           await this.#writeRecord(want, record);
         },
       });
-      for (const host of want.hosts)
-        log.with({ context: 'acme', domain: host }).info('authorization successful');
       const info = material.validity;
       log
         .with({ context: 'acme' })

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { splitPemBundle } from '../../src/x509/pem-bundle.js';
+import { freeLoopbackPort } from '../support/free-port.js';
 import { startPebble, type PebbleRig } from '../support/pebble.js';
 import { startControllerProcess, type ControllerProcess } from './controller-process.js';
 
@@ -182,6 +183,26 @@ describe('kube-lego process end to end (API sandbox + Pebble + kubectl)', () => 
     }
     assert.equal(await lego.terminate(), 0, 'SIGTERM exits cleanly');
     assert.match(lego.lines.at(-1) ?? '', /msg=exiting context=kubelego/);
+  });
+
+  it('says at start which CA, account and keys it uses, and reports an unreachable LEGO_URL at once', async () => {
+    const unreachable = 'https://127.0.0.1:9/directory';
+    // Its own account Secret: the failed set-up records a registration backoff there.
+    const lego = controller({
+      LEGO_URL: unreachable,
+      LEGO_PORT: String(await freeLoopbackPort()),
+      LEGO_SECRET_NAME: 'kube-lego-account-unreachable',
+    });
+    try {
+      await lego.waitForLine(
+        /level=info msg="using ACME directory https:\/\/127\.0\.0\.1:9\/directory with account e-mail admin@example\.test, ECDSA P-256 certificate keys and the CA's default profile" context=acme/,
+      );
+      const error = await lego.waitForLine(/level=error msg="Cannot set up the ACME account/);
+      assert.ok(error.includes(`with the directory ${unreachable} (LEGO_URL)`), error);
+      assert.equal(lego.child.exitCode, null, 'an unreachable CA is not fatal');
+    } finally {
+      await lego.kill();
+    }
   });
 
   it('resumes the persisted order after a crash mid-order, with the same account', async () => {

@@ -53,6 +53,7 @@ export class CertificateIssuer implements Issuer {
       preferredChain: this.#options.preferredChain,
       existingOrderUrl: request.resumeOrderUrl,
       onOrder: request.onOrder,
+      onAuthorized: request.onAuthorized,
       pollIntervalMs: this.#options.pollIntervalMs,
       signal: request.signal,
     });

@@ -21,7 +21,8 @@ describe('kube-lego-dev demo (smoke test)', () => {
     const lines = result.stdout.split('\n');
     const expected = [
       /msg="requesting certificate for myapp.example.test,www.myapp.example.test"/,
-      /msg="authorization successful"/,
+      /msg="authorization successful" context=acme domain=(www\.)?myapp\.example\.test/,
+      /msg="authorization successful" context=acme domain=(www\.)?myapp\.example\.test/,
       /msg="successfully got certificate: domains=\[myapp.example.test www.myapp.example.test\]/,
       /msg="Secret successfully stored" context=secret name=myingress-tls namespace=default/,
       /^SECRET +HOSTS +ISSUER +NOT AFTER +NEXT RENEWAL$/,
@@ -34,6 +35,10 @@ describe('kube-lego-dev demo (smoke test)', () => {
       assert.ok(index > at, `${String(pattern)} missing or out of order:\n${result.stdout}`);
       at = index;
     }
+    const domains = lines.flatMap(
+      (line) => /msg="authorization successful" .*domain=(\S+)/.exec(line)?.[1] ?? [],
+    );
+    assert.deepEqual(domains.sort(), ['myapp.example.test', 'www.myapp.example.test'], 'one line per domain');
     assert.equal(result.stderr, '');
   });
 });
