@@ -1,6 +1,7 @@
 import { decide, type Decision, type DecisionPolicy } from '../domain/decide.js';
 import type { DesiredPolicy, DesiredProblem, IgnoredIngress } from '../domain/desired.js';
 import { EVENT_TYPES, problemEventReason, type EventReason } from '../domain/event-reasons.js';
+import { KubeLegoError, type Reaction } from '../domain/kube-lego-error.js';
 import { observeSecret, TLS_SECRET_TYPE } from '../domain/observe-secret.js';
 import {
   recordAriWindow,
@@ -55,9 +56,14 @@ export interface ReconcilerOptions {
 }
 
 /** Why a Secret cannot receive the certificate; found before ordering so no certificate is thrown away. */
-class SecretNotWritableError extends Error {
+class SecretNotWritableError extends KubeLegoError {
   override readonly name = 'SecretNotWritableError';
   readonly code = 'secretNotWritable';
+
+  /** The Secret's type, owner or kube-lego's RBAC must change first. */
+  override get reaction(): Reaction {
+    return { kind: 'giveUp', reason: 'Unknown' };
+  }
 }
 
 const MAX_WRITE_ATTEMPTS = 3;

@@ -1,3 +1,4 @@
+import { KubeLegoError, type Reaction } from '../../domain/kube-lego-error.js';
 import {
   gceChallengeEndpoints,
   gceChallengeEndpointSlice,
@@ -21,9 +22,14 @@ import { ENDPOINT_SLICES, ENDPOINTS, INGRESSES, SERVICES } from '../kube/resourc
 import type { PendingHost } from './nginx-routing.js';
 
 /** Typed failure: the gce provider needs the pod IP for its Endpoints. */
-export class GcePodIpMissingError extends Error {
+export class GcePodIpMissingError extends KubeLegoError {
   override readonly name = 'GcePodIpMissingError';
   readonly code = 'gcePodIpMissing';
+
+  /** A configuration fault: the deployment must set the pod IP. */
+  override get reaction(): Reaction {
+    return { kind: 'giveUp', reason: 'Unknown' };
+  }
 }
 
 function sameJson(a: unknown, b: unknown): boolean {

@@ -1,7 +1,8 @@
+import { KubeLegoError, type Reaction } from '../../domain/kube-lego-error.js';
 import http from 'node:http';
 
 /** Typed failure of the reachability self-check (kube-lego's `reachability test failed: ...`). */
-export class SelfCheckError extends Error {
+export class SelfCheckError extends KubeLegoError {
   override readonly name = 'SelfCheckError';
   readonly code = 'selfCheckFailed';
   readonly host: string;
@@ -9,6 +10,11 @@ export class SelfCheckError extends Error {
   constructor(host: string, message: string, options?: { readonly cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.host = host;
+  }
+
+  /** Usually an Ingress or DNS record that is not routed yet: it heals without a change. */
+  override get reaction(): Reaction {
+    return { kind: 'backOff', reason: 'SelfCheckFailed' };
   }
 }
 
