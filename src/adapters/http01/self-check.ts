@@ -1,5 +1,6 @@
-import { KubeLegoError, type Reaction } from '../../domain/kube-lego-error.js';
 import http from 'node:http';
+import { KubeLegoError, type Reaction } from '../../domain/kube-lego-error.js';
+import { abortableSleep } from '../../runtime/abortable-sleep.js';
 
 /** Typed failure of the reachability self-check (kube-lego's `reachability test failed: ...`). */
 export class SelfCheckError extends KubeLegoError {
@@ -34,18 +35,6 @@ export interface SelfCheckOptions {
    */
   readonly address?: { readonly host: string; readonly port: number };
   readonly onTry?: (host: string, url: string) => void;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(finish, ms);
-    function finish(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', finish);
-      resolve();
-    }
-    signal?.addEventListener('abort', finish, { once: true });
-  });
 }
 
 function tryOnce(host: string, options: SelfCheckOptions, signal: AbortSignal | undefined): Promise<void> {
@@ -130,7 +119,7 @@ export async function selfCheck(
     } catch (err) {
       last = err;
       if (signal?.aborted === true) break;
-      if (attempt < options.tries) await sleep(options.intervalMs, signal);
+      if (attempt < options.tries) await abortableSleep(options.intervalMs, signal);
     }
   }
   throw last instanceof SelfCheckError

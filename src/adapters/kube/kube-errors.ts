@@ -1,5 +1,5 @@
 import { KubeLegoError, rateLimitReaction, type Reaction } from '../../domain/kube-lego-error.js';
-import { parseRetryAfter } from '../../acme/retry-after.js';
+import { parseRetryAfter } from '../../net/retry-after.js';
 /** Stable codes for every way a Kubernetes API call can fail; callers branch on these, never on text. */
 export type KubeErrorCode =
   | 'badRequest'
