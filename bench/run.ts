@@ -23,7 +23,7 @@ import { runBatchCase } from './cases/batch-case.js';
 import { runSingleCertificateCase } from './cases/single-certificate-case.js';
 import { runSteadyStateCase } from './cases/steady-state-case.js';
 import { startCountingProxy, type CountingProxy } from './counting-proxy.js';
-import { loadKubeLegoDriver } from './kube-lego-driver.js';
+import { loadKubeLegoDriver } from './load-kube-lego-driver.js';
 import { kubeLegoStanding } from './kube-lego-standing.js';
 import { machineInfo } from './machine-info.js';
 import { renderMarkdown, replaceGeneratedSection } from './markdown-report.js';

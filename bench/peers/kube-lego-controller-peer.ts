@@ -5,13 +5,13 @@ import {
   type Peer,
   type PeerAvailability,
 } from '../peer.js';
-import {
-  loadKubeLegoDriver,
-  type ControllerIssueOutcome,
-  type IngressCertificate,
-  type KubeLegoDriver,
-  type RunningController,
+import type {
+  ControllerIssueOutcome,
+  IngressCertificate,
+  KubeLegoDriver,
+  RunningController,
 } from '../kube-lego-driver.js';
+import { loadKubeLegoDriver } from '../load-kube-lego-driver.js';
 
 const applyTimeoutMs = 600_000;
 

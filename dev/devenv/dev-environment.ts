@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LogLevel } from '../../src/config/config.js';
+import type { LogLevel } from '../../src/log/log-entry.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createLogger, type LogSink } from '../../src/log/logger.js';
 import { Redactor } from '../../src/log/redactor.js';

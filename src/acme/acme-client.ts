@@ -29,7 +29,7 @@ import {
   type AcmeDirectory,
   type AcmeOrder,
 } from './resources.js';
-import { parseRetryAfter } from './retry-after.js';
+import { parseRetryAfter } from '../net/retry-after.js';
 
 /** Options of `AcmeClient`. */
 export interface AcmeClientOptions {

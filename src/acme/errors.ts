@@ -2,6 +2,7 @@
  * The typed errors of the ACME client. Callers branch on `code` (and `classifyAcmeError`), never on the
  * message text. Messages never contain key material or signed request bodies.
  */
+import { KubeLegoError, rateLimitReaction, type Reaction } from '../domain/kube-lego-error.js';
 
 /**
  * The ACME problem types we know (RFC 8555 §6.7, RFC 9773 `alreadyReplaced`, the profiles draft
@@ -83,8 +84,53 @@ export interface AcmeProblemInit {
   readonly cause?: unknown;
 }
 
+/**
+ * How the controller reacts to an ACME failure: `terminal` (the input or configuration must change first),
+ * `transient` (retry with backoff) or `rateLimited` (retry when the server said: `retryAfterMs` on the error).
+ */
+export type AcmeErrorClass = 'terminal' | 'transient' | 'rateLimited';
+
+// Validation failures (connection, dns, incorrectResponse, unauthorized, caa, tls) are transient: they are
+// usually DNS or an ingress that is not routed yet, and heal without a change to the Ingress. The backoff
+// keeps them within Let's Encrypt's failed-validation limit.
+const TRANSIENT_PROBLEMS: ReadonlySet<AcmeProblemCode> = new Set<AcmeProblemCode>([
+  'badNonce',
+  'serverInternal',
+  'connection',
+  'dns',
+  'tls',
+  'incorrectResponse',
+  'unauthorized',
+  'caa',
+  'orderNotReady',
+  'compound',
+  // Another order for the same replacement is open: it finishes or expires on its own.
+  'conflict',
+]);
+
+/** The problems that say a challenge failed (RFC 8555 §8), rather than the order or the request. */
+const VALIDATION_PROBLEMS: ReadonlySet<AcmeProblemCode> = new Set<AcmeProblemCode>([
+  'connection',
+  'dns',
+  'incorrectResponse',
+  'unauthorized',
+  'caa',
+  'tls',
+  'compound',
+]);
+
+/** The reaction to an ACME failure of class `errorClass`; `reason` is recorded unless it is a rate limit. */
+function acmeReaction(
+  errorClass: AcmeErrorClass,
+  reason: 'ChallengeFailed' | 'OrderFailed' | 'OrderRefused' | 'Unknown',
+  retryAfterMs: number | undefined,
+): Reaction {
+  if (errorClass === 'rateLimited') return rateLimitReaction('RateLimited', retryAfterMs);
+  return { kind: errorClass === 'terminal' ? 'giveUp' : 'backOff', reason };
+}
+
 /** An ACME server answered with a problem document (RFC 8555 §6.7). */
-export class AcmeProblemError extends Error {
+export class AcmeProblemError extends KubeLegoError {
   override readonly name: string = 'AcmeProblemError';
   /** Stable code derived from `type`. */
   readonly code: AcmeProblemCode;
@@ -116,6 +162,21 @@ export class AcmeProblemError extends Error {
     this.retryAfterMs = init.retryAfterMs;
     this.request = init.request;
   }
+
+  /** How the controller reacts to this problem. */
+  get errorClass(): AcmeErrorClass {
+    if (this.code === 'rateLimited' || this.status === 429) return 'rateLimited';
+    // Let's Encrypt's per-IP overall limits answer 503 with Retry-After and no rateLimited type.
+    if (this.status === 503 && this.retryAfterMs !== undefined) return 'rateLimited';
+    if (TRANSIENT_PROBLEMS.has(this.code)) return 'transient';
+    if (this.code === 'unknown' && this.status >= 500) return 'transient';
+    return 'terminal';
+  }
+
+  override get reaction(): Reaction {
+    const reason = VALIDATION_PROBLEMS.has(this.code) ? 'ChallengeFailed' : 'OrderFailed';
+    return acmeReaction(this.errorClass, reason, this.retryAfterMs);
+  }
 }
 
 /** Why a request never produced a usable ACME response. */
@@ -136,7 +197,7 @@ export interface AcmeTransportErrorInit {
  * A network, TLS, timeout or abort failure, an HTTP error without a problem document (a proxy's 502 page),
  * or a response that is not what RFC 8555 says it must be.
  */
-export class AcmeTransportError extends Error {
+export class AcmeTransportError extends KubeLegoError {
   override readonly name = 'AcmeTransportError';
   readonly code: AcmeTransportErrorCode;
   readonly request: AcmeRequestRef;
@@ -150,6 +211,18 @@ export class AcmeTransportError extends Error {
     this.status = init.status;
     this.retryAfterMs = init.retryAfterMs;
   }
+
+  /** How the controller reacts to this failure: an HTTP status says, anything else is transient. */
+  get errorClass(): AcmeErrorClass {
+    if (this.code !== 'httpStatus') return 'transient';
+    const status = this.status ?? 0;
+    if (status === 429 || (status === 503 && this.retryAfterMs !== undefined)) return 'rateLimited';
+    return status >= 500 || status === 408 ? 'transient' : 'terminal';
+  }
+
+  override get reaction(): Reaction {
+    return acmeReaction(this.errorClass, 'OrderFailed', this.retryAfterMs);
+  }
 }
 
 /** Why the client refused to do what it was asked before talking to the server. */
@@ -157,7 +230,7 @@ export type AcmeUsageErrorCode =
   'accountRequired' | 'unsupportedByServer' | 'invalidArgument' | 'keyUnsupported';
 
 /** A call the client cannot make: no account yet, a feature the directory does not offer, a bad argument or key. */
-export class AcmeUsageError extends Error {
+export class AcmeUsageError extends KubeLegoError {
   override readonly name = 'AcmeUsageError';
   readonly code: AcmeUsageErrorCode;
 
@@ -165,13 +238,22 @@ export class AcmeUsageError extends Error {
     super(message, options);
     this.code = code;
   }
+
+  /** A call the client cannot make is terminal: retrying the same call fails the same way. */
+  get errorClass(): AcmeErrorClass {
+    return 'terminal';
+  }
+
+  override get reaction(): Reaction {
+    return acmeReaction(this.errorClass, 'Unknown', undefined);
+  }
 }
 
 /** Why `obtainCertificate` gave up on an order without a problem document to show for it. */
 export type AcmeOrderErrorCode = 'challengeUnavailable' | 'pollLimitReached' | 'orderInvalid';
 
 /** An order that could not be completed: no usable challenge, polling exhausted, or an order the CA invalidated. */
-export class AcmeOrderError extends Error {
+export class AcmeOrderError extends KubeLegoError {
   override readonly name = 'AcmeOrderError';
   readonly code: AcmeOrderErrorCode;
   readonly orderUrl: string | undefined;
@@ -180,6 +262,19 @@ export class AcmeOrderError extends Error {
     super(message);
     this.code = code;
     this.orderUrl = orderUrl;
+  }
+
+  /** No usable challenge is terminal (the CA offers none kube-lego can answer); the rest is transient. */
+  get errorClass(): AcmeErrorClass {
+    return this.code === 'challengeUnavailable' ? 'terminal' : 'transient';
+  }
+
+  override get reaction(): Reaction {
+    return acmeReaction(
+      this.errorClass,
+      this.code === 'orderInvalid' ? 'ChallengeFailed' : 'OrderFailed',
+      undefined,
+    );
   }
 }
 
@@ -201,5 +296,10 @@ export class AcmeOrderRefusedError extends AcmeProblemError {
       ...(problem.retryAfterMs === undefined ? {} : { retryAfterMs: problem.retryAfterMs }),
       cause: problem,
     });
+  }
+
+  /** Rate limits as for any problem; anything else is `OrderRefused`, never a challenge failure. */
+  override get reaction(): Reaction {
+    return acmeReaction(this.errorClass, 'OrderRefused', this.retryAfterMs);
   }
 }

@@ -1,3 +1,4 @@
+import { KubeLegoError, type Reaction } from '../domain/kube-lego-error.js';
 import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
@@ -148,9 +149,15 @@ export class HttpTransport {
   }
 }
 
-class ResponseTooLargeError extends Error {
+class ResponseTooLargeError extends KubeLegoError {
+  readonly code = 'responseTooLarge';
+
   constructor(readonly maxBytes: number) {
     super(`response larger than ${maxBytes} bytes`);
+  }
+
+  override get reaction(): Reaction {
+    return { kind: 'backOff', reason: 'Unknown' };
   }
 }
 

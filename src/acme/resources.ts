@@ -1,3 +1,4 @@
+import { KubeLegoError, type Reaction } from '../domain/kube-lego-error.js';
 import { problemCodeOf, type AcmeIdentifier, type AcmeProblemCode, type AcmeSubproblem } from './errors.js';
 import { isRecord, parseIdentifier } from './parse-problem.js';
 
@@ -80,8 +81,14 @@ export interface AcmeAuthorization {
 }
 
 /** Raised by the parsers when a response does not have the shape RFC 8555 requires. */
-export class ResourceShapeError extends Error {
+export class ResourceShapeError extends KubeLegoError {
   override readonly name = 'ResourceShapeError';
+  readonly code = 'resourceShapeInvalid';
+
+  /** The CA's answer was malformed: a later answer may be well-formed. */
+  override get reaction(): Reaction {
+    return { kind: 'backOff', reason: 'Unknown' };
+  }
 }
 
 const ORDER_STATUSES: readonly OrderStatus[] = ['pending', 'ready', 'processing', 'valid', 'invalid'];

@@ -1,13 +1,12 @@
+import type { LogLevel, LogType } from '../log/log-entry.js';
 import type { SecretValue } from './secret-value.js';
 
 /** Providers that make HTTP-01 traffic reach kube-lego. */
 export type IngressProvider = 'nginx' | 'gce';
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export type LogType = 'text' | 'json';
 /** Key algorithm of certificate private keys. */
 export type KeyType = 'rsa' | 'ecdsa-p256' | 'ecdsa-p384';
 
-export interface ExternalAccountBinding {
+export interface ExternalAccountBindingConfig {
   readonly keyId: string;
   /** base64url HMAC key as the CA issued it. */
   readonly hmacKey: SecretValue;
@@ -33,7 +32,7 @@ export interface Config {
     readonly accountSecretName: string;
     /** Certificate profile to request; undefined = the CA's default. */
     readonly profile: string | undefined;
-    readonly externalAccountBinding: ExternalAccountBinding | undefined;
+    readonly externalAccountBinding: ExternalAccountBindingConfig | undefined;
     /** PEM bundle of extra CAs to trust for the ACME server's TLS; undefined = system trust only. */
     readonly caFile: string | undefined;
     /** Issuer common name of the preferred alternate chain; undefined = the CA's default chain. */

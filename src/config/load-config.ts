@@ -2,11 +2,11 @@ import { isIP } from 'node:net';
 import type {
   Config,
   ConfigResult,
-  ExternalAccountBinding,
+  ExternalAccountBindingConfig,
   IngressProvider,
   KeyType,
-  LogLevel,
 } from './config.js';
+import type { LogLevel } from '../log/log-entry.js';
 import { EnvironmentReader } from './environment-reader.js';
 import { SecretValue } from './secret-value.js';
 import { CONFIG_VARIABLES, type ConfigVariableName } from './variables.js';
@@ -88,7 +88,7 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
-function readExternalAccountBinding(env: EnvironmentReader): ExternalAccountBinding | undefined {
+function readExternalAccountBinding(env: EnvironmentReader): ExternalAccountBindingConfig | undefined {
   const keyId = env.raw('LEGO_EAB_KEY_ID');
   const hmacKey = env.raw('LEGO_EAB_HMAC_KEY');
   if (keyId === undefined && hmacKey === undefined) return undefined;

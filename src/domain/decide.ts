@@ -1,3 +1,4 @@
+import type { LogFields } from './log-fields.js';
 import { coversHosts } from './observe-secret.js';
 import { renewalSchedule, type RenewalBasis, type RenewalSchedule } from './renewal.js';
 import { formatTime } from './secret-annotations.js';
@@ -35,9 +36,6 @@ export type WaitWhy = 'RenewalScheduled' | 'BackingOff' | 'RateLimited';
 
 /** Why a certificate is never issued into its Secret. */
 export type SkipReason = 'ForeignSecret';
-
-/** Structured log fields (kube-lego's `domains`, `expire_time`, ...). */
-export type LogFields = Readonly<Record<string, string | number | readonly string[]>>;
 
 /** A warning that accompanies a decision once per certificate. */
 export interface DecisionWarning {
@@ -188,14 +186,33 @@ function basisText(schedule: RenewalSchedule): string {
   }
 }
 
+/**
+ * The one sentence saying LEGO_MINIMUM_VALIDITY is not applied to a certificate (not shorter than half
+ * its lifetime: renewing that early would renew on every check), for the log line and the Event.
+ */
+export function minimumValidityIgnoredMessage(options: {
+  readonly minimumValidityMs: number;
+  readonly validity: { readonly notBeforeMs: number; readonly notAfterMs: number };
+  readonly hosts: readonly string[];
+  readonly renewAtMs: number;
+}): string {
+  const { validity } = options;
+  const lifetimeDays = ((validity.notAfterMs - validity.notBeforeMs) / DAY_MS).toFixed(1);
+  const minimumDays = (options.minimumValidityMs / DAY_MS).toFixed(1);
+  return `Cannot apply LEGO_MINIMUM_VALIDITY of ${minimumDays} days to the certificate for ${options.hosts.join(', ')}: its lifetime is ${lifetimeDays} days and renewing that early would renew on every check, kube-lego renews it at ${formatTime(options.renewAtMs)} instead`;
+}
+
 function warningsFor(schedule: RenewalSchedule, cert: CertInfo, policy: DecisionPolicy): DecisionWarning[] {
   if (!schedule.minimumValidityIgnored || schedule.persist === undefined) return [];
-  const lifetimeDays = ((cert.notAfterMs - cert.notBeforeMs) / DAY_MS).toFixed(1);
-  const minimumDays = (policy.minimumValidityMs / DAY_MS).toFixed(1);
   return [
     {
       code: 'MinimumValidityIgnored',
-      message: `Cannot apply LEGO_MINIMUM_VALIDITY of ${minimumDays} days to the certificate for ${cert.dnsNames.join(', ')}: its lifetime is ${lifetimeDays} days and renewing that early would renew on every check, kube-lego renews it at ${formatTime(schedule.renewAtMs)} instead`,
+      message: minimumValidityIgnoredMessage({
+        minimumValidityMs: policy.minimumValidityMs,
+        validity: cert,
+        hosts: cert.dnsNames,
+        renewAtMs: schedule.renewAtMs,
+      }),
     },
   ];
 }

@@ -1,12 +1,11 @@
-import type { LogLevel, LogType } from '../config/config.js';
 import { formatJsonEntry } from './json-format.js';
 import type { LogContext } from './log-context.js';
-import type { LogEntry, LogFields, LogValue } from './log-entry.js';
+import type { LogEntry, EntryFields, LogLevel, LogType, LogValue } from './log-entry.js';
 import { Redactor } from './redactor.js';
 import { formatTextEntry } from './text-format.js';
 
 /** Fields of a log line; `context` is one of the closed set of log contexts. */
-export type LoggerFields = LogFields & { readonly context?: LogContext };
+export type LoggerFields = EntryFields & { readonly context?: LogContext };
 
 /** kube-lego's structured logger (logrus-compatible output). */
 export interface Logger {
@@ -45,7 +44,7 @@ function redactValue(value: LogValue, redactor: Redactor): LogValue {
   return value;
 }
 
-function redactFields(fields: LogFields, redactor: Redactor): LogFields {
+function redactFields(fields: EntryFields, redactor: Redactor): EntryFields {
   const redacted: Record<string, LogValue> = {};
   for (const [key, value] of Object.entries(fields)) redacted[key] = redactValue(value, redactor);
   return redacted;
@@ -58,8 +57,8 @@ export function createLogger(options: LoggerOptions): Logger {
   const format = options.format === 'json' ? formatJsonEntry : formatTextEntry;
   const threshold = severity[options.level];
 
-  const build = (bound: LogFields): Logger => {
-    const log = (level: LogLevel, msg: string, fields: LogFields | undefined): void => {
+  const build = (bound: EntryFields): Logger => {
+    const log = (level: LogLevel, msg: string, fields: EntryFields | undefined): void => {
       if (severity[level] < threshold) return;
       const entry: LogEntry = {
         time: now(),

@@ -1,8 +1,4 @@
-/** A structured log field value (kube-lego prints lists as `[a b]`). */
-export type LogFieldValue = string | number | boolean | readonly string[];
-
-/** Structured fields of one log line (`context`, `name`, `namespace`, `domains`, ...). */
-export type LogFields = Readonly<Record<string, LogFieldValue | undefined>>;
+import type { LogFields } from '../domain/log-fields.js';
 
 /** The logging the controller needs; the composition root adapts the project logger to it. */
 export interface Log {

@@ -1,50 +1,25 @@
-import { classifyAcmeError } from '../acme/classify-acme-error.js';
-import {
-  AcmeOrderError,
-  AcmeOrderRefusedError,
-  AcmeProblemError,
-  AcmeTransportError,
-} from '../acme/errors.js';
-import { AccountError } from '../adapters/acme/account-errors.js';
-import { SelfCheckError } from '../adapters/http01/self-check.js';
-import { KubeApiError } from '../adapters/kube/kube-errors.js';
+import { KubeLegoError, type Reaction } from '../domain/kube-lego-error.js';
 import type { FailureReason } from '../domain/types.js';
 
 /** A failed issuance, classified once for the persisted record, the Event and the log line. */
 export interface ClassifiedFailure {
   readonly reason: FailureReason;
+  /** The server's Retry-After, when the reaction is to wait until then. */
   readonly retryAfterMs?: number;
 }
 
-const VALIDATION_PROBLEMS = new Set([
-  'connection',
-  'dns',
-  'incorrectResponse',
-  'unauthorized',
-  'caa',
-  'tls',
-  'compound',
-]);
+/** Errors that are not kube-lego's own: nothing is known about them, so the failure backoff applies. */
+const UNKNOWN: Reaction = { kind: 'backOff', reason: 'Unknown' };
 
-/** Maps an error from the issuance path to the persisted failure reason (never by message text). */
+/**
+ * Maps an error from the issuance path to the persisted failure reason and the server's Retry-After:
+ * both are read from the reaction the error was classified with where it was made.
+ */
 export function classifyFailure(err: unknown, timedOut: boolean): ClassifiedFailure {
   if (timedOut) return { reason: 'Timeout' };
-  if (err instanceof AccountError) return { reason: 'AccountFailed' };
-  if (err instanceof SelfCheckError) return { reason: 'SelfCheckFailed' };
-  if (err instanceof KubeApiError) return { reason: 'SecretWriteFailed' };
-  if (err instanceof AcmeProblemError || err instanceof AcmeTransportError) {
-    if (classifyAcmeError(err) === 'rateLimited') {
-      return {
-        reason: 'RateLimited',
-        ...(err.retryAfterMs === undefined ? {} : { retryAfterMs: err.retryAfterMs }),
-      };
-    }
-    if (err instanceof AcmeOrderRefusedError) return { reason: 'OrderRefused' };
-    if (err instanceof AcmeProblemError && VALIDATION_PROBLEMS.has(err.code))
-      return { reason: 'ChallengeFailed' };
-    return { reason: 'OrderFailed' };
-  }
-  if (err instanceof AcmeOrderError)
-    return { reason: err.code === 'orderInvalid' ? 'ChallengeFailed' : 'OrderFailed' };
-  return { reason: 'Unknown' };
+  const reaction = err instanceof KubeLegoError ? err.reaction : UNKNOWN;
+  return {
+    reason: reaction.reason,
+    ...(reaction.kind === 'waitUntil' ? { retryAfterMs: reaction.retryAfterMs } : {}),
+  };
 }

@@ -1,6 +1,13 @@
-import { decide, type Decision, type DecisionPolicy, type RenewalWhy } from '../domain/decide.js';
+import {
+  decide,
+  minimumValidityIgnoredMessage,
+  type Decision,
+  type DecisionPolicy,
+  type RenewalWhy,
+} from '../domain/decide.js';
 import type { DesiredPolicy, DesiredProblem, IgnoredIngress } from '../domain/desired.js';
 import { EVENT_TYPES, problemEventReason, type EventReason } from '../domain/event-reasons.js';
+import { KubeLegoError, type Reaction } from '../domain/kube-lego-error.js';
 import { observeSecret, TLS_SECRET_TYPE } from '../domain/observe-secret.js';
 import {
   recordAriWindow,
@@ -12,6 +19,7 @@ import {
 import { lifetimeRenewalTime } from '../domain/renewal.js';
 import { formatTime, managedSecretAnnotations, managedSecretLabels } from '../domain/secret-annotations.js';
 import type {
+  CertInfo,
   DesiredCertificate,
   IssuanceRecord,
   ObservedSecret,
@@ -19,7 +27,7 @@ import type {
   SourceRef,
 } from '../domain/types.js';
 import type { EventRecorder } from '../ports/events.js';
-import type { Issuer } from '../ports/issuer.js';
+import type { IssuedMaterial, Issuer } from '../ports/issuer.js';
 import type { Log } from '../ports/log.js';
 import type { ReconcileQueue } from '../ports/reconcile-queue.js';
 import type { RenewalWindows } from '../ports/renewal-windows.js';
@@ -58,9 +66,14 @@ export interface ReconcilerOptions {
 }
 
 /** Why a Secret cannot receive the certificate; found before ordering so no certificate is thrown away. */
-class SecretNotWritableError extends Error {
+class SecretNotWritableError extends KubeLegoError {
   override readonly name = 'SecretNotWritableError';
   readonly code = 'secretNotWritable';
+
+  /** The Secret's type, owner or kube-lego's RBAC must change first. */
+  override get reaction(): Reaction {
+    return { kind: 'giveUp', reason: 'Unknown' };
+  }
 }
 
 const MAX_WRITE_ATTEMPTS = 3;
@@ -77,6 +90,11 @@ const RENEWAL_TEXT: Readonly<Record<RenewalWhy, string>> = {
 /** True when the Secret holds a non-empty certificate and key (whatever their quality). */
 function hasTlsPair(secret: StoredSecret | undefined): boolean {
   return (secret?.data?.['tls.crt'] ?? '') !== '' && (secret?.data?.['tls.key'] ?? '') !== '';
+}
+
+/** The issuance record of one attempt as it moves on (the order URL is added once the order exists). */
+interface Attempt {
+  record: IssuanceRecord;
 }
 
 /**
@@ -221,6 +239,10 @@ export class Reconciler {
     this.#o.queue.addAfter(want.key, Math.max(1000, wakeMs - nowMs));
   }
 
+  /**
+   * One issuance attempt, in phases: check the Secret is writable, order (the order URL is persisted as
+   * soon as it exists), store the certificate and report it; or record the failure and back off.
+   */
   async #issue(
     want: DesiredCertificate,
     decision: Extract<Decision, { kind: 'issue' }>,
@@ -228,10 +250,10 @@ export class Reconciler {
   ): Promise<void> {
     const { observed, log } = context;
     const renewal = observed.state === 'present' ? decision.renewal : undefined;
-    let record: IssuanceRecord =
-      observed.state === 'present' || observed.state === 'unparseable' ? observed.record : { failures: 0 };
-    const current =
-      observed.state === 'present' || observed.state === 'adoptable' ? observed.cert : undefined;
+    const attempt: Attempt = {
+      record:
+        observed.state === 'present' || observed.state === 'unparseable' ? observed.record : { failures: 0 },
+    };
     await this.#o.orders.acquire();
     const timeout = AbortSignal.timeout(this.#o.settings.issuanceTimeoutMs);
     const signal = AbortSignal.any([timeout, this.#o.shutdown]);
@@ -241,34 +263,15 @@ export class Reconciler {
       const now = await this.#desired(want.key);
       if (now === undefined || now.hosts.join(',') !== want.hosts.join(',')) return;
       await this.#checkWritable(want, context.base);
-      log.info(`requesting certificate for ${want.hosts.join(',')}`);
-      const source = want.sources[0];
-      const material = await this.#o.issuer.issue({
-        hosts: want.hosts,
-        route: {
-          provider: want.provider,
-          ingressClass: want.class,
-          classSource: source?.classSource ?? 'default',
-          ingresses: want.sources.map((s) => `${s.namespace}/${s.name}`),
-        },
+      const material = await this.#order(want, {
+        attempt,
+        signal,
         ...(decision.resumeOrderUrl === undefined ? {} : { resumeOrderUrl: decision.resumeOrderUrl }),
         ...(renewal !== undefined && context.base?.certificatePem !== undefined
-          ? { replacesCertPem: context.base.certificatePem, replacesRecord: record }
+          ? { replacesCertPem: context.base.certificatePem }
           : {}),
-        signal,
-        onAuthorized: (host) => {
-          log.with({ context: 'acme', domain: host }).info('authorization successful');
-        },
-        onOrder: async (orderUrl) => {
-          if (record.orderUrl === orderUrl) return;
-          record = recordOrderOpened(record, orderUrl, want.hosts);
-          await this.#writeRecord(want, record);
-        },
+        log,
       });
-      const info = material.validity;
-      log
-        .with({ context: 'acme' })
-        .info(`successfully got certificate: domains=[${want.hosts.join(' ')}] url=${material.orderUrl}`);
       if ((await this.#desired(want.key)) === undefined) {
         // Claimed twice or no longer wanted while the order ran: a contested Secret receives nothing.
         log.warn(
@@ -276,68 +279,137 @@ export class Reconciler {
         );
         return;
       }
-      const issued = recordIssued({
-        hosts: want.hosts,
-        directoryUrl: this.#o.settings.policy.directoryUrl,
-        ...(material.accountUrl === undefined ? {} : { accountUrl: material.accountUrl }),
-        ...(material.certId === undefined ? {} : { certId: material.certId }),
-        validity: { notBeforeMs: info.notBeforeMs, notAfterMs: info.notAfterMs },
-        ingresses: want.sources.map((s) => `${s.namespace}/${s.name}`),
-        minimumValidityMs: this.#o.settings.policy.minimumValidityMs,
-      });
-      await this.#writeRecord(want, issued, {
-        'tls.crt': Buffer.from(material.certificatePem, 'utf8').toString('base64'),
-        'tls.key': Buffer.from(material.privateKeyPem, 'utf8').toString('base64'),
-      });
-      this.#backoff.delete(want.key);
-      await this.#warnMinimumValidity(want, info, log);
-      this.#log
-        .with({ context: 'secret', name: want.secretName, namespace: want.namespace })
-        .info('Secret successfully stored');
-      await this.#event(
-        want,
-        renewal === undefined ? 'CertificateIssued' : 'CertificateRenewed',
-        renewal === undefined
-          ? `Issued certificate for ${want.hosts.join(', ')} into secret "${want.secretName}", valid until ${formatTime(info.notAfterMs)}`
-          : `Renewed certificate for ${want.hosts.join(', ')} into secret "${want.secretName}", valid until ${formatTime(info.notAfterMs)}: ${RENEWAL_TEXT[renewal]}`,
-      );
+      await this.#storeIssued(want, material, { renewal, log });
     } catch (err) {
-      const failure = classifyFailure(err, timeout.aborted);
-      if (this.#o.shutdown.aborted && !timeout.aborted) {
-        // Shutting down: the order URL is on the Secret, the next process resumes it.
-        log.info('stopping issuance for shutdown, the order is resumed on restart');
-        return;
-      }
-      const nowMs = this.#now();
-      const failed = recordFailure(record, {
-        reason: failure.reason,
-        hosts: want.hosts,
-        nowMs,
-        ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }),
-        ...(current === undefined
-          ? {}
-          : { current: { notBeforeMs: current.notBeforeMs, notAfterMs: current.notAfterMs } }),
-        ...(failure.reason === 'Timeout' && record.orderUrl !== undefined
-          ? { orderUrl: record.orderUrl }
-          : {}),
+      await this.#recordFailed(want, err, {
+        attempt,
+        current: observed.state === 'present' || observed.state === 'adoptable' ? observed.cert : undefined,
+        timedOut: timeout.aborted,
+        log,
       });
-      const retryAt = failed.retryNotBeforeMs ?? nowMs + 60_000;
-      const message = `Cannot issue certificate for ${want.hosts.join(', ')} (${failure.reason}): ${err instanceof Error ? err.message : String(err)}; next attempt at ${formatTime(retryAt)}`;
-      log.error(message);
-      await this.#event(want, failure.reason === 'RateLimited' ? 'RateLimited' : 'IssuanceFailed', message);
-      if (!(err instanceof SecretNotWritableError)) {
-        try {
-          await this.#writeRecord(want, failed);
-        } catch (writeErr) {
-          log.warn(`cannot store the failure state on the secret: ${String(writeErr)}`);
-        }
-      }
-      // Also in memory, for when the Secret could not take the record.
-      this.#backoff.set(want.key, { untilMs: retryAt, hosts: want.hosts.join(',') });
-      this.#o.queue.addAfter(want.key, Math.max(1000, retryAt - nowMs));
     } finally {
       this.#o.orders.release();
     }
+  }
+
+  /** Runs the ACME order; the order URL goes on the Secret before any challenge is answered. */
+  async #order(
+    want: DesiredCertificate,
+    options: {
+      attempt: Attempt;
+      signal: AbortSignal;
+      resumeOrderUrl?: string;
+      replacesCertPem?: string;
+      log: Log;
+    },
+  ): Promise<IssuedMaterial> {
+    const { attempt, log } = options;
+    log.info(`requesting certificate for ${want.hosts.join(',')}`);
+    const source = want.sources[0];
+    const material = await this.#o.issuer.issue({
+      hosts: want.hosts,
+      route: {
+        provider: want.provider,
+        ingressClass: want.class,
+        classSource: source?.classSource ?? 'default',
+        ingresses: want.sources.map((s) => `${s.namespace}/${s.name}`),
+      },
+      ...(options.resumeOrderUrl === undefined ? {} : { resumeOrderUrl: options.resumeOrderUrl }),
+      ...(options.replacesCertPem === undefined
+        ? {}
+        : { replacesCertPem: options.replacesCertPem, replacesRecord: attempt.record }),
+      signal: options.signal,
+      onAuthorized: (host) => {
+        log.with({ context: 'acme', domain: host }).info('authorization successful');
+      },
+      onOrder: async (orderUrl) => {
+        if (attempt.record.orderUrl === orderUrl) return;
+        attempt.record = recordOrderOpened(attempt.record, orderUrl, want.hosts);
+        await this.#writeRecord(want, attempt.record);
+      },
+    });
+    log
+      .with({ context: 'acme' })
+      .info(`successfully got certificate: domains=[${want.hosts.join(' ')}] url=${material.orderUrl}`);
+    return material;
+  }
+
+  /** Stores the certificate, key and issuance record on the Secret, then reports it (log line, Event). */
+  async #storeIssued(
+    want: DesiredCertificate,
+    material: IssuedMaterial,
+    options: { renewal: RenewalWhy | undefined; log: Log },
+  ): Promise<void> {
+    const { renewal, log } = options;
+    const info = material.validity;
+    const issued = recordIssued({
+      hosts: want.hosts,
+      directoryUrl: this.#o.settings.policy.directoryUrl,
+      ...(material.accountUrl === undefined ? {} : { accountUrl: material.accountUrl }),
+      ...(material.certId === undefined ? {} : { certId: material.certId }),
+      validity: { notBeforeMs: info.notBeforeMs, notAfterMs: info.notAfterMs },
+      ingresses: want.sources.map((s) => `${s.namespace}/${s.name}`),
+      minimumValidityMs: this.#o.settings.policy.minimumValidityMs,
+    });
+    await this.#writeRecord(want, issued, {
+      'tls.crt': Buffer.from(material.certificatePem, 'utf8').toString('base64'),
+      'tls.key': Buffer.from(material.privateKeyPem, 'utf8').toString('base64'),
+    });
+    this.#backoff.delete(want.key);
+    await this.#warnMinimumValidity(want, info, log);
+    this.#log
+      .with({ context: 'secret', name: want.secretName, namespace: want.namespace })
+      .info('Secret successfully stored');
+    await this.#event(
+      want,
+      renewal === undefined ? 'CertificateIssued' : 'CertificateRenewed',
+      renewal === undefined
+        ? `Issued certificate for ${want.hosts.join(', ')} into secret "${want.secretName}", valid until ${formatTime(info.notAfterMs)}`
+        : `Renewed certificate for ${want.hosts.join(', ')} into secret "${want.secretName}", valid until ${formatTime(info.notAfterMs)}: ${RENEWAL_TEXT[renewal]}`,
+    );
+  }
+
+  /**
+   * Classifies a failed attempt, reports it (log line, Event) and records it on the Secret; the backoff
+   * is also kept in memory, for when the Secret could not take the record. On shutdown nothing is
+   * recorded: the order URL is on the Secret and the next process resumes it.
+   */
+  async #recordFailed(
+    want: DesiredCertificate,
+    err: unknown,
+    options: { attempt: Attempt; current: CertInfo | undefined; timedOut: boolean; log: Log },
+  ): Promise<void> {
+    const { attempt, current, log } = options;
+    const failure = classifyFailure(err, options.timedOut);
+    if (this.#o.shutdown.aborted && !options.timedOut) {
+      log.info('stopping issuance for shutdown, the order is resumed on restart');
+      return;
+    }
+    const record = attempt.record;
+    const nowMs = this.#now();
+    const failed = recordFailure(record, {
+      reason: failure.reason,
+      hosts: want.hosts,
+      nowMs,
+      ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }),
+      ...(current === undefined
+        ? {}
+        : { current: { notBeforeMs: current.notBeforeMs, notAfterMs: current.notAfterMs } }),
+      ...(failure.reason === 'Timeout' && record.orderUrl !== undefined ? { orderUrl: record.orderUrl } : {}),
+    });
+    const retryAt = failed.retryNotBeforeMs ?? nowMs + 60_000;
+    const message = `Cannot issue certificate for ${want.hosts.join(', ')} (${failure.reason}): ${err instanceof Error ? err.message : String(err)}; next attempt at ${formatTime(retryAt)}`;
+    log.error(message);
+    await this.#event(want, failure.reason === 'RateLimited' ? 'RateLimited' : 'IssuanceFailed', message);
+    if (!(err instanceof SecretNotWritableError)) {
+      try {
+        await this.#writeRecord(want, failed);
+      } catch (writeErr) {
+        log.warn(`cannot store the failure state on the secret: ${String(writeErr)}`);
+      }
+    }
+    this.#backoff.set(want.key, { untilMs: retryAt, hosts: want.hosts.join(',') });
+    this.#o.queue.addAfter(want.key, Math.max(1000, retryAt - nowMs));
   }
 
   /**
@@ -395,8 +467,12 @@ export class Reconciler {
     const id = `${want.key}|MinimumValidityIgnored|${String(validity.notAfterMs)}`;
     if (this.#warned.has(id)) return;
     this.#warned.add(id);
-    const days = (ms: number): string => (ms / 86_400_000).toFixed(1);
-    const message = `Cannot apply LEGO_MINIMUM_VALIDITY of ${days(minimumValidityMs)} days to the certificate for ${want.hosts.join(', ')}: its lifetime is ${days(validity.notAfterMs - validity.notBeforeMs)} days and renewing that early would renew on every check, kube-lego renews it at ${formatTime(schedule.renewAtMs)} instead`;
+    const message = minimumValidityIgnoredMessage({
+      minimumValidityMs,
+      validity,
+      hosts: want.hosts,
+      renewAtMs: schedule.renewAtMs,
+    });
     log.warn(message);
     await this.#event(want, 'MinimumValidityIgnored', message);
   }

@@ -1,4 +1,5 @@
 import type { ListWatcher, WatchedObject } from '../ports/list-watcher.js';
+import { abortableSleep } from './abortable-sleep.js';
 
 export interface InformerOptions<T> {
   readonly name: string;
@@ -9,7 +10,7 @@ export interface InformerOptions<T> {
   readonly onError?: (err: unknown, retryInMs: number) => void;
   readonly initialBackoffMs?: number;
   readonly maxBackoffMs?: number;
-  /** Injected for tests; defaults to setTimeout. */
+  /** Injected for tests; defaults to abortableSleep. */
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
@@ -18,22 +19,6 @@ export function objectKey(object: WatchedObject): string {
   const namespace = object.metadata?.namespace ?? '';
   const name = object.metadata?.name ?? '';
   return namespace === '' ? name : `${namespace}/${name}`;
-}
-
-function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (signal.aborted) {
-      resolve();
-      return;
-    }
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /**
@@ -87,7 +72,7 @@ export class Informer<T extends WatchedObject> {
 
   async #run(): Promise<void> {
     const signal = this.#abort.signal;
-    const sleep = this.#options.sleep ?? defaultSleep;
+    const sleep = this.#options.sleep ?? abortableSleep;
     const initialBackoffMs = this.#options.initialBackoffMs ?? 1000;
     const maxBackoffMs = this.#options.maxBackoffMs ?? 30_000;
     let backoffMs = initialBackoffMs;

@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  acmeRetryAfterMs,
-  classifyAcmeError,
-  type AcmeErrorClass,
-} from '../../src/acme/classify-acme-error.js';
+import { acmeRetryAfterMs, classifyAcmeError } from '../../src/acme/classify-acme-error.js';
 import {
   ACME_PROBLEM_CODES,
+  type AcmeErrorClass,
   AcmeOrderError,
   AcmeProblemError,
   AcmeTransportError,

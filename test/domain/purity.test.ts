@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
+import { posix, sep } from 'node:path';
 import { describe, it } from 'node:test';
 
 // The core's promise: no I/O, no clock, no randomness. These checks read the sources, so a stray
@@ -35,4 +36,74 @@ describe('domain purity', () => {
       });
     }
   }
+});
+
+// The layers around the core. Each rule lists the top-level folders of src/ a layer may import from
+// (its own folder always, node built-ins and packages are not folders and are not checked here).
+const srcDir = new URL('../../../src/', import.meta.url);
+
+function sourcesUnder(folder: string): string[] {
+  const dir = new URL(`${folder}/`, srcDir);
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.ts'))
+    .map((name) => `${folder}/${name.split(sep).join('/')}`);
+}
+
+/** The top-level folder (or file) of src/ each relative import of `file` (a path under src/) lands in. */
+function importedFolders(file: string): string[] {
+  const source = readFileSync(new URL(file, srcDir), 'utf8');
+  const text = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  const specs = [...text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)'([^']+)'/g)].map((m) => m[1] ?? '');
+  return specs
+    .filter((spec) => spec.startsWith('.'))
+    .map((spec) => posix.normalize(posix.join(posix.dirname(file), spec)).split('/')[0] ?? '');
+}
+
+const layers: { folder: string; mayImport: readonly string[] }[] = [
+  // Decisions, observation and errors: plain data in, plain data out.
+  { folder: 'domain', mayImport: [] },
+  // The interfaces the core owns: types over domain data only.
+  { folder: 'ports', mayImport: ['domain'] },
+  // Work queue, informer supervision, worker loop: no adapter, no reconcile logic.
+  { folder: 'runtime', mayImport: ['domain', 'ports'] },
+  // The reconcile loop sees the world only through ports.
+  { folder: 'reconcile', mayImport: ['domain', 'ports', 'runtime'] },
+];
+
+/** Who in src/ may import the composition root: the CLI runs it (and dev/, outside src/, starts it in process). */
+const APP_IMPORTERS = new Set(['app', 'cli']);
+
+describe('layering', () => {
+  for (const { folder, mayImport } of layers) {
+    const files = sourcesUnder(folder);
+    it(`layering: ${folder}/ has sources`, () => {
+      assert.ok(files.length > 0, `expected sources in src/${folder}`);
+    });
+    for (const file of files) {
+      it(`layering: ${file} imports only ${[folder, ...mayImport].join(', ')}`, () => {
+        const outside = importedFolders(file).filter((f) => f !== folder && !mayImport.includes(f));
+        assert.deepEqual(outside, []);
+      });
+    }
+  }
+
+  it('layering: nothing outside app/ and the CLI imports the composition root', () => {
+    const folders = readdirSync(srcDir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name);
+    assert.ok(folders.includes('app'), 'expected src/app');
+    const offenders = folders
+      .filter((folder) => !APP_IMPORTERS.has(folder))
+      .flatMap(sourcesUnder)
+      .filter((file) => importedFolders(file).includes('app'));
+    assert.deepEqual(offenders, []);
+  });
+
+  it('layering: nothing in src/ imports from outside src/ (dev/ is never shipped)', () => {
+    const folders = readdirSync(srcDir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name);
+    const offenders = folders.flatMap(sourcesUnder).filter((file) => importedFolders(file).includes('..'));
+    assert.deepEqual(offenders, []);
+  });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { LogLevel, LogType } from '../../src/config/config.js';
+import type { LogLevel, LogType } from '../../src/log/log-entry.js';
 import type { LogValue } from '../../src/log/log-entry.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
 import { Redactor } from '../../src/log/redactor.js';

@@ -9,6 +9,7 @@ import {
 import { AccountError } from '../../src/adapters/acme/account-errors.js';
 import { SelfCheckError } from '../../src/adapters/http01/self-check.js';
 import { KubeApiError } from '../../src/adapters/kube/kube-errors.js';
+import { KubeLegoError, type Reaction } from '../../src/domain/kube-lego-error.js';
 import { classifyFailure } from '../../src/reconcile/failure-reason.js';
 
 const request = { method: 'POST', url: 'https://ca.example/acme/new-order' };
@@ -98,6 +99,69 @@ describe('classifyFailure()', () => {
   for (const c of cases) {
     it(c.name, () => {
       assert.deepEqual(classifyFailure(c.err, c.timedOut ?? false), c.want);
+    });
+  }
+});
+
+describe('error reactions', () => {
+  const kube = (code: 'forbidden' | 'serverError' | 'tooManyRequests', retryAfterMs?: number): KubeApiError =>
+    new KubeApiError({
+      code,
+      message: code,
+      request: { method: 'PUT', path: '/x' },
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
+  const cases: { name: string; err: KubeLegoError; want: Reaction }[] = [
+    {
+      name: 'a rate limit with Retry-After waits exactly that long',
+      err: problem('rateLimited', 429, 60_000),
+      want: { kind: 'waitUntil', reason: 'RateLimited', retryAfterMs: 60_000 },
+    },
+    {
+      name: 'a rate limit without Retry-After backs off',
+      err: problem('rateLimited', 429),
+      want: { kind: 'backOff', reason: 'RateLimited' },
+    },
+    {
+      name: 'a failed validation backs off (it usually heals without a change)',
+      err: problem('dns', 400),
+      want: { kind: 'backOff', reason: 'ChallengeFailed' },
+    },
+    {
+      name: 'a refused CSR gives up until the input changes',
+      err: problem('badCSR', 400),
+      want: { kind: 'giveUp', reason: 'OrderFailed' },
+    },
+    {
+      name: 'an order without a usable challenge gives up',
+      err: new AcmeOrderError('challengeUnavailable', 'no http-01'),
+      want: { kind: 'giveUp', reason: 'OrderFailed' },
+    },
+    {
+      name: 'a Kubernetes server error is retried',
+      err: kube('serverError'),
+      want: { kind: 'retry', reason: 'SecretWriteFailed' },
+    },
+    {
+      name: 'a Kubernetes permission error gives up',
+      err: kube('forbidden'),
+      want: { kind: 'giveUp', reason: 'SecretWriteFailed' },
+    },
+    {
+      name: 'a Kubernetes 429 waits for its Retry-After',
+      err: kube('tooManyRequests', 5_000),
+      want: { kind: 'waitUntil', reason: 'SecretWriteFailed', retryAfterMs: 5_000 },
+    },
+    {
+      name: 'a failed self-check backs off',
+      err: new SelfCheckError('a.example', 'wrong status'),
+      want: { kind: 'backOff', reason: 'SelfCheckFailed' },
+    },
+  ];
+  for (const c of cases) {
+    it(`error reactions: ${c.name}`, () => {
+      assert.ok(c.err instanceof KubeLegoError);
+      assert.deepEqual(c.err.reaction, c.want);
     });
   }
 });

@@ -1,4 +1,5 @@
-import type { Log, LogFields } from '../../src/ports/log.js';
+import type { LogFields } from '../../src/domain/log-fields.js';
+import type { Log } from '../../src/ports/log.js';
 
 /** One captured log line. */
 export interface LogLine {

@@ -1,9 +1,10 @@
+import { KubeLegoError, type Reaction } from '../../domain/kube-lego-error.js';
 /** Why the ACME account could not be made ready; never a reason to exit the process (kube-lego bug 6). */
 export type AccountErrorCode =
   'accountSecretUnreadable' | 'accountSecretInvalid' | 'accountRegistrationFailed' | 'accountBackingOff';
 
 /** A typed failure of the account adapter; the ACME or Kubernetes error is kept as `cause`. */
-export class AccountError extends Error {
+export class AccountError extends KubeLegoError {
   override readonly name = 'AccountError';
   readonly code: AccountErrorCode;
   /** When the next attempt may start (epoch ms), for `accountBackingOff` and registration failures. */
@@ -17,5 +18,10 @@ export class AccountError extends Error {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.retryNotBeforeMs = options?.retryNotBeforeMs;
+  }
+
+  /** The account is retried on its own schedule; the certificate backs off meanwhile. */
+  override get reaction(): Reaction {
+    return { kind: 'backOff', reason: 'AccountFailed' };
   }
 }

@@ -1,3 +1,4 @@
+import { KubeLegoError, type Reaction } from '../../domain/kube-lego-error.js';
 import {
   gceChallengeEndpoints,
   gceChallengeEndpointSlice,
@@ -18,12 +19,17 @@ import type {
 } from '../kube/kube-types.js';
 import { isKubeError } from '../kube/kube-errors.js';
 import { ENDPOINT_SLICES, ENDPOINTS, INGRESSES, SERVICES } from '../kube/resources.js';
-import type { PendingHost } from './nginx-routing.js';
+import type { RoutedHost } from './nginx-routing.js';
 
 /** Typed failure: the gce provider needs the pod IP for its Endpoints. */
-export class GcePodIpMissingError extends Error {
+export class GcePodIpMissingError extends KubeLegoError {
   override readonly name = 'GcePodIpMissingError';
   readonly code = 'gcePodIpMissing';
+
+  /** A configuration fault: the deployment must set the pod IP. */
+  override get reaction(): Reaction {
+    return { kind: 'giveUp', reason: 'Unknown' };
+  }
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
@@ -54,7 +60,7 @@ export class GceRouting {
   }
 
   /** Brings every affected user Ingress (and each namespace's Service and Endpoints) in line with `hosts`. */
-  async sync(hosts: readonly PendingHost[]): Promise<void> {
+  async sync(hosts: readonly RoutedHost[]): Promise<void> {
     const byIngress = new Map<string, string[]>();
     for (const pending of hosts) {
       for (const ingress of pending.ingresses) {

@@ -1,8 +1,9 @@
 import type { ChallengeSolver } from '../../acme/obtain-certificate.js';
 import type { AcmeAuthorization, AcmeChallenge } from '../../acme/resources.js';
+import { abortableSleep } from '../../runtime/abortable-sleep.js';
 import type { RouteTarget } from '../../ports/issuer.js';
 import type { Log } from '../../ports/log.js';
-import type { PendingHost } from './nginx-routing.js';
+import type { RoutedHost } from './nginx-routing.js';
 import { selfCheck, type SelfCheckOptions } from './self-check.js';
 
 /** Where key authorizations are served from (the challenge HTTP server's store). */
@@ -13,26 +14,13 @@ export interface ChallengeTokens {
 
 /** Routes `/.well-known/acme-challenge` of the pending hosts to this process (nginx provider, ...). */
 export interface ChallengeRouter {
-  sync(hosts: readonly PendingHost[]): Promise<void>;
+  sync(hosts: readonly RoutedHost[]): Promise<void>;
 }
 
 export type SelfCheckMode =
   | { readonly kind: 'check'; readonly options: SelfCheckOptions }
   /** `LEGO_SELF_CHECK=false`: wait `delayMs` instead, for clusters without hairpin NAT. */
   | { readonly kind: 'wait'; readonly delayMs: number };
-
-function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 /**
  * Shares the challenge routing of all concurrent orders: hosts are reference-counted so the nginx
@@ -44,7 +32,7 @@ export class Http01Solvers {
   readonly #routers: ReadonlyMap<string, ChallengeRouter>;
   readonly #selfCheck: SelfCheckMode;
   readonly #log: Log;
-  readonly #pending = new Map<string, { count: number; route: PendingHost; readonly provider: string }>();
+  readonly #pending = new Map<string, { count: number; route: RoutedHost; readonly provider: string }>();
   #chain: Promise<void> = Promise.resolve();
   #queued: Promise<void> | undefined;
 
@@ -83,7 +71,7 @@ export class Http01Solvers {
             signal,
           );
         } else {
-          await delay(this.#selfCheck.delayMs, signal);
+          await abortableSleep(this.#selfCheck.delayMs, signal);
         }
       },
       cleanup: async (authz: AcmeAuthorization, challenge: AcmeChallenge) => {

@@ -5,6 +5,7 @@ import {
   nginxChallengeIngresses,
   nginxChallengeService,
   type NginxChallengeSettings,
+  type PendingHost,
 } from '../../domain/challenge-routing.js';
 import type { Log } from '../../ports/log.js';
 import type { KubeObjects } from '../kube/kube-objects.js';
@@ -15,11 +16,8 @@ import { INGRESSES, SERVICES } from '../kube/resources.js';
 /** Where the nginx provider's challenge objects live; filled from config. */
 export type NginxRoutingSettings = NginxChallengeSettings;
 
-/** A host with a pending challenge and how its Ingress names its class. */
-export interface PendingHost {
-  readonly host: string;
-  readonly ingressClass: string;
-  readonly classSource: 'ingressClassName' | 'annotation' | 'default';
+/** A host with a pending challenge, with the Ingresses asking for it. */
+export interface RoutedHost extends PendingHost {
   /** The Ingresses (`namespace/name`) asking for the host: the gce provider edits these. */
   readonly ingresses: readonly string[];
 }
@@ -60,7 +58,7 @@ export class NginxRouting {
   }
 
   /** Brings the challenge objects in line with `hosts` (all pending nginx hosts, every class). */
-  async sync(hosts: readonly PendingHost[]): Promise<void> {
+  async sync(hosts: readonly RoutedHost[]): Promise<void> {
     const wanted = nginxChallengeIngresses(this.#settings, hosts);
     if (wanted.length > 0) await this.#upsertService();
     const names = new Set<string>();

@@ -1,7 +1,9 @@
 import http from 'node:http';
+import { KubeLegoError, type Reaction } from '../../domain/kube-lego-error.js';
+import { abortableSleep } from '../../runtime/abortable-sleep.js';
 
 /** Typed failure of the reachability self-check (kube-lego's `reachability test failed: ...`). */
-export class SelfCheckError extends Error {
+export class SelfCheckError extends KubeLegoError {
   override readonly name = 'SelfCheckError';
   readonly code = 'selfCheckFailed';
   readonly host: string;
@@ -9,6 +11,11 @@ export class SelfCheckError extends Error {
   constructor(host: string, message: string, options?: { readonly cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.host = host;
+  }
+
+  /** Usually an Ingress or DNS record that is not routed yet: it heals without a change. */
+  override get reaction(): Reaction {
+    return { kind: 'backOff', reason: 'SelfCheckFailed' };
   }
 }
 
@@ -28,18 +35,6 @@ export interface SelfCheckOptions {
    */
   readonly address?: { readonly host: string; readonly port: number };
   readonly onTry?: (host: string, url: string) => void;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(finish, ms);
-    function finish(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', finish);
-      resolve();
-    }
-    signal?.addEventListener('abort', finish, { once: true });
-  });
 }
 
 function tryOnce(host: string, options: SelfCheckOptions, signal: AbortSignal | undefined): Promise<void> {
@@ -124,7 +119,7 @@ export async function selfCheck(
     } catch (err) {
       last = err;
       if (signal?.aborted === true) break;
-      if (attempt < options.tries) await sleep(options.intervalMs, signal);
+      if (attempt < options.tries) await abortableSleep(options.intervalMs, signal);
     }
   }
   throw last instanceof SelfCheckError

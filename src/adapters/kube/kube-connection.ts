@@ -1,3 +1,4 @@
+import { KubeLegoError, type Reaction } from '../../domain/kube-lego-error.js';
 // The only module that imports @kubernetes/client-node values: it is used for kubeconfig parsing and
 // credential plugins only (importing it costs ~0.7 s and ~90 MiB), so replacing it touches this file alone.
 import { KubeConfig } from '@kubernetes/client-node';
@@ -25,9 +26,14 @@ export interface KubeConnection {
 }
 
 /** Typed failure to build a connection (missing file, bad kubeconfig, no current cluster). */
-export class KubeConnectionError extends Error {
+export class KubeConnectionError extends KubeLegoError {
   override readonly name = 'KubeConnectionError';
   readonly code = 'kubeConnectionInvalid';
+
+  /** The connection settings must change first. */
+  override get reaction(): Reaction {
+    return { kind: 'giveUp', reason: 'Unknown' };
+  }
 }
 
 function configFor(source: KubeConnectionSource): KubeConfig {

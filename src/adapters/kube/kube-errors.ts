@@ -1,4 +1,5 @@
-import { parseRetryAfter } from '../../acme/retry-after.js';
+import { KubeLegoError, rateLimitReaction, type Reaction } from '../../domain/kube-lego-error.js';
+import { parseRetryAfter } from '../../net/retry-after.js';
 /** Stable codes for every way a Kubernetes API call can fail; callers branch on these, never on text. */
 export type KubeErrorCode =
   | 'badRequest'
@@ -34,7 +35,7 @@ export interface KubeApiErrorOptions {
 }
 
 /** A failed Kubernetes API request, classified once from the HTTP status and the Status body. */
-export class KubeApiError extends Error {
+export class KubeApiError extends KubeLegoError {
   override readonly name = 'KubeApiError';
   readonly code: KubeErrorCode;
   readonly request: KubeRequestRef;
@@ -71,6 +72,18 @@ export class KubeApiError extends Error {
       case 'alreadyExists':
       case 'invalid':
         return 'terminal';
+    }
+  }
+
+  /** In the issuance path a Kubernetes failure is a failed Secret write, whatever its class. */
+  override get reaction(): Reaction {
+    switch (this.errorClass) {
+      case 'rateLimited':
+        return rateLimitReaction('SecretWriteFailed', this.retryAfterMs);
+      case 'transient':
+        return { kind: 'retry', reason: 'SecretWriteFailed' };
+      case 'terminal':
+        return { kind: 'giveUp', reason: 'SecretWriteFailed' };
     }
   }
 }

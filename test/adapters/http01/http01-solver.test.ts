@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AcmeAuthorization, AcmeChallenge } from '../../../src/acme/resources.js';
 import { Http01Solvers, type ChallengeRouter } from '../../../src/adapters/http01/http01-solver.js';
-import type { PendingHost } from '../../../src/adapters/http01/nginx-routing.js';
+import type { RoutedHost } from '../../../src/adapters/http01/nginx-routing.js';
 import type { Log } from '../../../src/ports/log.js';
 import { MemoryChallengeStore } from '../../../src/http/challenge-store.js';
 
@@ -31,7 +31,7 @@ function challenge(token: string): AcmeChallenge {
 /** Records every set of hosts a router was asked to route. */
 class RecordingRouter implements ChallengeRouter {
   readonly syncs: string[][] = [];
-  sync(hosts: readonly PendingHost[]): Promise<void> {
+  sync(hosts: readonly RoutedHost[]): Promise<void> {
     this.syncs.push(hosts.map((h) => h.host).sort());
     return Promise.resolve();
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseRetryAfter } from '../../src/acme/retry-after.js';
+import { parseRetryAfter } from '../../src/net/retry-after.js';
 
 const NOW_MS = Date.UTC(2026, 10, 28, 12, 0, 0);
 
