@@ -8,6 +8,7 @@ import { ANNOTATIONS } from '../../src/domain/secret-annotations.js';
 import type { LogSink } from '../../src/log/logger.js';
 import { keyMatchesCertificate } from '../../src/x509/inspect-certificate.js';
 import { splitPemBundle } from '../../src/x509/pem-bundle.js';
+import { KubeLegoError, type Reaction } from '../../src/domain/kube-lego-error.js';
 
 /** The example, modelled on the seed: an app behind an Ingress named `myingress` with one TLS entry. */
 const DEMO_NAMESPACE = 'default';
@@ -27,9 +28,13 @@ const EXPECTED_LOG_LINES = [
 ] as const;
 
 /** Typed failure of one demo step; the message says which step and why. */
-export class DemoError extends Error {
+export class DemoError extends KubeLegoError {
   override readonly name = 'DemoError';
   readonly code = 'demoFailed';
+  /** A development-environment failure: nothing to retry, the message says what to fix. */
+  override get reaction(): Reaction {
+    return { kind: 'giveUp', reason: 'Unknown' };
+  }
 }
 
 export interface DemoCommandOptions {

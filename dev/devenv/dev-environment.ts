@@ -15,6 +15,7 @@ import { startControllerRuntime, type RunningController } from '../../src/app/li
 import { startSandbox, type PolicyRule, type Sandbox } from '../sandbox/sandbox.js';
 import { VERSION } from '../../src/version.js';
 import { ensurePebbleInstalled, startPebble, type PebbleRig } from './pebble.js';
+import { KubeLegoError, type Reaction } from '../../src/domain/kube-lego-error.js';
 
 /** The seed's account e-mail (ConfigMap `kube-lego`, key `lego.email`) in the sandbox. */
 export const SANDBOX_EMAIL = 'admin@example.test';
@@ -22,9 +23,13 @@ export const SANDBOX_EMAIL = 'admin@example.test';
 export const SANDBOX_NAMESPACE = 'kube-lego';
 
 /** Typed failure to bring the environment up; `cause` keeps the original error. */
-export class DevEnvironmentError extends Error {
+export class DevEnvironmentError extends KubeLegoError {
   override readonly name = 'DevEnvironmentError';
   readonly code = 'devEnvironmentFailed';
+  /** A development-environment failure: nothing to retry, the message says what to fix. */
+  override get reaction(): Reaction {
+    return { kind: 'giveUp', reason: 'Unknown' };
+  }
 }
 
 export interface DevEnvironmentOptions {

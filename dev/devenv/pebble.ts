@@ -10,6 +10,7 @@ import { freeLoopbackPort } from './free-port.js';
 import { testHttpRequest } from './https-request.js';
 import { startManagedProcess, type ManagedProcess } from './managed-process.js';
 import { createThrowawayTls } from '../tls/throwaway-tls.js';
+import { KubeLegoError, type Reaction } from '../../src/domain/kube-lego-error.js';
 
 export { ChalltestClient } from './challtestsrv.js';
 
@@ -92,9 +93,13 @@ interface PebbleInstall {
 }
 
 /** Typed failure of the Pebble install step (`scripts/install-pebble.sh`). */
-export class PebbleInstallError extends Error {
+export class PebbleInstallError extends KubeLegoError {
   override readonly name = 'PebbleInstallError';
   readonly code = 'pebbleInstallFailed';
+  /** A development-environment failure: nothing to retry, the message says what to fix. */
+  override get reaction(): Reaction {
+    return { kind: 'giveUp', reason: 'Unknown' };
+  }
 }
 
 /**
@@ -191,8 +196,13 @@ async function choosePorts(options: PebbleOptions): Promise<Ports> {
   };
 }
 
-class StartupError extends Error {
+class StartupError extends KubeLegoError {
   override readonly name = 'StartupError';
+  readonly code = 'startupFailed';
+  /** A development-environment failure: nothing to retry, the message says what to fix. */
+  override get reaction(): Reaction {
+    return { kind: 'giveUp', reason: 'Unknown' };
+  }
 }
 
 async function waitUntil(

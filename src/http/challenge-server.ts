@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { KubeLegoError, type Reaction } from '../domain/kube-lego-error.js';
 import type { ChallengeStore } from '../ports/challenge-store.js';
 import { requestHost } from './request-host.js';
 
@@ -115,9 +116,14 @@ export interface ChallengeServerOptions extends ChallengeHandlerOptions {
 }
 
 /** The HTTP server cannot listen on `LEGO_PORT` (in use, or not allowed); start-up stops with exit code 1. */
-export class ChallengeServerListenError extends Error {
+export class ChallengeServerListenError extends KubeLegoError {
   override readonly name = 'ChallengeServerListenError';
   readonly code = 'listenFailed';
+
+  /** A start-up failure: the configuration must change. */
+  override get reaction(): Reaction {
+    return { kind: 'giveUp', reason: 'Unknown' };
+  }
 }
 
 /** kube-lego 0.1.7's `error starting http server on :<port>` line, with the cause and the fix. */

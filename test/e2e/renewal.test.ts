@@ -103,7 +103,8 @@ spec:
         const pem = Buffer.from(secret.data?.['tls.crt'] ?? '', 'base64').toString('utf8');
         if (pem.includes('BEGIN CERTIFICATE')) {
           const cert = new X509Certificate(pem);
-          if (!serials.includes(cert.serialNumber)) {
+          // The temporary self-signed certificate held until the first one arrives does not count.
+          if (!cert.checkIssued(cert) && !serials.includes(cert.serialNumber)) {
             // Each new certificate arrives while the previous one is still valid.
             const previousNotAfter = notAfters.at(-1);
             if (previousNotAfter !== undefined)

@@ -22,6 +22,25 @@ export interface ManagedSecretCache {
  * is never a cluster-wide Secret cache. Writes carry the base object's resourceVersion: a concurrent
  * change ends in a `conflict` result (its error a `conflict` KubeApiError) and is never overwritten.
  */
+/** How long our own write stands in for the cache's copy at most (a relist may skip its version). */
+const WRITTEN_TTL_MS = 60_000;
+
+/**
+ * True when the cache's copy is our written object or a later one. resourceVersions are opaque, but
+ * etcd's are integers that grow with every write; where both are, a larger one is newer.
+ */
+function caughtUp(cached: SecretObject | undefined, written: SecretObject): boolean {
+  const cachedVersion = cached?.metadata?.resourceVersion;
+  const writtenVersion = written.metadata?.resourceVersion;
+  if (cachedVersion === undefined || writtenVersion === undefined) return false;
+  if (cachedVersion === writtenVersion) return true;
+  return (
+    /^\d+$/.test(cachedVersion) &&
+    /^\d+$/.test(writtenVersion) &&
+    BigInt(cachedVersion) > BigInt(writtenVersion)
+  );
+}
+
 export class SecretStore implements SecretAccess {
   readonly #objects: KubeObjects;
   readonly #managed: ManagedSecretCache;
@@ -29,6 +48,12 @@ export class SecretStore implements SecretAccess {
   readonly #lookups = new Map<string, { readonly result: SecretLookup; readonly atMs: number }>();
   /** The object behind each StoredSecret handed out, for the write based on it. */
   readonly #objectOf = new WeakMap<StoredSecret, SecretObject>();
+  /**
+   * Our last write of each Secret, until the managed cache has caught up with it: right after a write the
+   * informer may still hold the older copy (an order URL and a temporary certificate), and a decision taken
+   * on it would order the certificate just stored once more.
+   */
+  readonly #written = new Map<string, { readonly object: SecretObject; readonly atMs: number }>();
 
   constructor(options: {
     readonly objects: KubeObjects;
@@ -44,6 +69,8 @@ export class SecretStore implements SecretAccess {
   async lookup(namespace: string, name: string, nowMs: number): Promise<SecretLookup> {
     const key = `${namespace}/${name}`;
     const managed = this.#managed.get(key);
+    const written = this.#ownWrite(key, managed);
+    if (written !== undefined) return { kind: 'found', secret: this.#stored(written), managedCache: true };
     if (managed !== undefined) return { kind: 'found', secret: this.#stored(managed), managedCache: true };
     const cached = this.#lookups.get(key);
     if (cached !== undefined && nowMs - cached.atMs < this.#ttlMs) return cached.result;
@@ -58,6 +85,16 @@ export class SecretStore implements SecretAccess {
       if (oldest.done !== true) this.#lookups.delete(oldest.value);
     }
     return result;
+  }
+
+  /** Our own last write of `key` while the cache still holds an older copy (or none); else undefined. */
+  #ownWrite(key: string, cached: SecretObject | undefined): SecretObject | undefined {
+    const written = this.#written.get(key);
+    if (written === undefined) return undefined;
+    if (Date.now() - written.atMs < WRITTEN_TTL_MS && !caughtUp(cached, written.object))
+      return written.object;
+    this.#written.delete(key);
+    return undefined;
   }
 
   #stored(secret: SecretObject): StoredSecret {
@@ -79,10 +116,14 @@ export class SecretStore implements SecretAccess {
 
   /** Creates or replaces the Secret with optimistic concurrency. */
   async write(write: SecretWrite): Promise<SecretWriteResult> {
+    const key = `${write.namespace}/${write.name}`;
     try {
-      await this.#write(write);
+      const object = await this.#write(write);
+      if (write.dryRun !== true) this.#written.set(key, { object, atMs: Date.now() });
       return { kind: 'written' };
     } catch (err) {
+      // Someone else changed it: what we wrote last is no longer the latest, the cache decides again.
+      this.#written.delete(key);
       if (isKubeError(err, 'conflict')) return { kind: 'conflict', error: err };
       throw err;
     }

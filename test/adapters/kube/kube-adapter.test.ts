@@ -205,6 +205,38 @@ describe('Kubernetes adapter against the API sandbox', () => {
     }
   });
 
+  it('reads its own write while the managed cache still holds the older copy (no decision on a stale read)', async () => {
+    const created = await objects.create<SecretObject>(SECRETS, 'default', {
+      metadata: { name: 'read-your-write', labels: { 'kube-lego/managed': 'true' } },
+      type: 'kubernetes.io/tls',
+      data: { 'tls.crt': '', 'tls.key': '' },
+    });
+    let cached: SecretObject | undefined = created;
+    const store = new SecretStore({ objects, managed: { get: () => cached } });
+    const before = await store.lookup('default', 'read-your-write', 0);
+    assert.ok(before.kind === 'found');
+    const result = await store.write({
+      namespace: 'default',
+      name: 'read-your-write',
+      base: before.secret,
+      type: 'kubernetes.io/tls',
+      data: { 'tls.crt': 'Q0VSVA==', 'tls.key': 'S0VZ' },
+      labels: { 'kube-lego/managed': 'true' },
+      annotations: { 'kube-lego/not-after': '2027-01-01T00:00:00Z' },
+    });
+    assert.equal(result.kind, 'written');
+    // The informer has not delivered the write yet: the store answers with what it wrote.
+    const after = await store.lookup('default', 'read-your-write', 0);
+    assert.ok(after.kind === 'found');
+    assert.equal(after.secret.snapshot.annotations['kube-lego/not-after'], '2027-01-01T00:00:00Z');
+    // Once the cache holds that version (or a later one), the cache is the source again.
+    const latest = await objects.get<SecretObject>(SECRETS, 'default', 'read-your-write');
+    cached = { ...latest, metadata: { ...latest.metadata, annotations: { marker: 'from-cache' } } };
+    const caught = await store.lookup('default', 'read-your-write', 0);
+    assert.ok(caught.kind === 'found');
+    assert.deepEqual(caught.secret.snapshot.annotations, { marker: 'from-cache' });
+  });
+
   it('never reports a Secret as absent when the read fails', async () => {
     const store = new SecretStore({ objects, managed: { get: () => undefined } });
     sandbox.faults.failNext({ method: 'GET', pathPattern: '/secrets/flaky$', count: 1, status: 500 });
