@@ -122,6 +122,15 @@ function where(source: KubeConnectionSource): string {
   }
 }
 
+function loadError(source: KubeConnectionSource, err: unknown): KubeConnectionError {
+  return new KubeConnectionError(
+    `Cannot load the Kubernetes connection from ${where(source)}: ${reason(err)}`,
+    {
+      cause: err,
+    },
+  );
+}
+
 /** Loads the kubeconfig (or in-cluster service account) and resolves the API server URL. */
 export function loadKubeConnection(
   source: KubeConnectionSource,
@@ -133,12 +142,7 @@ export function loadKubeConnection(
   try {
     selection = selectionFor(source);
   } catch (err) {
-    throw new KubeConnectionError(
-      `Cannot load the Kubernetes connection from ${where(source)}: ${reason(err)}`,
-      {
-        cause: err,
-      },
-    );
+    throw loadError(source, err);
   }
   const { cluster, user } = selection;
   let serverUrl: URL;
@@ -146,7 +150,7 @@ export function loadKubeConnection(
     serverUrl = new URL(cluster.server);
   } catch (err) {
     throw new KubeConnectionError(
-      `Cannot use API server URL "${cluster.server}": it is not a valid URL, fix the cluster's server field`,
+      `Cannot use API server URL "${cluster.server}" from ${where(source)}: it is not a valid URL, fix the cluster's server field`,
       { cause: err },
     );
   }
@@ -160,12 +164,7 @@ export function loadKubeConnection(
     }
     if (user.token === undefined && user.tokenFile !== undefined) files.prime(user.tokenFile, 'tokenFile');
   } catch (err) {
-    throw new KubeConnectionError(
-      `Cannot load the Kubernetes connection from ${where(source)}: ${reason(err)}`,
-      {
-        cause: err,
-      },
-    );
+    throw loadError(source, err);
   }
   const exec =
     user.exec === undefined
