@@ -15,7 +15,8 @@ const result = await build({
   bundle: true,
   platform: 'node',
   format: 'esm',
-  target: 'node20',
+  // The oldest Node that package.json's engines allow (the image runs 24).
+  target: 'node22',
   minify: false,
   sourcemap: false,
   legalComments: 'eof',

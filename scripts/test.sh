@@ -4,6 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 npm ci --no-audit --no-fund --loglevel=error
+# The npm package `node` (a devDependency) installs Node 24 LTS into node_modules/.bin; put it first so
+# everything below, and every child process a test starts with process.execPath, runs on it.
+export PATH="$PWD/node_modules/.bin:$PATH"
+echo "node $(node --version)"
 bash scripts/install-pebble.sh
 # A clean build: compiled files of moved or deleted sources (tests above all) must not linger in dist/ and run.
 rm -rf dist

@@ -1,8 +1,13 @@
-import { KubeLegoError, type Reaction } from '../../domain/kube-lego-error.js';
-// The only module that imports @kubernetes/client-node values: it is used for kubeconfig parsing and
-// credential plugins only (importing it costs ~0.7 s and ~90 MiB), so replacing it touches this file alone.
-import { KubeConfig } from '@kubernetes/client-node';
+// Where the API server is and how to authenticate to it: the in-cluster service account, a kubeconfig file
+// (read by `kubeconfig.ts`, exec plugins run by `exec-credential.ts`) or a bare URL. Files named here (CA,
+// client certificate and key, token) are re-read at most once a minute, so rotated credentials are picked
+// up without a restart, as client-go does for the service-account token.
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { RequestOptions } from 'node:https';
+import { KubeLegoError, type Reaction } from '../../domain/kube-lego-error.js';
+import { ExecCredentialSource, type ExecClusterInfo } from './exec-credential.js';
+import { readKubeconfig, type KubeconfigSelection, type PemSource } from './kubeconfig.js';
 
 /** Where the API server and credentials come from; filled by the composition root from the config. */
 export type KubeConnectionSource =
@@ -25,7 +30,17 @@ export interface KubeConnection {
   readonly description: string;
 }
 
-/** Typed failure to build a connection (missing file, bad kubeconfig, no current cluster). */
+/** What the connection may take from its host (injected by tests). */
+export interface KubeConnectionOptions {
+  /**
+   * The environment exec credential plugins inherit; defaults to this process's, which the plugin gets as a
+   * child process would (it is passed through, not read for configuration).
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly nowMs?: () => number;
+}
+
+/** Typed failure to build a connection (missing file, bad kubeconfig, no current cluster) or to get credentials. */
 export class KubeConnectionError extends KubeLegoError {
   override readonly name = 'KubeConnectionError';
   readonly code = 'kubeConnectionInvalid';
@@ -36,97 +51,203 @@ export class KubeConnectionError extends KubeLegoError {
   }
 }
 
-function configFor(source: KubeConnectionSource): KubeConfig {
-  const kc = new KubeConfig();
+/** How long a credential file's content is reused before it is read again. */
+const FILE_REFRESH_MS = 60_000;
+
+function selectionFor(source: KubeConnectionSource): KubeconfigSelection {
   switch (source.kind) {
     case 'in-cluster': {
       const host = source.host.includes(':') ? `[${source.host}]` : source.host;
-      kc.loadFromClusterAndUser(
-        {
-          name: 'in-cluster',
+      return {
+        path: source.serviceAccountDir,
+        context: 'in-cluster',
+        cluster: {
           server: `https://${host}:${source.port}`,
-          caFile: `${source.serviceAccountDir}/ca.crt`,
-          skipTLSVerify: false,
+          certificateAuthority: { kind: 'file', path: `${source.serviceAccountDir}/ca.crt`, field: 'ca.crt' },
+          insecureSkipTlsVerify: false,
         },
-        {
-          name: 'in-cluster',
-          authProvider: {
-            name: 'tokenFile',
-            config: { tokenFile: `${source.serviceAccountDir}/token` },
-          },
-        },
-      );
-      return kc;
+        user: { tokenFile: `${source.serviceAccountDir}/token` },
+      };
     }
     case 'kubeconfig':
-      kc.loadFromFile(source.path);
-      return allowPlainHttp(kc);
+      return readKubeconfig(source.path);
     case 'url':
-      kc.loadFromClusterAndUser(
-        { name: 'url', server: source.url, skipTLSVerify: isPlainHttp(source.url) },
-        { name: 'anonymous' },
-      );
-      return kc;
+      return {
+        path: source.url,
+        context: 'url',
+        cluster: { server: source.url, insecureSkipTlsVerify: false },
+        user: {},
+      };
   }
 }
 
-function isPlainHttp(server: string): boolean {
-  return server.toLowerCase().startsWith('http:');
+/** Reads files lazily and keeps each content for FILE_REFRESH_MS. */
+class FileCache {
+  readonly #nowMs: () => number;
+  readonly #entries = new Map<string, { text: string; readAtMs: number }>();
+
+  constructor(nowMs: () => number) {
+    this.#nowMs = nowMs;
+  }
+
+  /** Reads once now, so a missing file fails at start-up rather than on the first request. */
+  prime(path: string, field: string): void {
+    try {
+      this.#entries.set(path, { text: readFileSync(path, 'utf8'), readAtMs: this.#nowMs() });
+    } catch (err) {
+      throw new RangeError(`${field}: cannot read "${path}": ${reason(err)}`, { cause: err });
+    }
+  }
+
+  async read(path: string, field: string): Promise<string> {
+    const cached = this.#entries.get(path);
+    if (cached !== undefined && this.#nowMs() - cached.readAtMs < FILE_REFRESH_MS) return cached.text;
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      throw new RangeError(`${field}: cannot read "${path}": ${reason(err)}`, { cause: err });
+    }
+    this.#entries.set(path, { text, readAtMs: this.#nowMs() });
+    return text;
+  }
 }
 
-/**
- * client-node refuses `http://` servers unless the cluster says `skipTLSVerify`, although there is no TLS
- * to verify; kubectl accepts them (e.g. `kubectl proxy`, kube-lego's default `LEGO_KUBE_API_URL`). Mark
- * plain-HTTP clusters so; https clusters keep their verification settings untouched.
- */
-function allowPlainHttp(kc: KubeConfig): KubeConfig {
-  if (!kc.clusters.some((cluster) => isPlainHttp(cluster.server))) return kc;
-  const patched = new KubeConfig();
-  patched.loadFromOptions({
-    clusters: kc.clusters.map((cluster) =>
-      isPlainHttp(cluster.server) ? { ...cluster, skipTLSVerify: true } : cluster,
-    ),
-    users: kc.users,
-    contexts: kc.contexts,
-    currentContext: kc.currentContext,
-  });
-  return patched;
+function reason(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function where(source: KubeConnectionSource): string {
+  switch (source.kind) {
+    case 'kubeconfig':
+      return `kubeconfig "${source.path}"`;
+    case 'in-cluster':
+      return `the service account in "${source.serviceAccountDir}"`;
+    case 'url':
+      return `LEGO_KUBE_API_URL "${source.url}"`;
+  }
+}
+
+function loadError(source: KubeConnectionSource, err: unknown): KubeConnectionError {
+  return new KubeConnectionError(
+    `Cannot load the Kubernetes connection from ${where(source)}: ${reason(err)}`,
+    {
+      cause: err,
+    },
+  );
 }
 
 /** Loads the kubeconfig (or in-cluster service account) and resolves the API server URL. */
-export function loadKubeConnection(source: KubeConnectionSource): KubeConnection {
-  let kc: KubeConfig;
+export function loadKubeConnection(
+  source: KubeConnectionSource,
+  options: KubeConnectionOptions = {},
+): KubeConnection {
+  const nowMs = options.nowMs ?? Date.now;
+  const files = new FileCache(nowMs);
+  let selection: KubeconfigSelection;
   try {
-    kc = configFor(source);
+    selection = selectionFor(source);
   } catch (err) {
-    const where = source.kind === 'kubeconfig' ? `kubeconfig "${source.path}"` : source.kind;
-    throw new KubeConnectionError(
-      `Cannot load the Kubernetes connection from ${where}: ${err instanceof Error ? err.message : String(err)}`,
-      { cause: err },
-    );
+    throw loadError(source, err);
   }
-  const cluster = kc.getCurrentCluster();
-  if (cluster === null) {
-    throw new KubeConnectionError(
-      'Cannot find the current cluster in the kubeconfig: set current-context to a context whose cluster exists',
-    );
-  }
+  const { cluster, user } = selection;
   let serverUrl: URL;
   try {
     serverUrl = new URL(cluster.server);
   } catch (err) {
     throw new KubeConnectionError(
-      `Cannot use API server URL "${cluster.server}": it is not a valid URL, fix the cluster's server field`,
+      `Cannot use API server URL "${cluster.server}" from ${where(source)}: it is not a valid URL, fix the cluster's server field`,
       { cause: err },
     );
   }
+  // Over plain http (kubectl proxy, kube-lego's default LEGO_KUBE_API_URL) there is no TLS to configure.
+  const secure = serverUrl.protocol === 'https:';
+  const pem = (material: PemSource): Promise<string> =>
+    material.kind === 'data' ? Promise.resolve(material.pem) : files.read(material.path, material.field);
+  try {
+    for (const material of [cluster.certificateAuthority, user.clientCertificate, user.clientKey]) {
+      if (secure && material?.kind === 'file') files.prime(material.path, material.field);
+    }
+    if (user.token === undefined && user.tokenFile !== undefined) files.prime(user.tokenFile, 'tokenFile');
+  } catch (err) {
+    throw loadError(source, err);
+  }
+  const exec =
+    user.exec === undefined
+      ? undefined
+      : new ExecCredentialSource(user.exec, {
+          path: selection.path,
+          cluster: user.exec.provideClusterInfo ? execClusterInfo(selection) : { server: cluster.server },
+          env: options.env ?? process.env,
+          nowMs,
+        });
+
+  const build = async (): Promise<RequestOptions> => {
+    const headers: Record<string, string> = {};
+    const request: RequestOptions = { headers };
+    if (secure) {
+      if (cluster.certificateAuthority !== undefined) request.ca = await pem(cluster.certificateAuthority);
+      if (cluster.insecureSkipTlsVerify) request.rejectUnauthorized = false;
+      if (cluster.tlsServerName !== undefined) request.servername = cluster.tlsServerName;
+      if (user.clientCertificate !== undefined && user.clientKey !== undefined) {
+        request.cert = await pem(user.clientCertificate);
+        request.key = await pem(user.clientKey);
+      }
+    }
+    // client-go's order: an exec plugin's credential, else token, else tokenFile, else basic auth.
+    const credential = await exec?.credential();
+    if (credential !== undefined) {
+      if (credential.clientCertificatePem !== undefined && credential.clientKeyPem !== undefined) {
+        request.cert = credential.clientCertificatePem;
+        request.key = credential.clientKeyPem;
+      }
+      if (credential.token !== undefined) headers['authorization'] = `Bearer ${credential.token}`;
+    } else if (user.token !== undefined) {
+      headers['authorization'] = `Bearer ${user.token}`;
+    } else if (user.tokenFile !== undefined) {
+      headers['authorization'] = `Bearer ${(await files.read(user.tokenFile, 'tokenFile')).trim()}`;
+    } else if (user.basicAuth !== undefined) {
+      const { username, password } = user.basicAuth;
+      headers['authorization'] = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+    }
+    return request;
+  };
+
   return {
     serverUrl,
     description: `${source.kind} ${serverUrl.origin}`,
     async requestOptions(): Promise<RequestOptions> {
-      const options: RequestOptions = {};
-      await kc.applyToHTTPSOptions(options);
-      return options;
+      try {
+        return await build();
+      } catch (err) {
+        throw new KubeConnectionError(
+          `Cannot get Kubernetes credentials from ${where(source)}: ${reason(err)}`,
+          {
+            cause: err,
+          },
+        );
+      }
     },
+  };
+}
+
+/** `spec.cluster` for plugins that ask for it (`provideClusterInfo: true`). */
+function execClusterInfo(selection: KubeconfigSelection): ExecClusterInfo {
+  const { cluster } = selection;
+  const ca = cluster.certificateAuthority;
+  let caData: string | undefined;
+  if (ca?.kind === 'data') caData = Buffer.from(ca.pem).toString('base64');
+  else if (ca?.kind === 'file') {
+    try {
+      caData = readFileSync(ca.path).toString('base64');
+    } catch {
+      caData = undefined;
+    }
+  }
+  return {
+    server: cluster.server,
+    ...(caData === undefined ? {} : { 'certificate-authority-data': caData }),
+    ...(cluster.insecureSkipTlsVerify ? { 'insecure-skip-tls-verify': true } : {}),
+    ...(cluster.tlsServerName === undefined ? {} : { 'tls-server-name': cluster.tlsServerName }),
   };
 }

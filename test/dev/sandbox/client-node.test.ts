@@ -73,7 +73,7 @@ const secret = (name: string, labels: Record<string, string>, value = 'v'): V1Se
     data: { key: Buffer.from(value).toString('base64') },
   });
 
-describe('@kubernetes/client-node 1.4 against the sandbox', () => {
+describe('@kubernetes/client-node 2.x (the official client) against the sandbox', () => {
   let sb: Sandbox;
   let dir: string;
   let kc: KubeConfig;
