@@ -24,7 +24,11 @@ describe('KubeClient against an API server that accepts connections and never an
 
   after(async () => {
     for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+    await new Promise<void>((resolve) =>
+      server.close(() => {
+        resolve();
+      }),
+    );
   });
 
   for (const scheme of ['http', 'https'] as const) {
