@@ -112,7 +112,10 @@ export class Reconciler {
   /** Keys whose up-to-date state was logged in the current check. */
   readonly #reportedThisCheck = new Set<string>();
   readonly #warned = new Set<string>();
-  /** Failure backoff kept in memory too, for when the Secret could not take the failure record. */
+  /**
+   * Failure backoff kept only while the Secret could not take the failure record: the Secret's state is
+   * the one truth, so a user who deletes `retry-not-before` (or the Secret) retries at the next reconcile.
+   */
   readonly #backoff = new Map<string, { readonly untilMs: number; readonly hosts: string }>();
   /** When each key's ARI window may be fetched again. */
   readonly #ariNextPollMs = new Map<string, number>();
@@ -401,14 +404,17 @@ export class Reconciler {
     const message = `Cannot issue certificate for ${want.hosts.join(', ')} (${failure.reason}): ${err instanceof Error ? err.message : String(err)}; next attempt at ${formatTime(retryAt)}`;
     log.error(message);
     await this.#event(want, failure.reason === 'RateLimited' ? 'RateLimited' : 'IssuanceFailed', message);
+    let recorded = false;
     if (!(err instanceof SecretNotWritableError)) {
       try {
         await this.#writeRecord(want, failed);
+        recorded = true;
       } catch (writeErr) {
         log.warn(`cannot store the failure state on the secret: ${String(writeErr)}`);
       }
     }
-    this.#backoff.set(want.key, { untilMs: retryAt, hosts: want.hosts.join(',') });
+    if (recorded) this.#backoff.delete(want.key);
+    else this.#backoff.set(want.key, { untilMs: retryAt, hosts: want.hosts.join(',') });
     this.#o.queue.addAfter(want.key, Math.max(1000, retryAt - nowMs));
   }
 
