@@ -1,7 +1,8 @@
+import { onDirectoryOrigin } from './acme-origin.js';
 import type { LogFields } from './log-fields.js';
 import { coversHosts } from './observe-secret.js';
 import { renewalSchedule, type RenewalBasis, type RenewalSchedule } from './renewal.js';
-import { formatTime } from './secret-annotations.js';
+import { ANNOTATIONS, formatTime } from './secret-annotations.js';
 import type { CertInfo, DesiredCertificate, IssuanceRecord, ObservedSecret } from './types.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -66,6 +67,8 @@ export type Decision =
       readonly renewal?: RenewalWhy;
       /** An order opened before a restart, for the same hosts: resume it instead of opening a new one. */
       readonly resumeOrderUrl?: string;
+      /** A recorded order URL off the ACME directory's origin: never requested, reported once per value. */
+      readonly untrustedOrderUrl?: { readonly value: string; readonly message: string };
     })
   | (DecisionText & {
       readonly kind: 'wait';
@@ -80,16 +83,39 @@ function sameHostSet(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((host) => b.includes(host));
 }
 
+/**
+ * The order to resume: the recorded one when it is for the same hosts and on the ACME directory's own
+ * origin. An order URL anywhere else is ignored (a new order is opened) and reported: following it would
+ * send a signed request wherever whoever annotated the Secret chose (issue 18 defect 4).
+ */
+function resumeOf(
+  want: DesiredCertificate,
+  record: IssuanceRecord | undefined,
+  directoryUrl: string,
+): Pick<Extract<Decision, { kind: 'issue' }>, 'resumeOrderUrl' | 'untrustedOrderUrl'> {
+  const orderUrl = record?.orderUrl;
+  if (orderUrl === undefined) return {};
+  const trust = onDirectoryOrigin(orderUrl, directoryUrl);
+  if (!trust.trusted) {
+    return {
+      untrustedOrderUrl: {
+        value: orderUrl,
+        message: `Ignoring annotation ${ANNOTATIONS.orderUrl} "${orderUrl}" on secret "${want.key}": ${trust.why}; opening a new order instead`,
+      },
+    };
+  }
+  return record?.hosts !== undefined && sameHostSet(record.hosts, want.hosts)
+    ? { resumeOrderUrl: orderUrl }
+    : {};
+}
+
 function issue(
   want: DesiredCertificate,
   reason: IssueReason,
   text: { message: string; detail: string; fields?: LogFields; renewal?: RenewalWhy },
-  record?: IssuanceRecord,
+  context?: { readonly record: IssuanceRecord; readonly directoryUrl: string },
 ): Decision {
-  const resume =
-    record?.orderUrl !== undefined && record.hosts !== undefined && sameHostSet(record.hosts, want.hosts)
-      ? { resumeOrderUrl: record.orderUrl }
-      : {};
+  const resume = context === undefined ? {} : resumeOf(want, context.record, context.directoryUrl);
   return {
     kind: 'issue',
     reason,
@@ -228,7 +254,8 @@ function decidePresent(
   const replace = replacementReason(want, cert, record, policy);
   const schedule = renewalSchedule(cert, record, policy.minimumValidityMs, options.random);
   const gate = (): Decision | undefined => backoff(want, record, nowMs);
-  if (replace) return gate() ?? issue(want, replace.reason, replace, record);
+  const resume = { record, directoryUrl: policy.directoryUrl };
+  if (replace) return gate() ?? issue(want, replace.reason, replace, resume);
   if (record.renewRequestedMs !== undefined && record.renewRequestedMs <= nowMs) {
     return (
       gate() ??
@@ -241,7 +268,7 @@ function decidePresent(
           fields: expiryFields(cert),
           renewal: 'requested',
         },
-        record,
+        resume,
       )
     );
   }
@@ -260,7 +287,7 @@ function decidePresent(
           fields: expiryFields(cert),
           renewal: expired ? 'expired' : schedule.basis,
         },
-        record,
+        resume,
       )
     );
   }
@@ -324,7 +351,7 @@ export function decide(
             message: 'cert does not cover all domains',
             detail: `Issuing certificate for ${want.hosts.join(', ')}: secret "${want.key}" holds no readable certificate: ${observed.problem}`,
           },
-          observed.record,
+          { record: observed.record, directoryUrl: policy.directoryUrl },
         )
       );
     case 'present':

@@ -9,6 +9,7 @@ export const EVENT_REASONS = [
   'CertificateRenewed',
   'IssuanceFailed',
   'RateLimited',
+  'CaUnavailable',
   'BackingOff',
   'SecretConflict',
   'ForeignSecret',
@@ -16,6 +17,7 @@ export const EVENT_REASONS = [
   'UnsupportedProvider',
   'MinimumValidityIgnored',
   'SecretAdopted',
+  'UntrustedAnnotation',
 ] as const;
 
 /** A Kubernetes Event reason. */
@@ -30,6 +32,7 @@ export const EVENT_TYPES: Readonly<Record<EventReason, EventType>> = Object.free
   CertificateRenewed: 'Normal',
   IssuanceFailed: 'Warning',
   RateLimited: 'Warning',
+  CaUnavailable: 'Warning',
   BackingOff: 'Warning',
   SecretConflict: 'Warning',
   ForeignSecret: 'Warning',
@@ -37,6 +40,7 @@ export const EVENT_TYPES: Readonly<Record<EventReason, EventType>> = Object.free
   UnsupportedProvider: 'Warning',
   MinimumValidityIgnored: 'Warning',
   SecretAdopted: 'Normal',
+  UntrustedAnnotation: 'Warning',
 });
 
 /** The Event reason a desired-state problem is reported with. */

@@ -188,6 +188,9 @@ export class Reconciler {
         return;
       case 'issue': {
         log.info(decision.message, decision.fields);
+        if (decision.untrustedOrderUrl !== undefined) {
+          await this.#reportUntrusted(want, decision.untrustedOrderUrl, log);
+        }
         const run = this.#issue(want, decision, { base, observed, log }).finally(() => {
           this.#inFlight.delete(key);
           this.#o.queue.add(key);
@@ -253,9 +256,12 @@ export class Reconciler {
   ): Promise<void> {
     const { observed, log } = context;
     const renewal = observed.state === 'present' ? decision.renewal : undefined;
+    const observedRecord =
+      observed.state === 'present' || observed.state === 'unparseable' ? observed.record : { failures: 0 };
+    // An untrusted order URL is never carried over: it is not re-persisted, even by a timeout's record.
+    const { orderUrl: _untrusted, ...trustedRecord } = observedRecord;
     const attempt: Attempt = {
-      record:
-        observed.state === 'present' || observed.state === 'unparseable' ? observed.record : { failures: 0 },
+      record: decision.untrustedOrderUrl === undefined ? observedRecord : trustedRecord,
     };
     await this.#o.orders.acquire();
     const timeout = AbortSignal.timeout(this.#o.settings.issuanceTimeoutMs);
@@ -481,6 +487,19 @@ export class Reconciler {
     });
     log.warn(message);
     await this.#event(want, 'MinimumValidityIgnored', message);
+  }
+
+  /** Reports an ignored order URL (log line and Event naming the annotation, value and why) once per value. */
+  async #reportUntrusted(
+    want: DesiredCertificate,
+    untrusted: { readonly value: string; readonly message: string },
+    log: Log,
+  ): Promise<void> {
+    const id = `${want.key}|UntrustedAnnotation|${untrusted.value}`;
+    if (this.#warned.has(id)) return;
+    this.#warned.add(id);
+    log.warn(untrusted.message);
+    await this.#event(want, 'UntrustedAnnotation', untrusted.message);
   }
 
   /** Fails before ordering when the Secret cannot be written (kube-lego bugs 5 and 18). */

@@ -322,7 +322,10 @@ describe('decide() other outcomes', () => {
   });
 
   it('decide() resumes the order recorded before a restart for the same hosts', () => {
-    const inFlight = record({ orderUrl: 'https://ca.example/order/7', hosts: ['b.example', 'a.example'] });
+    const inFlight = record({
+      orderUrl: 'https://acme-v02.api.letsencrypt.org/acme/order/7',
+      hosts: ['b.example', 'a.example'],
+    });
     const decision = decide(
       want,
       { state: 'unparseable', problem: 'tls.crt is missing or empty', record: inFlight },
@@ -331,11 +334,14 @@ describe('decide() other outcomes', () => {
       0.5,
     );
     assert.equal(decision.kind, 'issue');
-    assert.equal(decision.resumeOrderUrl, 'https://ca.example/order/7');
+    assert.equal(decision.resumeOrderUrl, 'https://acme-v02.api.letsencrypt.org/acme/order/7');
   });
 
   it('decide() opens a new order when the recorded one was for other hosts', () => {
-    const inFlight = record({ orderUrl: 'https://ca.example/order/7', hosts: ['a.example'] });
+    const inFlight = record({
+      orderUrl: 'https://acme-v02.api.letsencrypt.org/acme/order/7',
+      hosts: ['a.example'],
+    });
     const decision = decide(want, present(certAged(hosts, 70), inFlight), NOW_MS, decisionPolicy(), 0.5);
     assert.equal(decision.kind, 'issue');
     assert.equal(decision.resumeOrderUrl, undefined);
