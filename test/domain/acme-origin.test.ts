@@ -54,14 +54,13 @@ describe('decide() never resumes an order URL off the directory origin', () => {
   it('resumes an order on the directory origin', () => {
     const decision = decideFor(`${new URL(policy.directoryUrl).origin}/acme/order/1/2`);
     assert.equal(decision.kind, 'issue');
-    assert.ok(decision.kind === 'issue' && decision.resumeOrderUrl !== undefined);
-    assert.ok(decision.kind === 'issue' && decision.untrustedOrderUrl === undefined);
+    assert.ok(decision.resumeOrderUrl !== undefined);
+    assert.equal(decision.untrustedOrderUrl, undefined);
   });
 
   it('opens a new order and says why for an order URL pointing at a local address', () => {
     const decision = decideFor('http://127.0.0.1:8080/acme/order/1');
     assert.equal(decision.kind, 'issue');
-    if (decision.kind !== 'issue') return;
     assert.equal(decision.resumeOrderUrl, undefined);
     assert.match(
       decision.untrustedOrderUrl?.message ?? '',
