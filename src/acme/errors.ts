@@ -86,9 +86,14 @@ export interface AcmeProblemInit {
 
 /**
  * How the controller reacts to an ACME failure: `terminal` (the input or configuration must change first),
- * `transient` (retry with backoff) or `rateLimited` (retry when the server said: `retryAfterMs` on the error).
+ * `transient` (retry with backoff), `rateLimited` (retry when the server said: `retryAfterMs` on the error)
+ * or `unavailable` (the CA could not be reached or said it is down: wait for it, its Retry-After when it
+ * sent one, and count no failure: a 60 s outage must not push certificates into the long failure tiers).
  */
-export type AcmeErrorClass = 'terminal' | 'transient' | 'rateLimited';
+export type AcmeErrorClass = 'terminal' | 'transient' | 'rateLimited' | 'unavailable';
+
+/** HTTP statuses that say the CA (or the proxy in front of it) is unavailable, not that the request failed. */
+const UNAVAILABLE_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
 
 // Validation failures (connection, dns, incorrectResponse, unauthorized, caa, tls) are transient: they are
 // usually DNS or an ingress that is not routed yet, and heal without a change to the Ingress. The backoff
@@ -126,6 +131,7 @@ function acmeReaction(
   retryAfterMs: number | undefined,
 ): Reaction {
   if (errorClass === 'rateLimited') return rateLimitReaction('RateLimited', retryAfterMs);
+  if (errorClass === 'unavailable') return rateLimitReaction('CaUnavailable', retryAfterMs);
   return { kind: errorClass === 'terminal' ? 'giveUp' : 'backOff', reason };
 }
 
@@ -166,8 +172,9 @@ export class AcmeProblemError extends KubeLegoError {
   /** How the controller reacts to this problem. */
   get errorClass(): AcmeErrorClass {
     if (this.code === 'rateLimited' || this.status === 429) return 'rateLimited';
-    // Let's Encrypt's per-IP overall limits answer 503 with Retry-After and no rateLimited type.
-    if (this.status === 503 && this.retryAfterMs !== undefined) return 'rateLimited';
+    // A 503 (with or without Retry-After) says the CA is down or overloaded, not that this account asked
+    // too much: it is waited for, never labelled a rate limit.
+    if (UNAVAILABLE_STATUSES.has(this.status)) return 'unavailable';
     if (TRANSIENT_PROBLEMS.has(this.code)) return 'transient';
     if (this.code === 'unknown' && this.status >= 500) return 'transient';
     return 'terminal';
@@ -212,11 +219,16 @@ export class AcmeTransportError extends KubeLegoError {
     this.retryAfterMs = init.retryAfterMs;
   }
 
-  /** How the controller reacts to this failure: an HTTP status says, anything else is transient. */
+  /**
+   * How the controller reacts to this failure: a refused or reset connection or a request timeout means
+   * the CA is unavailable, as do 502/503/504; any other HTTP status says; the rest is transient.
+   */
   get errorClass(): AcmeErrorClass {
+    if (this.code === 'network' || this.code === 'timeout') return 'unavailable';
     if (this.code !== 'httpStatus') return 'transient';
     const status = this.status ?? 0;
-    if (status === 429 || (status === 503 && this.retryAfterMs !== undefined)) return 'rateLimited';
+    if (status === 429) return 'rateLimited';
+    if (UNAVAILABLE_STATUSES.has(status)) return 'unavailable';
     return status >= 500 || status === 408 ? 'transient' : 'terminal';
   }
 

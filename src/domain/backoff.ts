@@ -18,6 +18,21 @@ export function failureDelayMs(failures: number): number {
   return FAILURE_DELAYS_MS[index] ?? DAILY_RETRY_MS;
 }
 
+/** The first wait for a CA that could not be reached (or answered 502/503/504) and sent no Retry-After. */
+export const CA_UNAVAILABLE_FIRST_DELAY_MS = 30 * 1000;
+/** The longest wait for an unavailable CA: an outage must not leave certificates waiting long after it. */
+export const CA_UNAVAILABLE_MAX_DELAY_MS = 5 * MINUTE_MS;
+
+/**
+ * How long to wait for a CA that is unavailable, given the previous wait of the same outage (none for
+ * the first): doubling from 30 s, capped at 5 min. Not a failure tier: the order did not fail, the CA
+ * was not there, so the failure count (and its 10-minute, 100-minute and daily tiers) is left alone.
+ */
+export function caUnavailableDelayMs(previousDelayMs: number | undefined): number {
+  if (previousDelayMs === undefined || previousDelayMs <= 0) return CA_UNAVAILABLE_FIRST_DELAY_MS;
+  return Math.min(CA_UNAVAILABLE_MAX_DELAY_MS, Math.max(CA_UNAVAILABLE_FIRST_DELAY_MS, previousDelayMs * 2));
+}
+
 /** What is known when an attempt fails. */
 export interface RetryInput {
   readonly nowMs: number;

@@ -33,7 +33,7 @@ export type IssueReason =
 export type RenewalWhy = 'requested' | 'expired' | RenewalBasis;
 
 /** Why nothing is done now. */
-export type WaitWhy = 'RenewalScheduled' | 'BackingOff' | 'RateLimited';
+export type WaitWhy = 'RenewalScheduled' | 'BackingOff' | 'RateLimited' | 'CaUnavailable';
 
 /** Why a certificate is never issued into its Secret. */
 export type SkipReason = 'ForeignSecret';
@@ -132,18 +132,27 @@ function backoff(want: DesiredCertificate, record: IssuanceRecord, nowMs: number
   const until = record.retryNotBeforeMs;
   if (until === undefined || until <= nowMs) return undefined;
   const rateLimited = record.lastFailureReason === 'RateLimited';
+  // The CA being down holds for any hosts too: a new host set would only reach the same absent CA.
+  const unavailable = record.lastFailureReason === 'CaUnavailable';
   const hostsChanged = record.hosts !== undefined && !sameHostSet(record.hosts, want.hosts);
   const forced = record.renewRequestedMs !== undefined && record.renewRequestedMs <= nowMs;
-  if ((hostsChanged || forced) && !rateLimited) return undefined;
+  if ((hostsChanged || forced) && !rateLimited && !unavailable) return undefined;
   const reason = record.lastFailureReason ?? 'Unknown';
+  const hosts = want.hosts.join(', ');
   const detail = rateLimited
-    ? `Waiting until ${formatTime(until)} to request a certificate for ${want.hosts.join(', ')}: the CA rate-limited the last request`
-    : `Waiting until ${formatTime(until)} to retry the certificate for ${want.hosts.join(', ')}: ${record.failures} consecutive failure(s), last reason ${reason}`;
+    ? `Waiting until ${formatTime(until)} to request a certificate for ${hosts}: the CA rate-limited the last request`
+    : unavailable
+      ? `Waiting until ${formatTime(until)} to request a certificate for ${hosts}: the CA was unavailable (not counted as a failure)`
+      : `Waiting until ${formatTime(until)} to retry the certificate for ${hosts}: ${record.failures} consecutive failure(s), last reason ${reason}`;
   return {
     kind: 'wait',
-    why: rateLimited ? 'RateLimited' : 'BackingOff',
+    why: rateLimited ? 'RateLimited' : unavailable ? 'CaUnavailable' : 'BackingOff',
     untilMs: until,
-    message: rateLimited ? 'cert request rate limited, waiting' : 'cert request failed before, backing off',
+    message: rateLimited
+      ? 'cert request rate limited, waiting'
+      : unavailable
+        ? 'CA unavailable, waiting'
+        : 'cert request failed before, backing off',
     detail,
     fields: { domains: want.hosts, retry_not_before: formatTime(until), failures: record.failures },
     warnings: [],

@@ -1,4 +1,4 @@
-import { retryNotBeforeMs } from './backoff.js';
+import { caUnavailableDelayMs, retryNotBeforeMs } from './backoff.js';
 import { lifetimeRenewalTime, type Validity } from './renewal.js';
 import { toWholeSecondsMs } from './secret-annotations.js';
 import type { FailureReason, IssuanceRecord, RenewalWindow } from './types.js';
@@ -22,14 +22,39 @@ export interface FailedAttempt {
   readonly orderUrl?: string;
 }
 
-/** Records a failure: counts it (rate limits are not counted), and sets when the next attempt may start. */
+/** The wait for an unavailable CA: its Retry-After, or double the previous wait of the same outage (capped). */
+function caUnavailableWaitMs(record: IssuanceRecord, attempt: FailedAttempt): number {
+  if (attempt.retryAfterMs !== undefined) return attempt.retryAfterMs;
+  const previous =
+    record.lastFailureReason === 'CaUnavailable' &&
+    record.lastFailureMs !== undefined &&
+    record.retryNotBeforeMs !== undefined
+      ? record.retryNotBeforeMs - record.lastFailureMs
+      : undefined;
+  return caUnavailableDelayMs(previous);
+}
+
+/**
+ * Records a failure: counts it (rate limits are not counted, nor is an unavailable CA), and sets when
+ * the next attempt may start.
+ */
 export function recordFailure(record: IssuanceRecord, attempt: FailedAttempt): IssuanceRecord {
   const rateLimited = attempt.reason === 'RateLimited';
-  const failures = rateLimited ? Math.max(record.failures, 1) : record.failures + 1;
+  const unavailable = attempt.reason === 'CaUnavailable';
+  const failures = unavailable
+    ? record.failures
+    : rateLimited
+      ? Math.max(record.failures, 1)
+      : record.failures + 1;
+  const retryAfterMs = unavailable
+    ? caUnavailableWaitMs(record, attempt)
+    : rateLimited
+      ? attempt.retryAfterMs
+      : undefined;
   const retryAt = retryNotBeforeMs({
     nowMs: attempt.nowMs,
     failures,
-    ...(rateLimited && attempt.retryAfterMs !== undefined ? { retryAfterMs: attempt.retryAfterMs } : {}),
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     ...(attempt.current ? { current: attempt.current } : {}),
   });
   const { orderUrl: _dropped, renewRequestedMs: _served, ...rest } = record;

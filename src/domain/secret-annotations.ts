@@ -40,6 +40,7 @@ export interface AnnotationProblem {
 
 const FAILURE_REASONS: readonly FailureReason[] = [
   'RateLimited',
+  'CaUnavailable',
   'ChallengeFailed',
   'SelfCheckFailed',
   'OrderFailed',

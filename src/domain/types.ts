@@ -107,6 +107,8 @@ export interface RenewalWindow {
 /** Stable codes for why an issuance attempt failed; persisted on the Secret. */
 export type FailureReason =
   | 'RateLimited'
+  /** The CA could not be reached or said it is unavailable: waited for, never counted as a failure. */
+  | 'CaUnavailable'
   | 'ChallengeFailed'
   | 'SelfCheckFailed'
   | 'OrderFailed'

@@ -21,6 +21,7 @@ import { formatTime, managedSecretAnnotations, managedSecretLabels } from '../do
 import type {
   CertInfo,
   DesiredCertificate,
+  FailureReason,
   IssuanceRecord,
   ObservedSecret,
   SecretKey,
@@ -86,6 +87,12 @@ const RENEWAL_TEXT: Readonly<Record<RenewalWhy, string>> = {
   lifetime: "two thirds of the previous certificate's lifetime had passed (half for lifetimes under 10 days)",
   minimumValidity: 'the previous certificate was within LEGO_MINIMUM_VALIDITY of its expiry',
 };
+
+/** The Event a failed attempt is reported with: a rate limit and an unavailable CA are not order failures. */
+function failureEventReason(reason: FailureReason): EventReason {
+  if (reason === 'RateLimited' || reason === 'CaUnavailable') return reason;
+  return 'IssuanceFailed';
+}
 
 /** True when the Secret holds a non-empty certificate and key (whatever their quality). */
 function hasTlsPair(secret: StoredSecret | undefined): boolean {
@@ -409,7 +416,7 @@ export class Reconciler {
     const retryAt = failed.retryNotBeforeMs ?? nowMs + 60_000;
     const message = `Cannot issue certificate for ${want.hosts.join(', ')} (${failure.reason}): ${err instanceof Error ? err.message : String(err)}; next attempt at ${formatTime(retryAt)}`;
     log.error(message);
-    await this.#event(want, failure.reason === 'RateLimited' ? 'RateLimited' : 'IssuanceFailed', message);
+    await this.#event(want, failureEventReason(failure.reason), message);
     let recorded = false;
     if (!(err instanceof SecretNotWritableError)) {
       try {

@@ -64,7 +64,7 @@ describe('HttpTransport on real sockets', () => {
       await assert.rejects(transport.request({ method: 'GET', url: `${base}/hang` }), (err: unknown) => {
         assert.ok(err instanceof AcmeTransportError);
         assert.equal(err.code, 'timeout');
-        assert.equal(classifyAcmeError(err), 'transient');
+        assert.equal(classifyAcmeError(err), 'unavailable');
         return true;
       });
     } finally {
@@ -120,7 +120,7 @@ describe('HttpTransport on real sockets', () => {
         assert.equal(err.code, 'httpStatus');
         assert.equal(err.status, 502);
         assert.equal(err.retryAfterMs, 7_000);
-        assert.equal(classifyAcmeError(err), 'transient');
+        assert.equal(classifyAcmeError(err), 'unavailable');
         return true;
       });
     } finally {

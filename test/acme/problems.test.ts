@@ -134,9 +134,10 @@ describe('parseProblem()', () => {
     assert.equal(classifyAcmeError(err), 'rateLimited');
   });
 
-  it('classifies a 503 with Retry-After as rate limited, without as transient', () => {
-    assert.equal(classifyAcmeError(problem({ type: 'about:blank' }, 503, 10_000)), 'rateLimited');
-    assert.equal(classifyAcmeError(problem({ type: 'about:blank' }, 503)), 'transient');
+  it('classifies a 503, with or without Retry-After, as the CA being unavailable, never rate limited', () => {
+    assert.equal(classifyAcmeError(problem({ type: 'about:blank' }, 503, 10_000)), 'unavailable');
+    assert.equal(classifyAcmeError(problem({ type: 'about:blank' }, 503)), 'unavailable');
+    assert.equal(classifyAcmeError(problem({ type: 'about:blank' }, 429, 10_000)), 'rateLimited');
   });
 
   it('maps an unknown or non-ACME type to unknown, terminal below 500', () => {
@@ -164,7 +165,12 @@ describe('classifyAcmeError()', () => {
     {
       what: 'a timeout',
       err: new AcmeTransportError({ code: 'timeout', message: 'x', request: ref }),
-      expected: 'transient',
+      expected: 'unavailable',
+    },
+    {
+      what: 'a refused or reset connection',
+      err: new AcmeTransportError({ code: 'network', message: 'x', request: ref }),
+      expected: 'unavailable',
     },
     {
       what: 'a TLS failure',
@@ -185,6 +191,11 @@ describe('classifyAcmeError()', () => {
     {
       what: 'HTTP 502 without a problem',
       err: new AcmeTransportError({ code: 'httpStatus', message: 'x', request: ref, status: 502 }),
+      expected: 'unavailable',
+    },
+    {
+      what: 'HTTP 500 without a problem',
+      err: new AcmeTransportError({ code: 'httpStatus', message: 'x', request: ref, status: 500 }),
       expected: 'transient',
     },
     {

@@ -38,7 +38,7 @@ describe('classifyFailure()', () => {
       want: { reason: 'RateLimited', retryAfterMs: 3_600_000 },
     },
     {
-      name: 'a 503 with Retry-After is a rate limit too',
+      name: 'a 503 with Retry-After is the CA being unavailable, not a rate limit, and waits for it',
       err: new AcmeTransportError({
         code: 'httpStatus',
         message: 'busy',
@@ -46,7 +46,39 @@ describe('classifyFailure()', () => {
         status: 503,
         retryAfterMs: 120_000,
       }),
-      want: { reason: 'RateLimited', retryAfterMs: 120_000 },
+      want: { reason: 'CaUnavailable', retryAfterMs: 120_000 },
+    },
+    {
+      name: 'a 503 problem document with Retry-After is the CA being unavailable',
+      err: problem('serverInternal', 503, 30_000),
+      want: { reason: 'CaUnavailable', retryAfterMs: 30_000 },
+    },
+    {
+      name: 'a refused or reset connection to the CA is the CA being unavailable',
+      err: new AcmeTransportError({ code: 'network', message: 'ECONNREFUSED', request }),
+      want: { reason: 'CaUnavailable' },
+    },
+    {
+      name: 'a request to the CA that timed out is the CA being unavailable',
+      err: new AcmeTransportError({ code: 'timeout', message: 'timed out', request }),
+      want: { reason: 'CaUnavailable' },
+    },
+    {
+      name: 'a 502 or 504 from a proxy in front of the CA is the CA being unavailable',
+      err: new AcmeTransportError({ code: 'httpStatus', message: 'bad gateway', request, status: 502 }),
+      want: { reason: 'CaUnavailable' },
+    },
+    {
+      name: 'a 500 without a problem document is still an order failure',
+      err: new AcmeTransportError({ code: 'httpStatus', message: 'oops', request, status: 500 }),
+      want: { reason: 'OrderFailed' },
+    },
+    {
+      name: 'an account that cannot be set up because the CA is unreachable is the CA being unavailable',
+      err: new AccountError('accountRegistrationFailed', 'no account', {
+        cause: new AcmeTransportError({ code: 'network', message: 'ECONNRESET', request }),
+      }),
+      want: { reason: 'CaUnavailable' },
     },
     {
       name: 'a validation problem is a challenge failure',
@@ -116,6 +148,21 @@ describe('error reactions', () => {
       name: 'a rate limit with Retry-After waits exactly that long',
       err: problem('rateLimited', 429, 60_000),
       want: { kind: 'waitUntil', reason: 'RateLimited', retryAfterMs: 60_000 },
+    },
+    {
+      name: 'a 429 without the rateLimited type is still a rate limit',
+      err: problem('serverInternal', 429, 60_000),
+      want: { kind: 'waitUntil', reason: 'RateLimited', retryAfterMs: 60_000 },
+    },
+    {
+      name: 'a 503 with Retry-After waits for the CA exactly that long, not as a rate limit',
+      err: problem('serverInternal', 503, 60_000),
+      want: { kind: 'waitUntil', reason: 'CaUnavailable', retryAfterMs: 60_000 },
+    },
+    {
+      name: 'a refused connection to the CA backs off as CA unavailable',
+      err: new AcmeTransportError({ code: 'network', message: 'ECONNREFUSED', request }),
+      want: { kind: 'backOff', reason: 'CaUnavailable' },
     },
     {
       name: 'a rate limit without Retry-After backs off',

@@ -20,8 +20,15 @@ export class AccountError extends KubeLegoError {
     this.retryNotBeforeMs = options?.retryNotBeforeMs;
   }
 
-  /** The account is retried on its own schedule; the certificate backs off meanwhile. */
+  /**
+   * The account is retried on its own schedule; the certificate backs off meanwhile. When the account
+   * could not be set up because the CA was unavailable, the certificate waits for the CA the same way,
+   * with no failure counted.
+   */
   override get reaction(): Reaction {
+    if (this.cause instanceof KubeLegoError && this.cause.reaction.reason === 'CaUnavailable') {
+      return this.cause.reaction;
+    }
     return { kind: 'backOff', reason: 'AccountFailed' };
   }
 }

@@ -6,7 +6,8 @@ import {
   type AccountKey,
 } from '../../acme/account-key.js';
 import { AcmeProblemError } from '../../acme/errors.js';
-import { retryNotBeforeMs } from '../../domain/backoff.js';
+import { caUnavailableDelayMs, retryNotBeforeMs } from '../../domain/backoff.js';
+import { KubeLegoError } from '../../domain/kube-lego-error.js';
 import { formatTime, parseTime } from '../../domain/secret-annotations.js';
 import type { Log } from '../../ports/log.js';
 import type { KubeObjects } from '../kube/kube-objects.js';
@@ -71,6 +72,8 @@ export class AccountService {
   readonly #log: Log;
   #ready: Promise<AcmeClient> | undefined;
   #retryNotBeforeMs = 0;
+  /** While the CA is unavailable: the error that said so and the last wait (doubled, capped, not persisted). */
+  #unavailable: { readonly cause: KubeLegoError; readonly delayMs: number } | undefined;
 
   constructor(options: AccountServiceOptions) {
     this.#options = options;
@@ -84,8 +87,13 @@ export class AccountService {
       return Promise.reject(
         new AccountError(
           'accountBackingOff',
-          `Cannot use the ACME account yet: the last registration attempt failed, next attempt at ${formatTime(this.#retryNotBeforeMs)}`,
-          { retryNotBeforeMs: this.#retryNotBeforeMs },
+          this.#unavailable === undefined
+            ? `Cannot use the ACME account yet: the last registration attempt failed, next attempt at ${formatTime(this.#retryNotBeforeMs)}`
+            : `Cannot use the ACME account yet: the CA at ${this.#options.settings.directoryUrl} was unavailable, next attempt at ${formatTime(this.#retryNotBeforeMs)}`,
+          {
+            retryNotBeforeMs: this.#retryNotBeforeMs,
+            ...(this.#unavailable === undefined ? {} : { cause: this.#unavailable.cause }),
+          },
         ),
       );
     }
@@ -193,10 +201,27 @@ export class AccountService {
         await this.#storeAccount(secret, account.url);
       }
       this.#retryNotBeforeMs = 0;
+      this.#unavailable = undefined;
       return client;
     } catch (err) {
       client.close();
       if (err instanceof AccountError) throw err;
+      if (err instanceof KubeLegoError && err.reaction.reason === 'CaUnavailable') {
+        // The CA is not there: wait for it (its Retry-After, or 30 s doubling to 5 min), in memory only,
+        // and count no registration failure; a restart simply tries once more.
+        const reaction = err.reaction;
+        const delayMs =
+          reaction.kind === 'waitUntil'
+            ? reaction.retryAfterMs
+            : caUnavailableDelayMs(this.#unavailable?.delayMs);
+        this.#unavailable = { cause: err, delayMs };
+        this.#retryNotBeforeMs = this.#now() + delayMs;
+        throw new AccountError(
+          'accountRegistrationFailed',
+          `Cannot register or find the ACME account at ${settings.directoryUrl}: the CA is unavailable (${err.message}), next attempt at ${formatTime(this.#retryNotBeforeMs)}`,
+          { cause: err, retryNotBeforeMs: this.#retryNotBeforeMs },
+        );
+      }
       const failures = Number(secret.metadata?.annotations?.[ACCOUNT_ANNOTATIONS.failures] ?? '0') + 1;
       const retryAfterMs =
         err instanceof AcmeProblemError && err.code === 'rateLimited' ? err.retryAfterMs : undefined;
