@@ -1,5 +1,6 @@
 import type { ConfigProblem, ConfigWarning } from '../config/config.js';
 import { loadConfig } from '../config/load-config.js';
+import { unknownVariableWarnings } from '../config/unknown-variables.js';
 import { createLogger, type LogSink, type Logger } from '../log/logger.js';
 import { Redactor } from '../log/redactor.js';
 import { startController } from '../app/main.js';
@@ -40,10 +41,11 @@ function errorCode(error: unknown): string | undefined {
  */
 export async function runCommand(options: RunCommandOptions): Promise<number> {
   const result = loadConfig(options.env);
+  const unknown = unknownVariableWarnings(options.env);
   const redactor = new Redactor();
   if (!result.ok) {
     const logger = createLogger({ level: 'info', format: result.log.type, sink: options.sink, redactor });
-    reportWarnings(logger, result.warnings);
+    reportWarnings(logger, [...unknown, ...result.warnings]);
     reportProblems(logger, result.problems);
     return 1;
   }
@@ -56,7 +58,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     sink: options.sink,
     redactor,
   });
-  reportWarnings(logger, result.warnings);
+  reportWarnings(logger, [...unknown, ...result.warnings]);
   logger.info(`kube-lego ${VERSION} starting`, { context: 'kubelego' });
   try {
     await startController(config, logger);

@@ -110,7 +110,8 @@ export type ConfigWarningCode =
   | 'CONFIG_PROVIDER_UNKNOWN'
   | 'CONFIG_DEFAULT_PROVIDER_CHOSEN'
   | 'CONFIG_POD_IP_MISSING'
-  | 'CONFIG_ALIAS_USED';
+  | 'CONFIG_ALIAS_USED'
+  | 'CONFIG_UNKNOWN_VARIABLE';
 
 /** Something worth telling the operator at start-up that does not stop it. */
 export interface ConfigWarning {

@@ -8,6 +8,7 @@ import type {
 } from './config.js';
 import type { LogLevel } from '../log/log-entry.js';
 import { EnvironmentReader } from './environment-reader.js';
+import { annotationKeyProblem, namespaceNameProblem, objectNameProblem } from './kubernetes-names.js';
 import { SecretValue } from './secret-value.js';
 import { CONFIG_VARIABLES, type ConfigVariableName } from './variables.js';
 
@@ -396,6 +397,22 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** Names and keys used in API requests must follow Kubernetes' rules: refused here, not by the API server. */
+function checkNames(env: EnvironmentReader): void {
+  const checks: [ConfigVariableName, (value: string) => string | undefined][] = [
+    ['LEGO_NAMESPACE', namespaceNameProblem],
+    ['LEGO_SECRET_NAME', (value) => objectNameProblem(value, 'Secret')],
+    ['LEGO_WATCH_NAMESPACE', namespaceNameProblem],
+    ['LEGO_KUBE_ANNOTATION', annotationKeyProblem],
+  ];
+  for (const [name, check] of checks) {
+    const value = env.raw(name);
+    if (value === undefined) continue;
+    const problem = check(value);
+    if (problem !== undefined) env.invalid(name, value, problem);
+  }
+}
+
 /**
  * Turns an environment snapshot into kube-lego's configuration. Pure: the caller passes the environment
  * (only the composition root passes `process.env`). Every problem is reported, not only the first.
@@ -405,6 +422,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   const log = readLog(reader);
   const acme = readAcme(reader);
   const ingress = readIngress(reader);
+  checkNames(reader);
   const config: Config = {
     namespace: reader.text('LEGO_NAMESPACE'),
     acme,
