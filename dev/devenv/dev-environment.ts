@@ -142,8 +142,13 @@ function startController(options: DevEnvironmentOptions, pebble: PebbleRig): Pro
     sink: options.logSink,
     redactor: new Redactor(),
   });
+  const prepared = controllerSettings(result.config);
+  if (!prepared.ok) {
+    const problems = prepared.problems.map((problem) => problem.message).join('; ');
+    throw new DevEnvironmentError(`Cannot configure the sandbox controller: ${problems}`);
+  }
+  const settings = prepared.settings;
   logger.info(`kube-lego ${VERSION} starting`, { context: 'kubelego' });
-  const settings = controllerSettings(result.config);
   // Every name resolves to 127.0.0.1 for Pebble (challtestsrv) but not for this machine's resolver: the
   // self-check dials the challenge port directly, with the host name in the Host header.
   return startControllerRuntime(

@@ -1,12 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeConnectionSource } from '../adapters/kube/kube-connection.js';
-import type { Config } from '../config/config.js';
+import type { Config, ConfigProblem } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 import type { Log } from '../ports/log.js';
 import { USER_AGENT, VERSION } from '../version.js';
 import type { KeySpec } from '../x509/private-key.js';
 import type { ControllerSettings } from './controller-settings.js';
+import { readCaFile } from './ca-file.js';
 import { startControllerRuntime, type RunningController } from './lifecycle.js';
 
 /** Where a pod's service account is mounted. */
@@ -63,12 +64,27 @@ function keySpec(config: Config): KeySpec {
   }
 }
 
+/** The controller's settings, or the configuration problems found reading the files the config names. */
+export type SettingsResult =
+  | { readonly ok: true; readonly settings: ControllerSettings }
+  | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
+
 /**
- * Turns the configuration into the controller's settings. The self-check keeps kube-lego's per-host
- * retry budget (LEGO_EXPONENTIAL_BACKOFF_*): tries spaced by the initial interval until the budget ends.
+ * Turns the configuration into the controller's settings, reading the files it names (LEGO_ACME_CA_FILE)
+ * once, here. The self-check keeps kube-lego's per-host retry budget (LEGO_EXPONENTIAL_BACKOFF_*): tries
+ * spaced by the initial interval until the budget ends.
  */
-export function controllerSettings(config: Config, files: HostFiles = realFiles): ControllerSettings {
-  const caPem = config.acme.caFile === undefined ? undefined : files.read(config.acme.caFile);
+export function controllerSettings(config: Config, files: HostFiles = realFiles): SettingsResult {
+  let caPem: string | undefined;
+  if (config.acme.caFile !== undefined) {
+    const ca = readCaFile(config.acme.caFile, (path) => files.read(path));
+    if (!ca.ok) return { ok: false, problems: [ca.problem] };
+    caPem = ca.pem;
+  }
+  return { ok: true, settings: settingsOf(config, files, caPem) };
+}
+
+function settingsOf(config: Config, files: HostFiles, caPem: string | undefined): ControllerSettings {
   const eab = config.acme.externalAccountBinding;
   const budgetMs = config.backoff.maxElapsedTimeMs === 0 ? 5 * 60_000 : config.backoff.maxElapsedTimeMs;
   const intervalMs = Math.max(1000, config.backoff.initialIntervalMs);
@@ -116,15 +132,15 @@ export function controllerSettings(config: Config, files: HostFiles = realFiles)
 }
 
 /**
- * The composition root: builds every adapter from the configuration, starts the controller and stops
+ * The composition root: builds every adapter from the settings, starts the controller and stops
  * it gracefully on SIGTERM or SIGINT (no new work, in-flight orders reach a safe point, then exit).
  * Resolves once the controller has stopped.
  */
-export async function startController(config: Config, logger: Logger): Promise<void> {
+export async function startController(settings: ControllerSettings, logger: Logger): Promise<void> {
   // The project logger satisfies the controller's narrow Log port.
   const log: Log = logger;
   const kubeLog = log.with({ context: 'kubelego' });
-  const controller: RunningController = await startControllerRuntime(controllerSettings(config), log);
+  const controller: RunningController = await startControllerRuntime(settings, log);
   const onSignal = (signal: NodeJS.Signals): void => {
     kubeLog.debug('received signal', { signal });
     void controller.stop();

@@ -3,7 +3,7 @@ import { loadConfig } from '../config/load-config.js';
 import { unknownVariableWarnings } from '../config/unknown-variables.js';
 import { createLogger, type LogSink, type Logger } from '../log/logger.js';
 import { Redactor } from '../log/redactor.js';
-import { startController } from '../app/main.js';
+import { controllerSettings, startController } from '../app/main.js';
 import { VERSION } from '../version.js';
 
 export interface RunCommandOptions {
@@ -59,9 +59,14 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     redactor,
   });
   reportWarnings(logger, [...unknown, ...result.warnings]);
+  const prepared = controllerSettings(config);
+  if (!prepared.ok) {
+    reportProblems(logger, prepared.problems);
+    return 1;
+  }
   logger.info(`kube-lego ${VERSION} starting`, { context: 'kubelego' });
   try {
-    await startController(config, logger);
+    await startController(prepared.settings, logger);
     return 0;
   } catch (error) {
     logger.error(error instanceof Error ? error.message : String(error), {

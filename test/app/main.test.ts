@@ -3,6 +3,8 @@ import { describe, it } from 'node:test';
 import type { Config } from '../../src/config/config.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { controllerSettings, kubeSource, type HostFiles } from '../../src/app/main.js';
+import type { ControllerSettings } from '../../src/app/controller-settings.js';
+import { createThrowawayTls } from '../support/throwaway-tls.js';
 
 function config(env: Record<string, string>): Config {
   const result = loadConfig({ LEGO_EMAIL: 'admin@example.test', ...env });
@@ -71,9 +73,16 @@ describe('kubeSource()', () => {
   }
 });
 
+function settingsOf(config: Config, host: HostFiles): ControllerSettings {
+  const result = controllerSettings(config, host);
+  assert.ok(result.ok, JSON.stringify(result.ok ? [] : result.problems));
+  return result.settings;
+}
+
 describe('controllerSettings()', () => {
-  it('maps the configuration, reading the extra ACME CA bundle from LEGO_ACME_CA_FILE', () => {
-    const settings = controllerSettings(
+  it('maps the configuration, reading the extra ACME CA bundle from LEGO_ACME_CA_FILE', async () => {
+    const { caPem } = await createThrowawayTls();
+    const settings = settingsOf(
       config({
         LEGO_URL: 'https://acme.example/dir',
         LEGO_ACME_CA_FILE: '/etc/ca.pem',
@@ -83,9 +92,9 @@ describe('controllerSettings()', () => {
         LEGO_SELF_CHECK: 'false',
         LEGO_SELF_CHECK_DELAY: '30s',
       }),
-      files([], { '/etc/ca.pem': 'PEM' }),
+      files([], { '/etc/ca.pem': caPem }),
     );
-    assert.equal(settings.acmeCaPem, 'PEM');
+    assert.equal(settings.acmeCaPem, caPem);
     assert.deepEqual(settings.keySpec, { type: 'ecdsa', curve: 'P-384' });
     assert.equal(settings.watchNamespace, 'web');
     assert.equal(settings.maxConcurrentOrders, 8);
@@ -96,7 +105,7 @@ describe('controllerSettings()', () => {
   });
 
   it("bounds the self-check tries by kube-lego's per-host retry budget", () => {
-    const settings = controllerSettings(
+    const settings = settingsOf(
       config({
         LEGO_SELF_CHECK_TIMEOUT: '10s',
         LEGO_EXPONENTIAL_BACKOFF_MAX_ELAPSED_TIME: '5m',
