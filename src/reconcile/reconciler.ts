@@ -572,27 +572,33 @@ export class Reconciler {
     let delayMs = retry.firstDelayMs;
     for (let attempt = 1; ; attempt += 1) {
       let failure: Error;
+      let conflict = false;
       try {
         const result = await this.#writeOnce(want, record, options.change);
         if (result === undefined) return;
         failure = result;
+        conflict = true;
       } catch (err) {
         if (!isTransient(err)) throw err;
         failure = err instanceof Error ? err : new Error(String(err));
       }
-      const stopped = this.#o.shutdown.aborted;
-      if (stopped || (options.untilStopped !== true && attempt >= MAX_WRITE_ATTEMPTS)) throw failure;
+      if (this.#o.shutdown.aborted || (options.untilStopped !== true && attempt >= MAX_WRITE_ATTEMPTS))
+        throw failure;
+      const log = this.#log.with({ context: 'secret', name: want.secretName, namespace: want.namespace });
+      if (conflict && attempt === 1) {
+        // Someone else wrote the Secret since it was read: read it again and write at once.
+        log.debug(`secret "${want.key}" changed while kube-lego wrote it, writing the freshest copy`);
+        continue;
+      }
       // A 429's Retry-After is honoured, within the cap.
       const reaction = failure instanceof KubeLegoError ? failure.reaction : undefined;
       const waitMs = Math.min(
         retry.maxDelayMs,
         Math.max(delayMs, reaction?.kind === 'waitUntil' ? reaction.retryAfterMs : 0),
       );
-      this.#log
-        .with({ context: 'secret', name: want.secretName, namespace: want.namespace })
-        .warn(
-          `cannot write secret "${want.key}" (attempt ${attempt}): ${failure.message}; trying again in ${waitMs} ms`,
-        );
+      log.warn(
+        `cannot write secret "${want.key}" (attempt ${attempt}): ${failure.message}; trying again in ${waitMs} ms`,
+      );
       await abortableSleep(waitMs, this.#o.shutdown);
       delayMs = Math.min(retry.maxDelayMs, delayMs * 2);
     }
