@@ -26,8 +26,20 @@ export interface ChallengeSolver {
 /** What `obtainCertificate` needs. */
 export interface ObtainCertificateOptions {
   readonly identifiers: readonly AcmeIdentifier[];
-  /** DER CSR for exactly these identifiers (see `createCsr`). */
+  /** DER CSR for exactly these identifiers (see `createCsr`), for a new order. */
   readonly csrDer: Uint8Array;
+  /**
+   * The CSR of the key persisted with `existingOrderUrl` (before that order was finalized). With it a
+   * resumed order that is already `processing` or `valid` is completed: its certificate is for that key.
+   * Without it such an order cannot be used (its key is gone) and a new one is opened.
+   */
+  readonly persistedCsrDer?: Uint8Array | undefined;
+  /**
+   * Called just before finalize with the CSR the order is finalized with (`fresh`: `csrDer`,
+   * `persisted`: `persistedCsrDer`), so the caller can persist a fresh key first: a crash or a failed
+   * write after finalize then never throws the certificate away.
+   */
+  readonly beforeFinalize?: ((csr: CsrChoice) => Promise<void>) | undefined;
   readonly solver: ChallengeSolver;
   /** Profile name from the directory's `meta.profiles`. */
   readonly profile?: string | undefined;
@@ -38,7 +50,10 @@ export interface ObtainCertificateOptions {
   readonly replaces?: string | undefined;
   /** Called once when the CA refused `replaces` and the order is placed again without it. */
   readonly onReplacesRefused?: ((refusal: AcmeProblemError) => void) | undefined;
-  /** An order URL persisted by an earlier attempt: resumed while it is still `pending` or `ready` for the same identifiers. */
+  /**
+   * An order URL persisted by an earlier attempt, resumed for the same identifiers while it is `pending` or
+   * `ready`, or `processing`/`valid` when `persistedCsrDer` is given.
+   */
   readonly existingOrderUrl?: string | undefined;
   /**
    * Called once per name as soon as its authorization is known to be valid: reused ones at once, the others
@@ -69,8 +84,13 @@ export interface CertificateChain {
   readonly topIssuerCn: string | undefined;
 }
 
+/** Which CSR, and so which key, an order is finalized with. */
+export type CsrChoice = 'fresh' | 'persisted';
+
 /** The issued certificate. */
 export interface ObtainedCertificate {
+  /** The key the certificate is for: the fresh one or the one persisted with the resumed order. */
+  readonly csr: CsrChoice;
   /** Leaf first, then the chain: the content of `tls.crt`. */
   readonly certificatePem: string;
   readonly orderUrl: string;
@@ -101,6 +121,9 @@ export function toIdentifiers(names: readonly string[]): AcmeIdentifier[] {
  *   resume or newOrder ──▶ pending ──present+respond──▶ (poll) ──▶ ready ──finalize──▶ processing ──(poll)──▶ valid ──▶ download
  *                             │                            │
  *                             └── valid authorizations are skipped; an invalid one is deactivated and reported
+ *
+ * A resumed order that is `processing` or `valid` is polled and downloaded when the key it was finalized
+ * with was persisted (`persistedCsrDer`, saved through `beforeFinalize`).
  * ```
  *
  * Polling is explicit and bounded (`pollIntervalMs`, `Retry-After`, `maxPolls`, `signal`). Presented challenges
@@ -114,23 +137,36 @@ export async function obtainCertificate(
   options: ObtainCertificateOptions,
 ): Promise<ObtainedCertificate> {
   const run: Run = { client, options };
-  let order = await resumeOrCreateOrder(run);
+  const { order: opened, resumed } = await resumeOrCreateOrder(run);
+  let order = opened;
+  // A resumed order goes on with the key persisted for it, when there is one; a new order with the fresh key.
+  const csr: CsrChoice = resumed && options.persistedCsrDer !== undefined ? 'persisted' : 'fresh';
   await options.onOrder?.(order.url);
   if (order.status === 'pending') order = await authorize(run, order);
   else if (order.status === 'ready') for (const id of order.identifiers) options.onAuthorized?.(id.value);
-  if (order.status === 'ready') order = await client.finalizeOrder(order, options.csrDer, options.signal);
+  if (order.status === 'ready') {
+    await options.beforeFinalize?.(csr);
+    const csrDer = csr === 'persisted' ? (options.persistedCsrDer ?? options.csrDer) : options.csrDer;
+    order = await client.finalizeOrder(order, csrDer, options.signal);
+  }
   order = await pollWhile(run, order, 'processing');
   if (order.status !== 'valid' || order.certificate === undefined) throw orderFailure(order);
-  return download(run, order.certificate, order.url);
+  return { ...(await download(run, order.certificate, order.url)), csr };
 }
 
-async function resumeOrCreateOrder(run: Run): Promise<AcmeOrder> {
+async function resumeOrCreateOrder(run: Run): Promise<{ order: AcmeOrder; resumed: boolean }> {
   const { client, options } = run;
   if (options.existingOrderUrl !== undefined) {
     try {
       const existing = await client.getOrder(options.existingOrderUrl, options.signal);
-      const usable = existing.status === 'pending' || existing.status === 'ready';
-      if (usable && sameIdentifiers(existing.identifiers, options.identifiers)) return existing;
+      // A finalized order is of use only with the key it was finalized with.
+      const finalized = existing.status === 'processing' || existing.status === 'valid';
+      const usable =
+        existing.status === 'pending' ||
+        existing.status === 'ready' ||
+        (finalized && options.persistedCsrDer !== undefined);
+      if (usable && sameIdentifiers(existing.identifiers, options.identifiers))
+        return { order: existing, resumed: true };
     } catch (err) {
       // A problem document means the order is gone or not ours: start over. Network trouble is the caller's.
       if (!(err instanceof AcmeProblemError)) throw err;
@@ -138,13 +174,16 @@ async function resumeOrCreateOrder(run: Run): Promise<AcmeOrder> {
   }
   const request = { identifiers: options.identifiers, profile: options.profile, replaces: options.replaces };
   try {
-    return await client.newOrder(request, options.signal);
+    return { order: await client.newOrder(request, options.signal), resumed: false };
   } catch (err) {
     // `replaces` is only a hint (RFC 9773 §5): the renewal is wanted with or without it, so a refusal the
     // field can cause is answered by ordering once more without it. A second failure is the one reported.
     if (options.replaces !== undefined && isReplacesRefusal(err)) {
       options.onReplacesRefused?.(err);
-      return client.newOrder({ ...request, replaces: undefined }, options.signal);
+      return {
+        order: await client.newOrder({ ...request, replaces: undefined }, options.signal),
+        resumed: false,
+      };
     }
     throw err;
   }
@@ -345,7 +384,11 @@ async function cleanup(run: Run, presented: readonly Presented[]): Promise<void>
   );
 }
 
-async function download(run: Run, certificateUrl: string, orderUrl: string): Promise<ObtainedCertificate> {
+async function download(
+  run: Run,
+  certificateUrl: string,
+  orderUrl: string,
+): Promise<Omit<ObtainedCertificate, 'csr'>> {
   const { client, options } = run;
   const first = await client.downloadCertificate(certificateUrl, options.signal);
   const preferred = options.preferredChain;

@@ -11,9 +11,9 @@ function keyText(spec: KeySpec): string {
 }
 
 /**
- * Says which CA and account kube-lego uses, then sets the account up at once (directory, account key,
- * registration) in the background: an unreachable or non-ACME `LEGO_URL` shows at start, not only when
- * the first certificate is due. A failure is not fatal; the first order tries again.
+ * Says which CA and account kube-lego uses, then fetches the directory once in the background: an unreachable
+ * or non-ACME `LEGO_URL` shows at start, not only when the first certificate is due. Nothing is registered
+ * and no backoff is recorded; the account is set up when the first order needs it, as in kube-lego.
  */
 function reportAcmeSettings(settings: ControllerSettings, accounts: AccountService, acmeLog: Log): void {
   const profile =
@@ -21,11 +21,11 @@ function reportAcmeSettings(settings: ControllerSettings, accounts: AccountServi
   acmeLog.info(
     `using ACME directory ${settings.directoryUrl} with account e-mail ${settings.email}, ${keyText(settings.keySpec)} certificate keys and ${profile}`,
   );
-  accounts.client().then(
+  accounts.probeDirectory().then(
     () => undefined,
     (err: unknown) => {
       acmeLog.error(
-        `Cannot set up the ACME account with the directory ${settings.directoryUrl} (LEGO_URL): ${err instanceof Error ? err.message : String(err)}; kube-lego tries again when a certificate is due, check LEGO_URL (and LEGO_ACME_CA_FILE for a CA with a private root)`,
+        `Cannot use the ACME directory ${settings.directoryUrl} (LEGO_URL): ${err instanceof Error ? err.message : String(err)}; check LEGO_URL (and LEGO_ACME_CA_FILE for a CA with a private root), kube-lego tries again when a certificate is due`,
       );
     },
   );

@@ -13,6 +13,14 @@ export const MANAGED_LABEL = 'kube-lego/managed';
 /** Label selector for the Secret informer. */
 export const MANAGED_SELECTOR = `${MANAGED_LABEL}=true`;
 
+/**
+ * Data key of the managed Secret holding the private key of the order in flight (PEM, as `tls.key` is),
+ * written before the order is finalized and removed when its certificate is stored or the order is dropped.
+ * It belongs to the order named by `kube-lego/order-url` on the same Secret: key material never goes in
+ * annotations, which every reader of the object's metadata sees.
+ */
+export const PENDING_KEY_DATA_KEY = 'kube-lego.pending.key';
+
 /** Annotation keys of the issuance record. */
 export const ANNOTATIONS = Object.freeze({
   hosts: 'kube-lego/hosts',

@@ -16,6 +16,16 @@ export interface IssueRequest {
   /** An order persisted on the Secret by an earlier attempt. */
   readonly resumeOrderUrl?: string;
   /**
+   * The private key persisted with `resumeOrderUrl` before that order was finalized: a resumed order that is
+   * already `processing` or `valid` is completed with it instead of opening a new order.
+   */
+  readonly resumeKeyPem?: string;
+  /**
+   * Persists the fresh private key before the order is finalized (never logged); when it throws the order
+   * is not finalized. Not called when the order goes on with `resumeKeyPem`.
+   */
+  readonly onKey: (privateKeyPem: string) => Promise<void>;
+  /**
    * The certificate being renewed: sent as ARI `replaces` when the CA offers ARI and `replacesRecord` says
    * this directory issued it to this account (see `replacesClaim`).
    */

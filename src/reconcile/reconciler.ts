@@ -17,7 +17,12 @@ import {
   recordRenewalTime,
 } from '../domain/record-outcome.js';
 import { lifetimeRenewalTime } from '../domain/renewal.js';
-import { formatTime, managedSecretAnnotations, managedSecretLabels } from '../domain/secret-annotations.js';
+import {
+  formatTime,
+  managedSecretAnnotations,
+  managedSecretLabels,
+  PENDING_KEY_DATA_KEY,
+} from '../domain/secret-annotations.js';
 import type {
   CertInfo,
   DesiredCertificate,
@@ -35,6 +40,7 @@ import type { RenewalWindows } from '../ports/renewal-windows.js';
 import type { SecretAccess, StoredSecret } from '../ports/secret-access.js';
 import type { TemporaryCertificates } from '../ports/temporary-certificates.js';
 import type { WriteAccess } from '../ports/write-access.js';
+import { abortableSleep } from '../runtime/abortable-sleep.js';
 import type { Semaphore } from '../runtime/semaphore.js';
 import type { DesiredCache } from './desired-index.js';
 import { classifyFailure } from './failure-reason.js';
@@ -44,6 +50,8 @@ export interface ReconcilerSettings {
   readonly issuanceTimeoutMs: number;
   /** How often the ARI window of a certificate is fetched again (RFC 9773 asks for at least twice a day). */
   readonly ariPollIntervalMs?: number;
+  /** Backoff between attempts of a Secret write that failed transiently (5xx, timeout, reset, conflict). */
+  readonly secretWriteRetry?: { readonly firstDelayMs: number; readonly maxDelayMs: number };
 }
 
 export interface ReconcilerOptions {
@@ -77,7 +85,26 @@ class SecretNotWritableError extends KubeLegoError {
   }
 }
 
-const MAX_WRITE_ATTEMPTS = 3;
+/** Attempts of an ordinary Secret write; the certificate and the failure record are retried until stopped. */
+const MAX_WRITE_ATTEMPTS = 5;
+const DEFAULT_WRITE_RETRY = { firstDelayMs: 500, maxDelayMs: 30_000 };
+
+/** Data keys to set (base64 values) and to remove on top of the Secret's current data. */
+interface DataChange {
+  readonly set?: Readonly<Record<string, string>>;
+  readonly remove?: readonly string[];
+}
+
+/** Whether a failed Secret read or write can succeed when tried again (5xx, timeouts, resets, 429). */
+function isTransient(err: unknown): boolean {
+  if (!(err instanceof KubeLegoError)) return false;
+  const kind = err.reaction.kind;
+  return kind === 'retry' || kind === 'waitUntil';
+}
+
+function base64(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64');
+}
 
 /** Why a renewal happened, as the `CertificateRenewed` Event says it. */
 const RENEWAL_TEXT: Readonly<Record<RenewalWhy, string>> = {
@@ -102,6 +129,8 @@ function hasTlsPair(secret: StoredSecret | undefined): boolean {
 /** The issuance record of one attempt as it moves on (the order URL is added once the order exists). */
 interface Attempt {
   record: IssuanceRecord;
+  /** The key of `record.orderUrl` is on the Secret: that order may be finalized, it is never dropped. */
+  keyPersisted: boolean;
 }
 
 /**
@@ -267,9 +296,14 @@ export class Reconciler {
       observed.state === 'present' || observed.state === 'unparseable' ? observed.record : { failures: 0 };
     // An untrusted order URL is never carried over: it is not re-persisted, even by a timeout's record.
     const { orderUrl: _untrusted, ...trustedRecord } = observedRecord;
-    const attempt: Attempt = {
-      record: decision.untrustedOrderUrl === undefined ? observedRecord : trustedRecord,
-    };
+    const record: IssuanceRecord = decision.untrustedOrderUrl === undefined ? observedRecord : trustedRecord;
+    // The key persisted with the order to resume (invariant: a pending key belongs to the Secret's order URL).
+    const pendingKey = context.base?.data?.[PENDING_KEY_DATA_KEY];
+    const resumeKeyPem =
+      decision.resumeOrderUrl !== undefined && record.orderUrl === decision.resumeOrderUrl && pendingKey
+        ? Buffer.from(pendingKey, 'base64').toString('utf8')
+        : undefined;
+    const attempt: Attempt = { record, keyPersisted: resumeKeyPem !== undefined };
     await this.#o.orders.acquire();
     const timeout = AbortSignal.timeout(this.#o.settings.issuanceTimeoutMs);
     const signal = AbortSignal.any([timeout, this.#o.shutdown]);
@@ -283,6 +317,7 @@ export class Reconciler {
         attempt,
         signal,
         ...(decision.resumeOrderUrl === undefined ? {} : { resumeOrderUrl: decision.resumeOrderUrl }),
+        ...(resumeKeyPem === undefined ? {} : { resumeKeyPem }),
         ...(renewal !== undefined && context.base?.certificatePem !== undefined
           ? { replacesCertPem: context.base.certificatePem }
           : {}),
@@ -315,6 +350,7 @@ export class Reconciler {
       attempt: Attempt;
       signal: AbortSignal;
       resumeOrderUrl?: string;
+      resumeKeyPem?: string;
       replacesCertPem?: string;
       log: Log;
     },
@@ -331,6 +367,7 @@ export class Reconciler {
         ingresses: want.sources.map((s) => `${s.namespace}/${s.name}`),
       },
       ...(options.resumeOrderUrl === undefined ? {} : { resumeOrderUrl: options.resumeOrderUrl }),
+      ...(options.resumeKeyPem === undefined ? {} : { resumeKeyPem: options.resumeKeyPem }),
       ...(options.replacesCertPem === undefined
         ? {}
         : { replacesCertPem: options.replacesCertPem, replacesRecord: attempt.record }),
@@ -341,7 +378,15 @@ export class Reconciler {
       onOrder: async (orderUrl) => {
         if (attempt.record.orderUrl === orderUrl) return;
         attempt.record = recordOrderOpened(attempt.record, orderUrl, want.hosts);
-        await this.#writeRecord(want, attempt.record);
+        attempt.keyPersisted = false;
+        // A key left from an earlier order is of no use to this one.
+        await this.#writeRecord(want, attempt.record, { change: { remove: [PENDING_KEY_DATA_KEY] } });
+      },
+      onKey: async (privateKeyPem) => {
+        await this.#writeRecord(want, attempt.record, {
+          change: { set: { [PENDING_KEY_DATA_KEY]: base64(privateKeyPem) } },
+        });
+        attempt.keyPersisted = true;
       },
     });
     log
@@ -367,9 +412,14 @@ export class Reconciler {
       ingresses: want.sources.map((s) => `${s.namespace}/${s.name}`),
       minimumValidityMs: this.#o.settings.policy.minimumValidityMs,
     });
+    // The certificate is issued: its write is retried until it succeeds or the process stops (the order
+    // and its key stay on the Secret until then, so the next process completes the same order).
     await this.#writeRecord(want, issued, {
-      'tls.crt': Buffer.from(material.certificatePem, 'utf8').toString('base64'),
-      'tls.key': Buffer.from(material.privateKeyPem, 'utf8').toString('base64'),
+      change: {
+        set: { 'tls.crt': base64(material.certificatePem), 'tls.key': base64(material.privateKeyPem) },
+        remove: [PENDING_KEY_DATA_KEY],
+      },
+      untilStopped: true,
     });
     this.#backoff.delete(want.key);
     await this.#warnMinimumValidity(want, info, log);
@@ -387,7 +437,7 @@ export class Reconciler {
 
   /**
    * Classifies a failed attempt, reports it (log line, Event) and records it on the Secret; the backoff
-   * is also kept in memory, for when the Secret could not take the record. On shutdown nothing is
+   * is kept in memory only when the Secret could not take the record. On shutdown nothing is
    * recorded: the order URL is on the Secret and the next process resumes it.
    */
   async #recordFailed(
@@ -411,7 +461,11 @@ export class Reconciler {
       ...(current === undefined
         ? {}
         : { current: { notBeforeMs: current.notBeforeMs, notAfterMs: current.notAfterMs } }),
-      ...(failure.reason === 'Timeout' && record.orderUrl !== undefined ? { orderUrl: record.orderUrl } : {}),
+      // A timed-out order is still usable, and one whose key is persisted may be finalized already: both are
+      // resumed, never replaced by a new order.
+      ...((failure.reason === 'Timeout' || attempt.keyPersisted) && record.orderUrl !== undefined
+        ? { orderUrl: record.orderUrl }
+        : {}),
     });
     const retryAt = failed.retryNotBeforeMs ?? nowMs + 60_000;
     const message = `Cannot issue certificate for ${want.hosts.join(', ')} (${failure.reason}): ${err instanceof Error ? err.message : String(err)}; next attempt at ${formatTime(retryAt)}`;
@@ -420,7 +474,8 @@ export class Reconciler {
     let recorded = false;
     if (!(err instanceof SecretNotWritableError)) {
       try {
-        await this.#writeRecord(want, failed);
+        // Retried until written or stopped: the backoff must be on the Secret to survive a restart.
+        await this.#writeRecord(want, failed, { untilStopped: true });
         recorded = true;
       } catch (writeErr) {
         log.warn(`cannot store the failure state on the secret: ${String(writeErr)}`);
@@ -534,40 +589,102 @@ export class Reconciler {
   }
 
   /**
-   * Writes the record (and data, when given) on the freshest copy of the Secret: it is re-read before
-   * each attempt and a conflict retries, so a concurrent change is never overwritten blindly and a
-   * certificate already issued is not lost to a stale resourceVersion (kube-lego bug 18).
+   * Writes the record (and the data change, when given) on the freshest copy of the Secret: it is re-read
+   * before each attempt, so a concurrent change is never overwritten blindly and a certificate already
+   * issued is not lost to a stale resourceVersion (kube-lego bug 18). Conflicts and transient API errors
+   * (5xx, timeouts, resets, 429) are retried with a doubling, capped delay: `MAX_WRITE_ATTEMPTS` times, or
+   * with `untilStopped` until the write succeeds or the process stops. Other errors are thrown at once.
    */
   async #writeRecord(
     want: DesiredCertificate,
     record: IssuanceRecord,
-    data?: Readonly<Record<string, string>>,
+    options: { change?: DataChange; untilStopped?: boolean } = {},
   ): Promise<void> {
-    const annotationKey = this.#o.settings.policy.annotationKey;
+    const retry = this.#o.settings.secretWriteRetry ?? DEFAULT_WRITE_RETRY;
+    let delayMs = retry.firstDelayMs;
     for (let attempt = 1; ; attempt += 1) {
-      this.#o.secrets.invalidate(want.namespace, want.secretName);
-      const lookup = await this.#o.secrets.lookup(want.namespace, want.secretName, this.#now());
-      const base = lookup.kind === 'found' ? lookup.secret : undefined;
-      if (base !== undefined) {
-        const { observed } = observeSecret(base.snapshot, want, this.#now(), annotationKey);
-        if (observed.state === 'foreign') {
-          throw new SecretNotWritableError(observed.message);
-        }
+      let failure: Error;
+      let conflict = false;
+      try {
+        const result = await this.#writeOnce(want, record, options.change);
+        if (result === undefined) return;
+        failure = result;
+        conflict = true;
+      } catch (err) {
+        if (!isTransient(err)) throw err;
+        failure = err instanceof Error ? err : new Error(String(err));
       }
-      const labels = base?.snapshot.labels ?? {};
-      const annotations = base?.snapshot.annotations ?? {};
-      const result = await this.#o.secrets.write({
-        namespace: want.namespace,
-        name: want.secretName,
-        base,
-        type: TLS_SECRET_TYPE,
-        data: data ?? (hasTlsPair(base) ? (base?.data ?? {}) : await this.#temporaryPair(want)),
-        labels: managedSecretLabels(labels),
-        annotations: managedSecretAnnotations(annotations, record, annotationKey),
-      });
-      if (result.kind === 'written') return;
-      if (attempt >= MAX_WRITE_ATTEMPTS) throw result.error;
+      if (this.#o.shutdown.aborted || (options.untilStopped !== true && attempt >= MAX_WRITE_ATTEMPTS))
+        throw failure;
+      const log = this.#log.with({ context: 'secret', name: want.secretName, namespace: want.namespace });
+      if (conflict && attempt === 1) {
+        // Someone else wrote the Secret since it was read: read it again and write at once.
+        log.debug(`secret "${want.key}" changed while kube-lego wrote it, writing the freshest copy`);
+        continue;
+      }
+      // A 429's Retry-After is honoured, within the cap.
+      const reaction = failure instanceof KubeLegoError ? failure.reaction : undefined;
+      const waitMs = Math.min(
+        retry.maxDelayMs,
+        Math.max(delayMs, reaction?.kind === 'waitUntil' ? reaction.retryAfterMs : 0),
+      );
+      log.warn(
+        `cannot write secret "${want.key}" (attempt ${attempt}): ${failure.message}; trying again in ${waitMs} ms`,
+      );
+      await abortableSleep(waitMs, this.#o.shutdown);
+      delayMs = Math.min(retry.maxDelayMs, delayMs * 2);
     }
+  }
+
+  /** One write attempt on a fresh read; returns the conflict error when the Secret changed meanwhile. */
+  async #writeOnce(
+    want: DesiredCertificate,
+    record: IssuanceRecord,
+    change: DataChange | undefined,
+  ): Promise<Error | undefined> {
+    const annotationKey = this.#o.settings.policy.annotationKey;
+    this.#o.secrets.invalidate(want.namespace, want.secretName);
+    const lookup = await this.#o.secrets.lookup(want.namespace, want.secretName, this.#now());
+    const base = lookup.kind === 'found' ? lookup.secret : undefined;
+    if (base !== undefined) {
+      const { observed } = observeSecret(base.snapshot, want, this.#now(), annotationKey);
+      if (observed.state === 'foreign') {
+        throw new SecretNotWritableError(observed.message);
+      }
+    }
+    const labels = base?.snapshot.labels ?? {};
+    const annotations = base?.snapshot.annotations ?? {};
+    const result = await this.#o.secrets.write({
+      namespace: want.namespace,
+      name: want.secretName,
+      base,
+      type: TLS_SECRET_TYPE,
+      data: await this.#dataOf(want, base, record, change),
+      labels: managedSecretLabels(labels),
+      annotations: managedSecretAnnotations(annotations, record, annotationKey),
+    });
+    return result.kind === 'written' ? undefined : result.error;
+  }
+
+  /**
+   * The Secret's data after `change`: the current pair (a temporary one when it has none) with the other
+   * keys kept. A pending key never outlives the order it belongs to.
+   */
+  async #dataOf(
+    want: DesiredCertificate,
+    base: StoredSecret | undefined,
+    record: IssuanceRecord,
+    change: DataChange | undefined,
+  ): Promise<Record<string, string>> {
+    const set = change?.set ?? {};
+    const settingPair = set['tls.crt'] !== undefined && set['tls.key'] !== undefined;
+    const current: Record<string, string> =
+      hasTlsPair(base) || settingPair
+        ? { ...base?.data }
+        : { ...base?.data, ...(await this.#temporaryPair(want)) };
+    const removed = new Set(change?.remove ?? []);
+    if (record.orderUrl === undefined) removed.add(PENDING_KEY_DATA_KEY);
+    return Object.fromEntries(Object.entries({ ...current, ...set }).filter(([key]) => !removed.has(key)));
   }
 
   /**

@@ -1,4 +1,5 @@
 import { AcmeClient, type ExternalAccountBinding } from '../../acme/acme-client.js';
+import type { AcmeDirectory } from '../../acme/resources.js';
 import {
   accountKeyToPem,
   generateAccountKey,
@@ -29,6 +30,8 @@ export const ACCOUNT_KEYS = Object.freeze({
 export const ACCOUNT_ANNOTATIONS = Object.freeze({
   failures: 'kube-lego/registration-failures',
   retryNotBefore: 'kube-lego/registration-retry-not-before',
+  /** The directory the failures were with: a backoff recorded against another `LEGO_URL` does not hold. */
+  directoryUrl: 'kube-lego/registration-directory-url',
 });
 
 export interface AccountSettings {
@@ -104,6 +107,22 @@ export class AccountService {
     return this.#ready;
   }
 
+  /**
+   * Fetches the directory once, without touching the account Secret or registering anything: the start-up
+   * check that `LEGO_URL` is a reachable ACME server. The client of the account, when it is set up
+   * already, answers it; otherwise a client with an ephemeral key that never signs anything.
+   */
+  async probeDirectory(): Promise<AcmeDirectory> {
+    const ready = this.#ready;
+    if (ready !== undefined) return (await ready).directory();
+    const probe = this.#newClient(await generateAccountKey(), undefined);
+    try {
+      return await probe.directory();
+    } finally {
+      probe.close();
+    }
+  }
+
   /** Closes the ACME client's connections. */
   async close(): Promise<void> {
     const ready = this.#ready;
@@ -150,7 +169,9 @@ export class AccountService {
     const { settings } = this.#options;
     const where = `"${settings.namespace}/${settings.secretName}"`;
     let secret = await this.#read();
-    const persisted = parseTime(secret?.metadata?.annotations?.[ACCOUNT_ANNOTATIONS.retryNotBefore] ?? '');
+    const persisted = this.#sameDirectory(secret)
+      ? parseTime(secret?.metadata?.annotations?.[ACCOUNT_ANNOTATIONS.retryNotBefore] ?? '')
+      : undefined;
     if (persisted !== undefined && persisted > this.#now()) {
       this.#retryNotBeforeMs = persisted;
       throw new AccountError(
@@ -222,7 +243,10 @@ export class AccountService {
           { cause: err, retryNotBeforeMs: this.#retryNotBeforeMs },
         );
       }
-      const failures = Number(secret.metadata?.annotations?.[ACCOUNT_ANNOTATIONS.failures] ?? '0') + 1;
+      const before = this.#sameDirectory(secret)
+        ? secret.metadata?.annotations?.[ACCOUNT_ANNOTATIONS.failures]
+        : undefined;
+      const failures = Number(before ?? '0') + 1;
       const retryAfterMs =
         err instanceof AcmeProblemError && err.code === 'rateLimited' ? err.retryAfterMs : undefined;
       const retryAt = retryNotBeforeMs({
@@ -285,6 +309,15 @@ export class AccountService {
     return account;
   }
 
+  /**
+   * True when the recorded registration failures were with the directory in use (or the record predates the
+   * directory annotation): fixing a wrong `LEGO_URL` must not leave the new one waiting out the old backoff.
+   */
+  #sameDirectory(secret: SecretObject | undefined): boolean {
+    const recorded = secret?.metadata?.annotations?.[ACCOUNT_ANNOTATIONS.directoryUrl];
+    return recorded === undefined || recorded === this.#options.settings.directoryUrl;
+  }
+
   #hasBackoff(secret: SecretObject): boolean {
     const annotations = secret.metadata?.annotations ?? {};
     return ACCOUNT_ANNOTATIONS.failures in annotations || ACCOUNT_ANNOTATIONS.retryNotBefore in annotations;
@@ -308,7 +341,7 @@ export class AccountService {
   }
 
   async #storeAccount(secret: SecretObject, accountUrl: string): Promise<void> {
-    const backoffKeys: readonly string[] = [ACCOUNT_ANNOTATIONS.failures, ACCOUNT_ANNOTATIONS.retryNotBefore];
+    const backoffKeys: readonly string[] = Object.values(ACCOUNT_ANNOTATIONS);
     const annotations = Object.fromEntries(
       Object.entries(secret.metadata?.annotations ?? {}).filter(([key]) => !backoffKeys.includes(key)),
     );
@@ -337,6 +370,7 @@ export class AccountService {
           ...(secret.metadata?.annotations ?? {}),
           [ACCOUNT_ANNOTATIONS.failures]: String(failures),
           [ACCOUNT_ANNOTATIONS.retryNotBefore]: formatTime(retryAtMs),
+          [ACCOUNT_ANNOTATIONS.directoryUrl]: this.#options.settings.directoryUrl,
         },
       },
     });

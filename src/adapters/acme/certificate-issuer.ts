@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { AcmeClient } from '../../acme/acme-client.js';
 import { ariCertId } from '../../acme/ari-cert-id.js';
 import { obtainCertificate, toIdentifiers } from '../../acme/obtain-certificate.js';
@@ -6,7 +7,7 @@ import { replacesClaim } from '../../domain/replaces-claim.js';
 import type { Log } from '../../ports/log.js';
 import { createCsr } from '../../x509/create-csr.js';
 import { inspectCertificate } from '../../x509/inspect-certificate.js';
-import { generateKey, keyToPem, type KeySpec } from '../../x509/private-key.js';
+import { generateKey, keyToPem, parsePrivateKeyPem, type KeySpec } from '../../x509/private-key.js';
 import type { Http01Solvers } from '../http01/http01-solver.js';
 import type { AccountService } from './account-service.js';
 
@@ -36,10 +37,17 @@ export class CertificateIssuer implements Issuer {
     const client = await this.#options.accounts.client();
     const key = await generateKey(this.#options.keySpec);
     const csr = await createCsr(key, request.hosts);
+    const persistedKey = persistedKeyOf(request.resumeKeyPem);
+    const persistedCsr =
+      persistedKey === undefined ? undefined : await createCsr(persistedKey, request.hosts);
     const replaces = await this.#replaces(client, request);
     const result = await obtainCertificate(client, {
       identifiers: toIdentifiers(request.hosts),
       csrDer: csr.der,
+      persistedCsrDer: persistedCsr?.der,
+      beforeFinalize: async (choice) => {
+        if (choice === 'fresh') await request.onKey(keyToPem(key));
+      },
       solver: this.#options.solvers.solverFor(request.route, request.signal),
       profile: this.#options.profile,
       replaces,
@@ -60,7 +68,10 @@ export class CertificateIssuer implements Issuer {
     const info = inspectCertificate(result.certificatePem);
     return {
       certificatePem: result.certificatePem,
-      privateKeyPem: keyToPem(key),
+      privateKeyPem:
+        result.csr === 'persisted' && request.resumeKeyPem !== undefined
+          ? request.resumeKeyPem
+          : keyToPem(key),
       orderUrl: result.orderUrl,
       validity: { notBeforeMs: info.notBeforeMs, notAfterMs: info.notAfterMs },
       accountUrl: client.accountUrl,
@@ -80,6 +91,19 @@ export class CertificateIssuer implements Issuer {
       accountUrl: client.accountUrl ?? '',
     });
     return claim.send ? claim.certId : undefined;
+  }
+}
+
+/**
+ * The key persisted for a resumed order; `undefined` when there is none or it does not parse (someone
+ * edited it): the order is then completed only if it is not finalized yet, with the fresh key.
+ */
+function persistedKeyOf(pem: string | undefined): KeyObject | undefined {
+  if (pem === undefined) return undefined;
+  try {
+    return parsePrivateKeyPem(pem);
+  } catch {
+    return undefined;
   }
 }
 

@@ -60,7 +60,7 @@ describe('AccountService (kube-lego account Secret) against the API sandbox and 
     await rm(dir, { recursive: true, force: true });
   });
 
-  function service(secretName: string, messages: string[] = []): AccountService {
+  function service(secretName: string, messages: string[] = [], directoryUrl?: string): AccountService {
     return new AccountService({
       objects,
       log: recording(messages),
@@ -68,12 +68,45 @@ describe('AccountService (kube-lego account Secret) against the API sandbox and 
         namespace: 'default',
         secretName,
         email: 'Admin@Example.test',
-        directoryUrl: pebble.directoryUrl,
+        directoryUrl: directoryUrl ?? pebble.directoryUrl,
         caPem: pebble.caPem,
         userAgent: 'kube-lego-test',
       },
     });
   }
+
+  it('keeps a registration backoff across restarts for its directory only (a fixed LEGO_URL does not wait it out)', async () => {
+    // A reachable CA that refuses: a wrong path answers 404 (an unreachable CA is waited for instead, with
+    // no registration failure counted: account-ca-unavailable.test.ts).
+    const wrong = pebble.directoryUrl.replace(/\/[^/]*$/, '/no-such-directory');
+    assert.notEqual(wrong, pebble.directoryUrl);
+    await assert.rejects(service('moved-account', [], wrong).client(), { code: 'accountRegistrationFailed' });
+    const failed = await objects.get<SecretObject>(SECRETS, 'default', 'moved-account');
+    const annotations = failed.metadata?.annotations ?? {};
+    assert.equal(annotations['kube-lego/registration-failures'], '1');
+    assert.equal(annotations['kube-lego/registration-directory-url'], wrong);
+    // A restart with the same directory honours the recorded backoff: no request to the CA.
+    await assert.rejects(service('moved-account', [], wrong).client(), { code: 'accountBackingOff' });
+    // The directory fixed: the backoff recorded against the old one does not hold.
+    const fixed = service('moved-account');
+    const acme = await fixed.client();
+    await fixed.close();
+    assert.ok(acme.accountUrl !== undefined);
+    const stored = await objects.get<SecretObject>(SECRETS, 'default', 'moved-account');
+    assert.deepEqual(
+      Object.keys(stored.metadata?.annotations ?? {}).filter((k) => k.startsWith('kube-lego/registration')),
+      [],
+      'the backoff is cleared once the account works',
+    );
+  });
+
+  it('probes the directory without touching the account Secret', async () => {
+    const directory = await service('never-created').probeDirectory();
+    assert.ok(directory.newOrder.startsWith('https://'));
+    assert.equal(await objects.find(SECRETS, 'default', 'never-created'), undefined);
+    await assert.rejects(service('never-created', [], 'https://127.0.0.1:9/directory').probeDirectory());
+    assert.equal(await objects.find(SECRETS, 'default', 'never-created'), undefined);
+  });
 
   it('creates a key and an account only when the Secret does not exist, and finds it again after a restart', async () => {
     const first: string[] = [];

@@ -1,0 +1,259 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { KubeApiError } from '../../src/adapters/kube/kube-errors.js';
+import { KubeLegoError, type Reaction } from '../../src/domain/kube-lego-error.js';
+import type { IngressView } from '../../src/domain/types.js';
+import type { IssuedMaterial, IssueRequest } from '../../src/ports/issuer.js';
+import type {
+  SecretLookup,
+  SecretWrite,
+  SecretWriteResult,
+  StoredSecret,
+} from '../../src/ports/secret-access.js';
+import { DesiredCache } from '../../src/reconcile/desired-index.js';
+import { Reconciler } from '../../src/reconcile/reconciler.js';
+import { Semaphore } from '../../src/runtime/semaphore.js';
+import { DAY_MS, NOW_MS, ingress, planPolicy, withTls } from '../support/builders.js';
+import { recordingLog, type LogLine } from './recording-log.js';
+
+const CERT_B64 = Buffer.from('CERT', 'utf8').toString('base64');
+
+function serverError(status = 503): KubeApiError {
+  return new KubeApiError({
+    code: 'serverError',
+    status,
+    message: `Kubernetes API PUT /api/v1/namespaces/default/secrets/web-tls failed with ${status}`,
+    request: { method: 'PUT', path: '/api/v1/namespaces/default/secrets/web-tls' },
+  });
+}
+
+class OrderFailed extends KubeLegoError {
+  override readonly name = 'OrderFailed';
+  readonly code = 'orderFailed';
+  override get reaction(): Reaction {
+    return { kind: 'backOff', reason: 'Unknown' };
+  }
+}
+
+/**
+ * The reconciler over an in-memory Secret store whose writes fail as `failWrite` says (a thrown error, or
+ * `undefined` to store the write); the issuer answers at once (or throws `issueError`).
+ */
+function rig(options: {
+  readonly failWrite: (write: SecretWrite, attempt: number) => Error | undefined;
+  readonly issue?: (request: IssueRequest) => Promise<IssuedMaterial>;
+}) {
+  const ingresses: IngressView[] = [ingress('web', withTls(['a.example'], 'web-tls'))];
+  const lines: LogLine[] = [];
+  const attempts: SecretWrite[] = [];
+  const stored = new Map<string, StoredSecret>();
+  const issued: IssueRequest[] = [];
+  const shutdown = new AbortController();
+  const reconciler = new Reconciler({
+    desired: new DesiredCache(planPolicy(), () => ingresses),
+    secrets: {
+      lookup: (namespace, name): Promise<SecretLookup> => {
+        const found = stored.get(`${namespace}/${name}`);
+        return Promise.resolve(
+          found === undefined ? { kind: 'absent' } : { kind: 'found', secret: found, managedCache: true },
+        );
+      },
+      invalidate: () => undefined,
+      write: (write): Promise<SecretWriteResult> => {
+        attempts.push(write);
+        const error = options.failWrite(write, attempts.length);
+        if (error !== undefined) return Promise.reject(error);
+        const key = `${write.namespace}/${write.name}`;
+        stored.set(key, {
+          snapshot: {
+            namespace: write.namespace,
+            name: write.name,
+            type: write.type,
+            labels: write.labels,
+            annotations: write.annotations,
+            dataKeys: Object.keys(write.data),
+            certificate: { state: 'invalid', problem: 'not a certificate (unit test)' },
+          },
+          type: write.type,
+          certificatePem: undefined,
+          data: write.data,
+        });
+        return Promise.resolve({ kind: 'written' });
+      },
+    },
+    access: { allowed: () => Promise.resolve(true) },
+    issuer: {
+      issue: (request): Promise<IssuedMaterial> => {
+        issued.push(request);
+        if (options.issue !== undefined) return options.issue(request);
+        return Promise.resolve({
+          certificatePem: 'CERT',
+          privateKeyPem: 'KEY',
+          orderUrl: 'https://ca.example/order/1',
+          validity: { notBeforeMs: NOW_MS, notAfterMs: NOW_MS + 90 * DAY_MS },
+          accountUrl: 'https://ca.example/account/1',
+          certId: undefined,
+        });
+      },
+    },
+    temporary: {
+      create: () => Promise.resolve({ certificatePem: 'TEMPORARY CERT', privateKeyPem: 'TEMPORARY KEY' }),
+    },
+    events: { record: () => Promise.resolve() },
+    queue: { add: () => undefined, addAfter: () => undefined },
+    orders: new Semaphore(1),
+    settings: {
+      policy: planPolicy(),
+      issuanceTimeoutMs: 60_000,
+      secretWriteRetry: { firstDelayMs: 1, maxDelayMs: 4 },
+    },
+    log: recordingLog(lines),
+    shutdown: shutdown.signal,
+    nowMs: () => NOW_MS,
+    random: () => 0.5,
+  });
+  const settle = async (): Promise<void> => {
+    await reconciler.reconcile('default/web-tls');
+    await Promise.allSettled(reconciler.inFlight());
+  };
+  const current = (): StoredSecret | undefined => stored.get('default/web-tls');
+  return { settle, attempts, issued, lines, current, shutdown };
+}
+
+describe('Reconciler retries Secret writes that fail transiently', () => {
+  it('stores the certificate with one order when its write fails with 503 a few times', async () => {
+    const r = rig({
+      failWrite: (write) =>
+        write.data['tls.crt'] === CERT_B64 &&
+        r.attempts.filter((w) => w.data['tls.crt'] === CERT_B64).length <= 7
+          ? serverError()
+          : undefined,
+    });
+    await r.settle();
+    assert.equal(r.issued.length, 1, 'one order');
+    assert.equal(r.current()?.data?.['tls.crt'], CERT_B64, 'the certificate is stored');
+    assert.equal(r.current()?.snapshot.annotations['kube-lego/failures'], undefined, 'no failure recorded');
+    const warnings = r.lines.filter((l) => l.level === 'warn' && l.message.includes('"default/web-tls"'));
+    assert.equal(warnings.length, 7, 'each failed attempt is reported, naming the Secret');
+    assert.match(warnings[0]?.message ?? '', /failed with 503; trying again in 1 ms/);
+  });
+
+  it('writes the failure record once the API takes writes again, so the backoff survives a restart', async () => {
+    let failing = 0;
+    const r = rig({
+      // The order URL is written, then the API fails every write 8 times in a row (more than an
+      // ordinary write's attempts) before the failure record gets through.
+      failWrite: (write) => {
+        if (write.annotations['kube-lego/failures'] === undefined) return undefined;
+        failing += 1;
+        return failing <= 8 ? serverError(500) : undefined;
+      },
+      issue: async (request) => {
+        await request.onOrder('https://ca.example/order/1');
+        throw new OrderFailed('Cannot complete order https://ca.example/order/1: it is invalid');
+      },
+    });
+    await r.settle();
+    const annotations = r.current()?.snapshot.annotations ?? {};
+    assert.equal(annotations['kube-lego/failures'], '1');
+    assert.ok(annotations['kube-lego/retry-not-before'] !== undefined, 'the backoff is on the Secret');
+    assert.equal(failing, 9);
+  });
+
+  it('does not retry a write the API refused for good (403)', async () => {
+    const forbidden = new KubeApiError({
+      code: 'forbidden',
+      status: 403,
+      message: 'secrets "web-tls" is forbidden',
+      request: { method: 'POST', path: '/api/v1/namespaces/default/secrets' },
+    });
+    const r = rig({
+      failWrite: () => forbidden,
+      issue: async (request) => {
+        await request.onOrder('https://ca.example/order/1');
+        throw new Error('not reached: the order URL could not be stored');
+      },
+    });
+    await r.settle();
+    // The order URL write, then the failure record: one attempt each.
+    assert.equal(r.attempts.length, 2);
+  });
+
+  it('persists the key before finalize and removes it with the stored certificate', async () => {
+    const seen: (string | undefined)[] = [];
+    const r = rig({
+      failWrite: () => undefined,
+      issue: async (request) => {
+        await request.onOrder('https://ca.example/order/1');
+        await request.onKey('PENDING KEY');
+        seen.push(r.current()?.data?.['kube-lego.pending.key']);
+        return {
+          certificatePem: 'CERT',
+          privateKeyPem: 'PENDING KEY',
+          orderUrl: 'https://ca.example/order/1',
+          validity: { notBeforeMs: NOW_MS, notAfterMs: NOW_MS + 90 * DAY_MS },
+          accountUrl: 'https://ca.example/account/1',
+          certId: undefined,
+        };
+      },
+    });
+    await r.settle();
+    assert.deepEqual(seen, [Buffer.from('PENDING KEY').toString('base64')]);
+    assert.equal(
+      r.current()?.snapshot.annotations['kube-lego/order-url'],
+      undefined,
+      'the finished order is cleared',
+    );
+    assert.equal(r.current()?.data?.['kube-lego.pending.key'], undefined, 'the pending key is removed');
+    assert.equal(r.current()?.data?.['tls.key'], Buffer.from('PENDING KEY').toString('base64'));
+  });
+
+  it('keeps a failed order whose key is persisted (it may be finalized), with the key, to resume it', async () => {
+    const r = rig({
+      failWrite: () => undefined,
+      issue: async (request) => {
+        if (request.resumeOrderUrl === undefined) {
+          await request.onOrder('https://ca.example/order/1');
+          await request.onKey('PENDING KEY');
+          throw new OrderFailed('Cannot complete order https://ca.example/order/1: it is still processing');
+        }
+        return {
+          certificatePem: 'CERT',
+          privateKeyPem: request.resumeKeyPem ?? 'OTHER',
+          orderUrl: request.resumeOrderUrl,
+          validity: { notBeforeMs: NOW_MS, notAfterMs: NOW_MS + 90 * DAY_MS },
+          accountUrl: 'https://ca.example/account/1',
+          certId: undefined,
+        };
+      },
+    });
+    await r.settle();
+    assert.equal(
+      r.current()?.snapshot.annotations['kube-lego/order-url'],
+      'https://ca.example/order/1',
+      'a failed order whose key is persisted is kept, to be resumed',
+    );
+    assert.equal(
+      r.current()?.data?.['kube-lego.pending.key'],
+      Buffer.from('PENDING KEY').toString('base64'),
+      'with its key',
+    );
+    assert.equal(r.current()?.snapshot.annotations['kube-lego/failures'], '1');
+  });
+
+  it('drops a pending key left from an earlier order when a new order opens', async () => {
+    const r = rig({
+      failWrite: () => undefined,
+      issue: async (request) => {
+        await request.onOrder('https://ca.example/order/1');
+        await request.onKey('FIRST KEY');
+        await request.onOrder('https://ca.example/order/2');
+        seen.push(r.current()?.data?.['kube-lego.pending.key']);
+        throw new OrderFailed('Cannot complete order https://ca.example/order/2: it is invalid');
+      },
+    });
+    const seen: (string | undefined)[] = [];
+    await r.settle();
+    assert.deepEqual(seen, [undefined], 'the new order has no key of the old one beside it');
+  });
+});

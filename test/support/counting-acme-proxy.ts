@@ -1,0 +1,135 @@
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { createThrowawayTls } from '../../dev/tls/throwaway-tls.js';
+
+/** One request the proxy forwarded: method and path as the client sent them. */
+export interface ProxiedRequest {
+  readonly method: string;
+  readonly path: string;
+  /** The decoded JWS payload of a POST (`undefined` for POST-as-GET and other requests). */
+  readonly payload: unknown;
+}
+
+/** The payload of a flattened JWS request body, decoded; `undefined` when there is none. */
+function jwsPayload(body: Buffer): unknown {
+  try {
+    const jws = JSON.parse(body.toString('utf8')) as { payload?: unknown };
+    if (typeof jws.payload !== 'string' || jws.payload === '') return undefined;
+    return JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a newOrder payload names `host` among its identifiers. */
+function ordersHost(payload: unknown, host: string): boolean {
+  const identifiers = (payload as { identifiers?: unknown } | undefined)?.identifiers;
+  return (
+    Array.isArray(identifiers) && identifiers.some((id) => (id as { value?: unknown } | null)?.value === host)
+  );
+}
+
+/** An HTTPS proxy in front of Pebble that counts what the client asked the CA, independent of our logs. */
+export interface CountingAcmeProxy {
+  /** The directory URL through the proxy (Pebble builds its URLs from the Host header: they stay on it). */
+  readonly directoryUrl: string;
+  /** The throwaway CA of the proxy's listener: the client's LEGO_ACME_CA_FILE. */
+  readonly caPem: string;
+  readonly requests: readonly ProxiedRequest[];
+  /** newOrder requests (Pebble's `/order-plz`) naming `host`. */
+  ordersFor(host: string): number;
+  /**
+   * Runs `hook` once Pebble has answered a matching request, before the answer goes back to the client
+   * (a crash "right after finalize" kills the client here).
+   */
+  afterResponse(pattern: RegExp, hook: () => Promise<void> | void): void;
+  /** Runs `hook` before a matching request is forwarded. */
+  beforeRequest(pattern: RegExp, hook: () => Promise<void> | void): void;
+  close(): Promise<void>;
+}
+
+/** Starts the proxy on a free loopback port, forwarding to the Pebble directory at `pebbleDirectoryUrl`. */
+export async function startCountingAcmeProxy(options: {
+  readonly pebbleDirectoryUrl: string;
+  readonly pebbleCaPem: string;
+}): Promise<CountingAcmeProxy> {
+  const upstream = new URL(options.pebbleDirectoryUrl);
+  const tls = await createThrowawayTls();
+  const requests: ProxiedRequest[] = [];
+  const before: { pattern: RegExp; hook: () => Promise<void> | void }[] = [];
+  const after: { pattern: RegExp; hook: () => Promise<void> | void }[] = [];
+  const run = async (hooks: typeof before, path: string): Promise<void> => {
+    for (const { pattern, hook } of hooks) if (pattern.test(path)) await hook();
+  };
+  const server = https.createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const method = req.method ?? 'GET';
+      const path = req.url ?? '/';
+      requests.push({ method, path, payload: jwsPayload(Buffer.concat(chunks)) });
+      void (async () => {
+        await run(before, path);
+        const answer = await new Promise<{
+          status: number;
+          headers: Record<string, string | string[]>;
+          body: Buffer;
+        }>((resolve, reject) => {
+          const forwarded = https.request(
+            {
+              host: upstream.hostname,
+              port: upstream.port,
+              method,
+              path,
+              headers: req.headers,
+              ca: options.pebbleCaPem,
+              agent: false,
+            },
+            (upstreamRes) => {
+              const body: Buffer[] = [];
+              upstreamRes.on('data', (chunk: Buffer) => body.push(chunk));
+              upstreamRes.on('end', () => {
+                const headers: Record<string, string | string[]> = {};
+                for (const [name, value] of Object.entries(upstreamRes.headers))
+                  if (value !== undefined) headers[name] = value;
+                resolve({ status: upstreamRes.statusCode ?? 502, headers, body: Buffer.concat(body) });
+              });
+              upstreamRes.on('error', reject);
+            },
+          );
+          forwarded.on('error', reject);
+          forwarded.end(Buffer.concat(chunks));
+        });
+        await run(after, path);
+        res.writeHead(answer.status, answer.headers);
+        res.end(answer.body);
+      })().catch(() => {
+        res.destroy();
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    directoryUrl: `https://localhost:${port}${upstream.pathname}`,
+    caPem: tls.caPem,
+    requests,
+    ordersFor: (host) =>
+      requests.filter(
+        (r) => r.method === 'POST' && r.path.startsWith('/order-plz') && ordersHost(r.payload, host),
+      ).length,
+    afterResponse: (pattern, hook) => {
+      after.push({ pattern, hook });
+    },
+    beforeRequest: (pattern, hook) => {
+      before.push({ pattern, hook });
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
+}
