@@ -180,7 +180,11 @@ describe('sandbox silent partition', () => {
   function answerWithin(promise: Promise<{ status: number }>, ms: number): Promise<number | 'silent'> {
     return Promise.race([
       promise.then((r) => r.status),
-      new Promise<'silent'>((resolve) => setTimeout(() => resolve('silent'), ms)),
+      new Promise<'silent'>((resolve) => {
+        setTimeout(() => {
+          resolve('silent');
+        }, ms);
+      }),
     ]);
   }
 
