@@ -122,7 +122,7 @@ export class KubeClient {
       watchdog = setTimeout(() => {
         silent = new KubeApiError({
           code: 'timeout',
-          message: `Watch of ${req.path} sent nothing, not even a bookmark, for ${limitMs} ms: ending it as broken (a silent network partition?)`,
+          message: `Watch of ${req.path} sent nothing, not even a bookmark, for ${limitMs} ms: ending it as broken and listing again (a silent network partition or a dropped connection)`,
           request: { method: req.method, path: req.path },
         });
         res.destroy(silent);
