@@ -31,6 +31,24 @@ export interface FaultInjector {
   closeWatches(): void;
   /** Drops the watch history, so watches from any earlier resourceVersion get 410 Expired. */
   expireHistory(): void;
+  /**
+   * A silent network partition between the API and `rule.user`'s client (every client without a user):
+   * open watches stop sending anything, bookmarks included, and new requests are accepted but never
+   * answered; nothing is closed. Until `heal()`, only the client's own timeouts end them.
+   */
+  partition(rule?: PartitionRule): void;
+  /**
+   * Ends the partition: requests that arrive from now on are served. What was cut stays cut (a watch
+   * silenced by the partition never sends again, a held request is never answered), as a connection
+   * whose state a load balancer or NAT dropped: the client has to notice and reconnect.
+   */
+  heal(): void;
+}
+
+/** Who a partition cuts off. */
+export interface PartitionRule {
+  /** The sandbox user name (the `users` option, or "admin"); undefined: every client. */
+  readonly user?: string;
 }
 
 interface PendingFailure {
@@ -83,6 +101,24 @@ export class FaultTable {
   /** Removes every delay rule. */
   clearDelays(): void {
     this.delays.length = 0;
+  }
+
+  #partition: PartitionRule | undefined;
+
+  /** Starts a partition (replacing the current one). */
+  partition(rule: PartitionRule): void {
+    this.#partition = rule;
+  }
+
+  /** Ends the partition. */
+  heal(): void {
+    this.#partition = undefined;
+  }
+
+  /** True while requests of `user` fall into the partition. */
+  isPartitioned(user: string): boolean {
+    const rule = this.#partition;
+    return rule !== undefined && (rule.user === undefined || rule.user === user);
   }
 
   /** Consumes and returns the failure for this request, if one matches. */

@@ -244,6 +244,7 @@ export async function serveResource(
         {
           type,
           namespace,
+          client: ctx.user.name,
           resourceVersion: q.get('resourceVersion') ?? '',
           matches: (o) => labels(labelsOf(o)) && fields(fieldsOf(o, type.fieldSelectors)),
           allowBookmarks: q.get('allowWatchBookmarks') === 'true',

@@ -28,7 +28,7 @@ import { parseRoute, type Route } from './route.js';
 import { WatchHub } from './watch-stream.js';
 
 export type { PolicyRule } from './access-control.js';
-export type { FaultInjector, FailureRule, DelayRule } from './fault-injector.js';
+export type { FaultInjector, FailureRule, DelayRule, PartitionRule } from './fault-injector.js';
 
 /** Options of `startSandbox`. */
 export interface SandboxOptions {
@@ -157,6 +157,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const method = (req.method ?? 'GET').toUpperCase();
     const user = userOf(req, pathToken);
     if (user === undefined) throw unauthorized();
+    if (faultTable.isPartitioned(user.name)) {
+      // Accepted and then silence: the request is held, unanswered, until the client gives up.
+      await new Promise<void>((resolve) => res.once('close', resolve));
+      return;
+    }
     const failure = faultTable.takeFailure(method, url.pathname);
     if (failure !== undefined) {
       const headers: Record<string, string> = {};
@@ -361,6 +366,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       },
       expireHistory: () => {
         store.expireHistory();
+      },
+      partition: (rule = {}) => {
+        faultTable.partition(rule);
+        watches.silence((client) => faultTable.isPartitioned(client));
+      },
+      heal: () => {
+        faultTable.heal();
       },
     },
     store: {

@@ -13,6 +13,8 @@ import { resourceKey, type ResourceType } from './resource-registry.js';
 export interface WatchRequest {
   readonly type: ResourceType;
   readonly namespace: string;
+  /** The user who watches (a partition cuts off one client). */
+  readonly client: string;
   /** `''`/`'0'`: start with the current state as ADDED events; otherwise replay changes after it. */
   readonly resourceVersion: string;
   readonly matches: (object: JsonObject) => boolean;
@@ -28,11 +30,16 @@ export interface WatchRequest {
 
 /** The open watches of a server, so faults and shutdown can end them. */
 export class WatchHub {
-  private readonly open = new Set<() => void>();
+  private readonly open = new Map<() => void, { readonly client: string; readonly silence: () => void }>();
 
   /** Ends every open watch. */
   closeAll(): void {
-    for (const end of [...this.open]) end();
+    for (const end of [...this.open.keys()]) end();
+  }
+
+  /** Silences the open watches of the clients `cut` selects for good: no event, no bookmark, no end. */
+  silence(cut: (client: string) => boolean): void {
+    for (const watch of this.open.values()) if (cut(watch.client)) watch.silence();
   }
 
   /** Number of open watches. */
@@ -51,7 +58,9 @@ export class WatchHub {
       'Transfer-Encoding': 'chunked',
     });
     res.flushHeaders();
+    let silenced = false;
     const send = (type: string, objectJson: string): void => {
+      if (silenced) return;
       res.write(`{"type":"${type}","object":${objectJson}}\n`);
     };
 
@@ -66,7 +75,14 @@ export class WatchHub {
       this.open.delete(end);
       res.end();
     };
-    this.open.add(end);
+    this.open.set(end, {
+      client: request.client,
+      silence: () => {
+        silenced = true;
+        unsubscribe();
+        for (const t of timers) clearTimeout(t);
+      },
+    });
     res.on('close', end);
 
     const deliver = (e: ChangeEvent): void => {

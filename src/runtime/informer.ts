@@ -23,8 +23,9 @@ export function objectKey(object: WatchedObject): string {
 
 /**
  * A list-watch cache that never stops on its own: unlike client-node's informer (which stops for good on
- * any error but 410), every failure is retried with exponential backoff, and a 410 or a silent stream
- * causes a fresh list whose differences are delivered as changes.
+ * any error but 410), every failure is retried with exponential backoff. A broken or silent stream is
+ * watched again from the last resourceVersion; a 410 causes a fresh list whose differences are delivered
+ * as changes.
  */
 export class Informer<T extends WatchedObject> {
   readonly #options: InformerOptions<T>;
@@ -112,9 +113,9 @@ export class Informer<T extends WatchedObject> {
         if (stream.gone) resourceVersion = undefined;
       } catch (err) {
         if (this.#stopped()) break;
-        // After any failure, relist: the stream may have missed events, and a relist is the only way
-        // to learn about deletions that happened meanwhile.
-        resourceVersion = undefined;
+        // A broken or silent watch resumes from the last resourceVersion seen: the server replays what
+        // happened since, deletions included, or answers 410 when that is no longer in its history, and
+        // only then is the cache listed again. A failed list leaves resourceVersion unset and lists again.
         this.#options.onError?.(err, backoffMs);
         await sleep(backoffMs, signal);
         backoffMs = Math.min(maxBackoffMs, backoffMs * 2);

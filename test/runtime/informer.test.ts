@@ -125,7 +125,10 @@ describe('Informer', () => {
     source.lists.push(() => Promise.reject(new Error('500 from the API server')));
     source.lists.push(() => Promise.resolve({ items: [], resourceVersion: '3' }));
     source.watches.push(() => Promise.reject(new Error('watch stream broke')));
-    source.lists.push(() => Promise.resolve({ items: [obj('c', '4')], resourceVersion: '4' }));
+    source.watches.push((emit, signal) => {
+      emit({ type: 'upsert', object: obj('c', '4') });
+      return untilAborted(signal);
+    });
     const delays: number[] = [];
     const errors: number[] = [];
     const informer = new Informer<Obj>({
@@ -144,20 +147,63 @@ describe('Informer', () => {
     await until(() => informer.get('default/c') !== undefined);
     assert.deepEqual(delays, [100, 150]);
     assert.deepEqual(errors, [100, 150]);
-    assert.equal(source.listCalls, 3);
+    assert.equal(source.listCalls, 2);
+    assert.deepEqual(source.watchCalls, ['3', '3']);
     await informer.stop();
   });
 
   it('does not report an object again when a relist returns the same resourceVersion', async () => {
     const source = new ScriptedSource();
     source.lists.push(() => Promise.resolve({ items: [obj('a', '1')], resourceVersion: '1' }));
-    source.watches.push(() => Promise.reject(new Error('silent stream cut')));
+    source.watches.push((emit) => {
+      emit({ type: 'gone' });
+      return Promise.resolve();
+    });
     source.lists.push(() => Promise.resolve({ items: [obj('a', '1')], resourceVersion: '1' }));
     let count = 0;
     const informer = new Informer<Obj>({ name: 't', source, onChange: () => (count += 1), sleep: noSleep });
     informer.start();
     await until(() => source.watchCalls.length === 2);
     assert.equal(count, 1);
+    await informer.stop();
+  });
+
+  it('re-watches from the last resourceVersion seen after a broken watch, with backoff, and relists only on a 410', async () => {
+    const source = new ScriptedSource();
+    source.lists.push(() => Promise.resolve({ items: [obj('a', '1')], resourceVersion: '1' }));
+    source.watches.push((emit) => {
+      emit({ type: 'upsert', object: obj('b', '4') });
+      emit({ type: 'bookmark', resourceVersion: '6' });
+      return Promise.reject(new Error('watch of ingresses sent nothing for 6000 ms'));
+    });
+    source.watches.push(() => Promise.reject(new Error('still partitioned')));
+    source.watches.push((emit) => {
+      emit({ type: 'upsert', object: obj('c', '8') });
+      emit({ type: 'gone' });
+      return Promise.resolve();
+    });
+    source.lists.push(() => Promise.resolve({ items: [obj('c', '8')], resourceVersion: '9' }));
+    const delays: number[] = [];
+    const informer = new Informer<Obj>({
+      name: 't',
+      source,
+      onChange: () => undefined,
+      initialBackoffMs: 100,
+      maxBackoffMs: 1000,
+      sleep: (ms) => {
+        delays.push(ms);
+        return Promise.resolve();
+      },
+    });
+    informer.start();
+    await until(() => source.watchCalls.length === 4);
+    assert.deepEqual(source.watchCalls, ['1', '6', '6', '9']);
+    assert.equal(source.listCalls, 2, 'one list at the start, one after the 410');
+    assert.deepEqual(delays, [100, 200]);
+    assert.deepEqual(
+      informer.list().map((o) => o.metadata.name),
+      ['c'],
+    );
     await informer.stop();
   });
 });

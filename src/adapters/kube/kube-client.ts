@@ -15,6 +15,14 @@ export interface KubeRequest {
   readonly signal?: AbortSignal;
 }
 
+/** A watch: a GET whose stream is ended once it stays silent for longer than the limit. */
+export interface WatchRequest extends KubeRequest {
+  /** How long the stream may stay silent (also the wait for the response head); read after each chunk. */
+  readonly silenceLimitMs: () => number;
+  /** Called once the response head has arrived, when the stream is open. */
+  readonly onOpen?: () => void;
+}
+
 /** One decoded line of a watch stream. */
 export interface KubeWatchEvent {
   readonly type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
@@ -86,13 +94,12 @@ export class KubeClient {
 
   /**
    * Opens a watch and calls `onEvent` for each line until the server ends the stream (resolves) or the
-   * stream breaks (rejects). `idleTimeoutMs` aborts a stream that stays silent (no event, no bookmark).
+   * stream breaks (rejects). A stream silent (no event, no bookmark) for `silenceLimitMs()` is ended as
+   * broken: a silent partition leaves the socket open and quiet, and only a timeout tells it from a calm
+   * cluster. The limit is read again after each chunk, so the caller may tighten it as it learns.
    */
-  async watch(
-    req: KubeRequest & { readonly idleTimeoutMs: number },
-    onEvent: (event: KubeWatchEvent) => void,
-  ): Promise<void> {
-    const res = await this.#send(req, req.idleTimeoutMs);
+  async watch(req: WatchRequest, onEvent: (event: KubeWatchEvent) => void): Promise<void> {
+    const res = await this.#send(req, req.silenceLimitMs());
     const status = res.statusCode ?? 0;
     if (status < 200 || status >= 300) {
       const text = await readBody(res, req);
@@ -104,10 +111,29 @@ export class KubeClient {
         nowMs: Date.now(),
       });
     }
+    req.onOpen?.();
+    // The watchdog replaces the socket's fixed idle timer, which cannot follow a limit that changes.
+    res.socket.setTimeout(0);
+    let watchdog: NodeJS.Timeout | undefined;
+    let silent: KubeApiError | undefined;
+    const arm = (): void => {
+      clearTimeout(watchdog);
+      const limitMs = req.silenceLimitMs();
+      watchdog = setTimeout(() => {
+        silent = new KubeApiError({
+          code: 'timeout',
+          message: `Watch of ${req.path} sent nothing, not even a bookmark, for ${limitMs} ms: ending it as broken and listing again (a silent network partition or a dropped connection)`,
+          request: { method: req.method, path: req.path },
+        });
+        res.destroy(silent);
+      }, limitMs);
+    };
+    arm();
     await new Promise<void>((resolve, reject) => {
       let buffered = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
+        arm();
         buffered += chunk;
         let newline = buffered.indexOf('\n');
         while (newline >= 0) {
@@ -123,6 +149,11 @@ export class KubeClient {
           }
           newline = buffered.indexOf('\n');
         }
+        // Again after the lines: a bookmark among them may have changed the limit.
+        arm();
+      });
+      res.on('close', () => {
+        clearTimeout(watchdog);
       });
       res.on('end', () => {
         resolve();
@@ -131,7 +162,7 @@ export class KubeClient {
         reject(transportError(req, err));
       });
       res.on('aborted', () => {
-        reject(transportError(req, new Error('watch stream aborted')));
+        reject(silent ?? transportError(req, new Error('watch stream aborted')));
       });
     });
   }

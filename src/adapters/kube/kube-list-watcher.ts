@@ -2,14 +2,25 @@ import type { ListResult, ListWatcher, WatchChange, WatchedObject } from '../../
 import type { KubeClient } from './kube-client.js';
 import { KubeApiError } from './kube-errors.js';
 import { collectionPath, type ResourceKind } from './resources.js';
+import { WatchSilence } from './watch-silence.js';
 
 export interface KubeListWatcherOptions {
   readonly resource: ResourceKind;
   /** Empty or undefined: all namespaces. */
   readonly namespace?: string;
   readonly labelSelector?: string;
-  /** Server-side watch timeout; a stream silent for this long plus a margin is treated as broken. */
+  /**
+   * Server-side watch timeout, default 30 s: the server ends each stream then (after a bookmark 2 s
+   * before), so a stream silent for longer, plus a margin, is broken even before a bookmark interval is
+   * known. Each end costs one cheap re-watch from the last resourceVersion.
+   */
   readonly watchTimeoutSeconds?: number;
+  /** Bookmark intervals a stream may miss before it is ended as silent (default 3). */
+  readonly missedBookmarks?: number;
+  /** The shortest silence that ends a stream (default 5 s). */
+  readonly minimumSilenceMs?: number;
+  /** Injected for tests; defaults to performance.now. */
+  readonly nowMs?: () => number;
 }
 
 interface ListBody<T> {
@@ -29,7 +40,14 @@ export function kubeListWatcher<T extends WatchedObject>(
   options: KubeListWatcherOptions,
 ): ListWatcher<T> {
   const path = collectionPath(options.resource, options.namespace);
-  const watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300;
+  const watchTimeoutSeconds = options.watchTimeoutSeconds ?? 30;
+  const nowMs = options.nowMs ?? (() => performance.now());
+  // One per list-watcher, so the bookmark interval learnt on one stream carries over to the next.
+  const silence = new WatchSilence({
+    watchTimeoutSeconds,
+    ...(options.missedBookmarks === undefined ? {} : { missedBookmarks: options.missedBookmarks }),
+    ...(options.minimumSilenceMs === undefined ? {} : { minimumMs: options.minimumSilenceMs }),
+  });
   return {
     async list(signal: AbortSignal): Promise<ListResult<T>> {
       const items: T[] = [];
@@ -61,7 +79,10 @@ export function kubeListWatcher<T extends WatchedObject>(
             labelSelector: options.labelSelector,
           },
           signal,
-          idleTimeoutMs: (watchTimeoutSeconds + 30) * 1000,
+          silenceLimitMs: () => silence.limitMs(),
+          onOpen: () => {
+            silence.opened(nowMs());
+          },
         },
         (event) => {
           switch (event.type) {
@@ -73,6 +94,7 @@ export function kubeListWatcher<T extends WatchedObject>(
               onChange({ type: 'delete', object: event.object as T });
               return;
             case 'BOOKMARK': {
+              silence.bookmark(nowMs());
               const rv = (event.object as WatchedObject).metadata?.resourceVersion;
               if (rv !== undefined) onChange({ type: 'bookmark', resourceVersion: rv });
               return;

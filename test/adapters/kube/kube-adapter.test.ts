@@ -273,3 +273,78 @@ describe('Kubernetes adapter against the API sandbox', () => {
     );
   });
 });
+
+describe('Kubernetes watches against a silent partition of the API sandbox', () => {
+  const BOOKMARK_INTERVAL_MS = 200;
+  let sandbox: Sandbox;
+  let dir: string;
+  let client: KubeClient;
+
+  before(async () => {
+    sandbox = await startSandbox({
+      bookmarkIntervalMs: BOOKMARK_INTERVAL_MS,
+      users: { 'partition-test-token': { name: 'kube-lego' } },
+    });
+    dir = await mkdtemp(join(tmpdir(), 'kube-adapter-partition-'));
+    const kubeconfig = join(dir, 'kubeconfig');
+    await sandbox.writeKubeconfig(kubeconfig, { user: 'kube-lego' });
+    client = new KubeClient(loadKubeConnection({ kind: 'kubeconfig', path: kubeconfig }), {
+      userAgent: 'kube-lego-test',
+      requestTimeoutMs: 5000,
+    });
+  });
+
+  after(async () => {
+    client.close();
+    await sandbox.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it(
+    'keeps a quiet watch that gets bookmarks, and ends a silenced one after three missed bookmark intervals',
+    { timeout: 20_000 },
+    async () => {
+      const source = kubeListWatcher<IngressObject>(client, { resource: INGRESSES, minimumSilenceMs: 0 });
+      const { resourceVersion } = await source.list(AbortSignal.timeout(5000));
+      const bookmarkTimes: number[] = [];
+      const ended: { atMs?: number } = {};
+      const endedAtMs = (): number | undefined => ended.atMs;
+      const abort = new AbortController();
+      const watching = source
+        .watch(
+          resourceVersion,
+          (change) => {
+            if (change.type === 'bookmark') bookmarkTimes.push(performance.now());
+          },
+          abort.signal,
+        )
+        .finally(() => (ended.atMs = performance.now()));
+      try {
+        // Quiet but healthy: ten bookmark intervals without an event must not end the stream.
+        await new Promise((resolve) => setTimeout(resolve, 10 * BOOKMARK_INTERVAL_MS));
+        assert.equal(endedAtMs(), undefined, 'a watch that gets bookmarks stays open');
+        assert.ok(bookmarkTimes.length >= 5, `bookmarks seen: ${bookmarkTimes.length}`);
+
+        sandbox.faults.partition({ user: 'kube-lego' });
+        await assert.rejects(
+          watching,
+          (err: unknown) => isKubeError(err, 'timeout') && /not even a bookmark/.test(String(err)),
+        );
+        // Silence counts from the last thing the stream sent.
+        const silentForMs = (endedAtMs() ?? Number.NaN) - (bookmarkTimes.at(-1) ?? Number.NaN);
+        // Three intervals of the longest gap seen (timers may stretch a gap a little under load).
+        assert.ok(silentForMs >= 3 * BOOKMARK_INTERVAL_MS - 50, `ended after ${silentForMs} ms of silence`);
+        assert.ok(silentForMs < 10 * BOOKMARK_INTERVAL_MS, `ended after ${silentForMs} ms of silence`);
+      } finally {
+        abort.abort();
+        await watching.catch(() => undefined);
+        sandbox.faults.heal();
+      }
+      // The server records a watch once its connection has closed.
+      await eventually('the watch in the audit log', () => sandbox.audit.some((e) => e.verb === 'watch'));
+      for (const entry of sandbox.audit.filter((e) => e.verb === 'watch')) {
+        assert.match(entry.query, /(^|&)allowWatchBookmarks=true(&|$)/);
+      }
+    },
+  );
+});

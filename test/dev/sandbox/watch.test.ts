@@ -164,3 +164,55 @@ describe('sandbox watch', () => {
     w.close();
   });
 });
+
+describe('sandbox silent partition', () => {
+  const CUT = 'cut-token';
+  let sb: Sandbox;
+  before(async () => {
+    sb = await startSandbox({ bookmarkIntervalMs: 50, users: { [CUT]: { name: 'controller' } } });
+    await call(sb, 'POST', '/api/v1/namespaces', {
+      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'w' } },
+    });
+  });
+  after(() => sb.close());
+
+  /** Settles with the response status, or 'silent' if nothing arrives within `ms`. */
+  function answerWithin(promise: Promise<{ status: number }>, ms: number): Promise<number | 'silent'> {
+    return Promise.race([
+      promise.then((r) => r.status),
+      new Promise<'silent'>((resolve) => {
+        setTimeout(() => {
+          resolve('silent');
+        }, ms);
+      }),
+    ]);
+  }
+
+  it("partition() silences the user's open watches and holds its new requests; heal() serves new ones only", async () => {
+    const from = sb.store.resourceVersion;
+    const cut = await watch(sb, `${CMS}?watch=true&allowWatchBookmarks=true&resourceVersion=${from}`, CUT);
+    const other = await watch(sb, `${CMS}?watch=true&resourceVersion=${from}`);
+    assert.equal((await cut.next())?.type, 'BOOKMARK');
+
+    sb.faults.partition({ user: 'controller' });
+    await call(sb, 'POST', CMS, { body: configMap('during-partition') });
+    assert.equal(at((await other.next())?.object, 'metadata.name'), 'during-partition');
+    await assert.rejects(cut.next(500), /no watch event/);
+    const held = call(sb, 'GET', CMS, { token: CUT });
+    assert.equal(await answerWithin(held, 500), 'silent');
+    assert.equal(sb.audit.filter((e) => e.user === 'controller' && e.verb === 'list').length, 0);
+
+    sb.faults.heal();
+    assert.equal((await call(sb, 'GET', CMS, { token: CUT })).status, 200);
+    assert.equal(await answerWithin(held, 300), 'silent', 'a request held by the partition stays unanswered');
+    await assert.rejects(cut.next(300), /no watch event/);
+    let ended = false;
+    void cut.ended.then(() => (ended = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(ended, false, 'the silenced watch is not closed');
+    cut.close();
+    other.close();
+    await cut.ended;
+    assert.equal(sb.audit.filter((e) => e.user === 'controller' && e.verb === 'watch').length, 1);
+  });
+});
