@@ -1,6 +1,6 @@
 import { caUnavailableDelayMs, retryNotBeforeMs } from './backoff.js';
 import { lifetimeRenewalTime, type Validity } from './renewal.js';
-import { toWholeSecondsMs } from './secret-annotations.js';
+import { ANNOTATIONS, parseTime, toWholeSecondsMs } from './secret-annotations.js';
 import type { FailureReason, IssuanceRecord, RenewalWindow } from './types.js';
 
 // Pure transitions of the persisted issuance record. The executor applies them and writes the result
@@ -123,4 +123,19 @@ export function recordRenewalTime(
   renewAtMs: number,
 ): IssuanceRecord {
   return { ...record, notAfterMs, renewAtMs };
+}
+
+/**
+ * A renewal request (`kube-lego/renew-requested`) is the user's: only the order that serves it removes it.
+ * Every other write carries the request the Secret holds now, so a record computed from an older read never
+ * drops one made meanwhile.
+ */
+export function keepRenewRequest(
+  record: IssuanceRecord,
+  currentAnnotations: Readonly<Record<string, string>>,
+): IssuanceRecord {
+  if (record.renewRequestedMs !== undefined) return record;
+  const value = currentAnnotations[ANNOTATIONS.renewRequested];
+  const requestedMs = value === undefined ? undefined : parseTime(value);
+  return requestedMs === undefined ? record : { ...record, renewRequestedMs: requestedMs };
 }

@@ -13,6 +13,7 @@ import {
   recordAriWindow,
   recordFailure,
   recordIssued,
+  keepRenewRequest,
   recordOrderOpened,
   recordRenewalTime,
 } from '../domain/record-outcome.js';
@@ -420,6 +421,7 @@ export class Reconciler {
         remove: [PENDING_KEY_DATA_KEY],
       },
       untilStopped: true,
+      servesRenewRequest: true,
     });
     this.#backoff.delete(want.key);
     await this.#warnMinimumValidity(want, info, log);
@@ -475,7 +477,7 @@ export class Reconciler {
     if (!(err instanceof SecretNotWritableError)) {
       try {
         // Retried until written or stopped: the backoff must be on the Secret to survive a restart.
-        await this.#writeRecord(want, failed, { untilStopped: true });
+        await this.#writeRecord(want, failed, { untilStopped: true, servesRenewRequest: true });
         recorded = true;
       } catch (writeErr) {
         log.warn(`cannot store the failure state on the secret: ${String(writeErr)}`);
@@ -598,7 +600,7 @@ export class Reconciler {
   async #writeRecord(
     want: DesiredCertificate,
     record: IssuanceRecord,
-    options: { change?: DataChange; untilStopped?: boolean } = {},
+    options: { change?: DataChange; untilStopped?: boolean; servesRenewRequest?: boolean } = {},
   ): Promise<void> {
     const retry = this.#o.settings.secretWriteRetry ?? DEFAULT_WRITE_RETRY;
     let delayMs = retry.firstDelayMs;
@@ -606,7 +608,7 @@ export class Reconciler {
       let failure: Error;
       let conflict = false;
       try {
-        const result = await this.#writeOnce(want, record, options.change);
+        const result = await this.#writeOnce(want, record, options);
         if (result === undefined) return;
         failure = result;
         conflict = true;
@@ -640,7 +642,7 @@ export class Reconciler {
   async #writeOnce(
     want: DesiredCertificate,
     record: IssuanceRecord,
-    change: DataChange | undefined,
+    options: { change?: DataChange; servesRenewRequest?: boolean },
   ): Promise<Error | undefined> {
     const annotationKey = this.#o.settings.policy.annotationKey;
     this.#o.secrets.invalidate(want.namespace, want.secretName);
@@ -654,14 +656,15 @@ export class Reconciler {
     }
     const labels = base?.snapshot.labels ?? {};
     const annotations = base?.snapshot.annotations ?? {};
+    const written = options.servesRenewRequest === true ? record : keepRenewRequest(record, annotations);
     const result = await this.#o.secrets.write({
       namespace: want.namespace,
       name: want.secretName,
       base,
       type: TLS_SECRET_TYPE,
-      data: await this.#dataOf(want, base, record, change),
+      data: await this.#dataOf(want, base, written, options.change),
       labels: managedSecretLabels(labels),
-      annotations: managedSecretAnnotations(annotations, record, annotationKey),
+      annotations: managedSecretAnnotations(annotations, written, annotationKey),
     });
     return result.kind === 'written' ? undefined : result.error;
   }

@@ -12,6 +12,7 @@ import { splitPemBundle } from '../../src/x509/pem-bundle.js';
 import { freeLoopbackPort } from '../support/free-port.js';
 import { startPebble, type PebbleRig } from '../support/pebble.js';
 import { startControllerProcess, type ControllerProcess } from './controller-process.js';
+import { ingressManifest } from '../support/ingress-manifest.js';
 
 const run = promisify(execFile);
 
@@ -25,34 +26,7 @@ interface SecretJson {
 }
 
 function manifest(name: string, hosts: readonly string[]): string {
-  const rules = hosts
-    .map(
-      (host) => `  - host: ${host}
-    http:
-      paths:
-      - path: /
-        pathType: Prefix
-        backend:
-          service:
-            name: ${name}
-            port:
-              number: 80`,
-    )
-    .join('\n');
-  return `apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: ${name}
-  namespace: default
-  annotations:
-    kubernetes.io/tls-acme: "true"
-spec:
-  tls:
-  - hosts: [${hosts.join(', ')}]
-    secretName: ${name}-tls
-  rules:
-${rules}
-`;
+  return ingressManifest({ name, hosts });
 }
 
 function decode(secret: SecretJson | undefined, key: string): string {

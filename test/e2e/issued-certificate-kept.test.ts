@@ -11,6 +11,7 @@ import { splitPemBundle } from '../../src/x509/pem-bundle.js';
 import { startCountingAcmeProxy, type CountingAcmeProxy } from '../support/counting-acme-proxy.js';
 import { startPebble, type PebbleRig } from '../support/pebble.js';
 import { startControllerProcess, type ControllerProcess } from './controller-process.js';
+import { ingressManifest } from '../support/ingress-manifest.js';
 
 const run = promisify(execFile);
 
@@ -20,29 +21,7 @@ interface SecretJson {
 }
 
 function manifest(name: string, host: string): string {
-  return `apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: ${name}
-  namespace: default
-  annotations:
-    kubernetes.io/tls-acme: "true"
-spec:
-  tls:
-  - hosts: [${host}]
-    secretName: ${name}-tls
-  rules:
-  - host: ${host}
-    http:
-      paths:
-      - path: /
-        pathType: Prefix
-        backend:
-          service:
-            name: ${name}
-            port:
-              number: 80
-`;
+  return ingressManifest({ name, hosts: [host] });
 }
 
 function decode(secret: SecretJson | undefined, key: string): string {

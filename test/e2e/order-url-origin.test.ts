@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { startPebble, type PebbleRig } from '../support/pebble.js';
 import { startControllerProcess, type ControllerProcess } from './controller-process.js';
+import { ingressManifest } from '../support/ingress-manifest.js';
 
 const run = promisify(execFile);
 
@@ -85,29 +86,7 @@ data:
   tls.crt: ""
   tls.key: ""
 ---
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: web
-  namespace: default
-  annotations:
-    kubernetes.io/tls-acme: "true"
-spec:
-  tls:
-  - hosts: [web.example.test]
-    secretName: web-tls
-  rules:
-  - host: web.example.test
-    http:
-      paths:
-      - path: /
-        pathType: Prefix
-        backend:
-          service:
-            name: web
-            port:
-              number: 80
-`,
+${ingressManifest({ name: 'web', hosts: ['web.example.test'] })}`,
     );
     await kubectl('apply', '-f', file);
     lego = startControllerProcess({

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { startPebble, type PebbleRig } from '../support/pebble.js';
 import { startControllerProcess, type ControllerProcess } from './controller-process.js';
+import { ingressManifest } from '../support/ingress-manifest.js';
 
 const run = promisify(execFile);
 const VALIDITY_SECONDS = 40;
@@ -45,29 +46,7 @@ kind: Namespace
 metadata:
   name: kube-lego
 ---
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: short
-  namespace: default
-  annotations:
-    kubernetes.io/tls-acme: "true"
-spec:
-  tls:
-  - hosts: [short.example.test]
-    secretName: short-tls
-  rules:
-  - host: short.example.test
-    http:
-      paths:
-      - path: /
-        pathType: Prefix
-        backend:
-          service:
-            name: web
-            port:
-              number: 80
-`,
+${ingressManifest({ name: 'short', hosts: ['short.example.test'], service: 'web' })}`,
     );
     await run('kubectl', ['--kubeconfig', kubeconfig, 'apply', '-f', file]);
     lego = startControllerProcess({

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { startPebble, type PebbleRig } from '../support/pebble.js';
 import { startControllerProcess, type ControllerProcess } from './controller-process.js';
+import { ingressManifest } from '../support/ingress-manifest.js';
 
 const run = promisify(execFile);
 
@@ -26,29 +27,7 @@ const HEAL_TO_ISSUANCE_LIMIT_MS = 60_000;
 const OUTAGE_REQUEST_LIMIT = 30;
 
 function manifest(name: string, host: string): string {
-  return `apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: ${name}
-  namespace: default
-  annotations:
-    kubernetes.io/tls-acme: "true"
-spec:
-  tls:
-  - hosts: [${host}]
-    secretName: ${name}-tls
-  rules:
-  - host: ${host}
-    http:
-      paths:
-      - path: /
-        pathType: Prefix
-        backend:
-          service:
-            name: ${name}
-            port:
-              number: 80
-`;
+  return ingressManifest({ name, hosts: [host] });
 }
 
 describe('a silent partition between the controller and the API (sandbox + Pebble + kubectl)', () => {

@@ -21,28 +21,32 @@ import {
 import { recordingLog, type LogLine } from './recording-log.js';
 
 /** Fakes of the reconciler's own ports, the desired state computed for real from `ingresses`. */
-function rig(options: { readonly stored?: readonly SecretSnapshot[]; readonly onIssue?: () => void } = {}) {
+function rig(
+  options: {
+    readonly stored?: readonly SecretSnapshot[];
+    readonly onIssue?: () => void;
+    /** Called before each Secret read with the number of reads so far (to change the Secret between reads). */
+    readonly beforeLookup?: (reads: number, put: (snapshot: SecretSnapshot) => void) => void;
+  } = {},
+) {
   const ingresses: IngressView[] = [];
   const lines: LogLine[] = [];
   const writes: SecretWrite[] = [];
   const issued: IssueRequest[] = [];
-  const stored = new Map<string, StoredSecret>(
-    (options.stored ?? []).map((snapshot) => [
-      `${snapshot.namespace}/${snapshot.name}`,
-      {
-        snapshot,
-        type: snapshot.type,
-        certificatePem: 'PEM',
-        data: { 'tls.crt': 'UEVN', 'tls.key': 'S0VZ' },
-      },
-    ]),
-  );
+  const storedOf = (snapshot: SecretSnapshot): [string, StoredSecret] => [
+    `${snapshot.namespace}/${snapshot.name}`,
+    { snapshot, type: snapshot.type, certificatePem: 'PEM', data: { 'tls.crt': 'UEVN', 'tls.key': 'S0VZ' } },
+  ];
+  const stored = new Map<string, StoredSecret>((options.stored ?? []).map(storedOf));
+  let reads = 0;
   const desired = new DesiredCache(planPolicy(), () => ingresses);
   const orders = new Semaphore(1);
   const reconciler = new Reconciler({
     desired,
     secrets: {
       lookup: (namespace, name): Promise<SecretLookup> => {
+        options.beforeLookup?.(reads, (snapshot) => stored.set(...storedOf(snapshot)));
+        reads += 1;
         const found = stored.get(`${namespace}/${name}`);
         return Promise.resolve(
           found === undefined ? { kind: 'absent' } : { kind: 'found', secret: found, managedCache: true },
@@ -161,5 +165,36 @@ describe("Reconciler logs kube-lego's lines for an up-to-date certificate", () =
     await r.reconciler.reconcile('default/web-tls');
     assert.equal(count(/no renewal needed$/), 2, 'the next check reports it again');
     assert.equal(count(/^no cert request needed$/), 2);
+  });
+});
+
+describe('Reconciler keeps what the user wrote on the Secret meanwhile', () => {
+  it('a renewal requested between its read and its own write survives the write', async () => {
+    // Valid and ours, with no renewal time stored yet: the reconcile writes one.
+    const valid = secret(
+      'web-tls',
+      certAged(['a.example'], 10),
+      managed(),
+      withRecord(record({ hosts: ['a.example'] })),
+    );
+    const requestedAt = '2026-11-28T11:00:00Z';
+    const r = rig({
+      stored: [valid],
+      beforeLookup: (reads, put) => {
+        // The user annotates the Secret after the decision was taken on the first read.
+        if (reads === 1)
+          put({ ...valid, annotations: { ...valid.annotations, 'kube-lego/renew-requested': requestedAt } });
+      },
+    });
+    r.change(ingress('web', withTls(['a.example'], 'web-tls')));
+    await r.reconciler.reconcile('default/web-tls');
+    const persisted = r.writes.at(-1);
+    assert.ok(persisted !== undefined, 'the renewal time was written');
+    assert.ok(persisted.annotations['kube-lego/renew-at'] !== undefined);
+    assert.equal(
+      persisted.annotations['kube-lego/renew-requested'],
+      requestedAt,
+      'the request is not dropped',
+    );
   });
 });

@@ -10,33 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { splitPemBundle } from '../../../src/x509/pem-bundle.js';
+import { ingressManifest } from '../../support/ingress-manifest.js';
 
 const run = promisify(execFile);
 const cli = fileURLToPath(new URL('../../../dev/cli/main.js', import.meta.url));
 
-const ingressYaml = `apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: shop
-  namespace: default
-  annotations:
-    kubernetes.io/tls-acme: "true"
-spec:
-  tls:
-  - hosts: [shop.example.test]
-    secretName: shop-tls
-  rules:
-  - host: shop.example.test
-    http:
-      paths:
-      - path: /
-        pathType: Prefix
-        backend:
-          service:
-            name: shop
-            port:
-              number: 80
-`;
+const ingressYaml = ingressManifest({ name: 'shop', hosts: ['shop.example.test'] });
 
 /** Every process below `pid` (children, grandchildren ...), read from /proc. */
 function descendants(pid: number): number[] {

@@ -7,6 +7,7 @@ import { startSandbox, type Sandbox } from '../../../dev/sandbox/sandbox.js';
 import { createThrowawayTls } from '../../../dev/tls/throwaway-tls.js';
 import { at, items } from './api-client.js';
 import { kubectl, startKubectl } from './kubectl-runner.js';
+import { ingressManifest } from '../../support/ingress-manifest.js';
 
 const MANIFESTS = `apiVersion: v1
 kind: Namespace
@@ -47,29 +48,7 @@ spec:
     port: 80
     targetPort: 8080
 ---
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: web
-  namespace: shop
-  annotations:
-    kubernetes.io/tls-acme: "true"
-spec:
-  tls:
-  - hosts: [shop.example.com]
-    secretName: web-tls
-  rules:
-  - host: shop.example.com
-    http:
-      paths:
-      - path: /
-        pathType: Prefix
-        backend:
-          service:
-            name: web
-            port:
-              number: 80
-`;
+${ingressManifest({ name: 'web', namespace: 'shop', hosts: ['shop.example.com'] })}`;
 
 describe('kubectl 1.32 against the sandbox', () => {
   let sb: Sandbox;

@@ -1,0 +1,47 @@
+/** What `ingressManifest()` writes; everything but the name and the hosts has a default. */
+export interface IngressManifestOptions {
+  readonly name: string;
+  readonly hosts: readonly string[];
+  /** @default 'default' */
+  readonly namespace?: string;
+  /** @default `${name}-tls` */
+  readonly secretName?: string;
+  /** The backend Service of every rule. @default name */
+  readonly service?: string;
+}
+
+/**
+ * An Ingress opted in with `kubernetes.io/tls-acme: "true"`, as YAML for `kubectl apply`: one TLS entry for all
+ * `hosts` stored in `secretName`, one rule per host to port 80 of `service`.
+ */
+export function ingressManifest(options: IngressManifestOptions): string {
+  const service = options.service ?? options.name;
+  const rules = options.hosts
+    .map(
+      (host) => `  - host: ${host}
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend:
+          service:
+            name: ${service}
+            port:
+              number: 80`,
+    )
+    .join('\n');
+  return `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: ${options.name}
+  namespace: ${options.namespace ?? 'default'}
+  annotations:
+    kubernetes.io/tls-acme: "true"
+spec:
+  tls:
+  - hosts: [${options.hosts.join(', ')}]
+    secretName: ${options.secretName ?? `${options.name}-tls`}
+  rules:
+${rules}
+`;
+}
