@@ -104,7 +104,7 @@ function storedCertificate(sandbox: Sandbox, ingress: IngressCertificate): Store
     const leaf = new X509Certificate(certificatePem);
     if (!ingress.hosts.every((host) => leaf.checkHost(host, { wildcards: false }) === host)) return undefined;
     // The temporary self-signed certificate held until the CA's arrives does not count.
-    if (leaf.checkIssued(leaf)) return undefined;
+    if (leaf.issuer === leaf.subject) return undefined;
   } catch {
     return undefined;
   }

@@ -82,8 +82,9 @@ ${ingressManifest({ name: 'short', hosts: ['short.example.test'], service: 'web'
         const pem = Buffer.from(secret.data?.['tls.crt'] ?? '', 'base64').toString('utf8');
         if (pem.includes('BEGIN CERTIFICATE')) {
           const cert = new X509Certificate(pem);
-          // The temporary self-signed certificate held until the first one arrives does not count.
-          if (!cert.checkIssued(cert) && !serials.includes(cert.serialNumber)) {
+          // The temporary self-signed certificate held until the first one arrives does not count (its key
+          // usage has no keyCertSign, so checkIssued() would not recognise it as its own issuer).
+          if (cert.issuer !== cert.subject && !serials.includes(cert.serialNumber)) {
             // Each new certificate arrives while the previous one is still valid.
             const previousNotAfter = notAfters.at(-1);
             if (previousNotAfter !== undefined)
