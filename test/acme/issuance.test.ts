@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AcmeClient } from '../../src/acme/acme-client.js';
-import { generateAccountKey } from '../../src/acme/account-key.js';
 import { classifyAcmeError } from '../../src/acme/classify-acme-error.js';
 import { AcmeOrderError, AcmeProblemError, AcmeTransportError } from '../../src/acme/errors.js';
 import { obtainCertificate, toIdentifiers } from '../../src/acme/obtain-certificate.js';
 import { createCsr } from '../../src/x509/create-csr.js';
 import { inspectCertificate } from '../../src/x509/inspect-certificate.js';
 import { generateKey } from '../../src/x509/private-key.js';
-import { startPebble, type PebbleRig } from '../support/pebble.js';
-import { challtestDns01Solver, startHttp01TestServer, type Http01TestServer } from './challenge-solvers.js';
+import type { PebbleRig } from '../support/pebble.js';
+import { challtestDns01Solver, type Http01TestServer } from './challenge-solvers.js';
+import { startAcmeTestbed, type AcmeTestbed } from './acme-testbed.js';
 import { assertIssued } from './issued-certificate.js';
 
 describe('obtainCertificate() against Pebble', () => {
@@ -17,22 +17,14 @@ describe('obtainCertificate() against Pebble', () => {
   let http01: Http01TestServer;
   let client: AcmeClient;
 
+  let testbed: AcmeTestbed;
+
   before(async () => {
-    rig = await startPebble({ authzReusePercent: 0 });
-    http01 = await startHttp01TestServer(rig.httpPort);
-    client = new AcmeClient({
-      directoryUrl: rig.directoryUrl,
-      caPem: rig.caPem,
-      accountKey: await generateAccountKey(),
-    });
-    await client.createAccount({ termsOfServiceAgreed: true, contact: ['mailto:admin@example.test'] });
+    testbed = await startAcmeTestbed({ authzReusePercent: 0 });
+    ({ rig, http01, client } = testbed);
   });
 
-  after(async () => {
-    client.close();
-    await http01.close();
-    await rig.stop();
-  });
+  after(() => testbed.close());
 
   it('issues a certificate for 3 names over http-01 that verifies up to the root', async () => {
     const names = ['a.example.test', 'b.example.test', 'c.example.test'];

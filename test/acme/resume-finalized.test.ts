@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AcmeClient } from '../../src/acme/acme-client.js';
-import { generateAccountKey } from '../../src/acme/account-key.js';
 import { obtainCertificate, toIdentifiers, type CsrChoice } from '../../src/acme/obtain-certificate.js';
 import { createCsr } from '../../src/x509/create-csr.js';
 import { generateKey } from '../../src/x509/private-key.js';
-import { startPebble, type PebbleRig } from '../support/pebble.js';
-import { startHttp01TestServer, type Http01TestServer } from './challenge-solvers.js';
+import type { PebbleRig } from '../support/pebble.js';
+import { type Http01TestServer } from './challenge-solvers.js';
+import { startAcmeTestbed, type AcmeTestbed } from './acme-testbed.js';
 import { assertIssued } from './issued-certificate.js';
 
 describe('obtainCertificate() resumes a finalized order with the key persisted for it (Pebble)', () => {
@@ -14,22 +14,14 @@ describe('obtainCertificate() resumes a finalized order with the key persisted f
   let http01: Http01TestServer;
   let client: AcmeClient;
 
+  let testbed: AcmeTestbed;
+
   before(async () => {
-    rig = await startPebble({ authzReusePercent: 0 });
-    http01 = await startHttp01TestServer(rig.httpPort);
-    client = new AcmeClient({
-      directoryUrl: rig.directoryUrl,
-      caPem: rig.caPem,
-      accountKey: await generateAccountKey(),
-    });
-    await client.createAccount({ termsOfServiceAgreed: true, contact: ['mailto:admin@example.test'] });
+    testbed = await startAcmeTestbed({ authzReusePercent: 0 });
+    ({ rig, http01, client } = testbed);
   });
 
-  after(async () => {
-    client.close();
-    await http01.close();
-    await rig.stop();
-  });
+  after(() => testbed.close());
 
   async function keyAndCsr(names: readonly string[]) {
     const key = await generateKey({ type: 'ecdsa', curve: 'P-256' });
