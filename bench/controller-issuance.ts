@@ -4,7 +4,6 @@
 //   node dist/bench/controller-issuance.js [runs] [burst] [LEGO_MAX_CONCURRENT_ORDERS]   (defaults 5, 100, 4)
 // Results print as a table and are written to bench/results/controller-issuance.json.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -16,6 +15,7 @@ import { INGRESSES, SECRETS, type ResourceKind } from '../src/adapters/kube/reso
 import { startSandbox } from '../dev/sandbox/sandbox.js';
 import { startControllerProcess } from '../test/e2e/controller-process.js';
 import { startPebble } from '../test/support/pebble.js';
+import { readyzOk } from '../test/support/readyz.js';
 
 const runs = Number(process.argv[2] ?? 5);
 const burst = Number(process.argv[3] ?? 100);
@@ -47,19 +47,6 @@ function median(values: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
-function ready(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    http
-      .get({ host: '127.0.0.1', port, path: '/readyz', agent: false }, (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      })
-      .on('error', () => {
-        resolve(false);
-      });
-  });
-}
-
 async function main(): Promise<void> {
   const [sandbox, pebble] = await Promise.all([
     startSandbox(),
@@ -87,7 +74,7 @@ async function main(): Promise<void> {
     LEGO_MAX_CONCURRENT_ORDERS: concurrency,
   });
   try {
-    while (!(await ready(pebble.httpPort))) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (!(await readyzOk(pebble.httpPort))) await new Promise((resolve) => setTimeout(resolve, 50));
     const stored = async (name: string): Promise<boolean> => {
       const secret = await objects.find<SecretObject>(SECRETS, 'default', `${name}-tls`);
       const annotations = secret?.metadata?.annotations ?? {};

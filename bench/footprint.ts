@@ -11,7 +11,6 @@
 // is reported with its count. Timing is reported, never asserted.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -20,6 +19,8 @@ import { startSandbox, type Sandbox } from '../dev/sandbox/sandbox.js';
 import { freeLoopbackPort } from '../test/support/free-port.js';
 import { summarize } from './stats.js';
 import { projectRoot } from './tool-paths.js';
+import { readyzOk } from '../test/support/readyz.js';
+import { sandboxApi } from './drivers/kube-lego-process-driver.js';
 
 const runs = Number(process.argv[2] ?? 7);
 const settleMs = 2_000;
@@ -34,45 +35,8 @@ interface RunResult {
 }
 
 async function createObject(sandbox: Sandbox, path: string, body: unknown): Promise<void> {
-  const payload = JSON.stringify(body);
-  const status = await new Promise<number>((resolve, reject) => {
-    const outgoing = httpRequest(
-      new URL(path, sandbox.url),
-      {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${sandbox.adminToken}`,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(payload),
-        },
-      },
-      (response) => {
-        response.resume();
-        response.on('end', () => {
-          resolve(response.statusCode ?? 0);
-        });
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end(payload);
-  });
+  const status = await sandboxApi(sandbox, 'POST', path, body);
   if (status !== 201) throw new Error(`POST ${path}: HTTP ${status}`);
-}
-
-function ready(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = httpRequest({ host: '127.0.0.1', port, path: '/readyz', timeout: 1_000 }, (response) => {
-      response.resume();
-      resolve(response.statusCode === 200);
-    });
-    probe.on('error', () => {
-      resolve(false);
-    });
-    probe.on('timeout', () => {
-      probe.destroy();
-    });
-    probe.end();
-  });
 }
 
 async function rssBytes(pid: number): Promise<number> {
@@ -115,7 +79,7 @@ async function startOnce(bundle: string, kubeconfig: string, workDir: string): P
     while (readyMs === undefined) {
       if (child.exitCode !== null) throw new Error(`kube-lego exited (${child.exitCode}): ${tail(lines)}`);
       if (performance.now() - started > timeoutMs) throw new Error(`kube-lego not ready: ${tail(lines)}`);
-      if (await ready(port)) readyMs = performance.now() - started;
+      if (await readyzOk(port)) readyMs = performance.now() - started;
       else await sleep(20);
     }
     await sleep(settleMs);

@@ -37,7 +37,13 @@ export function controllerEntry(): { cli: string; available: boolean } {
 
 const keepAlive = new Agent({ keepAlive: true, maxSockets: 32 });
 
-async function api(sandbox: Sandbox, method: string, path: string, body: unknown): Promise<number> {
+/** One request to the API sandbox as its administrator (keep-alive); resolves to the HTTP status. */
+export async function sandboxApi(
+  sandbox: Sandbox,
+  method: string,
+  path: string,
+  body: unknown,
+): Promise<number> {
   const url = new URL(path, sandbox.url);
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
@@ -171,7 +177,7 @@ async function steadyState(request: SteadyStateRequest): Promise<SteadyStateOutc
   const fixture = await createSteadyFixture(request.ingressCount, Date.now());
   const sandbox = await startSandbox({ users: { [controllerToken]: { name: controllerUser } } });
   try {
-    const created = await api(sandbox, 'POST', '/api/v1/namespaces', {
+    const created = await sandboxApi(sandbox, 'POST', '/api/v1/namespaces', {
       apiVersion: 'v1',
       kind: 'Namespace',
       metadata: { name: controllerNamespace },
@@ -181,7 +187,7 @@ async function steadyState(request: SteadyStateRequest): Promise<SteadyStateOutc
     const keyData = Buffer.from(fixture.keyPem).toString('base64');
     const statuses = await mapWithConcurrency(fixture.certificates, 32, async (certificate) => {
       const name = certificate.host.split('.')[0] ?? certificate.host;
-      const secret = await api(sandbox, 'POST', '/api/v1/namespaces/default/secrets', {
+      const secret = await sandboxApi(sandbox, 'POST', '/api/v1/namespaces/default/secrets', {
         apiVersion: 'v1',
         kind: 'Secret',
         type: 'kubernetes.io/tls',
@@ -199,7 +205,7 @@ async function steadyState(request: SteadyStateRequest): Promise<SteadyStateOutc
         },
         data: { 'tls.crt': Buffer.from(certificate.certificatePem).toString('base64'), 'tls.key': keyData },
       });
-      const ingress = await api(
+      const ingress = await sandboxApi(
         sandbox,
         'POST',
         '/apis/networking.k8s.io/v1/namespaces/default/ingresses',
@@ -335,7 +341,7 @@ export function kubeLegoProcessDriver(): KubeLegoDriver {
       const sandbox = await startSandbox();
       let controller: ManagedProcess | undefined;
       try {
-        const namespaceStatus = await api(sandbox, 'POST', '/api/v1/namespaces', {
+        const namespaceStatus = await sandboxApi(sandbox, 'POST', '/api/v1/namespaces', {
           apiVersion: 'v1',
           kind: 'Namespace',
           metadata: { name: controllerNamespace },
@@ -375,7 +381,7 @@ export function kubeLegoProcessDriver(): KubeLegoDriver {
           try {
             const statuses = await Promise.all(
               ingresses.map((ingress) =>
-                api(
+                sandboxApi(
                   sandbox,
                   'POST',
                   `/apis/networking.k8s.io/v1/namespaces/${ingress.namespace}/ingresses`,

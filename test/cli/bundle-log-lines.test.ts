@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -10,25 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { freeLoopbackPort } from '../support/free-port.js';
+import { readyzOk } from '../support/readyz.js';
 
 /** The project root, three levels above this compiled test (dist/test/cli). */
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-
-function ready(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = request({ host: '127.0.0.1', port, path: '/readyz', timeout: 1_000 }, (response) => {
-      response.resume();
-      resolve(response.statusCode === 200);
-    });
-    probe.on('error', () => {
-      resolve(false);
-    });
-    probe.on('timeout', () => {
-      probe.destroy();
-    });
-    probe.end();
-  });
-}
 
 describe('the bundle on this Node prints only its own log lines', () => {
   let dir: string;
@@ -80,7 +64,7 @@ describe('the bundle on this Node prints only its own log lines', () => {
     );
     try {
       const deadline = Date.now() + 30_000;
-      while (!(await ready(port))) {
+      while (!(await readyzOk(port))) {
         assert.equal(child.exitCode, null, `kube-lego exited early:\n${lines.join('\n')}`);
         assert.ok(Date.now() < deadline, `kube-lego was not ready within 30 s:\n${lines.join('\n')}`);
         await sleep(50);
