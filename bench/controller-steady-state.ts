@@ -167,6 +167,7 @@ async function main(): Promise<void> {
     LEGO_EMAIL: 'bench@example.test',
     LEGO_URL: DIRECTORY_URL,
     LEGO_PORT: String(await freePort()),
+    LEGO_METRICS_PORT: '0',
     LEGO_NAMESPACE: 'kube-lego',
     LEGO_SUPPORTED_INGRESS_PROVIDER: 'nginx',
     LEGO_ARI: 'false',

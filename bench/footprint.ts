@@ -58,6 +58,7 @@ async function startOnce(bundle: string, kubeconfig: string, workDir: string): P
       // Never contacted: with no Ingress asking for a certificate the controller does not reach the CA.
       LEGO_URL: 'https://127.0.0.1:9/directory',
       LEGO_PORT: String(port),
+      LEGO_METRICS_PORT: '0',
       LEGO_POD_IP: '127.0.0.1',
       LEGO_NAMESPACE: 'kube-lego',
       LEGO_LOG_TYPE: 'json',

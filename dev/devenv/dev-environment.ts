@@ -49,6 +49,8 @@ export interface DevEnvironmentOptions {
   readonly controllerIdentity?: ControllerIdentity;
   /** Told about each start-up step, for progress output. */
   readonly onProgress?: (message: string) => void;
+  /** LEGO_METRICS_PORT of the controller. @default 0 (no metrics listener) */
+  readonly metricsPort?: number;
 }
 
 /** The sandbox user the controller runs as, and where its kubeconfig goes. */
@@ -125,6 +127,7 @@ function startController(options: DevEnvironmentOptions, pebble: PebbleRig): Pro
     LEGO_NAMESPACE: SANDBOX_NAMESPACE,
     LEGO_POD_IP: '127.0.0.1',
     LEGO_PORT: String(pebble.httpPort),
+    LEGO_METRICS_PORT: String(options.metricsPort ?? 0),
     KUBECONFIG: options.controllerIdentity?.kubeconfigPath ?? options.kubeconfigPath,
     LEGO_ACME_CA_FILE: pebble.caFile,
     LEGO_KEY_TYPE: 'ecdsa-p256',

@@ -9,7 +9,8 @@ import {
   type AcmeIdentifier,
   type AcmeRequestRef,
 } from './errors.js';
-import { HttpTransport, type HttpResponse } from './http-transport.js';
+import type { AcmeResource } from './acme-resource.js';
+import { HttpTransport, type AcmeExchange, type HttpResponse } from './http-transport.js';
 import { alternateLinks } from './link-header.js';
 import { jwsPayload, signFlattenedJws, type FlattenedJws } from './jws.js';
 import { dns01TxtValue, keyAuthorization } from './key-authorization.js';
@@ -50,6 +51,8 @@ export interface AcmeClientOptions {
   readonly maxBadNonceRetries?: number | undefined;
   /** Called before each HTTP request (counting requests in tests and benchmarks). */
   readonly onRequest?: ((request: AcmeRequestRef) => void) | undefined;
+  /** Called once per HTTP request when it ends, with its status or failure and duration (metrics). */
+  readonly onResponse?: ((exchange: AcmeExchange) => void) | undefined;
 }
 
 /** Counters of one client, for tests, benchmarks and metrics. */
@@ -112,6 +115,8 @@ export type RevocationReason = 0 | 1 | 3 | 4 | 5 | 9;
 
 interface SignedRequest {
   readonly url: string;
+  /** What the request addresses, for metrics (never the URL, whose ids are unbounded). */
+  readonly resource: AcmeResource;
   /** JSON payload; `undefined` for POST-as-GET. */
   readonly payload: unknown;
   /** Sign with the `jwk` header (newAccount, revocation by certificate key) instead of `kid`. */
@@ -146,6 +151,7 @@ export class AcmeClient {
       requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
       signal: options.signal,
       onRequest: options.onRequest,
+      onResponse: options.onResponse,
     });
   }
 
@@ -226,7 +232,7 @@ export class AcmeClient {
   /** Fetches the account object (POST-as-GET, RFC 8555 §7.3). */
   async getAccount(signal?: AbortSignal): Promise<AcmeAccount> {
     const url = this.#requireAccount();
-    const response = await this.#post({ url, payload: undefined, signal });
+    const response = await this.#post({ url, resource: 'account', payload: undefined, signal });
     return parseAccount(this.#json(response, url), url);
   }
 
@@ -236,7 +242,12 @@ export class AcmeClient {
     signal?: AbortSignal,
   ): Promise<AcmeAccount> {
     const url = this.#requireAccount();
-    const response = await this.#post({ url, payload: { contact: update.contact }, signal });
+    const response = await this.#post({
+      url,
+      resource: 'account',
+      payload: { contact: update.contact },
+      signal,
+    });
     return parseAccount(this.#json(response, url), url);
   }
 
@@ -249,14 +260,19 @@ export class AcmeClient {
       payload: jwsPayload({ account, oldKey: this.#accountKey.publicJwk }),
       key: newKey.privateKey,
     });
-    await this.#post({ url: directory.keyChange, payload: inner, signal });
+    await this.#post({ url: directory.keyChange, resource: 'keyChange', payload: inner, signal });
     this.#accountKey = newKey;
   }
 
   /** Deactivates the account (RFC 8555 §7.3.6). Irreversible. */
   async deactivateAccount(signal?: AbortSignal): Promise<AcmeAccount> {
     const url = this.#requireAccount();
-    const response = await this.#post({ url, payload: { status: 'deactivated' }, signal });
+    const response = await this.#post({
+      url,
+      resource: 'account',
+      payload: { status: 'deactivated' },
+      signal,
+    });
     return parseAccount(this.#json(response, url), url);
   }
 
@@ -279,7 +295,7 @@ export class AcmeClient {
     if (options.notAfter !== undefined) payload.notAfter = options.notAfter;
     let response: HttpResponse;
     try {
-      response = await this.#post({ url: directory.newOrder, payload, signal });
+      response = await this.#post({ url: directory.newOrder, resource: 'newOrder', payload, signal });
     } catch (err) {
       throw err instanceof AcmeProblemError ? new AcmeOrderRefusedError(err) : err;
     }
@@ -289,25 +305,25 @@ export class AcmeClient {
 
   /** Fetches an order (POST-as-GET). `retryAfterMs` carries the server's polling hint. */
   async getOrder(url: string, signal?: AbortSignal): Promise<AcmeOrder> {
-    const response = await this.#post({ url, payload: undefined, signal });
+    const response = await this.#post({ url, resource: 'order', payload: undefined, signal });
     return this.#order(response, url);
   }
 
   /** Fetches an authorization (POST-as-GET). */
   async getAuthorization(url: string, signal?: AbortSignal): Promise<AcmeAuthorization> {
-    const response = await this.#post({ url, payload: undefined, signal });
+    const response = await this.#post({ url, resource: 'authz', payload: undefined, signal });
     return this.#authorization(response, url);
   }
 
   /** Tells the CA the challenge is ready to be validated (POST `{}`, RFC 8555 §7.5.1). */
   async respondToChallenge(url: string, signal?: AbortSignal): Promise<AcmeChallenge> {
-    const response = await this.#post({ url, payload: {}, signal });
+    const response = await this.#post({ url, resource: 'challenge', payload: {}, signal });
     return this.#shaped(url, () => parseChallenge(this.#json(response, url)));
   }
 
   /** Deactivates an authorization (RFC 8555 §7.5.2). */
   async deactivateAuthorization(url: string, signal?: AbortSignal): Promise<AcmeAuthorization> {
-    const response = await this.#post({ url, payload: { status: 'deactivated' }, signal });
+    const response = await this.#post({ url, resource: 'authz', payload: { status: 'deactivated' }, signal });
     return this.#authorization(response, url);
   }
 
@@ -315,6 +331,7 @@ export class AcmeClient {
   async finalizeOrder(order: AcmeOrder, csrDer: Uint8Array, signal?: AbortSignal): Promise<AcmeOrder> {
     const response = await this.#post({
       url: order.finalize,
+      resource: 'finalize',
       payload: { csr: Buffer.from(csrDer).toString('base64url') },
       signal,
     });
@@ -323,7 +340,7 @@ export class AcmeClient {
 
   /** Downloads a certificate chain (POST-as-GET) and lists the alternate chains the CA links to. */
   async downloadCertificate(url: string, signal?: AbortSignal): Promise<CertificateDownload> {
-    const response = await this.#post({ url, payload: undefined, signal });
+    const response = await this.#post({ url, resource: 'certificate', payload: undefined, signal });
     const pem = response.body.toString('utf8');
     if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
       throw this.#invalid(url, 'the certificate download is not a PEM chain');
@@ -341,7 +358,7 @@ export class AcmeClient {
     this.#requireAccount();
     const payload: Record<string, unknown> = { certificate: Buffer.from(certDer).toString('base64url') };
     if (reason !== undefined) payload.reason = reason;
-    await this.#post({ url: directory.revokeCert, payload, signal });
+    await this.#post({ url: directory.revokeCert, resource: 'revokeCert', payload, signal });
   }
 
   // ---- ARI (RFC 9773) ----
@@ -360,7 +377,7 @@ export class AcmeClient {
       );
     }
     const url = `${directory.renewalInfo.replace(/\/+$/, '')}/${ariCertId(certPem)}`;
-    const response = await this.#unsigned('GET', url, signal);
+    const response = await this.#unsigned('GET', url, 'renewalInfo', signal);
     const body = this.#json(response, url);
     const window = isRecord(body) && isRecord(body.suggestedWindow) ? body.suggestedWindow : undefined;
     const startMs = typeof window?.start === 'string' ? Date.parse(window.start) : Number.NaN;
@@ -385,7 +402,7 @@ export class AcmeClient {
 
   async #fetchDirectory(signal: AbortSignal | undefined): Promise<AcmeDirectory> {
     const url = this.#options.directoryUrl;
-    const response = await this.#unsigned('GET', url, signal);
+    const response = await this.#unsigned('GET', url, 'directory', signal);
     return this.#shaped(url, () => parseDirectory(this.#json(response, url)));
   }
 
@@ -394,7 +411,7 @@ export class AcmeClient {
     payload: Record<string, unknown>,
     signal?: AbortSignal,
   ): Promise<AcmeAccount> {
-    const response = await this.#post({ url, payload, useJwk: true, signal });
+    const response = await this.#post({ url, resource: 'newAccount', payload, useJwk: true, signal });
     const accountUrl = this.#location(response, url);
     this.#accountUrl = accountUrl;
     return this.#shaped(url, () => parseAccount(this.#json(response, url), accountUrl));
@@ -460,6 +477,7 @@ export class AcmeClient {
       const response = await this.#transport.request({
         method: 'POST',
         url: request.url,
+        resource: request.resource,
         body: JSON.stringify(jws),
         contentType: JOSE_CONTENT_TYPE,
         signal: request.signal,
@@ -474,7 +492,12 @@ export class AcmeClient {
   async #newNonce(signal: AbortSignal | undefined): Promise<string> {
     const directory = await this.directory(signal);
     this.#newNonceRequests += 1;
-    const response = await this.#transport.request({ method: 'HEAD', url: directory.newNonce, signal });
+    const response = await this.#transport.request({
+      method: 'HEAD',
+      url: directory.newNonce,
+      resource: 'newNonce',
+      signal,
+    });
     const nonce = replayNonce(response);
     if (response.status >= 400) throw this.#httpError(response, { method: 'HEAD', url: directory.newNonce });
     if (nonce === undefined || !NoncePool.isNonce(nonce)) {
@@ -483,8 +506,13 @@ export class AcmeClient {
     return nonce;
   }
 
-  async #unsigned(method: 'GET', url: string, signal: AbortSignal | undefined): Promise<HttpResponse> {
-    const response = await this.#transport.request({ method, url, signal });
+  async #unsigned(
+    method: 'GET',
+    url: string,
+    resource: AcmeResource,
+    signal: AbortSignal | undefined,
+  ): Promise<HttpResponse> {
+    const response = await this.#transport.request({ method, url, resource, signal });
     this.#nonces.offer(replayNonce(response));
     if (response.status >= 400) throw this.#httpError(response, { method, url });
     return response;

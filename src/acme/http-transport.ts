@@ -2,6 +2,7 @@ import { KubeLegoError, type Reaction } from '../domain/kube-lego-error.js';
 import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
+import type { AcmeResource } from './acme-resource.js';
 import { AcmeTransportError, type AcmeRequestRef } from './errors.js';
 
 /** Options of the HTTP transport under the ACME client. */
@@ -15,14 +16,28 @@ export interface HttpTransportOptions {
   readonly signal?: AbortSignal | undefined;
   /** Called once per HTTP request before it is sent (request counting in tests and benchmarks). */
   readonly onRequest?: ((request: AcmeRequestRef) => void) | undefined;
+  /** Called once per HTTP request when it has ended: its status (or failure) and duration. */
+  readonly onResponse?: ((exchange: AcmeExchange) => void) | undefined;
   /** Responses larger than this fail with `invalidResponse`. @default 4 MiB */
   readonly maxResponseBytes?: number | undefined;
+}
+
+/** One finished HTTP request, as metrics see it: the resource, never the URL. */
+export interface AcmeExchange {
+  readonly method: string;
+  /** `other` when the caller did not name the resource. */
+  readonly resource: AcmeResource | 'other';
+  /** The HTTP status; undefined when no response arrived (network, TLS, timeout, abort). */
+  readonly status: number | undefined;
+  readonly durationMs: number;
 }
 
 /** One HTTP request. */
 export interface HttpRequest {
   readonly method: 'GET' | 'HEAD' | 'POST';
   readonly url: string;
+  /** What the request addresses (reported to `onResponse`). */
+  readonly resource?: AcmeResource;
   readonly body?: string;
   readonly contentType?: string;
   readonly signal?: AbortSignal | undefined;
@@ -93,9 +108,21 @@ export class HttpTransport {
       (s): s is AbortSignal => s !== undefined,
     );
     const signal = AbortSignal.any(signals);
+    const startedMs = performance.now();
+    const report = (status: number | undefined): void => {
+      this.#options.onResponse?.({
+        method: request.method,
+        resource: request.resource ?? 'other',
+        status,
+        durationMs: performance.now() - startedMs,
+      });
+    };
     try {
-      return await this.#send(parsed, request, signal);
+      const response = await this.#send(parsed, request, signal);
+      report(response.status);
+      return response;
     } catch (err) {
+      report(undefined);
       throw toTransportError(err, {
         ref,
         timedOut: timeout.aborted,

@@ -10,9 +10,12 @@ import { ingressView } from '../adapters/kube/ingress-view.js';
 import { KubeClient } from '../adapters/kube/kube-client.js';
 import { KubeConnectionError, loadKubeConnection } from '../adapters/kube/kube-connection.js';
 import { KubeObjects } from '../adapters/kube/kube-objects.js';
+import { secretSnapshot } from '../adapters/kube/secret-snapshot.js';
+import type { PrometheusMetrics } from '../adapters/metrics/prometheus-metrics.js';
 import { SecretStore } from '../adapters/kube/secret-store.js';
 import { MemoryChallengeStore } from '../http/challenge-store.js';
 import { createInstanceId } from '../http/instance-id.js';
+import { certificateReports } from '../reconcile/certificate-reports.js';
 import { DesiredCache } from '../reconcile/desired-index.js';
 import { Reconciler } from '../reconcile/reconciler.js';
 import type { Log } from '../ports/log.js';
@@ -57,12 +60,26 @@ async function serverVersion(
   }
 }
 
-/** Connects to the API server and checks that it answers. */
-export async function connectKube(settings: ControllerSettings, log: Log): Promise<KubeClient> {
+/** Connects to the API server and checks that it answers; every request is counted in `metrics`. */
+export async function connectKube(
+  settings: ControllerSettings,
+  log: Log,
+  metrics?: PrometheusMetrics,
+): Promise<KubeClient> {
   const kubeLog = log.with({ context: 'kubelego' });
   const connection = loadKubeConnection(settings.kube);
   kubeLog.info(`connecting to kubernetes api: ${connection.serverUrl.origin}`);
-  const client = new KubeClient(connection, { userAgent: settings.userAgent, requestTimeoutMs: 30_000 });
+  const client = new KubeClient(connection, {
+    userAgent: settings.userAgent,
+    requestTimeoutMs: 30_000,
+    ...(metrics === undefined
+      ? {}
+      : {
+          onResponse: (exchange) => {
+            metrics.kubeExchange(exchange);
+          },
+        }),
+  });
   const version = await serverVersion(client, connection.serverUrl.origin);
   kubeLog.info(`successfully connected to kubernetes api ${version?.gitVersion ?? 'unknown'}`);
   return client;
@@ -105,8 +122,10 @@ export function buildController(options: {
   readonly client: KubeClient;
   readonly synced: () => boolean;
   readonly log: Log;
+  /** Absent: metrics are off (`LEGO_METRICS_PORT=0`). */
+  readonly metrics?: PrometheusMetrics;
 }): ControllerGraph {
-  const { settings, client, log } = options;
+  const { settings, client, log, metrics } = options;
   const objects = new KubeObjects(client);
   const shutdown = new AbortController();
   const tokens = new MemoryChallengeStore();
@@ -138,6 +157,13 @@ export function buildController(options: {
       ...(settings.acmeCaPem === undefined ? {} : { caPem: settings.acmeCaPem }),
       ...(settings.eab === undefined ? {} : { eab: settings.eab }),
     },
+    ...(metrics === undefined
+      ? {}
+      : {
+          onAcmeResponse: (exchange) => {
+            metrics.acmeExchange(exchange);
+          },
+        }),
   });
   const issuer = new CertificateIssuer({
     accounts,
@@ -182,6 +208,21 @@ export function buildController(options: {
     },
     log,
     shutdown: shutdown.signal,
+    ...(metrics === undefined ? {} : { metrics }),
+  });
+  metrics?.readFrom({
+    queue,
+    certificates: certificateReports({
+      desired,
+      snapshot: (key) => {
+        const secret = watches.secrets.get(key);
+        return secret === undefined ? undefined : secretSnapshot(secret);
+      },
+      directoryUrl: settings.directoryUrl,
+      profile: settings.profile,
+      annotationKey: settings.policy.annotationKey,
+      minimumValidityMs: settings.policy.minimumValidityMs,
+    }),
   });
   return { client, tokens, instanceId, nginx, accounts, queue, watches, desired, reconciler, shutdown };
 }

@@ -21,6 +21,8 @@ export interface ControllerSettings {
   readonly preferredChain?: string;
   readonly keySpec: KeySpec;
   readonly port: number;
+  /** `LEGO_METRICS_PORT`; 0: no metrics listener. */
+  readonly metricsPort: number;
   readonly selfCheck: {
     readonly enabled: boolean;
     readonly timeoutMs: number;

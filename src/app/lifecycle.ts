@@ -1,4 +1,6 @@
 import { startChallengeServer } from '../http/challenge-server.js';
+import { startMetricsServer, type RunningMetricsServer } from '../adapters/metrics/metrics-server.js';
+import { PrometheusMetrics } from '../adapters/metrics/prometheus-metrics.js';
 import type { AccountService } from '../adapters/acme/account-service.js';
 import type { Log } from '../ports/log.js';
 import type { KeySpec } from '../x509/private-key.js';
@@ -55,9 +57,17 @@ export async function startControllerRuntime(
 ): Promise<RunningController> {
   const kubeLog = log.with({ context: 'kubelego' });
   const acmeLog = log.with({ context: 'acme' });
-  const client = await connectKube(settings, log);
+  const metrics =
+    settings.metricsPort === 0 ? undefined : new PrometheusMetrics({ version: settings.version });
+  const client = await connectKube(settings, log, metrics);
   let informersSynced = false;
-  const graph = buildController({ settings, client, synced: () => informersSynced, log });
+  const graph = buildController({
+    settings,
+    client,
+    synced: () => informersSynced,
+    log,
+    ...(metrics === undefined ? {} : { metrics }),
+  });
   const { queue, watches, desired, reconciler, shutdown } = graph;
 
   const server = await startChallengeServer({
@@ -74,6 +84,23 @@ export async function startControllerRuntime(
     },
   });
   acmeLog.info(`server listening on http://:${server.port}/`);
+  let metricsServer: RunningMetricsServer | undefined;
+  if (metrics !== undefined) {
+    try {
+      metricsServer = await startMetricsServer({
+        port: settings.metricsPort,
+        source: metrics,
+        onError: (err) => {
+          kubeLog.warn(`cannot collect metrics: ${String(err)}`);
+        },
+      });
+    } catch (err) {
+      await server.close();
+      client.close();
+      throw err;
+    }
+    kubeLog.info(`metrics listening on http://:${metricsServer.port}/metrics`);
+  }
   reportAcmeSettings(settings, graph.accounts, acmeLog);
 
   kubeLog.debug('start watching ingress objects');
@@ -125,6 +152,7 @@ export async function startControllerRuntime(
       await graph.accounts.close();
       acmeLog.info(`stopping server listening on http://:${server.port}/`);
       await server.close();
+      await metricsServer?.close();
       client.close();
       kubeLog.info('exiting');
     })();

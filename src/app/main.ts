@@ -104,6 +104,7 @@ function settingsOf(config: Config, files: HostFiles, caPem: string | undefined)
     ...(config.acme.preferredChain === undefined ? {} : { preferredChain: config.acme.preferredChain }),
     keySpec: keySpec(config),
     port: config.port,
+    metricsPort: config.metricsPort,
     selfCheck: {
       enabled: config.selfCheck.enabled,
       timeoutMs: config.selfCheck.timeoutMs,

@@ -71,6 +71,8 @@ export interface Config {
   };
   /** Port of the HTTP server (challenges, health) and of the challenge Service. */
   readonly port: number;
+  /** Port of the Prometheus `/metrics` listener; 0 = no metrics listener. */
+  readonly metricsPort: number;
   readonly renewal: {
     readonly checkIntervalMs: number;
     readonly minimumValidityMs: number;

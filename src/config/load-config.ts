@@ -290,6 +290,23 @@ function readPort(env: EnvironmentReader): number {
   return port;
 }
 
+/** `LEGO_METRICS_PORT`: 0 turns the listener off; it cannot share the challenge server's port. */
+function readMetricsPort(env: EnvironmentReader, port: number): number {
+  const metricsPort = env.integer('LEGO_METRICS_PORT', {
+    min: 0,
+    max: 65535,
+    accepted: 'integers from 1 to 65535, or 0 to turn metrics off',
+  });
+  if (metricsPort !== 0 && metricsPort === port) {
+    env.problem(
+      'CONFIG_CONFLICT',
+      'LEGO_METRICS_PORT',
+      `Cannot use LEGO_METRICS_PORT="${metricsPort}": LEGO_PORT is the same port; choose another port for metrics, or 0 to turn them off`,
+    );
+  }
+  return metricsPort;
+}
+
 /**
  * The canonical name wins; the README's misspelt name is read when the canonical one is unset. Returns the
  * name the value came from, so messages name the variable the user actually set.
@@ -423,6 +440,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   const acme = readAcme(reader);
   const ingress = readIngress(reader);
   checkNames(reader);
+  const port = readPort(reader);
   const config: Config = {
     namespace: reader.text('LEGO_NAMESPACE'),
     acme,
@@ -443,7 +461,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       serviceName: reader.text('LEGO_SERVICE_NAME_GCE'),
       podIp: readPodIp(reader, ingress.supportedProviders),
     },
-    port: readPort(reader),
+    port,
+    metricsPort: readMetricsPort(reader, port),
     renewal: {
       checkIntervalMs: reader.duration('LEGO_CHECK_INTERVAL', {
         minMs: 5 * minuteMs,

@@ -26,6 +26,7 @@ export const CONFIG_VARIABLES = [
   { name: 'LEGO_DEFAULT_INGRESS_CLASS', defaultValue: 'nginx' },
   { name: 'LEGO_DEFAULT_INGRESS_PROVIDER', defaultValue: undefined },
   { name: 'LEGO_PORT', defaultValue: '8080' },
+  { name: 'LEGO_METRICS_PORT', defaultValue: '9402' },
   { name: 'LEGO_CHECK_INTERVAL', defaultValue: '8h' },
   { name: 'LEGO_MINIMUM_VALIDITY', defaultValue: '720h' },
   { name: 'LEGO_KUBE_API_URL', defaultValue: 'http://127.0.0.1:8080' },

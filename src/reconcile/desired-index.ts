@@ -22,6 +22,8 @@ export class DesiredCache {
   readonly #ingresses: () => readonly IngressView[];
   #version = 0;
   #computed: { readonly version: number; readonly index: DesiredIndex } | undefined;
+  /** The version the last current() call returned. */
+  #seenVersion: number | undefined;
 
   constructor(policy: DesiredPolicy, ingresses: () => readonly IngressView[]) {
     this.#policy = policy;
@@ -33,9 +35,20 @@ export class DesiredCache {
     this.#version += 1;
   }
 
-  /** The current index and whether it was recomputed by this call. */
+  /**
+   * The current index, and whether this is the first call of current() to see it (the reconciler reports
+   * the problems of each new desired state once). peek() does not count as seeing it.
+   */
   current(): { readonly index: DesiredIndex; readonly fresh: boolean } {
-    if (this.#computed?.version === this.#version) return { index: this.#computed.index, fresh: false };
+    const index = this.peek();
+    const fresh = this.#seenVersion !== this.#computed?.version;
+    this.#seenVersion = this.#computed?.version;
+    return { index, fresh };
+  }
+
+  /** The current index, recomputed when stale, for readers that report nothing (metrics). */
+  peek(): DesiredIndex {
+    if (this.#computed?.version === this.#version) return this.#computed.index;
     const state = desiredCertificates(this.#ingresses(), this.#policy);
     const byKey = new Map(state.certificates.map((c) => [c.key, c] as const));
     const problemsByKey = new Map<string, DesiredProblem[]>();
@@ -47,6 +60,6 @@ export class DesiredCache {
     }
     const index: DesiredIndex = { state, byKey, problemsByKey };
     this.#computed = { version: this.#version, index };
-    return { index, fresh: true };
+    return index;
   }
 }

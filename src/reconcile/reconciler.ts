@@ -36,6 +36,7 @@ import type {
 import type { EventRecorder } from '../ports/events.js';
 import type { IssuedMaterial, Issuer } from '../ports/issuer.js';
 import type { Log } from '../ports/log.js';
+import type { IssuanceMetrics } from '../ports/metrics.js';
 import type { ReconcileQueue } from '../ports/reconcile-queue.js';
 import type { RenewalWindows } from '../ports/renewal-windows.js';
 import type { SecretAccess, StoredSecret } from '../ports/secret-access.js';
@@ -69,6 +70,8 @@ export interface ReconcilerOptions {
   readonly ari?: RenewalWindows;
   readonly settings: ReconcilerSettings;
   readonly log: Log;
+  /** Told how each issuance attempt ended. */
+  readonly metrics?: IssuanceMetrics;
   /** Aborted on shutdown: in-flight orders stop at their next safe point. */
   readonly shutdown: AbortSignal;
   readonly nowMs?: () => number;
@@ -424,6 +427,7 @@ export class Reconciler {
       servesRenewRequest: true,
     });
     this.#backoff.delete(want.key);
+    this.#o.metrics?.orderFinished('issued');
     await this.#warnMinimumValidity(want, info, log);
     this.#log
       .with({ context: 'secret', name: want.secretName, namespace: want.namespace })
@@ -453,6 +457,7 @@ export class Reconciler {
       log.info('stopping issuance for shutdown, the order is resumed on restart');
       return;
     }
+    this.#o.metrics?.orderFinished(failure.reason);
     const record = attempt.record;
     const nowMs = this.#now();
     const failed = recordFailure(record, {

@@ -37,6 +37,8 @@ export class WorkQueue {
   #head = 0;
   /** Keys that need processing (queued, or re-added while processing). */
   readonly #dirty = new Set<string>();
+  /** When each dirty key was added: the age of the oldest is how far the workers are behind. */
+  readonly #addedAtMs = new Map<string, number>();
   readonly #processing = new Set<string>();
   readonly #delayed = new Map<string, Delayed>();
   readonly #waiters: ((key: string | undefined) => void)[] = [];
@@ -53,6 +55,7 @@ export class WorkQueue {
   add(key: string): void {
     if (this.#shuttingDown || this.#dirty.has(key)) return;
     this.#dirty.add(key);
+    this.#addedAtMs.set(key, this.#clock.nowMs());
     if (this.#processing.has(key)) return; // re-queued by done()
     this.#queue.push(key);
     this.#pump();
@@ -134,6 +137,14 @@ export class WorkQueue {
     return this.#delayed.size;
   }
 
+  /** How long the key that has waited longest for a worker has waited (0 when none waits). */
+  oldestWaitMs(): number {
+    let oldestMs: number | undefined;
+    for (const atMs of this.#addedAtMs.values())
+      if (oldestMs === undefined || atMs < oldestMs) oldestMs = atMs;
+    return oldestMs === undefined ? 0 : Math.max(0, this.#clock.nowMs() - oldestMs);
+  }
+
   get shuttingDown(): boolean {
     return this.#shuttingDown;
   }
@@ -151,6 +162,7 @@ export class WorkQueue {
     this.#queue = [];
     this.#head = 0;
     this.#dirty.clear();
+    this.#addedAtMs.clear();
     for (const resolve of this.#waiters.splice(0)) resolve(undefined);
     if (this.#processing.size === 0) this.#resolveDrained();
   }
@@ -175,6 +187,7 @@ export class WorkQueue {
     }
     if (key === undefined) return undefined;
     this.#dirty.delete(key);
+    this.#addedAtMs.delete(key);
     this.#processing.add(key);
     return key;
   }

@@ -102,6 +102,7 @@ describe('controller runtime against the API sandbox and Pebble', () => {
       acmeCaPem: pebble.caPem,
       keySpec: { type: 'ecdsa', curve: 'P-256' },
       port: pebble.httpPort,
+      metricsPort: 0,
       selfCheck: {
         enabled: true,
         timeoutMs: 2000,

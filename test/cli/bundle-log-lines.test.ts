@@ -50,6 +50,7 @@ describe('the bundle on this Node prints only its own log lines', () => {
         LEGO_EMAIL: 'admin@example.test',
         LEGO_URL: 'https://127.0.0.1:9/directory',
         LEGO_PORT: String(port),
+        LEGO_METRICS_PORT: '0',
         LEGO_POD_IP: '127.0.0.1',
         LEGO_LOG_TYPE: 'json',
       },

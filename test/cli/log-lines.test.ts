@@ -98,6 +98,7 @@ describe('the bundled CLI writes nothing but its configured log format to stdout
         LEGO_URL: pebble.directoryUrl,
         LEGO_ACME_CA_FILE: pebble.caFile,
         LEGO_PORT: String(pebble.httpPort),
+        LEGO_METRICS_PORT: '0',
         LEGO_NAMESPACE: 'kube-lego',
         LEGO_SUPPORTED_INGRESS_PROVIDER: 'nginx',
         LEGO_KEY_TYPE: 'ecdsa-p256',

@@ -45,6 +45,7 @@ describe('loadConfig() defaults', () => {
       nginx: { serviceName: 'kube-lego-nginx', ingressName: 'kube-lego-nginx', serviceSelector: 'kube-lego' },
       gce: { serviceName: 'kube-lego-gce' },
       port: 8080,
+      metricsPort: 9402,
       renewal: { checkIntervalMs: 8 * 3_600_000, minimumValidityMs: 720 * 3_600_000 },
       backoff: { maxElapsedTimeMs: 300_000, initialIntervalMs: 30_000, multiplier: 2 },
       selfCheck: { enabled: true, timeoutMs: 10_000, delayMs: 0 },
@@ -195,6 +196,12 @@ const validCases: Readonly<Record<string, ValidCase>> = {
     env: { LEGO_PORT: '65534' },
     pick: (c) => c.port,
     expected: 65534,
+  },
+  LEGO_METRICS_PORT: { env: { LEGO_METRICS_PORT: '9100' }, pick: (c) => c.metricsPort, expected: 9100 },
+  'LEGO_METRICS_PORT=0 turns the metrics listener off': {
+    env: { LEGO_METRICS_PORT: '0' },
+    pick: (c) => c.metricsPort,
+    expected: 0,
   },
   'LEGO_CHECK_INTERVAL accepts exactly 5m': {
     env: { LEGO_CHECK_INTERVAL: '5m' },
@@ -395,6 +402,16 @@ const invalidCases: readonly (readonly [string, string, string])[] = [
   ['LEGO_PORT', '-80', 'Cannot use LEGO_PORT="-80": wrong port, accepted are integers from 1 to 65534'],
   ['LEGO_PORT', 'http', 'Cannot use LEGO_PORT="http": not an integer, accepted are integers from 1 to 65534'],
   [
+    'LEGO_METRICS_PORT',
+    '65536',
+    'Cannot use LEGO_METRICS_PORT="65536": out of range, accepted integers from 1 to 65535, or 0 to turn metrics off',
+  ],
+  [
+    'LEGO_METRICS_PORT',
+    'prometheus',
+    'Cannot use LEGO_METRICS_PORT="prometheus": not an integer, accepted integers from 1 to 65535, or 0 to turn metrics off',
+  ],
+  [
     'LEGO_CHECK_INTERVAL',
     '4m59s',
     'Cannot use LEGO_CHECK_INTERVAL="4m59s": the minimum check interval is 5 minutes, accepted are durations of 5m or longer',
@@ -504,6 +521,18 @@ describe('loadConfig() invalid values', () => {
       assert.deepEqual(problemsOf({ [variable]: value }), [{ code: 'CONFIG_INVALID', variable, message }]);
     });
   }
+
+  it('rejects LEGO_METRICS_PORT equal to LEGO_PORT, naming both', () => {
+    const problems = problemsOf({ LEGO_PORT: '9402' });
+    assert.deepEqual(problems, [
+      {
+        code: 'CONFIG_CONFLICT',
+        variable: 'LEGO_METRICS_PORT',
+        message:
+          'Cannot use LEGO_METRICS_PORT="9402": LEGO_PORT is the same port; choose another port for metrics, or 0 to turn them off',
+      },
+    ]);
+  });
 
   it('rejects a missing LEGO_EMAIL with kube-lego 0.1.7 message', () => {
     assert.deepEqual(problemsOf({ LEGO_EMAIL: undefined }), [

@@ -18,10 +18,13 @@ export interface ControllerProcess {
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
 }
 
-/** Starts the real controller process with `env` (nothing of the test's own environment leaks in but PATH). */
+/**
+ * Starts the real controller process with `env` (nothing of the test's own environment leaks in but PATH).
+ * Metrics are off unless `env` sets LEGO_METRICS_PORT: processes of parallel tests would share port 9402.
+ */
 export function startControllerProcess(env: Readonly<Record<string, string>>): ControllerProcess {
   const child = spawn(process.execPath, [CLI], {
-    env: { PATH: process.env['PATH'] ?? '', ...env },
+    env: { PATH: process.env['PATH'] ?? '', LEGO_METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

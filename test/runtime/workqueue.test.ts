@@ -38,6 +38,20 @@ describe('WorkQueue', () => {
     assert.equal(await queue.get(), 'b');
   });
 
+  it('WorkQueue.oldestWaitMs() is the wait of the longest-waiting key, 0 once every key was handed out', async () => {
+    const { clock, queue } = setup();
+    assert.equal(queue.oldestWaitMs(), 0);
+    queue.add('a');
+    clock.advance(3_000);
+    queue.add('b');
+    clock.advance(2_000);
+    assert.equal(queue.oldestWaitMs(), 5_000);
+    assert.equal(await queue.get(), 'a');
+    assert.equal(queue.oldestWaitMs(), 2_000);
+    assert.equal(await queue.get(), 'b');
+    assert.equal(queue.oldestWaitMs(), 0);
+  });
+
   it('WorkQueue de-duplicates a key added twice before it is processed', async () => {
     const { queue } = setup();
     queue.add('a');

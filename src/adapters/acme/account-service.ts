@@ -1,4 +1,5 @@
 import { AcmeClient, type ExternalAccountBinding } from '../../acme/acme-client.js';
+import type { AcmeExchange } from '../../acme/http-transport.js';
 import type { AcmeDirectory } from '../../acme/resources.js';
 import {
   accountKeyToPem,
@@ -51,6 +52,8 @@ export interface AccountServiceOptions {
   readonly log: Log;
   readonly nowMs?: () => number;
   readonly onAcmeRequest?: () => void;
+  /** Every finished ACME request of the account's client (metrics). */
+  readonly onAcmeResponse?: (exchange: AcmeExchange) => void;
 }
 
 function decode(data: Readonly<Record<string, string>> | undefined, key: string): string | undefined {
@@ -162,6 +165,7 @@ export class AccountService {
       userAgent: settings.userAgent,
       requestTimeoutMs: settings.requestTimeoutMs,
       onRequest: this.#options.onAcmeRequest,
+      onResponse: this.#options.onAcmeResponse,
     });
   }
 

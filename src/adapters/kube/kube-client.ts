@@ -29,12 +29,22 @@ export interface KubeWatchEvent {
   readonly object: unknown;
 }
 
+/** One request as it ended: its response status, or undefined when no response arrived. */
+export interface KubeExchange {
+  readonly method: KubeRequest['method'];
+  readonly path: string;
+  readonly query: Readonly<Record<string, string | undefined>>;
+  readonly status: number | undefined;
+}
+
 export interface KubeClientOptions {
   readonly userAgent: string;
   /** Deadline for non-watch requests. */
   readonly requestTimeoutMs: number;
   /** Called once per request sent (for metrics and request-economy tests). */
   readonly onRequest?: (method: string, path: string) => void;
+  /** Called once per request sent, when its response head arrived or it failed without one (metrics). */
+  readonly onResponse?: (exchange: KubeExchange) => void;
 }
 
 function buildPath(path: string, query: KubeRequest['query']): string {
@@ -213,8 +223,15 @@ export class KubeClient {
       const headTimer = setTimeout(() => {
         outgoing.destroy(silent());
       }, idleTimeoutMs);
+      let reported = false;
+      const report = (status: number | undefined): void => {
+        if (reported) return;
+        reported = true;
+        this.#options.onResponse?.({ method: req.method, path: req.path, query: req.query ?? {}, status });
+      };
       const outgoing = transport.request(options, (res) => {
         clearTimeout(headTimer);
+        report(res.statusCode);
         // The idle timer keeps running over the body so a silent watch or a stalled body is cut off.
         resolve(res);
       });
@@ -223,6 +240,7 @@ export class KubeClient {
       });
       outgoing.on('error', (err) => {
         clearTimeout(headTimer);
+        report(undefined);
         reject(transportError(req, err));
       });
       if (payload !== undefined) outgoing.write(payload);

@@ -1,0 +1,245 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { AcmeExchange } from '../../acme/http-transport.js';
+import type { ReadyCondition } from '../../domain/certificate-status.js';
+import type {
+  CertificateReport,
+  CertificateReports,
+  IssuanceMetrics,
+  OrderResult,
+} from '../../ports/metrics.js';
+import type { KubeExchange } from '../kube/kube-client.js';
+import { apiRequestKind } from '../kube/api-request-kind.js';
+
+/** The labels every per-certificate series carries. */
+const CERTIFICATE_LABELS = ['namespace', 'secret', 'ingress', 'hosts', 'issuer', 'profile'] as const;
+type CertificateLabel = (typeof CERTIFICATE_LABELS)[number];
+
+const READY_CONDITIONS: readonly ReadyCondition[] = ['True', 'False', 'Unknown'];
+
+/** The work queue as the metrics read it at scrape time. */
+export interface QueueReading {
+  /** Keys waiting for a worker. */
+  readonly length: number;
+  /** How long the longest-waiting key has waited. */
+  oldestWaitMs(): number;
+}
+
+export interface PrometheusMetricsOptions {
+  readonly version: string;
+  readonly nowMs?: () => number;
+}
+
+/** What the scrape-time gauges read: attached once the controller's caches and queue exist. */
+export interface ScrapeSources {
+  readonly certificates: CertificateReports;
+  readonly queue: QueueReading;
+}
+
+function labelsOf(report: CertificateReport): Record<CertificateLabel, string> {
+  return {
+    namespace: report.namespace,
+    secret: report.secret,
+    ingress: report.ingress,
+    hosts: report.hosts,
+    issuer: report.issuer,
+    profile: report.profile,
+  };
+}
+
+function seconds(ms: number): number {
+  return ms / 1000;
+}
+
+/**
+ * kube-lego's Prometheus metrics in their own registry. Per-certificate gauges are computed when scraped,
+ * from the caches the controller already keeps: nothing is pushed, so nothing goes stale, and a certificate
+ * that stops being managed has no series at the next scrape. Counters count as requests and orders end.
+ */
+export class PrometheusMetrics implements IssuanceMetrics {
+  readonly registry = new Registry();
+  readonly #options: PrometheusMetricsOptions;
+  /** The reports of the scrape in progress, read once and shared by every per-certificate gauge. */
+  #scrape: readonly CertificateReport[] = [];
+  #sources: ScrapeSources | undefined;
+  readonly #orders: Counter<'result'>;
+  readonly #acmeRequests: Counter<'method' | 'path' | 'status'>;
+  readonly #acmeDuration: Histogram<'method' | 'path'>;
+  readonly #kubeRequests: Counter<'verb' | 'resource' | 'code'>;
+
+  constructor(options: PrometheusMetricsOptions) {
+    this.#options = options;
+    const registers = [this.registry];
+    const sources = (): ScrapeSources | undefined => this.#sources;
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'kube_lego_build_info',
+      help: 'Always 1: the version of kube-lego and of Node.js that runs it',
+      labelNames: ['version', 'node_version'],
+      registers,
+    }).set({ version: options.version, node_version: process.version }, 1);
+    this.#orders = new Counter({
+      name: 'kube_lego_orders_total',
+      help: 'Issuance attempts by result: issued, or the failure reason recorded on the Secret',
+      labelNames: ['result'],
+      registers,
+    });
+    this.#acmeRequests = new Counter({
+      name: 'kube_lego_acme_client_requests_total',
+      help: 'HTTP requests to the ACME server by method, ACME resource (path) and status ("error": no response)',
+      labelNames: ['method', 'path', 'status'],
+      registers,
+    });
+    this.#acmeDuration = new Histogram({
+      name: 'kube_lego_acme_client_request_duration_seconds',
+      help: 'Duration of HTTP requests to the ACME server by method and ACME resource (path)',
+      labelNames: ['method', 'path'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.#kubeRequests = new Counter({
+      name: 'kube_lego_kube_api_requests_total',
+      help: 'Requests to the Kubernetes API by verb, resource and HTTP status code ("error": no response)',
+      labelNames: ['verb', 'resource', 'code'],
+      registers,
+    });
+    new Gauge({
+      name: 'kube_lego_workqueue_depth',
+      help: 'Keys waiting for a worker',
+      registers,
+      collect() {
+        this.set(sources()?.queue.length ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'kube_lego_workqueue_oldest_item_age_seconds',
+      help: 'How long the key that has waited longest for a worker has waited',
+      registers,
+      collect() {
+        this.set(seconds(sources()?.queue.oldestWaitMs() ?? 0));
+      },
+    });
+    const scrape = (): readonly CertificateReport[] => this.#scrape;
+    new Gauge({
+      name: 'kube_lego_rate_limited',
+      help: '1 while a certificate waits out a rateLimited answer of the CA (its Retry-After), else 0',
+      registers,
+      collect() {
+        this.set(scrape().some((report) => report.status.rateLimited) ? 1 : 0);
+      },
+    });
+    const perCertificate = (
+      name: string,
+      help: string,
+      value: (report: CertificateReport) => number | undefined,
+    ): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: CERTIFICATE_LABELS,
+        registers,
+        collect() {
+          this.reset();
+          for (const report of scrape()) {
+            const v = value(report);
+            if (v !== undefined) this.set(labelsOf(report), v);
+          }
+        },
+      });
+    };
+    const time = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : seconds(ms));
+    perCertificate(
+      'kube_lego_certificate_expiration_timestamp_seconds',
+      'notAfter of the certificate on the Secret (Unix seconds)',
+      (r) => time(r.status.notAfterMs),
+    );
+    perCertificate(
+      'kube_lego_certificate_not_before_timestamp_seconds',
+      'notBefore of the certificate on the Secret (Unix seconds)',
+      (r) => time(r.status.notBeforeMs),
+    );
+    perCertificate(
+      'kube_lego_certificate_renewal_timestamp_seconds',
+      'When kube-lego renews the certificate (Unix seconds)',
+      (r) => time(r.status.renewAtMs),
+    );
+    perCertificate(
+      'kube_lego_certificate_ari_window_start_timestamp_seconds',
+      "Start of the CA's suggested renewal window (ARI, RFC 9773), when the CA offers one",
+      (r) => time(r.status.ariWindow?.startMs),
+    );
+    perCertificate(
+      'kube_lego_certificate_ari_window_end_timestamp_seconds',
+      "End of the CA's suggested renewal window (ARI, RFC 9773), when the CA offers one",
+      (r) => time(r.status.ariWindow?.endMs),
+    );
+    perCertificate(
+      'kube_lego_certificate_failures',
+      'Consecutive failed issuance attempts',
+      (r) => r.status.failures,
+    );
+    perCertificate(
+      'kube_lego_certificate_retry_not_before_timestamp_seconds',
+      'No attempt before this time after a failure (Unix seconds)',
+      (r) => time(r.status.retryNotBeforeMs),
+    );
+    new Gauge({
+      name: 'kube_lego_certificate_ready_status',
+      help: "The certificate's Ready condition: 1 for the current condition, 0 for the others",
+      labelNames: [...CERTIFICATE_LABELS, 'condition'],
+      registers,
+      collect() {
+        this.reset();
+        for (const report of scrape()) {
+          const labels = labelsOf(report);
+          for (const condition of READY_CONDITIONS)
+            this.set({ ...labels, condition }, report.status.ready === condition ? 1 : 0);
+        }
+      },
+    });
+  }
+
+  /** Attaches the caches and the queue the scrape-time gauges read; before, they report no certificate. */
+  readFrom(sources: ScrapeSources): void {
+    this.#sources = sources;
+  }
+
+  orderFinished(result: OrderResult): void {
+    this.#orders.inc({ result });
+  }
+
+  /** Counts one finished ACME request (AcmeClient's `onResponse`). */
+  acmeExchange(exchange: AcmeExchange): void {
+    const labels = { method: exchange.method, path: exchange.resource };
+    this.#acmeRequests.inc({
+      ...labels,
+      status: exchange.status === undefined ? 'error' : String(exchange.status),
+    });
+    this.#acmeDuration.observe(labels, seconds(exchange.durationMs));
+  }
+
+  /** Counts one Kubernetes API request (KubeClient's `onResponse`). */
+  kubeExchange(exchange: KubeExchange): void {
+    const kind = apiRequestKind(exchange.method, exchange.path, exchange.query);
+    this.#kubeRequests.inc({
+      verb: kind.verb,
+      resource: kind.resource,
+      code: exchange.status === undefined ? 'error' : String(exchange.status),
+    });
+  }
+
+  /** The exposition text of one scrape; the certificate reports are read once for it. */
+  async render(): Promise<string> {
+    const nowMs = this.#options.nowMs?.() ?? Date.now();
+    this.#scrape = [...(this.#sources?.certificates.reports(nowMs) ?? [])];
+    try {
+      return await this.registry.metrics();
+    } finally {
+      this.#scrape = [];
+    }
+  }
+
+  /** The Content-Type of render()'s text. */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

@@ -1,0 +1,53 @@
+import { certificateStatus } from '../domain/certificate-status.js';
+import { observeSecret } from '../domain/observe-secret.js';
+import type { SecretSnapshot } from '../domain/types.js';
+import type { CertificateReport, CertificateReports } from '../ports/metrics.js';
+import type { DesiredCache } from './desired-index.js';
+
+export interface CertificateReportOptions {
+  readonly desired: DesiredCache;
+  /** The managed Secret of a key from the informer cache (no API request). */
+  readonly snapshot: (key: string) => SecretSnapshot | undefined;
+  readonly directoryUrl: string;
+  readonly profile: string | undefined;
+  readonly annotationKey: string;
+  readonly minimumValidityMs: number;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The managed certificates as the desired state (annotated Ingresses) and the Secret cache show them: a
+ * certificate whose Ingress lost the annotation or was deleted is no longer desired and is not reported.
+ */
+export function certificateReports(options: CertificateReportOptions): CertificateReports {
+  const configuredIssuer = hostOf(options.directoryUrl);
+  return {
+    *reports(nowMs: number): Iterable<CertificateReport> {
+      for (const want of options.desired.peek().byKey.values()) {
+        const { observed } = observeSecret(options.snapshot(want.key), want, nowMs, options.annotationKey);
+        const status = certificateStatus({
+          want,
+          observed,
+          nowMs,
+          minimumValidityMs: options.minimumValidityMs,
+        });
+        yield {
+          namespace: want.namespace,
+          secret: want.secretName,
+          ingress: [...new Set(want.sources.map((source) => source.name))].sort().join(','),
+          hosts: [...want.hosts].sort().join(','),
+          issuer: status.directoryUrl === undefined ? configuredIssuer : hostOf(status.directoryUrl),
+          profile: options.profile ?? '',
+          status,
+        };
+      }
+    },
+  };
+}
