@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
+import { loadAll } from 'js-yaml';
 import { loadConfig } from '../../src/config/load-config.js';
 import { CONFIG_VARIABLES } from '../../src/config/variables.js';
 import { startDevEnvironment, type DevEnvironment } from '../../dev/devenv/dev-environment.js';
@@ -35,7 +36,7 @@ interface Probe {
 }
 interface Container {
   readonly env?: readonly EnvVar[];
-  readonly ports?: readonly { readonly containerPort: number }[];
+  readonly ports?: readonly { readonly name?: string; readonly containerPort: number }[];
   readonly readinessProbe?: Probe;
   readonly livenessProbe?: Probe;
   readonly resources?: { readonly requests?: object; readonly limits?: object };
@@ -149,6 +150,7 @@ describe('deploy/ manifests', () => {
         'Namespace',
         'Role',
         'RoleBinding',
+        'Service',
         'ServiceAccount',
       ]);
     }
@@ -213,11 +215,19 @@ describe('deploy/ manifests', () => {
     assert.equal(loaded.config.namespace, OWN_NAMESPACE);
     assert.equal(loaded.config.gce.podIp, '10.8.0.12');
 
-    // Probes and the container port follow LEGO_PORT (its default here).
+    // Probes and the container ports follow LEGO_PORT and LEGO_METRICS_PORT (their defaults here).
     const port = loaded.config.port;
+    assert.deepEqual(container.ports, [
+      { name: 'http', containerPort: port },
+      { name: 'metrics', containerPort: loaded.config.metricsPort },
+    ]);
+    const service = JSON.parse(
+      await kubectl('get', 'service', 'kube-lego-metrics', '-n', OWN_NAMESPACE, '-o', 'json'),
+    ) as { spec: { selector: Record<string, string>; ports: { port: number; targetPort: string }[] } };
+    assert.deepEqual(service.spec.selector, { app: 'kube-lego' });
     assert.deepEqual(
-      container.ports?.map((p) => p.containerPort),
-      [port],
+      service.spec.ports.map((p) => [p.port, p.targetPort]),
+      [[loaded.config.metricsPort, 'metrics']],
     );
     assert.deepEqual(container.readinessProbe?.httpGet, { path: '/healthz', port });
     assert.deepEqual(container.livenessProbe?.httpGet, { path: '/healthz', port });
@@ -230,6 +240,66 @@ describe('deploy/ manifests', () => {
       [false, true],
       'no privilege escalation, read-only root filesystem',
     );
+  });
+
+  it('deploy/monitoring is a kustomize component: PodMonitor on the metrics port, four alerts, the dashboard', async () => {
+    // An overlay of the staging install with the component, as docs/observability.md shows.
+    const overlay = await mkdtemp(join(dir, 'overlay-'));
+    await writeFile(
+      join(overlay, 'kustomization.yaml'),
+      `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - ${relative(overlay, join(root, 'deploy/overlays/staging'))}
+components:
+  - ${relative(overlay, join(root, 'deploy/monitoring'))}
+`,
+    );
+    const rendered = (await exec('kubectl', ['kustomize', overlay], { timeout: 30_000 })).stdout;
+    const objects = loadAll(rendered) as {
+      kind: string;
+      metadata: { name: string; labels?: Record<string, string> };
+      spec?: unknown;
+      data?: Record<string, string>;
+    }[];
+    const byKind = (kind: string): (typeof objects)[number] | undefined =>
+      objects.find((object) => object.kind === kind);
+    const podMonitor = byKind('PodMonitor')?.spec as {
+      selector: { matchLabels: Record<string, string> };
+      podMetricsEndpoints: { port: string; path: string }[];
+    };
+    const renderedDeployment = byKind('Deployment')?.spec as Deployment['spec'] & {
+      template: { metadata: { labels: Record<string, string> } };
+    };
+    for (const [key, value] of Object.entries(podMonitor.selector.matchLabels))
+      assert.equal(renderedDeployment.template.metadata.labels[key], value, `the pods carry ${key}=${value}`);
+    const portNames = renderedDeployment.template.spec.containers
+      .flatMap((c) => c.ports ?? [])
+      .map((p) => p.name);
+    assert.deepEqual(
+      podMonitor.podMetricsEndpoints.map((e) => [e.port, e.path]),
+      [['metrics', '/metrics']],
+    );
+    assert.ok(portNames.includes('metrics'));
+    const rule = byKind('PrometheusRule')?.spec as { groups: { rules: { alert: string; expr: string }[] }[] };
+    const alerts = rule.groups.flatMap((group) => group.rules);
+    assert.deepEqual(
+      alerts.map((alert) => alert.alert),
+      [
+        'KubeLegoCertificateRenewalOverdue',
+        'KubeLegoCertificateExpiresBeforeNextRetry',
+        'KubeLegoCertificateNotReady',
+        'KubeLegoRateLimited',
+      ],
+    );
+    // Relative to each certificate's schedule: no alert compares with a fixed number of seconds left.
+    for (const alert of alerts) assert.doesNotMatch(alert.expr, /\d{4,}/, alert.alert);
+    const dashboard = objects.find((object) => object.metadata.name === 'kube-lego-dashboard');
+    assert.equal(dashboard?.metadata.labels?.['grafana_dashboard'], '1');
+    const text = dashboard.data?.['kube-lego-dashboard.json'];
+    assert.ok(text !== undefined, 'the dashboard ConfigMap holds the JSON');
+    const json = JSON.parse(text) as { panels: unknown[] };
+    assert.ok(json.panels.length >= 10, 'the dashboard has its panels');
   });
 
   describe('RBAC against the audit log of an end-to-end run', () => {
