@@ -2,8 +2,10 @@
 // kube-lego. Starts the real kube-lego process against the API sandbox and measures the time until every
 // certificate has been checked, the API requests it made (from the sandbox audit log; the goal is no
 // writes and no per-object reads) and its peak RSS. Run after the build:
-//   node dist/bench/controller-steady-state.js [ingresses]   (default 10000)
-// Results print as a table and are written to bench/results/controller-steady-state.json.
+//   node dist/bench/controller-steady-state.js [ingresses] [--metrics]   (default 10000)
+// With --metrics the controller serves /metrics: it is scraped every second during the first pass (does the
+// scrape cost the reconcile loop?) and 20 times back to back after it (what does a scrape of N cost?).
+// Results print as a table and are written to bench/results/controller-steady-state[-metrics].json.
 import '../src/x509/x509-runtime.js';
 import { webcrypto } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -26,8 +28,11 @@ import { managedSecretAnnotations, managedSecretLabels } from '../src/domain/sec
 import { startSandbox } from '../dev/sandbox/sandbox.js';
 import { startControllerProcess } from '../test/e2e/controller-process.js';
 import { freeLoopbackPort as freePort } from '../test/support/free-port.js';
+import { parseExposition, samplesOf, scrapeMetrics } from '../test/support/prometheus-text.js';
+import { summarize } from './stats.js';
 
-const count = Number(process.argv[2] ?? 10_000);
+const count = Number(process.argv.slice(2).find((arg) => !arg.startsWith('--')) ?? 10_000);
+const withMetrics = process.argv.includes('--metrics');
 const DIRECTORY_URL = 'https://acme.bench.invalid/directory';
 const ANNOTATION = 'kubernetes.io/tls-acme';
 const DAY_MS = 86_400_000;
@@ -74,6 +79,30 @@ async function peakRssKiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const match = /VmHWM:\s+(\d+) kB/.exec(status);
   return match?.[1] === undefined ? Number.NaN : Number(match[1]);
+}
+
+/** 20 scrapes back to back once the pass is over: latency, size and what the controller's own loop saw. */
+async function measureScrapes(port: number): Promise<Record<string, number>> {
+  const durations: number[] = [];
+  let text = '';
+  for (let i = 0; i < 20; i += 1) {
+    const at = performance.now();
+    const answer = await scrapeMetrics(port);
+    durations.push(performance.now() - at);
+    text = answer.text;
+  }
+  const exposition = parseExposition(text);
+  const certificateSeries = exposition.samples.filter((s) =>
+    s.name.startsWith('kube_lego_certificate_'),
+  ).length;
+  const lagMax = samplesOf(exposition, 'nodejs_eventloop_lag_max_seconds')[0]?.value ?? Number.NaN;
+  return {
+    scrapeMedianMs: Math.round(summarize(durations)?.median ?? Number.NaN),
+    scrapeMaxMs: Math.round(summarize(durations)?.max ?? Number.NaN),
+    scrapeBytes: Buffer.byteLength(text),
+    certificateSeries,
+    eventLoopLagMaxMs: Math.round(lagMax * 1000),
+  };
 }
 
 async function main(): Promise<void> {
@@ -161,13 +190,14 @@ async function main(): Promise<void> {
   client.close();
 
   const auditStart = sandbox.audit.length;
+  const metricsPort = withMetrics ? await freePort() : 0;
   const started = performance.now();
   const lego = startControllerProcess({
     KUBECONFIG: kubeconfig,
     LEGO_EMAIL: 'bench@example.test',
     LEGO_URL: DIRECTORY_URL,
     LEGO_PORT: String(await freePort()),
-    LEGO_METRICS_PORT: '0',
+    LEGO_METRICS_PORT: String(metricsPort),
     LEGO_NAMESPACE: 'kube-lego',
     LEGO_SUPPORTED_INGRESS_PROVIDER: 'nginx',
     LEGO_ARI: 'false',
@@ -175,6 +205,21 @@ async function main(): Promise<void> {
   });
   let checked = 0;
   let connectedAt = Number.NaN;
+  // During the first pass: one scrape a second, as a Prometheus with a 1 s interval would (60 s is usual).
+  const duringPassMs: number[] = [];
+  let passing = withMetrics;
+  const scraper = (async () => {
+    while (passing) {
+      const at = performance.now();
+      try {
+        const answer = await scrapeMetrics(metricsPort);
+        if (answer.status === 200) duringPassMs.push(performance.now() - at);
+      } catch {
+        // Not listening yet.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  })();
   for (;;) {
     checked = lego.lines.filter((line) => line.includes('no renewal needed')).length;
     if (Number.isNaN(connectedAt) && lego.lines.some((l) => l.includes('successfully connected'))) {
@@ -187,6 +232,9 @@ async function main(): Promise<void> {
   }
   const allCheckedMs = performance.now() - started;
   const sinceConnectedMs = performance.now() - connectedAt;
+  passing = false;
+  await scraper;
+  const scrape = withMetrics ? await measureScrapes(metricsPort) : undefined;
   // Let anything that follows the pass (writes, retries) show up in the audit log.
   await new Promise((resolve) => setTimeout(resolve, 3000));
   const rssKiB = await peakRssKiB(lego.child.pid ?? 0);
@@ -211,6 +259,14 @@ async function main(): Promise<void> {
     objectReads,
     unexpectedLines: unexpected,
     byVerb: Object.fromEntries([...byVerb.entries()].sort()),
+    ...(scrape === undefined
+      ? {}
+      : {
+          scrapesDuringPass: duringPassMs.length,
+          scrapeDuringPassMedianMs: Math.round(summarize(duringPassMs)?.median ?? Number.NaN),
+          scrapeDuringPassMaxMs: Math.round(summarize(duringPassMs)?.max ?? Number.NaN),
+          ...scrape,
+        }),
   };
   console.table({
     'ingresses checked': count,
@@ -222,8 +278,12 @@ async function main(): Promise<void> {
     'per-object reads': objectReads,
   });
   console.log(result.byVerb);
+  if (scrape !== undefined) console.table(scrape);
   await mkdir('bench/results', { recursive: true });
-  await writeFile('bench/results/controller-steady-state.json', JSON.stringify(result, null, 2));
+  await writeFile(
+    `bench/results/controller-steady-state${withMetrics ? '-metrics' : ''}.json`,
+    JSON.stringify(result, null, 2),
+  );
   await sandbox.close();
   await rm(dir, { recursive: true, force: true });
 }
