@@ -1,5 +1,5 @@
 import { startChallengeServer } from '../http/challenge-server.js';
-import { startMetricsServer, type RunningMetricsServer } from '../adapters/metrics/metrics-server.js';
+import { startMetricsServer, type RunningMetricsServer } from '../http/metrics-server.js';
 import { PrometheusMetrics } from '../adapters/metrics/prometheus-metrics.js';
 import type { AccountService } from '../adapters/acme/account-service.js';
 import type { Log } from '../ports/log.js';

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { KubeLegoError, type Reaction } from '../domain/kube-lego-error.js';
 import type { ChallengeStore } from '../ports/challenge-store.js';
+import { listenHttp, type RunningHttpServer } from './http-listener.js';
 import { requestHost } from './request-host.js';
 
 /** The path prefix ACME validation servers fetch (RFC 8555 §8.3). */
@@ -100,12 +100,7 @@ export function createChallengeHandler(options: ChallengeHandlerOptions): Reques
 }
 
 /** A listening challenge server. */
-export interface RunningChallengeServer {
-  /** The port actually bound (useful with port 0). */
-  readonly port: number;
-  /** Stops listening and closes every open connection. */
-  close(): Promise<void>;
-}
+export type RunningChallengeServer = RunningHttpServer;
 
 /** Options of {@link startChallengeServer}. */
 export interface ChallengeServerOptions extends ChallengeHandlerOptions {
@@ -144,34 +139,15 @@ function listenError(port: number, err: Error): ChallengeServerListenError {
 }
 
 /** Starts kube-lego's HTTP server; rejects with ChallengeServerListenError when the port cannot be bound. */
-export async function startChallengeServer(options: ChallengeServerOptions): Promise<RunningChallengeServer> {
+export function startChallengeServer(options: ChallengeServerOptions): Promise<RunningChallengeServer> {
   const server = createServer(createChallengeHandler(options));
   // Validation servers and probes send one request per connection; idle sockets must not pile up.
   server.keepAliveTimeout = 5000;
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => {
-      reject(listenError(options.port, err));
-    });
-    server.listen(
-      { port: options.port, ...(options.host === undefined ? {} : { host: options.host }) },
-      () => {
-        server.off('error', reject);
-        resolve();
-      },
-    );
+  return listenHttp(server, {
+    port: options.port,
+    ...(options.host === undefined ? {} : { host: options.host }),
+    listenError: (err) => listenError(options.port, err),
   });
-  const { port } = server.address() as AddressInfo;
-  return {
-    port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => {
-          if (err) reject(err);
-          else resolve();
-        });
-        server.closeAllConnections();
-      }),
-  };
 }

@@ -1,6 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AcmeExchange } from '../../acme/http-transport.js';
-import type { ReadyCondition } from '../../domain/certificate-status.js';
 import type {
   CertificateReport,
   CertificateReports,
@@ -9,12 +8,7 @@ import type {
 } from '../../ports/metrics.js';
 import type { KubeExchange } from '../kube/kube-client.js';
 import { apiRequestKind } from '../kube/api-request-kind.js';
-
-/** The labels every per-certificate series carries. */
-const CERTIFICATE_LABELS = ['namespace', 'secret', 'ingress', 'hosts', 'issuer', 'profile'] as const;
-type CertificateLabel = (typeof CERTIFICATE_LABELS)[number];
-
-const READY_CONDITIONS: readonly ReadyCondition[] = ['True', 'False', 'Unknown'];
+import { certificateExposition } from './certificate-exposition.js';
 
 /** The work queue as the metrics read it at scrape time. */
 export interface QueueReading {
@@ -35,23 +29,13 @@ export interface ScrapeSources {
   readonly queue: QueueReading;
 }
 
-function labelsOf(report: CertificateReport): Record<CertificateLabel, string> {
-  return {
-    namespace: report.namespace,
-    secret: report.secret,
-    ingress: report.ingress,
-    hosts: report.hosts,
-    issuer: report.issuer,
-    profile: report.profile,
-  };
-}
-
 function seconds(ms: number): number {
   return ms / 1000;
 }
 
 /**
- * kube-lego's Prometheus metrics in their own registry. Per-certificate gauges are computed when scraped,
+ * kube-lego's Prometheus metrics in their own registry, plus the per-certificate gauges written by
+ * certificateExposition(). Per-certificate gauges are computed when scraped,
  * from the caches the controller already keeps: nothing is pushed, so nothing goes stale, and a certificate
  * that stops being managed has no series at the next scrape. Counters count as requests and orders end.
  */
@@ -127,75 +111,6 @@ export class PrometheusMetrics implements IssuanceMetrics {
         this.set(scrape().some((report) => report.status.rateLimited) ? 1 : 0);
       },
     });
-    const perCertificate = (
-      name: string,
-      help: string,
-      value: (report: CertificateReport) => number | undefined,
-    ): void => {
-      new Gauge({
-        name,
-        help,
-        labelNames: CERTIFICATE_LABELS,
-        registers,
-        collect() {
-          this.reset();
-          for (const report of scrape()) {
-            const v = value(report);
-            if (v !== undefined) this.set(labelsOf(report), v);
-          }
-        },
-      });
-    };
-    const time = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : seconds(ms));
-    perCertificate(
-      'kube_lego_certificate_expiration_timestamp_seconds',
-      'notAfter of the certificate on the Secret (Unix seconds)',
-      (r) => time(r.status.notAfterMs),
-    );
-    perCertificate(
-      'kube_lego_certificate_not_before_timestamp_seconds',
-      'notBefore of the certificate on the Secret (Unix seconds)',
-      (r) => time(r.status.notBeforeMs),
-    );
-    perCertificate(
-      'kube_lego_certificate_renewal_timestamp_seconds',
-      'When kube-lego renews the certificate (Unix seconds)',
-      (r) => time(r.status.renewAtMs),
-    );
-    perCertificate(
-      'kube_lego_certificate_ari_window_start_timestamp_seconds',
-      "Start of the CA's suggested renewal window (ARI, RFC 9773), when the CA offers one",
-      (r) => time(r.status.ariWindow?.startMs),
-    );
-    perCertificate(
-      'kube_lego_certificate_ari_window_end_timestamp_seconds',
-      "End of the CA's suggested renewal window (ARI, RFC 9773), when the CA offers one",
-      (r) => time(r.status.ariWindow?.endMs),
-    );
-    perCertificate(
-      'kube_lego_certificate_failures',
-      'Consecutive failed issuance attempts',
-      (r) => r.status.failures,
-    );
-    perCertificate(
-      'kube_lego_certificate_retry_not_before_timestamp_seconds',
-      'No attempt before this time after a failure (Unix seconds)',
-      (r) => time(r.status.retryNotBeforeMs),
-    );
-    new Gauge({
-      name: 'kube_lego_certificate_ready_status',
-      help: "The certificate's Ready condition: 1 for the current condition, 0 for the others",
-      labelNames: [...CERTIFICATE_LABELS, 'condition'],
-      registers,
-      collect() {
-        this.reset();
-        for (const report of scrape()) {
-          const labels = labelsOf(report);
-          for (const condition of READY_CONDITIONS)
-            this.set({ ...labels, condition }, report.status.ready === condition ? 1 : 0);
-        }
-      },
-    });
   }
 
   /** Attaches the caches and the queue the scrape-time gauges read; before, they report no certificate. */
@@ -232,7 +147,7 @@ export class PrometheusMetrics implements IssuanceMetrics {
     const nowMs = this.#options.nowMs?.() ?? Date.now();
     this.#scrape = [...(this.#sources?.certificates.reports(nowMs) ?? [])];
     try {
-      return await this.registry.metrics();
+      return `${await this.registry.metrics()}\n${certificateExposition(this.#scrape)}`;
     } finally {
       this.#scrape = [];
     }

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { KubeLegoError, type Reaction } from '../../domain/kube-lego-error.js';
+import { KubeLegoError, type Reaction } from '../domain/kube-lego-error.js';
+import { listenHttp, type RunningHttpServer } from './http-listener.js';
 
 /** What the server serves on `/metrics`. */
 export interface MetricsSource {
@@ -9,11 +9,7 @@ export interface MetricsSource {
 }
 
 /** A listening metrics server. */
-export interface RunningMetricsServer {
-  /** The port actually bound (useful with port 0). */
-  readonly port: number;
-  close(): Promise<void>;
-}
+export type RunningMetricsServer = RunningHttpServer;
 
 /** `LEGO_METRICS_PORT` cannot be bound; start-up stops. */
 export class MetricsServerListenError extends KubeLegoError {
@@ -27,7 +23,7 @@ export class MetricsServerListenError extends KubeLegoError {
 }
 
 /** Serves `GET /metrics` (Prometheus text format) on `port` of every interface; anything else is a 404. */
-export async function startMetricsServer(options: {
+export function startMetricsServer(options: {
   readonly port: number;
   readonly source: MetricsSource;
   readonly onError?: (err: unknown) => void;
@@ -51,28 +47,14 @@ export async function startMetricsServer(options: {
   });
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      const why = err.code === 'EADDRINUSE' ? 'the port is already in use' : err.message;
-      reject(
-        new MetricsServerListenError(
-          `Cannot serve metrics on :${options.port} (LEGO_METRICS_PORT=${options.port}): ${why}; set LEGO_METRICS_PORT to a free port, or 0 to turn metrics off`,
-          { cause: err },
-        ),
+  return listenHttp(server, {
+    port: options.port,
+    listenError: (err) => {
+      const why = 'code' in err && err.code === 'EADDRINUSE' ? 'the port is already in use' : err.message;
+      return new MetricsServerListenError(
+        `Cannot serve metrics on :${options.port} (LEGO_METRICS_PORT=${options.port}): ${why}; set LEGO_METRICS_PORT to a free port, or 0 to turn metrics off`,
+        { cause: err },
       );
-    });
-    server.listen({ port: options.port }, resolve);
+    },
   });
-  const { port } = server.address() as AddressInfo;
-  return {
-    port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => {
-          if (err) reject(err);
-          else resolve();
-        });
-        server.closeAllConnections();
-      }),
-  };
 }

@@ -1,0 +1,100 @@
+import type { ReadyCondition } from '../../domain/certificate-status.js';
+import type { CertificateReport } from '../../ports/metrics.js';
+
+/** One per-certificate gauge family: its name, help text and value (undefined: no series for that certificate). */
+interface CertificateFamily {
+  readonly name: string;
+  readonly help: string;
+  readonly value: (report: CertificateReport) => number | undefined;
+}
+
+function seconds(ms: number | undefined): number | undefined {
+  return ms === undefined ? undefined : ms / 1000;
+}
+
+const FAMILIES: readonly CertificateFamily[] = [
+  {
+    name: 'kube_lego_certificate_expiration_timestamp_seconds',
+    help: 'notAfter of the certificate on the Secret (Unix seconds)',
+    value: (r) => seconds(r.status.notAfterMs),
+  },
+  {
+    name: 'kube_lego_certificate_not_before_timestamp_seconds',
+    help: 'notBefore of the certificate on the Secret (Unix seconds)',
+    value: (r) => seconds(r.status.notBeforeMs),
+  },
+  {
+    name: 'kube_lego_certificate_renewal_timestamp_seconds',
+    help: 'When kube-lego renews the certificate (Unix seconds)',
+    value: (r) => seconds(r.status.renewAtMs),
+  },
+  {
+    name: 'kube_lego_certificate_ari_window_start_timestamp_seconds',
+    help: "Start of the CA's suggested renewal window (ARI, RFC 9773), when the CA offers one",
+    value: (r) => seconds(r.status.ariWindow?.startMs),
+  },
+  {
+    name: 'kube_lego_certificate_ari_window_end_timestamp_seconds',
+    help: "End of the CA's suggested renewal window (ARI, RFC 9773), when the CA offers one",
+    value: (r) => seconds(r.status.ariWindow?.endMs),
+  },
+  {
+    name: 'kube_lego_certificate_failures',
+    help: 'Consecutive failed issuance attempts',
+    value: (r) => r.status.failures,
+  },
+  {
+    name: 'kube_lego_certificate_retry_not_before_timestamp_seconds',
+    help: 'No attempt before this time after a failure (Unix seconds)',
+    value: (r) => seconds(r.status.retryNotBeforeMs),
+  },
+];
+
+const READY_FAMILY = 'kube_lego_certificate_ready_status';
+const READY_CONDITIONS: readonly ReadyCondition[] = ['True', 'False', 'Unknown'];
+
+/** A label value as the text format wants it: backslash, double quote and newline escaped. */
+function escaped(value: string): string {
+  return /[\\"\n]/.test(value)
+    ? value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
+    : value;
+}
+
+function labelText(report: CertificateReport): string {
+  return (
+    `namespace="${escaped(report.namespace)}",secret="${escaped(report.secret)}",ingress="${escaped(report.ingress)}",` +
+    `hosts="${escaped(report.hosts)}",issuer="${escaped(report.issuer)}",profile="${escaped(report.profile)}"`
+  );
+}
+
+/** The names of the per-certificate gauges, for documentation and tests. */
+export const CERTIFICATE_METRIC_NAMES: readonly string[] = [...FAMILIES.map((f) => f.name), READY_FAMILY];
+
+/**
+ * The per-certificate gauges in the Prometheus text format (0.0.4). Written directly rather than through
+ * prom-client's labelled gauges: at 10,000 certificates and eight families, hashing 80,000 label sets per
+ * scrape cost seconds and hundreds of MiB; this costs one label string per certificate.
+ */
+export function certificateExposition(reports: readonly CertificateReport[]): string {
+  const labels = reports.map(labelText);
+  const lines: string[] = [];
+  for (const family of FAMILIES) {
+    lines.push(`# HELP ${family.name} ${family.help}`, `# TYPE ${family.name} gauge`);
+    reports.forEach((report, index) => {
+      const value = family.value(report);
+      if (value !== undefined) lines.push(`${family.name}{${labels[index] ?? ''}} ${value}`);
+    });
+  }
+  lines.push(
+    `# HELP ${READY_FAMILY} The certificate's Ready condition: 1 for the current condition, 0 for the others`,
+    `# TYPE ${READY_FAMILY} gauge`,
+  );
+  reports.forEach((report, index) => {
+    for (const condition of READY_CONDITIONS) {
+      lines.push(
+        `${READY_FAMILY}{${labels[index] ?? ''},condition="${condition}"} ${report.status.ready === condition ? 1 : 0}`,
+      );
+    }
+  });
+  return `${lines.join('\n')}\n`;
+}
