@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  CERTIFICATE_METRIC_NAMES,
+  certificateExposition,
+} from '../../../src/adapters/metrics/certificate-exposition.js';
+import type { CertificateReport } from '../../../src/ports/metrics.js';
+import { parseExposition, samplesOf } from '../../support/prometheus-text.js';
+
+const issued: CertificateReport = {
+  namespace: 'shop',
+  secret: 'web-tls',
+  ingress: 'api,web',
+  hosts: 'a.example.test,b.example.test',
+  issuer: 'acme-v02.api.letsencrypt.org',
+  profile: 'shortlived',
+  status: {
+    ready: 'True',
+    notBeforeMs: 1_000_000_000_000,
+    notAfterMs: 1_000_518_400_000,
+    renewAtMs: 1_000_259_200_000,
+    ariWindow: { startMs: 1_000_250_000_000, endMs: 1_000_260_000_000 },
+    failures: 0,
+    rateLimited: false,
+  },
+};
+
+const failing: CertificateReport = {
+  ...issued,
+  secret: 'odd"name\\tls',
+  status: { ready: 'False', failures: 3, retryNotBeforeMs: 1_000_001_000_000, rateLimited: false },
+};
+
+describe('certificateExposition()', () => {
+  it('certificateExposition() writes one series per family and certificate, seconds for times, labels exact', () => {
+    const exposition = parseExposition(certificateExposition([issued]));
+    const labels = {
+      namespace: 'shop',
+      secret: 'web-tls',
+      ingress: 'api,web',
+      hosts: 'a.example.test,b.example.test',
+      issuer: 'acme-v02.api.letsencrypt.org',
+      profile: 'shortlived',
+    };
+    const value = (name: string): number[] =>
+      samplesOf(exposition, `kube_lego_certificate_${name}`).map((sample) => {
+        const { condition: _condition, ...rest } = sample.labels;
+        assert.deepEqual(rest, labels);
+        return sample.value;
+      });
+    assert.deepEqual(value('expiration_timestamp_seconds'), [1_000_518_400]);
+    assert.deepEqual(value('not_before_timestamp_seconds'), [1_000_000_000]);
+    assert.deepEqual(value('renewal_timestamp_seconds'), [1_000_259_200]);
+    assert.deepEqual(value('ari_window_start_timestamp_seconds'), [1_000_250_000]);
+    assert.deepEqual(value('ari_window_end_timestamp_seconds'), [1_000_260_000]);
+    assert.deepEqual(value('failures'), [0]);
+    assert.deepEqual(value('retry_not_before_timestamp_seconds'), []);
+    assert.deepEqual(
+      samplesOf(exposition, 'kube_lego_certificate_ready_status').map((s) => [
+        s.labels['condition'],
+        s.value,
+      ]),
+      [
+        ['True', 1],
+        ['False', 0],
+        ['Unknown', 0],
+      ],
+    );
+    for (const name of CERTIFICATE_METRIC_NAMES) assert.equal(exposition.types.get(name), 'gauge', name);
+  });
+
+  it('certificateExposition() escapes label values and leaves out the dates a certificate does not have', () => {
+    const exposition = parseExposition(certificateExposition([failing]));
+    const [failures] = samplesOf(exposition, 'kube_lego_certificate_failures');
+    assert.equal(failures?.labels['secret'], 'odd"name\\tls');
+    assert.equal(failures.value, 3);
+    assert.deepEqual(samplesOf(exposition, 'kube_lego_certificate_expiration_timestamp_seconds'), []);
+    assert.equal(
+      samplesOf(exposition, 'kube_lego_certificate_retry_not_before_timestamp_seconds')[0]?.value,
+      1_000_001_000,
+    );
+  });
+
+  it('certificateExposition() of no certificate declares the families and writes no series', () => {
+    const exposition = parseExposition(certificateExposition([]));
+    assert.deepEqual(exposition.samples, []);
+    assert.equal(exposition.types.size, CERTIFICATE_METRIC_NAMES.length);
+  });
+});
