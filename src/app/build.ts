@@ -11,6 +11,8 @@ import { KubeClient } from '../adapters/kube/kube-client.js';
 import { KubeConnectionError, loadKubeConnection } from '../adapters/kube/kube-connection.js';
 import { KubeObjects } from '../adapters/kube/kube-objects.js';
 import { secretSnapshot } from '../adapters/kube/secret-snapshot.js';
+import type { SecretObject } from '../adapters/kube/kube-types.js';
+import type { SecretSnapshot } from '../domain/types.js';
 import type { PrometheusMetrics } from '../adapters/metrics/prometheus-metrics.js';
 import { SecretStore } from '../adapters/kube/secret-store.js';
 import { MemoryChallengeStore } from '../http/challenge-store.js';
@@ -210,13 +212,21 @@ export function buildController(options: {
     shutdown: shutdown.signal,
     ...(metrics === undefined ? {} : { metrics }),
   });
+  // One snapshot per Secret version (informer objects are replaced, never changed): the reports keep
+  // their classification of it between scrapes.
+  const snapshots = new WeakMap<SecretObject, SecretSnapshot>();
   metrics?.readFrom({
     queue,
     certificates: certificateReports({
       desired,
       snapshot: (key) => {
         const secret = watches.secrets.get(key);
-        return secret === undefined ? undefined : secretSnapshot(secret);
+        if (secret === undefined) return undefined;
+        const kept = snapshots.get(secret);
+        if (kept !== undefined) return kept;
+        const snapshot = secretSnapshot(secret);
+        snapshots.set(secret, snapshot);
+        return snapshot;
       },
       directoryUrl: settings.directoryUrl,
       profile: settings.profile,

@@ -1,12 +1,15 @@
 import { certificateStatus } from '../domain/certificate-status.js';
 import { observeSecret } from '../domain/observe-secret.js';
-import type { SecretSnapshot } from '../domain/types.js';
+import type { DesiredCertificate, ObservedSecret, SecretSnapshot } from '../domain/types.js';
 import type { CertificateReport, CertificateReports } from '../ports/metrics.js';
 import type { DesiredCache } from './desired-index.js';
 
 export interface CertificateReportOptions {
   readonly desired: DesiredCache;
-  /** The managed Secret of a key from the informer cache (no API request). */
+  /**
+   * The managed Secret of a key from the informer cache (no API request); the same object for the same
+   * Secret version, so its classification is kept between scrapes.
+   */
   readonly snapshot: (key: string) => SecretSnapshot | undefined;
   readonly directoryUrl: string;
   readonly profile: string | undefined;
@@ -28,10 +31,22 @@ function hostOf(url: string): string {
  */
 export function certificateReports(options: CertificateReportOptions): CertificateReports {
   const configuredIssuer = hostOf(options.directoryUrl);
+  // observeSecret() of an unchanged Secret for an unchanged desired certificate gives the same answer (the
+  // managed Secrets the cache holds do not depend on the time): kept per Secret version.
+  const observations = new WeakMap<SecretSnapshot, { want: DesiredCertificate; observed: ObservedSecret }>();
+  const observe = (want: DesiredCertificate, nowMs: number): ObservedSecret => {
+    const snapshot = options.snapshot(want.key);
+    if (snapshot === undefined) return { state: 'absent' };
+    const kept = observations.get(snapshot);
+    if (kept?.want === want) return kept.observed;
+    const { observed } = observeSecret(snapshot, want, nowMs, options.annotationKey);
+    observations.set(snapshot, { want, observed });
+    return observed;
+  };
   return {
     *reports(nowMs: number): Iterable<CertificateReport> {
       for (const want of options.desired.peek().byKey.values()) {
-        const { observed } = observeSecret(options.snapshot(want.key), want, nowMs, options.annotationKey);
+        const observed = observe(want, nowMs);
         const status = certificateStatus({
           want,
           observed,

@@ -77,24 +77,23 @@ export const CERTIFICATE_METRIC_NAMES: readonly string[] = [...FAMILIES.map((f) 
  */
 export function certificateExposition(reports: readonly CertificateReport[]): string {
   const labels = reports.map(labelText);
-  const lines: string[] = [];
+  // One growing string (V8 keeps it as a rope): faster than joining an array of 80,000 lines.
+  let text = '';
   for (const family of FAMILIES) {
-    lines.push(`# HELP ${family.name} ${family.help}`, `# TYPE ${family.name} gauge`);
-    reports.forEach((report, index) => {
-      const value = family.value(report);
-      if (value !== undefined) lines.push(`${family.name}{${labels[index] ?? ''}} ${value}`);
-    });
-  }
-  lines.push(
-    `# HELP ${READY_FAMILY} The certificate's Ready condition: 1 for the current condition, 0 for the others`,
-    `# TYPE ${READY_FAMILY} gauge`,
-  );
-  reports.forEach((report, index) => {
-    for (const condition of READY_CONDITIONS) {
-      lines.push(
-        `${READY_FAMILY}{${labels[index] ?? ''},condition="${condition}"} ${report.status.ready === condition ? 1 : 0}`,
-      );
+    text += `# HELP ${family.name} ${family.help}\n# TYPE ${family.name} gauge\n`;
+    for (let index = 0; index < reports.length; index += 1) {
+      const report = reports[index];
+      const value = report === undefined ? undefined : family.value(report);
+      if (value !== undefined) text += `${family.name}{${labels[index] ?? ''}} ${value}\n`;
     }
-  });
-  return `${lines.join('\n')}\n`;
+  }
+  text += `# HELP ${READY_FAMILY} The certificate's Ready condition: 1 for the current condition, 0 for the others\n`;
+  text += `# TYPE ${READY_FAMILY} gauge\n`;
+  for (let index = 0; index < reports.length; index += 1) {
+    const ready = reports[index]?.status.ready;
+    const prefix = `${READY_FAMILY}{${labels[index] ?? ''},condition="`;
+    for (const condition of READY_CONDITIONS)
+      text += `${prefix}${condition}"} ${ready === condition ? 1 : 0}\n`;
+  }
+  return text;
 }
