@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { freeLoopbackPort } from '../support/free-port.js';
+import { scrapeMetrics } from '../support/prometheus-text.js';
 import { readyzOk } from '../support/readyz.js';
 
 /** The project root, three levels above this compiled test (dist/test/cli). */
@@ -40,6 +41,7 @@ describe('the bundle on this Node prints only its own log lines', () => {
     const kubeconfig = join(dir, 'kubeconfig');
     await sandbox.writeKubeconfig(kubeconfig);
     const port = await freeLoopbackPort();
+    const metricsPort = await freeLoopbackPort();
     const child = spawn(process.execPath, [bundle], {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -50,7 +52,7 @@ describe('the bundle on this Node prints only its own log lines', () => {
         LEGO_EMAIL: 'admin@example.test',
         LEGO_URL: 'https://127.0.0.1:9/directory',
         LEGO_PORT: String(port),
-        LEGO_METRICS_PORT: '0',
+        LEGO_METRICS_PORT: String(metricsPort),
         LEGO_POD_IP: '127.0.0.1',
         LEGO_LOG_TYPE: 'json',
       },
@@ -70,6 +72,10 @@ describe('the bundle on this Node prints only its own log lines', () => {
         assert.ok(Date.now() < deadline, `kube-lego was not ready within 30 s:\n${lines.join('\n')}`);
         await sleep(50);
       }
+      // prom-client loads inside the bundle and serves; its default metrics print nothing of their own.
+      const scraped = await scrapeMetrics(metricsPort);
+      assert.equal(scraped.status, 200);
+      assert.match(scraped.text, /^kube_lego_build_info\{version="[^"]+",node_version="v\d+/m);
     } finally {
       child.kill('SIGTERM');
     }
