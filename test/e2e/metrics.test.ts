@@ -362,6 +362,10 @@ describe('kube-lego /metrics end to end (real process, API sandbox, Pebble behin
     const exported = new Set(exposition.samples.map((sample) => sample.name));
     const missing = [...names].filter((name) => !exported.has(name));
     assert.deepEqual(missing, [], 'every metric used has samples in a real scrape');
+    // Prometheus asks for gzip; the same families arrive compressed.
+    const zipped = await scrapeMetrics(metricsPort, { gzip: true });
+    assert.ok(zipped.wireBytes < Buffer.byteLength(zipped.text) / 3, 'the answer is compressed');
+    assert.deepEqual(parseExposition(zipped.text).types, exposition.types);
   });
 
   it("drops a certificate's series once its Ingress loses the annotation, and once its Ingress is deleted", async () => {

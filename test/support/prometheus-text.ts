@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 
 /** One sample of the Prometheus text exposition format. */
 export interface Sample {
@@ -60,19 +61,32 @@ export function samplesOf(
   );
 }
 
-/** GETs `http://127.0.0.1:<port>/metrics`: the status, Content-Type and body. */
+/**
+ * GETs `http://127.0.0.1:<port>/metrics`, asking for gzip as Prometheus does when `gzip` is set: the status,
+ * Content-Type, the bytes on the wire and the (decompressed) text.
+ */
 export function scrapeMetrics(
   port: number,
-): Promise<{ readonly status: number; readonly contentType: string; readonly text: string }> {
+  options: { readonly gzip?: boolean } = {},
+): Promise<{
+  readonly status: number;
+  readonly contentType: string;
+  readonly wireBytes: number;
+  readonly text: string;
+}> {
+  const headers = options.gzip === true ? { 'accept-encoding': 'gzip' } : {};
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/metrics', timeout: 10_000 }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path: '/metrics', headers, timeout: 10_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const gzipped = res.headers['content-encoding'] === 'gzip';
         resolve({
           status: res.statusCode ?? 0,
           contentType: res.headers['content-type'] ?? '',
-          text: Buffer.concat(chunks).toString('utf8'),
+          wireBytes: body.length,
+          text: (gzipped ? gunzipSync(body) : body).toString('utf8'),
         });
       });
       res.on('error', reject);

@@ -1,14 +1,9 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AcmeExchange } from '../../acme/http-transport.js';
-import type {
-  CertificateReport,
-  CertificateReports,
-  IssuanceMetrics,
-  OrderResult,
-} from '../../ports/metrics.js';
+import type { CertificateReports, IssuanceMetrics, OrderResult } from '../../ports/metrics.js';
 import type { KubeExchange } from '../kube/kube-client.js';
 import { apiRequestKind } from '../kube/api-request-kind.js';
-import { certificateExposition } from './certificate-exposition.js';
+import { certificateExpositionChunks } from './certificate-exposition.js';
 
 /** The work queue as the metrics read it at scrape time. */
 export interface QueueReading {
@@ -42,8 +37,6 @@ function seconds(ms: number): number {
 export class PrometheusMetrics implements IssuanceMetrics {
   readonly registry = new Registry();
   readonly #options: PrometheusMetricsOptions;
-  /** The reports of the scrape in progress, read once and shared by every per-certificate gauge. */
-  #scrape: readonly CertificateReport[] = [];
   #sources: ScrapeSources | undefined;
   readonly #orders: Counter<'result'>;
   readonly #acmeRequests: Counter<'method' | 'path' | 'status'>;
@@ -102,15 +95,6 @@ export class PrometheusMetrics implements IssuanceMetrics {
         this.set(seconds(sources()?.queue.oldestWaitMs() ?? 0));
       },
     });
-    const scrape = (): readonly CertificateReport[] => this.#scrape;
-    new Gauge({
-      name: 'kube_lego_rate_limited',
-      help: '1 while a certificate waits out a rateLimited answer of the CA (its Retry-After), else 0',
-      registers,
-      collect() {
-        this.set(scrape().some((report) => report.status.rateLimited) ? 1 : 0);
-      },
-    });
   }
 
   /** Attaches the caches and the queue the scrape-time gauges read; before, they report no certificate. */
@@ -142,15 +126,18 @@ export class PrometheusMetrics implements IssuanceMetrics {
     });
   }
 
-  /** The exposition text of one scrape; the certificate reports are read once for it. */
-  async render(): Promise<string> {
+  /**
+   * The exposition text of one scrape, in chunks written as they are made; the certificate reports are read
+   * once, when it starts.
+   */
+  async render(): Promise<Iterable<string>> {
     const nowMs = this.#options.nowMs?.() ?? Date.now();
-    this.#scrape = [...(this.#sources?.certificates.reports(nowMs) ?? [])];
-    try {
-      return `${await this.registry.metrics()}\n${certificateExposition(this.#scrape)}`;
-    } finally {
-      this.#scrape = [];
-    }
+    const reports = [...(this.#sources?.certificates.reports(nowMs) ?? [])];
+    const processWide = await this.registry.metrics();
+    return (function* () {
+      yield `${processWide}\n`;
+      yield* certificateExpositionChunks(reports);
+    })();
   }
 
   /** The Content-Type of render()'s text. */

@@ -81,9 +81,17 @@ describe('certificateExposition()', () => {
     );
   });
 
-  it('certificateExposition() of no certificate declares the families and writes no series', () => {
+  it('certificateExposition() of no certificate declares the families and writes no certificate series', () => {
     const exposition = parseExposition(certificateExposition([]));
-    assert.deepEqual(exposition.samples, []);
-    assert.equal(exposition.types.size, CERTIFICATE_METRIC_NAMES.length);
+    assert.deepEqual(exposition.samples, [{ name: 'kube_lego_rate_limited', labels: {}, value: 0 }]);
+    assert.equal(exposition.types.size, CERTIFICATE_METRIC_NAMES.length + 1);
+  });
+
+  it('certificateExposition() sets kube_lego_rate_limited while any certificate waits out a rate limit', () => {
+    const limited: CertificateReport = { ...failing, status: { ...failing.status, rateLimited: true } };
+    const value = (reports: CertificateReport[]): number | undefined =>
+      samplesOf(parseExposition(certificateExposition(reports)), 'kube_lego_rate_limited')[0]?.value;
+    assert.equal(value([issued, failing]), 0);
+    assert.equal(value([issued, limited]), 1);
   });
 });
