@@ -19,5 +19,5 @@ RUN ln -s /usr/local/lib/kube-lego/kube-lego.mjs /usr/local/bin/kube-lego
 # uid 1000 is the image's unprivileged "node" user; the Deployment also sets runAsNonRoot.
 USER 1000:1000
 WORKDIR /home/node
-EXPOSE 8080
+EXPOSE 8080 9402
 ENTRYPOINT ["kube-lego"]

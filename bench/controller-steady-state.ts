@@ -246,6 +246,8 @@ async function main(): Promise<void> {
   const sinceConnectedMs = performance.now() - connectedAt;
   passing = false;
   await scraper;
+  // The peak of the first pass, before the 40 scrapes that follow it.
+  const passRssKiB = await peakRssKiB(lego.child.pid ?? 0);
   const scrape = withMetrics ? await measureScrapes(metricsPort) : undefined;
   // Let anything that follows the pass (writes, retries) show up in the audit log.
   await new Promise((resolve) => setTimeout(resolve, 3000));
@@ -266,6 +268,7 @@ async function main(): Promise<void> {
     allCheckedMs: Math.round(allCheckedMs),
     sinceConnectedMs: Math.round(sinceConnectedMs),
     peakRssMiB: Math.round(rssKiB / 1024),
+    peakRssFirstPassMiB: Math.round(passRssKiB / 1024),
     apiRequests: requests.length,
     writes,
     objectReads,
