@@ -1,0 +1,83 @@
+import type { ProxiedRequest } from './counting-acme-proxy.js';
+
+/** One order the CA accepted a CSR for, and what became of its certificate as seen through the proxy. */
+export interface FinalizedOrder {
+  readonly orderId: string;
+  /** The certificate URL, from an answer that showed the order `valid`; undefined if none came back. */
+  readonly certificateUrl: string | undefined;
+  /** The PEM chain the CA answered a download of `certificateUrl` with; undefined if never downloaded. */
+  readonly certificatePem: string | undefined;
+}
+
+/** What the CA did for its clients, reconstructed from Pebble's answers through the counting proxy. */
+export interface AcmeLedger {
+  /** newOrder requests Pebble answered 201 Created: orders that exist at the CA. */
+  readonly ordersOpened: number;
+  /** newAccount requests Pebble answered 201 Created: accounts created. */
+  readonly accountsCreated: number;
+  /** The distinct account keys (JWK thumbprint material) newAccount requests were signed with. */
+  readonly accountKeys: readonly string[];
+  /** The distinct `kid` (account URL) of all other signed requests. */
+  readonly accountUrls: readonly string[];
+  /** Orders whose finalize Pebble answered 200: each has, or will have, a certificate. */
+  readonly finalized: readonly FinalizedOrder[];
+}
+
+const lastSegment = (path: string): string => path.split('?')[0]?.split('/').pop() ?? '';
+
+function jsonBody(request: ProxiedRequest): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(request.response?.body ?? '');
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads Pebble's paths (`/sign-me-up`, `/order-plz`, `/finalize-order/<id>`, `/my-order/<id>`, `/certZ/<id>`)
+ * and answers out of the proxy's record. Answers given after the client died count too: the CA did the work.
+ */
+export function acmeLedger(requests: readonly ProxiedRequest[]): AcmeLedger {
+  const answered = requests.filter((r) => r.method === 'POST' && r.response !== undefined);
+  const created = (prefix: string): ProxiedRequest[] =>
+    answered.filter((r) => r.path.startsWith(prefix) && r.response?.status === 201);
+  const header = (r: ProxiedRequest): { jwk?: unknown; kid?: unknown } =>
+    (r.protectedHeader ?? {}) as { jwk?: unknown; kid?: unknown };
+  const accountKeys = new Set(
+    answered.filter((r) => r.path.startsWith('/sign-me-up')).map((r) => JSON.stringify(header(r).jwk)),
+  );
+  const accountUrls = new Set(
+    answered.map((r) => header(r).kid).filter((kid): kid is string => typeof kid === 'string'),
+  );
+  // The certificate URL of each order, from any answer showing it valid (finalize or a poll of the order).
+  const certificateUrls = new Map<string, string>();
+  for (const r of answered) {
+    if (!r.path.startsWith('/finalize-order/') && !r.path.startsWith('/my-order/')) continue;
+    const certificate = jsonBody(r)?.['certificate'];
+    if (typeof certificate === 'string') certificateUrls.set(lastSegment(r.path), certificate);
+  }
+  const downloads = new Map<string, string>();
+  for (const r of answered)
+    if (r.path.startsWith('/certZ/') && r.response?.status === 200)
+      downloads.set(lastSegment(r.path), r.response.body);
+  const finalizedIds = new Set(
+    answered
+      .filter((r) => r.path.startsWith('/finalize-order/') && r.response?.status === 200)
+      .map((r) => lastSegment(r.path)),
+  );
+  return {
+    ordersOpened: created('/order-plz').length,
+    accountsCreated: created('/sign-me-up').length,
+    accountKeys: [...accountKeys],
+    accountUrls: [...accountUrls],
+    finalized: [...finalizedIds].map((orderId) => {
+      const certificateUrl = certificateUrls.get(orderId);
+      return {
+        orderId,
+        certificateUrl,
+        certificatePem: certificateUrl === undefined ? undefined : downloads.get(lastSegment(certificateUrl)),
+      };
+    }),
+  };
+}
