@@ -139,14 +139,15 @@ describe('the crash suite: SIGKILLs during issuance and right after finalize (re
       const lego = start();
       const seen = proxy.requests.length;
       let kill: Promise<void>;
+      let label: string;
       if (k % 2 === 0) {
         const pass = Math.floor(random() * 2);
         armed = { lego, pass };
-        schedule.push(`after finalize #${String(pass + 1)}`);
+        label = `after finalize #${String(pass + 1)}`;
         kill = Promise.resolve();
       } else {
         const delayMs = Math.floor(random() * MAX_KILL_DELAY_MS);
-        schedule.push(`${String(delayMs)} ms after the first order`);
+        label = `${String(delayMs)} ms after the first order`;
         kill = (async () => {
           while (!proxy.requests.slice(seen).some((r) => r.path.startsWith('/order-plz')) && !allIssued())
             await new Promise((resolve) => setTimeout(resolve, 20));
@@ -159,11 +160,12 @@ describe('the crash suite: SIGKILLs during issuance and right after finalize (re
         if (lego.child.exitCode !== null || lego.child.signalCode !== null) break;
         if (allIssued()) {
           await lego.terminate(); // not a crash: it does not count as a kill
-          schedule[schedule.length - 1] += ' (not reached: all issued)';
+          label += ' (not reached: all issued)';
           break;
         }
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
+      schedule.push(label);
       armed = undefined;
       await kill;
       await lego.exited;

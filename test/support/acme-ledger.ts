@@ -42,13 +42,17 @@ export function acmeLedger(requests: readonly ProxiedRequest[]): AcmeLedger {
   const answered = requests.filter((r) => r.method === 'POST' && r.response !== undefined);
   const created = (prefix: string): ProxiedRequest[] =>
     answered.filter((r) => r.path.startsWith(prefix) && r.response?.status === 201);
-  const header = (r: ProxiedRequest): { jwk?: unknown; kid?: unknown } =>
-    (r.protectedHeader ?? {}) as { jwk?: unknown; kid?: unknown };
+  const header = (r: ProxiedRequest, member: 'jwk' | 'kid'): unknown => {
+    const value = r.protectedHeader;
+    return typeof value === 'object' && value !== null
+      ? (value as Record<string, unknown>)[member]
+      : undefined;
+  };
   const accountKeys = new Set(
-    answered.filter((r) => r.path.startsWith('/sign-me-up')).map((r) => JSON.stringify(header(r).jwk)),
+    answered.filter((r) => r.path.startsWith('/sign-me-up')).map((r) => JSON.stringify(header(r, 'jwk'))),
   );
   const accountUrls = new Set(
-    answered.map((r) => header(r).kid).filter((kid): kid is string => typeof kid === 'string'),
+    answered.map((r) => header(r, 'kid')).filter((kid): kid is string => typeof kid === 'string'),
   );
   // The certificate URL of each order, from any answer showing it valid (finalize or a poll of the order).
   const certificateUrls = new Map<string, string>();

@@ -27,7 +27,7 @@ export function storedSecrets(store: SandboxStoreReader, namespace: string): Map
     if (typeof metadata.name !== 'string') continue;
     secrets.set(metadata.name, {
       name: metadata.name,
-      resourceVersion: String(metadata.resourceVersion ?? ''),
+      resourceVersion: typeof metadata.resourceVersion === 'string' ? metadata.resourceVersion : '',
       data: stringMap(object['data']),
       annotations: stringMap(metadata.annotations),
     });
