@@ -19,6 +19,11 @@ import { startControllerProcess, type ControllerProcess } from './controller-pro
 
 const run = promisify(execFile);
 const INGRESSES = 300;
+/**
+ * Watch events reach the controller this long after each write, as from a real API server's watch cache
+ * under a burst: the re-queued reconcile right after a write meets the informer's older copy.
+ */
+const WATCH_LATENCY_MS = 100;
 
 const hostOf = (i: number): string => `burst-${String(i)}.example.test`;
 
@@ -31,7 +36,10 @@ describe('300 Ingresses applied at once, no fault (real process, sandbox, Pebble
   let lego: ControllerProcess | undefined;
 
   before(async () => {
-    [sandbox, pebble] = await Promise.all([startSandbox(), startPebble({ nonceRejectPercent: 0 })]);
+    [sandbox, pebble] = await Promise.all([
+      startSandbox({ watchLatencyMs: WATCH_LATENCY_MS }),
+      startPebble({ nonceRejectPercent: 0 }),
+    ]);
     proxy = await startCountingAcmeProxy({
       pebbleDirectoryUrl: pebble.directoryUrl,
       pebbleCaPem: pebble.caPem,
