@@ -185,8 +185,15 @@ describe('the crash suite: SIGKILLs during issuance and right after finalize (re
 
     const ledger = acmeLedger(proxy.requests);
     t.diagnostic(
-      `${String(MANAGED.length)} Ingresses, ${String(kills)} kills (${schedule.join('; ')}), ${String(ledger.ordersOpened)} orders, ${String(ledger.finalized.length)} certificates finalized, all stored ${String(completionMs)} ms after the first start`,
+      `${String(MANAGED.length)} Ingresses, ${String(kills)} kills (${schedule.join('; ')}), ${String(ledger.ordersOpened)} orders (${String(ledger.opened.filter((o) => !o.usedAgain).length)} cut off before their URL was kept, ${String(ledger.opened.filter((o) => o.usedAgain && !o.finalized && o.lastStatus === 'invalid').length)} invalid after their challenge server was killed), ${String(ledger.finalized.length)} certificates finalized, all stored ${String(completionMs)} ms after the first start`,
     );
+
+    // Why the CA invalidated authorizations (expected only: the killed process no longer answered).
+    const validationErrors = proxy.requests
+      .filter((r) => r.path.startsWith('/authZ/') && r.response?.body.includes('"status": "invalid"'))
+      .flatMap((r) => /"detail": "([^"]*)"/.exec(r.response?.body ?? '')?.[1] ?? []);
+    if (validationErrors.length > 0)
+      t.diagnostic(`failed validations: ${[...new Set(validationErrors)].join('; ')}`);
 
     // Every managed Secret: the certificate for its hosts, chaining to Pebble, with its key.
     const root = new X509Certificate(await pebble.rootPem());
@@ -256,6 +263,22 @@ describe('the crash suite: SIGKILLs during issuance and right after finalize (re
       `finalized certificates that ended in no Secret (seed ${String(seed)}):\n${logs()}`,
     );
     assert.equal(ledger.finalized.length, MANAGED.length, 'one finalized order per Secret');
+    // An order beyond one per Ingress is one a kill cost: cut off between the CA's answer to newOrder and
+    // the write of its URL to the Secret (nobody came back to it), or made invalid by the CA because its
+    // validation found the killed process's challenge server gone. An order kept is always completed.
+    const unfinished = ledger.opened.filter((o) => !o.finalized);
+    const cutOff = unfinished.filter((o) => !o.usedAgain);
+    const invalidated = unfinished.filter((o) => o.usedAgain && o.lastStatus === 'invalid');
+    const dropped = unfinished.filter((o) => o.usedAgain && o.lastStatus !== 'invalid');
+    assert.deepEqual(
+      dropped.map((o) => `${o.orderId} (${o.lastStatus})`),
+      [],
+      `orders kept, then never finalized (seed ${String(seed)})`,
+    );
+    assert.ok(
+      cutOff.length + invalidated.length <= kills,
+      `${String(cutOff.length)} orders cut off and ${String(invalidated.length)} invalidated by ${String(kills)} kills`,
+    );
     assert.ok(
       ledger.ordersOpened <= MANAGED.length + kills,
       `${String(ledger.ordersOpened)} orders for ${String(MANAGED.length)} Ingresses and ${String(kills)} kills (seed ${String(seed)})`,

@@ -9,6 +9,20 @@ export interface FinalizedOrder {
   readonly certificatePem: string | undefined;
 }
 
+/** One order the CA opened (newOrder answered 201) and whether a client came back to it. */
+export interface OpenedOrder {
+  readonly orderId: string;
+  /** Its finalize was answered 200. */
+  readonly finalized: boolean;
+  /**
+   * A request went to the order's own URLs (`/my-order/<id>`, `/finalize-order/<id>`) after it was opened:
+   * a client went on with it or resumed it. An order never used again was lost before anything kept its URL.
+   */
+  readonly usedAgain: boolean;
+  /** The status in the CA's last answer about the order (newOrder, polls, finalize). */
+  readonly lastStatus: string;
+}
+
 /** What the CA did for its clients, reconstructed from Pebble's answers through the counting proxy. */
 export interface AcmeLedger {
   /** newOrder requests Pebble answered 201 Created: orders that exist at the CA. */
@@ -21,6 +35,8 @@ export interface AcmeLedger {
   readonly accountUrls: readonly string[];
   /** Orders whose finalize Pebble answered 200: each has, or will have, a certificate. */
   readonly finalized: readonly FinalizedOrder[];
+  /** Every order opened, in the order they were opened. */
+  readonly opened: readonly OpenedOrder[];
 }
 
 const lastSegment = (path: string): string => path.split('?')[0]?.split('/').pop() ?? '';
@@ -70,8 +86,27 @@ export function acmeLedger(requests: readonly ProxiedRequest[]): AcmeLedger {
       .filter((r) => r.path.startsWith('/finalize-order/') && r.response?.status === 200)
       .map((r) => lastSegment(r.path)),
   );
+  const openedIds = created('/order-plz').map((r) => {
+    const finalize = jsonBody(r)?.['finalize'];
+    return typeof finalize === 'string' ? lastSegment(finalize) : '';
+  });
+  const paths = new Set(requests.map((r) => r.path.split('?')[0]));
+  const lastStatus = new Map<string, string>();
+  for (const r of answered) {
+    const body = jsonBody(r);
+    const finalize = body?.['finalize'];
+    const status = body?.['status'];
+    if (typeof finalize === 'string' && typeof status === 'string')
+      lastStatus.set(lastSegment(finalize), status);
+  }
   return {
-    ordersOpened: created('/order-plz').length,
+    opened: openedIds.map((orderId) => ({
+      orderId,
+      finalized: finalizedIds.has(orderId),
+      usedAgain: paths.has(`/my-order/${orderId}`) || paths.has(`/finalize-order/${orderId}`),
+      lastStatus: lastStatus.get(orderId) ?? 'unknown',
+    })),
+    ordersOpened: openedIds.length,
     accountsCreated: created('/sign-me-up').length,
     accountKeys: [...accountKeys],
     accountUrls: [...accountUrls],
