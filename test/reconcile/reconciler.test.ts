@@ -1,97 +1,24 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { IngressView, SecretSnapshot } from '../../src/domain/types.js';
-import type { IssuedMaterial, IssueRequest } from '../../src/ports/issuer.js';
-import type { SecretLookup, SecretWrite, StoredSecret } from '../../src/ports/secret-access.js';
-import { DesiredCache } from '../../src/reconcile/desired-index.js';
-import { Reconciler } from '../../src/reconcile/reconciler.js';
-import { Semaphore } from '../../src/runtime/semaphore.js';
+import type { SecretWrite } from '../../src/ports/secret-access.js';
 import {
   DAY_MS,
   NOW_MS,
   certAged,
   ingress,
   managed,
-  planPolicy,
   record,
   secret,
   withRecord,
   withTls,
 } from '../support/builders.js';
-import { recordingLog, type LogLine } from './recording-log.js';
+import { issuedMaterial, reconcilerRig, type ReconcilerRigOptions } from './reconciler-rig.js';
 
-/** Fakes of the reconciler's own ports, the desired state computed for real from `ingresses`. */
-function rig(
-  options: {
-    readonly stored?: readonly SecretSnapshot[];
-    readonly onIssue?: () => void;
-    /** Called before each Secret read with the number of reads so far (to change the Secret between reads). */
-    readonly beforeLookup?: (reads: number, put: (snapshot: SecretSnapshot) => void) => void;
-  } = {},
-) {
-  const ingresses: IngressView[] = [];
-  const lines: LogLine[] = [];
-  const writes: SecretWrite[] = [];
-  const issued: IssueRequest[] = [];
-  const storedOf = (snapshot: SecretSnapshot): [string, StoredSecret] => [
-    `${snapshot.namespace}/${snapshot.name}`,
-    { snapshot, type: snapshot.type, certificatePem: 'PEM', data: { 'tls.crt': 'UEVN', 'tls.key': 'S0VZ' } },
-  ];
-  const stored = new Map<string, StoredSecret>((options.stored ?? []).map(storedOf));
-  let reads = 0;
-  const desired = new DesiredCache(planPolicy(), () => ingresses);
-  const orders = new Semaphore(1);
-  const reconciler = new Reconciler({
-    desired,
-    secrets: {
-      lookup: (namespace, name): Promise<SecretLookup> => {
-        options.beforeLookup?.(reads, (snapshot) => stored.set(...storedOf(snapshot)));
-        reads += 1;
-        const found = stored.get(`${namespace}/${name}`);
-        return Promise.resolve(
-          found === undefined ? { kind: 'absent' } : { kind: 'found', secret: found, managedCache: true },
-        );
-      },
-      invalidate: () => undefined,
-      write: (write) => {
-        writes.push(write);
-        return Promise.resolve({ kind: 'written' });
-      },
-    },
-    access: { allowed: () => Promise.resolve(true) },
-    issuer: {
-      issue: (request): Promise<IssuedMaterial> => {
-        issued.push(request);
-        options.onIssue?.();
-        return Promise.resolve({
-          certificatePem: 'CERT',
-          privateKeyPem: 'KEY',
-          orderUrl: 'https://ca.example/order/1',
-          validity: { notBeforeMs: NOW_MS, notAfterMs: NOW_MS + 90 * DAY_MS },
-          accountUrl: 'https://ca.example/account/1',
-          certId: undefined,
-        });
-      },
-    },
-    temporary: {
-      create: () => Promise.resolve({ certificatePem: 'TEMPORARY CERT', privateKeyPem: 'TEMPORARY KEY' }),
-    },
-    events: { record: () => Promise.resolve() },
-    queue: { add: () => undefined, addAfter: () => undefined },
-    orders,
-    settings: { policy: planPolicy(), issuanceTimeoutMs: 60_000 },
-    log: recordingLog(lines),
-    shutdown: new AbortController().signal,
-    nowMs: () => NOW_MS,
-    random: () => 0.5,
-  });
-  const change = (...views: IngressView[]): void => {
-    ingresses.push(...views);
-    desired.invalidate();
-  };
-  const settled = (): Promise<unknown> => Promise.allSettled(reconciler.inFlight());
-  const certificateWrites = (): SecretWrite[] => writes.filter((w) => w.data['tls.crt'] === 'Q0VSVA==');
-  return { reconciler, orders, change, settled, lines, writes, issued, certificateWrites };
+/** The shared rig, with a view of the certificate writes (`tls.crt` = CERT). */
+function rig(options: ReconcilerRigOptions = {}) {
+  const r = reconcilerRig(options);
+  const certificateWrites = (): SecretWrite[] => r.writes.filter((w) => w.data['tls.crt'] === 'Q0VSVA==');
+  return { ...r, certificateWrites };
 }
 
 describe('Reconciler re-checks the desired state before it orders and before it stores', () => {
@@ -110,8 +37,9 @@ describe('Reconciler re-checks the desired state before it orders and before it 
 
   it('stores no certificate into a Secret that became claimed twice during the order', async () => {
     const r = rig({
-      onIssue: () => {
+      issue: () => {
         r.change(ingress('second', withTls(['b.example'], 'shared-tls')));
+        return Promise.resolve(issuedMaterial());
       },
     });
     r.change(ingress('first', withTls(['a.example'], 'shared-tls')));

@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { IngressView, SecretSnapshot } from '../../src/domain/types.js';
-import type { IssuedMaterial } from '../../src/ports/issuer.js';
-import type { SecretLookup, SecretWriteResult, StoredSecret } from '../../src/ports/secret-access.js';
-import { DesiredCache } from '../../src/reconcile/desired-index.js';
-import { Reconciler } from '../../src/reconcile/reconciler.js';
-import { Semaphore } from '../../src/runtime/semaphore.js';
-import { NOW_MS, ingress, planPolicy, withTls } from '../support/builders.js';
-import { recordingLog, type LogLine } from './recording-log.js';
+import { ingress, withTls } from '../support/builders.js';
+import { reconcilerRig } from './reconciler-rig.js';
 
 const KEY = 'default/web-tls';
 
@@ -16,60 +10,12 @@ const KEY = 'default/web-tls';
  * a switch that makes every Secret write fail.
  */
 function rig() {
-  const ingresses: IngressView[] = [ingress('web', withTls(['a.example'], 'web-tls'))];
-  const lines: LogLine[] = [];
-  const stored = new Map<string, StoredSecret>();
-  let orders = 0;
   const state = { writesFail: false };
-  const desired = new DesiredCache(planPolicy(), () => ingresses);
-  const reconciler = new Reconciler({
-    desired,
-    secrets: {
-      lookup: (namespace, name): Promise<SecretLookup> => {
-        const found = stored.get(`${namespace}/${name}`);
-        return Promise.resolve(
-          found === undefined ? { kind: 'absent' } : { kind: 'found', secret: found, managedCache: true },
-        );
-      },
-      invalidate: () => undefined,
-      write: (write): Promise<SecretWriteResult> => {
-        if (state.writesFail) return Promise.reject(new Error('the API server answered 500'));
-        const snapshot: SecretSnapshot = {
-          namespace: write.namespace,
-          name: write.name,
-          type: write.type,
-          labels: write.labels,
-          annotations: write.annotations,
-          dataKeys: Object.keys(write.data),
-          certificate: { state: 'invalid', problem: 'a temporary certificate' },
-        };
-        stored.set(`${write.namespace}/${write.name}`, {
-          snapshot,
-          type: write.type,
-          certificatePem: 'TEMPORARY CERT',
-          data: write.data,
-        });
-        return Promise.resolve({ kind: 'written' });
-      },
-    },
-    access: { allowed: () => Promise.resolve(true) },
-    issuer: {
-      issue: (): Promise<IssuedMaterial> => {
-        orders += 1;
-        return Promise.reject(new Error('the order failed'));
-      },
-    },
-    temporary: {
-      create: () => Promise.resolve({ certificatePem: 'TEMPORARY CERT', privateKeyPem: 'TEMPORARY KEY' }),
-    },
-    events: { record: () => Promise.resolve() },
-    queue: { add: () => undefined, addAfter: () => undefined },
-    orders: new Semaphore(1),
-    settings: { policy: planPolicy(), issuanceTimeoutMs: 60_000 },
-    log: recordingLog(lines),
-    shutdown: new AbortController().signal,
-    nowMs: () => NOW_MS,
-    random: () => 0.5,
+  const { reconciler, stored, issued } = reconcilerRig({
+    ingresses: [ingress('web', withTls(['a.example'], 'web-tls'))],
+    keepWrites: true,
+    failWrite: () => (state.writesFail ? new Error('the API server answered 500') : undefined),
+    issue: () => Promise.reject(new Error('the order failed')),
   });
   const attempt = async (): Promise<void> => {
     await reconciler.reconcile(KEY);
@@ -83,7 +29,7 @@ function rig() {
     const { [name]: _removed, ...annotations } = current.snapshot.annotations;
     stored.set(KEY, { ...current, snapshot: { ...current.snapshot, annotations } });
   };
-  return { attempt, stored, state, removeAnnotation, orders: () => orders };
+  return { attempt, stored, state, removeAnnotation, orders: () => issued.length };
 }
 
 describe("Reconciler: the Secret's state is the one truth about a failure backoff", () => {

@@ -2,19 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KubeApiError } from '../../src/adapters/kube/kube-errors.js';
 import { KubeLegoError, type Reaction } from '../../src/domain/kube-lego-error.js';
-import type { IngressView } from '../../src/domain/types.js';
 import type { IssuedMaterial, IssueRequest } from '../../src/ports/issuer.js';
-import type {
-  SecretLookup,
-  SecretWrite,
-  SecretWriteResult,
-  StoredSecret,
-} from '../../src/ports/secret-access.js';
-import { DesiredCache } from '../../src/reconcile/desired-index.js';
-import { Reconciler } from '../../src/reconcile/reconciler.js';
-import { Semaphore } from '../../src/runtime/semaphore.js';
-import { DAY_MS, NOW_MS, ingress, planPolicy, withTls } from '../support/builders.js';
-import { recordingLog, type LogLine } from './recording-log.js';
+import type { SecretWrite, StoredSecret } from '../../src/ports/secret-access.js';
+import { ingress, withTls } from '../support/builders.js';
+import { issuedMaterial, reconcilerRig } from './reconciler-rig.js';
 
 const CERT_B64 = Buffer.from('CERT', 'utf8').toString('base64');
 
@@ -36,88 +27,21 @@ class OrderFailed extends KubeLegoError {
 }
 
 /**
- * The reconciler over an in-memory Secret store whose writes fail as `failWrite` says (a thrown error, or
- * `undefined` to store the write); the issuer answers at once (or throws `issueError`).
+ * The reconciler over an in-memory Secret store that keeps what is written and whose writes fail as
+ * `failWrite` says; the issuer answers at once (or as `issue` says).
  */
 function rig(options: {
   readonly failWrite: (write: SecretWrite, attempt: number) => Error | undefined;
   readonly issue?: (request: IssueRequest) => Promise<IssuedMaterial>;
 }) {
-  const ingresses: IngressView[] = [ingress('web', withTls(['a.example'], 'web-tls'))];
-  const lines: LogLine[] = [];
-  const attempts: SecretWrite[] = [];
-  const stored = new Map<string, StoredSecret>();
-  const issued: IssueRequest[] = [];
-  const shutdown = new AbortController();
-  const reconciler = new Reconciler({
-    desired: new DesiredCache(planPolicy(), () => ingresses),
-    secrets: {
-      lookup: (namespace, name): Promise<SecretLookup> => {
-        const found = stored.get(`${namespace}/${name}`);
-        return Promise.resolve(
-          found === undefined ? { kind: 'absent' } : { kind: 'found', secret: found, managedCache: true },
-        );
-      },
-      invalidate: () => undefined,
-      write: (write): Promise<SecretWriteResult> => {
-        attempts.push(write);
-        const error = options.failWrite(write, attempts.length);
-        if (error !== undefined) return Promise.reject(error);
-        const key = `${write.namespace}/${write.name}`;
-        stored.set(key, {
-          snapshot: {
-            namespace: write.namespace,
-            name: write.name,
-            type: write.type,
-            labels: write.labels,
-            annotations: write.annotations,
-            dataKeys: Object.keys(write.data),
-            certificate: { state: 'invalid', problem: 'not a certificate (unit test)' },
-          },
-          type: write.type,
-          certificatePem: undefined,
-          data: write.data,
-        });
-        return Promise.resolve({ kind: 'written' });
-      },
-    },
-    access: { allowed: () => Promise.resolve(true) },
-    issuer: {
-      issue: (request): Promise<IssuedMaterial> => {
-        issued.push(request);
-        if (options.issue !== undefined) return options.issue(request);
-        return Promise.resolve({
-          certificatePem: 'CERT',
-          privateKeyPem: 'KEY',
-          orderUrl: 'https://ca.example/order/1',
-          validity: { notBeforeMs: NOW_MS, notAfterMs: NOW_MS + 90 * DAY_MS },
-          accountUrl: 'https://ca.example/account/1',
-          certId: undefined,
-        });
-      },
-    },
-    temporary: {
-      create: () => Promise.resolve({ certificatePem: 'TEMPORARY CERT', privateKeyPem: 'TEMPORARY KEY' }),
-    },
-    events: { record: () => Promise.resolve() },
-    queue: { add: () => undefined, addAfter: () => undefined },
-    orders: new Semaphore(1),
-    settings: {
-      policy: planPolicy(),
-      issuanceTimeoutMs: 60_000,
-      secretWriteRetry: { firstDelayMs: 1, maxDelayMs: 4 },
-    },
-    log: recordingLog(lines),
-    shutdown: shutdown.signal,
-    nowMs: () => NOW_MS,
-    random: () => 0.5,
+  const r = reconcilerRig({
+    ingresses: [ingress('web', withTls(['a.example'], 'web-tls'))],
+    keepWrites: true,
+    ...options,
+    settings: { secretWriteRetry: { firstDelayMs: 1, maxDelayMs: 4 } },
   });
-  const settle = async (): Promise<void> => {
-    await reconciler.reconcile('default/web-tls');
-    await Promise.allSettled(reconciler.inFlight());
-  };
-  const current = (): StoredSecret | undefined => stored.get('default/web-tls');
-  return { settle, attempts, issued, lines, current, shutdown };
+  const current = (): StoredSecret | undefined => r.stored.get('default/web-tls');
+  return { ...r, attempts: r.writes, current };
 }
 
 describe('Reconciler retries Secret writes that fail transiently', () => {
@@ -187,14 +111,7 @@ describe('Reconciler retries Secret writes that fail transiently', () => {
         await request.onOrder('https://ca.example/order/1');
         await request.onKey('PENDING KEY');
         seen.push(r.current()?.data?.['kube-lego.pending.key']);
-        return {
-          certificatePem: 'CERT',
-          privateKeyPem: 'PENDING KEY',
-          orderUrl: 'https://ca.example/order/1',
-          validity: { notBeforeMs: NOW_MS, notAfterMs: NOW_MS + 90 * DAY_MS },
-          accountUrl: 'https://ca.example/account/1',
-          certId: undefined,
-        };
+        return issuedMaterial({ privateKeyPem: 'PENDING KEY' });
       },
     });
     await r.settle();
@@ -217,14 +134,10 @@ describe('Reconciler retries Secret writes that fail transiently', () => {
           await request.onKey('PENDING KEY');
           throw new OrderFailed('Cannot complete order https://ca.example/order/1: it is still processing');
         }
-        return {
-          certificatePem: 'CERT',
+        return issuedMaterial({
           privateKeyPem: request.resumeKeyPem ?? 'OTHER',
           orderUrl: request.resumeOrderUrl,
-          validity: { notBeforeMs: NOW_MS, notAfterMs: NOW_MS + 90 * DAY_MS },
-          accountUrl: 'https://ca.example/account/1',
-          certId: undefined,
-        };
+        });
       },
     });
     await r.settle();
