@@ -185,15 +185,8 @@ describe('the crash suite: SIGKILLs during issuance and right after finalize (re
 
     const ledger = acmeLedger(proxy.requests);
     t.diagnostic(
-      `${String(MANAGED.length)} Ingresses, ${String(kills)} kills (${schedule.join('; ')}), ${String(ledger.ordersOpened)} orders (${String(ledger.opened.filter((o) => !o.usedAgain).length)} cut off before their URL was kept, ${String(ledger.opened.filter((o) => o.usedAgain && !o.finalized && o.lastStatus === 'invalid').length)} invalid after their challenge server was killed), ${String(ledger.finalized.length)} certificates finalized, all stored ${String(completionMs)} ms after the first start`,
+      `${String(MANAGED.length)} Ingresses, ${String(kills)} kills (${schedule.join('; ')}), ${String(ledger.ordersOpened)} orders (${String(ledger.opened.filter((o) => !o.usedAgain).length)} cut off before their URL was kept, ${String(ledger.opened.filter((o) => o.usedAgain && !o.finalized && o.lastStatus === 'invalid').length)} found invalid at the CA after a kill), ${String(ledger.finalized.length)} certificates finalized, all stored ${String(completionMs)} ms after the first start`,
     );
-
-    // Why the CA invalidated authorizations (expected only: the killed process no longer answered).
-    const validationErrors = proxy.requests
-      .filter((r) => r.path.startsWith('/authZ/') && r.response?.body.includes('"status": "invalid"'))
-      .flatMap((r) => /"detail": "([^"]*)"/.exec(r.response?.body ?? '')?.[1] ?? []);
-    if (validationErrors.length > 0)
-      t.diagnostic(`failed validations: ${[...new Set(validationErrors)].join('; ')}`);
 
     // Every managed Secret: the certificate for its hosts, chaining to Pebble, with its key.
     const root = new X509Certificate(await pebble.rootPem());
@@ -264,8 +257,9 @@ describe('the crash suite: SIGKILLs during issuance and right after finalize (re
     );
     assert.equal(ledger.finalized.length, MANAGED.length, 'one finalized order per Secret');
     // An order beyond one per Ingress is one a kill cost: cut off between the CA's answer to newOrder and
-    // the write of its URL to the Secret (nobody came back to it), or made invalid by the CA because its
-    // validation found the killed process's challenge server gone. An order kept is always completed.
+    // the write of its URL to the Secret (nobody came back to it), or found invalid at the CA by the next
+    // run (a kill during validation leaves no process to answer the challenge). An order kept and still
+    // valid is always completed.
     const unfinished = ledger.opened.filter((o) => !o.finalized);
     const cutOff = unfinished.filter((o) => !o.usedAgain);
     const invalidated = unfinished.filter((o) => o.usedAgain && o.lastStatus === 'invalid');
