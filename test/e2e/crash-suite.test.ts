@@ -107,6 +107,8 @@ describe('the crash suite: SIGKILLs during issuance and right after finalize (re
     const foreignBefore = storedSecrets(sandbox.store, 'default');
 
     const startedMs = Date.now();
+    // When each run lived, to tell which run answered a challenge.
+    const lifetimes: { lego: ControllerProcess; fromMs: number; toMs: number }[] = [];
     const start = (): ControllerProcess => {
       const lego = startControllerProcess(
         controllerEnv(
@@ -115,6 +117,11 @@ describe('the crash suite: SIGKILLs during issuance and right after finalize (re
         ),
       );
       processes.push(lego);
+      const lifetime = { lego, fromMs: Date.now(), toMs: Number.POSITIVE_INFINITY };
+      lifetimes.push(lifetime);
+      void lego.exited.then(() => {
+        lifetime.toMs = Date.now();
+      });
       return lego;
     };
     const logs = (): string =>
@@ -185,7 +192,7 @@ describe('the crash suite: SIGKILLs during issuance and right after finalize (re
 
     const ledger = acmeLedger(proxy.requests);
     t.diagnostic(
-      `${String(MANAGED.length)} Ingresses, ${String(kills)} kills (${schedule.join('; ')}), ${String(ledger.ordersOpened)} orders (${String(ledger.opened.filter((o) => !o.usedAgain).length)} cut off before their URL was kept, ${String(ledger.opened.filter((o) => o.usedAgain && !o.finalized && o.lastStatus === 'invalid').length)} found invalid at the CA after a kill), ${String(ledger.finalized.length)} certificates finalized, all stored ${String(completionMs)} ms after the first start`,
+      `${String(MANAGED.length)} Ingresses, ${String(kills)} kills (${schedule.join('; ')}), ${String(ledger.ordersOpened)} orders (${String(ledger.opened.filter((o) => !o.usedAgain).length)} cut off before their URL was kept, ${String(ledger.opened.filter((o) => o.usedAgain && !o.finalized && o.lastStatus === 'invalid').length)} found invalid at the CA after a kill), ${String(ledger.opened.reduce((n, o) => n + o.challengesAnsweredAtMs.length, 0))} challenges answered, ${String(ledger.finalized.length)} certificates finalized, all stored ${String(completionMs)} ms after the first start`,
     );
 
     // Every managed Secret: the certificate for its hosts, chaining to Pebble, with its key.
@@ -268,6 +275,19 @@ describe('the crash suite: SIGKILLs during issuance and right after finalize (re
       dropped.map((o) => `${o.orderId} (${o.lastStatus})`),
       [],
       `orders kept, then never finalized (seed ${String(seed)})`,
+    );
+    // The validation of an invalid order was asked for only by runs that were killed.
+    const killedRuns = lifetimes.filter((l) => l.lego.child.signalCode === 'SIGKILL');
+    const invalidByKill = (atMs: number): boolean =>
+      killedRuns.some((l) => l.fromMs <= atMs && atMs <= l.toMs);
+    assert.deepEqual(
+      invalidated
+        .filter(
+          (o) => o.challengesAnsweredAtMs.length === 0 || !o.challengesAnsweredAtMs.every(invalidByKill),
+        )
+        .map((o) => o.orderId),
+      [],
+      `orders invalid although no kill fell during their validation (seed ${String(seed)})`,
     );
     assert.ok(
       cutOff.length + invalidated.length <= kills,

@@ -21,6 +21,8 @@ export interface OpenedOrder {
   readonly usedAgain: boolean;
   /** The status in the CA's last answer about the order (newOrder, polls, finalize). */
   readonly lastStatus: string;
+  /** When a client answered one of the order's challenges (asked the CA to validate). */
+  readonly challengesAnsweredAtMs: readonly number[];
 }
 
 /** What the CA did for its clients, reconstructed from Pebble's answers through the counting proxy. */
@@ -86,10 +88,36 @@ export function acmeLedger(requests: readonly ProxiedRequest[]): AcmeLedger {
       .filter((r) => r.path.startsWith('/finalize-order/') && r.response?.status === 200)
       .map((r) => lastSegment(r.path)),
   );
-  const openedIds = created('/order-plz').map((r) => {
-    const finalize = jsonBody(r)?.['finalize'];
-    return typeof finalize === 'string' ? lastSegment(finalize) : '';
+  const strings = (value: unknown): string[] =>
+    Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+  const openedOrders = created('/order-plz').map((r) => {
+    const body = jsonBody(r);
+    const finalize = body?.['finalize'];
+    return {
+      orderId: typeof finalize === 'string' ? lastSegment(finalize) : '',
+      authzIds: strings(body?.['authorizations']).map(lastSegment),
+    };
   });
+  // Challenge URLs by authorization, from the authorizations' answers.
+  const challengeIds = new Map<string, Set<string>>();
+  for (const r of answered) {
+    if (!r.path.startsWith('/authZ/')) continue;
+    const challenges = jsonBody(r)?.['challenges'];
+    const ids = challengeIds.get(lastSegment(r.path)) ?? new Set<string>();
+    if (Array.isArray(challenges))
+      for (const c of challenges as unknown[]) {
+        const url = (c as { url?: unknown } | null)?.url;
+        if (typeof url === 'string') ids.add(lastSegment(url));
+      }
+    challengeIds.set(lastSegment(r.path), ids);
+  }
+  // A POST with a payload (`{}`) to a challenge asks for validation; POST-as-GET has none.
+  const answeredAt = (challengeId: string): number[] =>
+    requests
+      .filter(
+        (r) => r.path.startsWith('/chalZ/') && lastSegment(r.path) === challengeId && r.payload !== undefined,
+      )
+      .map((r) => r.atMs);
   const paths = new Set(requests.map((r) => r.path.split('?')[0]));
   const lastStatus = new Map<string, string>();
   for (const r of answered) {
@@ -100,13 +128,14 @@ export function acmeLedger(requests: readonly ProxiedRequest[]): AcmeLedger {
       lastStatus.set(lastSegment(finalize), status);
   }
   return {
-    opened: openedIds.map((orderId) => ({
+    opened: openedOrders.map(({ orderId, authzIds }) => ({
       orderId,
+      challengesAnsweredAtMs: authzIds.flatMap((id) => [...(challengeIds.get(id) ?? [])].flatMap(answeredAt)),
       finalized: finalizedIds.has(orderId),
       usedAgain: paths.has(`/my-order/${orderId}`) || paths.has(`/finalize-order/${orderId}`),
       lastStatus: lastStatus.get(orderId) ?? 'unknown',
     })),
-    ordersOpened: openedIds.length,
+    ordersOpened: openedOrders.length,
     accountsCreated: created('/sign-me-up').length,
     accountKeys: [...accountKeys],
     accountUrls: [...accountUrls],

@@ -13,6 +13,8 @@ export interface ProxiedResponse {
 export interface ProxiedRequest {
   readonly method: string;
   readonly path: string;
+  /** When the request arrived (`Date.now()`). */
+  readonly atMs: number;
   /** The decoded JWS payload of a POST (`undefined` for POST-as-GET and other requests). */
   readonly payload: unknown;
   /** The decoded JWS protected header of a POST (`jwk` or `kid`, `url`, `nonce`); `undefined` otherwise. */
@@ -83,6 +85,7 @@ export async function startCountingAcmeProxy(options: {
       const entry: (typeof requests)[number] = {
         method,
         path,
+        atMs: Date.now(),
         payload: jwsMember(body, 'payload'),
         protectedHeader: jwsMember(body, 'protected'),
       };
