@@ -47,6 +47,7 @@ export interface ResourceHandlerDeps {
   readonly store: ObjectStore;
   readonly watches: WatchHub;
   readonly bookmarkIntervalMs: number;
+  readonly watchLatencyMs: number;
 }
 
 /** The patch format of a PATCH Content-Type. */
@@ -94,7 +95,7 @@ export async function serveResource(
   url: URL,
   ctx: RequestContext,
 ): Promise<void> {
-  const { api, store, watches, bookmarkIntervalMs } = deps;
+  const { api, store, watches, bookmarkIntervalMs, watchLatencyMs } = deps;
   const { type, namespace, name, subresource } = route;
   const q = url.searchParams;
   const isWatch = q.get('watch') === 'true' || q.get('watch') === '1';
@@ -251,6 +252,7 @@ export async function serveResource(
           sendInitialEvents: q.get('sendInitialEvents') === 'true',
           timeoutSeconds: timeout === null ? undefined : Number(timeout),
           bookmarkIntervalMs,
+          latencyMs: watchLatencyMs,
           render: (o) => {
             if (!wantsTable) return typedJson(type.kind, apiVersionOf(type), o);
             const rv = childString(childObject(o, 'metadata'), 'resourceVersion') ?? '';

@@ -47,6 +47,12 @@ export interface SandboxOptions {
   /** How often watches that allow bookmarks get one, in ms. Default 10,000 (the real server: ~60 s). */
   bookmarkIntervalMs?: number;
   /**
+   * How long after a change watches send its event (and each bookmark), in ms. Default 0. A real API
+   * server's watches lag its writes (the watch cache, the network): a client that decides from its
+   * informer right after its own write meets its older copy there.
+   */
+  watchLatencyMs?: number;
+  /**
    * How long a deleted namespace stays `Terminating` before it and its objects are removed, in ms.
    * Default 500; 0 removes everything within the DELETE request.
    */
@@ -135,6 +141,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const audit: AuditEntry[] = [];
   const auditEnabled = options.auditLog ?? true;
   const bookmarkIntervalMs = options.bookmarkIntervalMs ?? 10_000;
+  const watchLatencyMs = options.watchLatencyMs ?? 0;
   const adminToken = randomBytes(24).toString('hex');
   const users = new Map<string, SandboxUser>([[adminToken, ADMIN]]);
   for (const [token, user] of Object.entries(options.users ?? {})) users.set(token, user);
@@ -199,7 +206,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       serveNonResource(route, res, pathToken === undefined ? '' : `${TOKEN_PREFIX}${pathToken}`);
       return;
     }
-    await serveResource({ api, store, watches, bookmarkIntervalMs }, route, req, res, url, {
+    await serveResource({ api, store, watches, bookmarkIntervalMs, watchLatencyMs }, route, req, res, url, {
       method,
       user,
       info,

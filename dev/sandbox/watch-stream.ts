@@ -22,6 +22,8 @@ export interface WatchRequest {
   readonly sendInitialEvents: boolean;
   readonly timeoutSeconds: number | undefined;
   readonly bookmarkIntervalMs: number;
+  /** How long after a change its event (and each bookmark) goes out, in ms; 0 sends at once. */
+  readonly latencyMs: number;
   /** The JSON text of an event's object (with apiVersion and kind, or a Table row). */
   readonly render: (object: JsonObject) => string;
   /** The JSON text of a BOOKMARK event's object. */
@@ -59,19 +61,32 @@ export class WatchHub {
     });
     res.flushHeaders();
     let silenced = false;
+    let ended = false;
     const send = (type: string, objectJson: string): void => {
-      if (silenced) return;
+      if (silenced || ended) return;
       res.write(`{"type":"${type}","object":${objectJson}}\n`);
     };
+    // Live events and bookmarks leave in order, each `latencyMs` after it happened (rendered at once).
+    const lagging = new Set<NodeJS.Timeout>();
+    const sendLive = (type: string, objectJson: string): void => {
+      if (request.latencyMs <= 0) {
+        send(type, objectJson);
+        return;
+      }
+      const timer = setTimeout(() => {
+        lagging.delete(timer);
+        send(type, objectJson);
+      }, request.latencyMs);
+      lagging.add(timer);
+    };
 
-    let ended = false;
     const timers: NodeJS.Timeout[] = [];
     let unsubscribe: () => void = () => undefined;
     const end = (): void => {
       if (ended) return;
       ended = true;
       unsubscribe();
-      for (const t of timers) clearTimeout(t);
+      for (const t of [...timers, ...lagging]) clearTimeout(t);
       this.open.delete(end);
       res.end();
     };
@@ -80,21 +95,21 @@ export class WatchHub {
       silence: () => {
         silenced = true;
         unsubscribe();
-        for (const t of timers) clearTimeout(t);
+        for (const t of [...timers, ...lagging]) clearTimeout(t);
       },
     });
     res.on('close', end);
 
-    const deliver = (e: ChangeEvent): void => {
+    const deliver = (e: ChangeEvent, emit: typeof send): void => {
       const now = request.matches(e.object);
       if (e.type === 'MODIFIED' && e.previous !== undefined) {
         const before = request.matches(e.previous);
-        if (before && now) send('MODIFIED', request.render(e.object));
-        else if (before) send('DELETED', request.render(e.object));
-        else if (now) send('ADDED', request.render(e.object));
+        if (before && now) emit('MODIFIED', request.render(e.object));
+        else if (before) emit('DELETED', request.render(e.object));
+        else if (now) emit('ADDED', request.render(e.object));
         return;
       }
-      if (now) send(e.type, request.render(e.object));
+      if (now) emit(e.type, request.render(e.object));
     };
 
     const rv = request.resourceVersion;
@@ -127,15 +142,15 @@ export class WatchHub {
         end();
         return;
       }
-      for (const e of history.events) if (inScope(e)) deliver(e);
+      for (const e of history.events) if (inScope(e)) deliver(e, send);
     }
     unsubscribe = store.subscribe((e) => {
-      if (inScope(e)) deliver(e);
+      if (inScope(e)) deliver(e, sendLive);
     });
 
     if (request.allowBookmarks) {
       const tick = (): void => {
-        send('BOOKMARK', request.renderBookmark(String(store.resourceVersion), false));
+        sendLive('BOOKMARK', request.renderBookmark(String(store.resourceVersion), false));
         timers[0] = setTimeout(tick, request.bookmarkIntervalMs);
       };
       timers[0] = setTimeout(tick, request.bookmarkIntervalMs);

@@ -2,20 +2,34 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createThrowawayTls } from '../../dev/tls/throwaway-tls.js';
 
+/** Pebble's answer to a forwarded request, as it came back (whether or not the client was still there). */
+export interface ProxiedResponse {
+  readonly status: number;
+  /** The body as UTF-8 text (ACME answers are JSON or PEM). */
+  readonly body: string;
+}
+
 /** One request the proxy forwarded: method and path as the client sent them. */
 export interface ProxiedRequest {
   readonly method: string;
   readonly path: string;
+  /** When the request arrived (`Date.now()`). */
+  readonly atMs: number;
   /** The decoded JWS payload of a POST (`undefined` for POST-as-GET and other requests). */
   readonly payload: unknown;
+  /** The decoded JWS protected header of a POST (`jwk` or `kid`, `url`, `nonce`); `undefined` otherwise. */
+  readonly protectedHeader: unknown;
+  /** Set once Pebble has answered. */
+  readonly response?: ProxiedResponse;
 }
 
-/** The payload of a flattened JWS request body, decoded; `undefined` when there is none. */
-function jwsPayload(body: Buffer): unknown {
+/** A base64url JSON member of a flattened JWS request body, decoded; `undefined` when there is none. */
+function jwsMember(body: Buffer, member: 'payload' | 'protected'): unknown {
   try {
-    const jws = JSON.parse(body.toString('utf8')) as { payload?: unknown };
-    if (typeof jws.payload !== 'string' || jws.payload === '') return undefined;
-    return JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8'));
+    const jws = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+    const encoded = jws[member];
+    if (typeof encoded !== 'string' || encoded === '') return undefined;
+    return JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
   } catch {
     return undefined;
   }
@@ -55,7 +69,7 @@ export async function startCountingAcmeProxy(options: {
 }): Promise<CountingAcmeProxy> {
   const upstream = new URL(options.pebbleDirectoryUrl);
   const tls = await createThrowawayTls();
-  const requests: ProxiedRequest[] = [];
+  const requests: { -readonly [K in keyof ProxiedRequest]: ProxiedRequest[K] }[] = [];
   const before: { pattern: RegExp; hook: () => Promise<void> | void }[] = [];
   const after: { pattern: RegExp; hook: () => Promise<void> | void }[] = [];
   const run = async (hooks: typeof before, path: string): Promise<void> => {
@@ -67,7 +81,15 @@ export async function startCountingAcmeProxy(options: {
     req.on('end', () => {
       const method = req.method ?? 'GET';
       const path = req.url ?? '/';
-      requests.push({ method, path, payload: jwsPayload(Buffer.concat(chunks)) });
+      const body = Buffer.concat(chunks);
+      const entry: (typeof requests)[number] = {
+        method,
+        path,
+        atMs: Date.now(),
+        payload: jwsMember(body, 'payload'),
+        protectedHeader: jwsMember(body, 'protected'),
+      };
+      requests.push(entry);
       void (async () => {
         await run(before, path);
         const answer = await new Promise<{
@@ -98,8 +120,9 @@ export async function startCountingAcmeProxy(options: {
             },
           );
           forwarded.on('error', reject);
-          forwarded.end(Buffer.concat(chunks));
+          forwarded.end(body);
         });
+        entry.response = { status: answer.status, body: answer.body.toString('utf8') };
         await run(after, path);
         res.writeHead(answer.status, answer.headers);
         res.end(answer.body);

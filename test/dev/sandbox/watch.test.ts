@@ -216,3 +216,33 @@ describe('sandbox silent partition', () => {
     assert.equal(sb.audit.filter((e) => e.user === 'controller' && e.verb === 'watch').length, 1);
   });
 });
+
+describe('sandbox watch latency', () => {
+  it('watchLatencyMs sends each live event that long after the write, in order, and the write answers at once', async () => {
+    const sb = await startSandbox({ watchLatencyMs: 300 });
+    try {
+      await call(sb, 'POST', '/api/v1/namespaces', {
+        body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'w' } },
+      });
+      const w = await watch(sb, `${CMS}?watch=true&resourceVersion=${sb.store.resourceVersion}`);
+      const writtenAtMs = Date.now();
+      await call(sb, 'POST', CMS, { body: configMap('lag', { v: '1' }) });
+      await call(sb, 'PUT', `${CMS}/lag`, { body: configMap('lag', { v: '2' }) });
+      const answeredMs = Date.now() - writtenAtMs;
+      assert.ok(answeredMs < 300, `the writes answered in ${String(answeredMs)} ms`);
+      await assert.rejects(w.next(100), /no watch event/, 'nothing before the latency has passed');
+      const events = [await w.next(), await w.next()];
+      assert.ok(Date.now() - writtenAtMs >= 300, 'the events came after the latency');
+      assert.deepEqual(
+        events.map((e) => [e?.type, at(e?.object, 'data.v')]),
+        [
+          ['ADDED', '1'],
+          ['MODIFIED', '2'],
+        ],
+      );
+      w.close();
+    } finally {
+      await sb.close();
+    }
+  });
+});
