@@ -12,6 +12,7 @@ import { startSandbox, type AuditEntry, type Sandbox } from '../../dev/sandbox/s
 import { VERSION } from '../../src/version.js';
 import { splitPemBundle } from '../../src/x509/pem-bundle.js';
 import { startCountingAcmeProxy, type CountingAcmeProxy } from '../support/counting-acme-proxy.js';
+import { controllerEnv } from '../support/controller-env.js';
 import { freeLoopbackPort } from '../support/free-port.js';
 import { ingressManifest } from '../support/ingress-manifest.js';
 import { startPebble, type PebbleRig } from '../support/pebble.js';
@@ -154,19 +155,17 @@ describe('kube-lego /metrics end to end (real process, API sandbox, Pebble behin
     // The CA cannot resolve this host (its DNS answers SERVFAIL): validation fails and the certificate backs off.
     await pebble.challtest.setServfail('blocked.example.test');
     metricsPort = await freeLoopbackPort();
-    lego = startControllerProcess({
-      KUBECONFIG: controllerKubeconfig,
-      LEGO_EMAIL: 'admin@example.test',
-      LEGO_URL: ca.directoryUrl,
-      LEGO_ACME_CA_FILE: caFile,
-      LEGO_PORT: String(pebble.httpPort),
-      LEGO_METRICS_PORT: String(metricsPort),
-      LEGO_NAMESPACE: 'kube-lego',
-      LEGO_POD_IP: '127.0.0.1',
-      LEGO_KEY_TYPE: 'ecdsa-p256',
-      LEGO_SELF_CHECK: 'false',
-      LEGO_SELF_CHECK_DELAY: '0s',
-    });
+    lego = startControllerProcess(
+      controllerEnv(
+        {
+          kubeconfig: controllerKubeconfig,
+          directoryUrl: ca.directoryUrl,
+          caFile,
+          httpPort: pebble.httpPort,
+        },
+        { LEGO_METRICS_PORT: String(metricsPort) },
+      ),
+    );
     await lego.waitForLine(/metrics listening on http:\/\/:\d+\/metrics/);
   });
 

@@ -34,14 +34,8 @@ const failing: CertificateReport = {
 describe('certificateExposition()', () => {
   it('certificateExposition() writes one series per family and certificate, seconds for times, labels exact', () => {
     const exposition = parseExposition(certificateExposition([issued]));
-    const labels = {
-      namespace: 'shop',
-      secret: 'web-tls',
-      ingress: 'api,web',
-      hosts: 'a.example.test,b.example.test',
-      issuer: 'acme-v02.api.letsencrypt.org',
-      profile: 'shortlived',
-    };
+    // Every field of the report but its status is a label, named as in the report.
+    const { status: _status, ...labels } = issued;
     const value = (name: string): number[] =>
       samplesOf(exposition, `kube_lego_certificate_${name}`).map((sample) => {
         const { condition: _condition, ...rest } = sample.labels;
