@@ -99,6 +99,16 @@ describe('layering', () => {
     assert.deepEqual(offenders, []);
   });
 
+  it('layering: only src/adapters/metrics/ imports prom-client (the core reports through ports/metrics.ts)', () => {
+    const folders = readdirSync(srcDir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name);
+    const importers = folders
+      .flatMap(sourcesUnder)
+      .filter((file) => /from\s+'prom-client'/.test(readFileSync(new URL(file, srcDir), 'utf8')));
+    assert.deepEqual(importers, ['adapters/metrics/prometheus-metrics.ts']);
+  });
+
   it('layering: nothing in src/ imports from outside src/ (dev/ is never shipped)', () => {
     const folders = readdirSync(srcDir, { withFileTypes: true })
       .filter((entry) => entry.isDirectory())
