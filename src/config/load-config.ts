@@ -418,7 +418,8 @@ function checkNames(env: EnvironmentReader): void {
 function readMinimumValidity(reader: EnvironmentReader): number {
   return reader.duration('LEGO_MINIMUM_VALIDITY', {
     minMs: 24 * hourMs,
-    belowMinimum: 'the smallest allowed minimum validity is 24 hours, accepted are durations of 24h or longer',
+    belowMinimum:
+      'the smallest allowed minimum validity is 24 hours, accepted are durations of 24h or longer',
   });
 }
 

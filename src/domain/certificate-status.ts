@@ -8,13 +8,7 @@ import type { FailureReason, IssuanceRecord, RenewalWindow, SecretKey } from './
 
 /** The state of one certificate as `kube-lego status` shows it. */
 export type CertificateState =
-  | 'Ready'
-  | 'Renewing'
-  | 'BackingOff'
-  | 'RateLimited'
-  | 'Conflict'
-  | 'Foreign'
-  | 'Invalid';
+  'Ready' | 'Renewing' | 'BackingOff' | 'RateLimited' | 'Conflict' | 'Foreign' | 'Invalid';
 
 /** The short form of a renewal basis for the status table. */
 export const RENEWAL_BASIS_LABELS: Readonly<Record<RenewalBasis, string>> = Object.freeze({
@@ -72,10 +66,9 @@ function recordOf(entry: PlanEntry): IssuanceRecord | undefined {
   return observed.state === 'present' || observed.state === 'unparseable' ? observed.record : undefined;
 }
 
-function historyOf(record: IssuanceRecord | undefined): Omit<
-  CertificateStatus,
-  'namespace' | 'secret' | 'ingresses' | 'hosts' | 'state' | 'detail'
-> {
+function historyOf(
+  record: IssuanceRecord | undefined,
+): Omit<CertificateStatus, 'namespace' | 'secret' | 'ingresses' | 'hosts' | 'state' | 'detail'> {
   if (record === undefined) return { failures: 0 };
   return {
     failures: record.failures,

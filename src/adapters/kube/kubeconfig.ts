@@ -249,7 +249,11 @@ function firstNamedEntry(
   for (const { doc, path } of docs) {
     const entry = namedEntry(doc, list, body, name);
     if (entry !== undefined)
-      return { ...entry, field: docs.length > 1 ? `${entry.field} in "${path}"` : entry.field, baseDir: dirname(path) };
+      return {
+        ...entry,
+        field: docs.length > 1 ? `${entry.field} in "${path}"` : entry.field,
+        baseDir: dirname(path),
+      };
   }
   return undefined;
 }
