@@ -7,7 +7,12 @@ import { readFile } from 'node:fs/promises';
 import type { RequestOptions } from 'node:https';
 import { KubeLegoError, type Reaction } from '../../domain/kube-lego-error.js';
 import { ExecCredentialSource, type ExecClusterInfo } from './exec-credential.js';
-import { readKubeconfig, readKubeconfigList, type KubeconfigSelection, type PemSource } from './kubeconfig.js';
+import {
+  readKubeconfig,
+  readKubeconfigList,
+  type KubeconfigSelection,
+  type PemSource,
+} from './kubeconfig.js';
 
 /** Where the API server and credentials come from; filled by the composition root from the config. */
 export type KubeConnectionSource =
