@@ -66,7 +66,9 @@ export function buildProgram(
 
   program
     .command('run', { isDefault: options.runIsDefault })
-    .description('run the controller, configured through LEGO_* environment variables (the default command)')
+    .description(
+      `run the controller, configured through LEGO_* environment variables${options.runIsDefault ? ' (the default command)' : ''}`,
+    )
     .action(async () => {
       io.exit(await runCommand({ env: io.env, sink: process.stderr }));
     });
