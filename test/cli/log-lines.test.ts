@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { LOG_CONTEXTS } from '../../src/log/log-context.js';
 import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { startPebble, type PebbleRig } from '../support/pebble.js';
+import { pebbleControllerEnv } from '../e2e/controller-process.js';
 
 const execute = promisify(execFile);
 /** The project root, three levels above this compiled test (dist/test/cli). */
@@ -93,17 +94,7 @@ describe('the bundled CLI writes nothing but its configured log format to stdout
     const child = spawn(process.execPath, [bundle], {
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
-        KUBECONFIG: kubeconfig,
-        LEGO_EMAIL: 'admin@example.test',
-        LEGO_URL: pebble.directoryUrl,
-        LEGO_ACME_CA_FILE: pebble.caFile,
-        LEGO_PORT: String(pebble.httpPort),
-        LEGO_NAMESPACE: 'kube-lego',
-        LEGO_SUPPORTED_INGRESS_PROVIDER: 'nginx',
-        LEGO_KEY_TYPE: 'ecdsa-p256',
-        LEGO_SELF_CHECK: 'false',
-        LEGO_LOG_TYPE: format,
-        LEGO_LOG_LEVEL: 'debug',
+        ...pebbleControllerEnv(kubeconfig, pebble, { LEGO_LOG_TYPE: format, LEGO_LOG_LEVEL: 'debug' }),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { certificateStatuses, type CertificateState } from '../../src/domain/certificate-status.js';
 import { plan } from '../../src/domain/plan.js';
-import type { SecretKey, SecretSnapshot } from '../../src/domain/types.js';
 import {
   DAY_MS,
   MINUTE_MS,
@@ -12,14 +11,11 @@ import {
   managed,
   planPolicy,
   secret,
+  secretsByKey,
   withRecord,
   withTls,
   withType,
 } from '../support/builders.js';
-
-function secrets(...list: SecretSnapshot[]): Map<SecretKey, SecretSnapshot> {
-  return new Map(list.map((s) => [`${s.namespace}/${s.name}` as const, s]));
-}
 
 describe('certificateStatuses()', () => {
   const valid = certAged(['valid.example'], 10);
@@ -35,7 +31,7 @@ describe('certificateStatuses()', () => {
     ingress('one', withTls(['one.example'], 'shared-tls')),
     ingress('two', withTls(['two.example'], 'shared-tls')),
   ];
-  const snapshot = secrets(
+  const snapshot = secretsByKey(
     secret('valid-tls', valid, managed(), withRecord({ failures: 0 })),
     secret('due-tls', certAged(['due.example'], 70), managed()),
     secret(

@@ -4,6 +4,29 @@ import { fileURLToPath } from 'node:url';
 /** The built CLI, next to this compiled test (dist/test/e2e -> dist/src/cli). */
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
+/**
+ * The environment of a controller issuing from the Pebble rig into the sandbox behind `kubeconfig`: nginx
+ * provider, ECDSA keys, no self-check (Pebble validates against its own http port); `extra` adds or overrides.
+ */
+export function pebbleControllerEnv(
+  kubeconfig: string,
+  pebble: { readonly directoryUrl: string; readonly caFile: string; readonly httpPort: number },
+  extra: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  return {
+    KUBECONFIG: kubeconfig,
+    LEGO_EMAIL: 'admin@example.test',
+    LEGO_URL: pebble.directoryUrl,
+    LEGO_ACME_CA_FILE: pebble.caFile,
+    LEGO_PORT: String(pebble.httpPort),
+    LEGO_NAMESPACE: 'kube-lego',
+    LEGO_SUPPORTED_INGRESS_PROVIDER: 'nginx',
+    LEGO_KEY_TYPE: 'ecdsa-p256',
+    LEGO_SELF_CHECK: 'false',
+    ...extra,
+  };
+}
+
 /** A running `kube-lego` process with its log lines (stderr) collected. */
 export interface ControllerProcess {
   readonly child: ChildProcess;

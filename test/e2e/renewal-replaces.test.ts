@@ -16,7 +16,7 @@ import { generateKey, keyToPem } from '../../src/x509/private-key.js';
 import { startHttp01TestServer } from '../acme/challenge-solvers.js';
 import { createForeignCertificate } from '../support/foreign-certificate.js';
 import { startPebble, type PebbleRig } from '../support/pebble.js';
-import { startControllerProcess, type ControllerProcess } from './controller-process.js';
+import { pebbleControllerEnv, startControllerProcess, type ControllerProcess } from './controller-process.js';
 
 const run = promisify(execFile);
 const DAY_MS = 86_400_000;
@@ -163,17 +163,7 @@ describe('kube-lego renews a due certificate whose ARI replaces the CA refuses, 
   });
 
   it('stores a new certificate from the CA in every Secret with no failure recorded', async () => {
-    lego = startControllerProcess({
-      KUBECONFIG: kubeconfig,
-      LEGO_EMAIL: 'admin@example.test',
-      LEGO_URL: pebble.directoryUrl,
-      LEGO_ACME_CA_FILE: pebble.caFile,
-      LEGO_PORT: String(pebble.httpPort),
-      LEGO_NAMESPACE: 'kube-lego',
-      LEGO_SUPPORTED_INGRESS_PROVIDER: 'nginx',
-      LEGO_KEY_TYPE: 'ecdsa-p256',
-      LEGO_SELF_CHECK: 'false',
-    });
+    lego = startControllerProcess(pebbleControllerEnv(kubeconfig, pebble));
     const intermediate = new X509Certificate(await pebble.intermediatePem());
     const pending = new Set(cases.map((c) => c.secret));
     const stored = new Map<string, { pem: string; annotations: Record<string, string> }>();

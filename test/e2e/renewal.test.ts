@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { startPebble, type PebbleRig } from '../support/pebble.js';
-import { startControllerProcess, type ControllerProcess } from './controller-process.js';
+import { pebbleControllerEnv, startControllerProcess, type ControllerProcess } from './controller-process.js';
 import { ingressManifest } from '../support/ingress-manifest.js';
 
 const run = promisify(execFile);
@@ -49,17 +49,7 @@ metadata:
 ${ingressManifest({ name: 'short', hosts: ['short.example.test'], service: 'web' })}`,
     );
     await run('kubectl', ['--kubeconfig', kubeconfig, 'apply', '-f', file]);
-    lego = startControllerProcess({
-      KUBECONFIG: kubeconfig,
-      LEGO_EMAIL: 'admin@example.test',
-      LEGO_URL: pebble.directoryUrl,
-      LEGO_ACME_CA_FILE: pebble.caFile,
-      LEGO_PORT: String(pebble.httpPort),
-      LEGO_NAMESPACE: 'kube-lego',
-      LEGO_SUPPORTED_INGRESS_PROVIDER: 'nginx',
-      LEGO_KEY_TYPE: 'ecdsa-p256',
-      LEGO_SELF_CHECK: 'false',
-    });
+    lego = startControllerProcess(pebbleControllerEnv(kubeconfig, pebble));
     const serials: string[] = [];
     const notAfters: number[] = [];
     const deadline = Date.now() + 150_000;

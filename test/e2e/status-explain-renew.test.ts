@@ -8,9 +8,15 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
+import { eventually } from '../support/eventually.js';
 import { ingressManifest } from '../support/ingress-manifest.js';
 import { startPebble, type PebbleRig } from '../support/pebble.js';
-import { runCli, startControllerProcess, type ControllerProcess } from './controller-process.js';
+import {
+  pebbleControllerEnv,
+  runCli,
+  startControllerProcess,
+  type ControllerProcess,
+} from './controller-process.js';
 
 const run = promisify(execFile);
 const PLUGIN = fileURLToPath(new URL('../../src/cli/kubectl-lego.js', import.meta.url));
@@ -60,20 +66,7 @@ describe('kube-lego status, explain and renew against a running controller (API 
     }
   }
 
-  async function eventually<T>(
-    what: string,
-    probe: () => Promise<T | undefined>,
-    timeoutMs = 60_000,
-  ): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline)
-        assert.fail(`timed out waiting for ${what}:\n${lego?.lines.slice(-20).join('\n') ?? ''}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
+  const logTail = (): string => lego?.lines.slice(-20).join('\n') ?? '';
 
   before(async () => {
     [sandbox, pebble] = await Promise.all([
@@ -113,19 +106,9 @@ metadata:
 ${ingressManifest({ name: 'web', hosts: ['web.example.test'] })}`,
     );
     await kubectl('apply', '-f', file);
-    lego = startControllerProcess({
-      KUBECONFIG: kubeconfig,
-      LEGO_EMAIL: 'admin@example.test',
-      LEGO_URL: pebble.directoryUrl,
-      LEGO_ACME_CA_FILE: pebble.caFile,
-      LEGO_PORT: String(pebble.httpPort),
-      LEGO_NAMESPACE: 'kube-lego',
-      LEGO_SUPPORTED_INGRESS_PROVIDER: 'nginx',
-      LEGO_KEY_TYPE: 'ecdsa-p256',
-      LEGO_SELF_CHECK: 'false',
-    });
+    lego = startControllerProcess(pebbleControllerEnv(kubeconfig, pebble));
     userEnv = { KUBECONFIG: kubeconfig, LEGO_URL: pebble.directoryUrl, HOME: dir };
-    await eventually('the first certificate', storedCertificate, 90_000);
+    await eventually('the first certificate', storedCertificate, { timeoutMs: 90_000, context: logTail });
   });
 
   after(async () => {
@@ -135,7 +118,7 @@ ${ingressManifest({ name: 'web', hosts: ['web.example.test'] })}`,
   });
 
   it('status -o json shows the stored certificate as Ready, with its expiry and renewal time', async () => {
-    const cert = await eventually('the first certificate', storedCertificate);
+    const cert = await eventually('the first certificate', storedCertificate, { context: logTail });
     const result = await runCli(['status', '-o', 'json'], userEnv);
     assert.equal(result.code, 0, result.stderr);
     const list = JSON.parse(result.stdout) as { kind: string; items: StatusItem[] };
@@ -185,7 +168,7 @@ ${ingressManifest({ name: 'web', hosts: ['web.example.test'] })}`,
   });
 
   it("explain prints the controller's decision detail, the history and the Events on the Ingress", async () => {
-    const cert = await eventually('the first certificate', storedCertificate);
+    const cert = await eventually('the first certificate', storedCertificate, { context: logTail });
     const result = await runCli(['explain', 'default/web-tls'], userEnv);
     assert.equal(result.code, 0, result.stderr);
     const notAfter = rfc3339(Date.parse(cert.validTo));
@@ -210,7 +193,7 @@ ${ingressManifest({ name: 'web', hosts: ['web.example.test'] })}`,
   });
 
   it('renew waits until the new certificate is stored and prints its serial', async () => {
-    const before = await eventually('the first certificate', storedCertificate);
+    const before = await eventually('the first certificate', storedCertificate, { context: logTail });
     const result = await runCli(['renew', 'default/web-tls', '--timeout', '90s'], userEnv, {
       timeoutMs: 100_000,
     });
@@ -238,7 +221,7 @@ ${ingressManifest({ name: 'web', hosts: ['web.example.test'] })}`,
   });
 
   it('renew --no-wait returns once the request is set; the controller serves it afterwards', async () => {
-    const before = await eventually('a certificate', storedCertificate);
+    const before = await eventually('a certificate', storedCertificate, { context: logTail });
     const startMs = Date.now();
     const result = await runCli(['renew', '--no-wait', 'default/web-tls'], userEnv);
     const elapsedMs = Date.now() - startMs;
