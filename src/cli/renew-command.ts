@@ -93,6 +93,19 @@ async function waitFor(
   const progress = new Map<Target, string>();
   const startMs = io.nowMs();
   let shown = '';
+  const show = (line: string, elapsedS: number): void => {
+    // On a terminal the line is rewritten in place; in a log, it is printed when it changes.
+    if (io.err.isTTY === true) io.err.write(`\r\u001b[K${line} (${elapsedS}s)`);
+    else if (line !== shown) io.err.write(`${line}\n`);
+    shown = line;
+  };
+  // Shown before the first read, so even an answer that comes at once leaves a line saying what was waited for.
+  show(
+    targets.length === 1 && targets[0] !== undefined
+      ? `waiting for ${targets[0].namespace}/${targets[0].name}: requested`
+      : `waiting for ${targets.length} certificates`,
+    0,
+  );
   for (;;) {
     for (const target of targets) {
       if (outcomes.has(target)) continue;
@@ -113,13 +126,10 @@ async function waitFor(
       open.length === 1 && open[0] !== undefined
         ? `waiting for ${open[0].namespace}/${open[0].name}: ${progress.get(open[0]) ?? ''}`
         : `waiting for ${open.length} of ${targets.length} certificates`;
-    // On a terminal the line is rewritten in place; in a log, it is printed when it changes.
-    if (io.err.isTTY === true) io.err.write(`\r\u001b[K${line} (${elapsedS}s)`);
-    else if (line !== shown) io.err.write(`${line}\n`);
-    shown = line;
+    show(line, elapsedS);
     await sleep(options.pollIntervalMs);
   }
-  if (io.err.isTTY === true && shown !== '') io.err.write('\r\u001b[K');
+  if (io.err.isTTY === true) io.err.write('\r\u001b[K');
   return outcomes;
 }
 

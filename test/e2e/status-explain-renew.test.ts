@@ -251,11 +251,20 @@ ${ingressManifest({ name: 'web', hosts: ['web.example.test'] })}`,
     });
     assert.equal(reader.code, 1);
     assert.match(reader.stderr, /^error: Missing permission: patch secrets in namespace "default"/);
+    const seen = sandbox.audit.length;
     const readerStatus = await runCli(['status', '-o', 'json'], {
       ...userEnv,
       KUBECONFIG: join(dir, 'reader'),
     });
     assert.equal(readerStatus.code, 0, 'read access is enough for status');
+    // What status costs, from the sandbox's audit log: one list of Ingresses, one read per Secret.
+    assert.deepEqual(
+      sandbox.audit
+        .slice(seen)
+        .filter((e) => e.user === 'reader')
+        .map((e) => `${e.verb} ${e.resource} ${e.namespace}/${e.name} ${e.status}`),
+      ['list ingresses default/ 200', 'get secrets default/web-tls 200'],
+    );
   });
 
   it('works as a kubectl plugin: kubectl lego status finds kubectl-lego on PATH', async () => {
