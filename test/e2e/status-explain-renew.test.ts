@@ -239,6 +239,23 @@ ${ingressManifest({ name: 'web', hosts: ['web.example.test'] })}`,
     assert.ok(Date.parse(renewed.validFrom) <= Date.now());
   });
 
+  it('renew --all renews every certificate kube-lego manages in the namespace', async () => {
+    const before = await eventually('a certificate', storedCertificate, { context: logTail });
+    const result = await runCli(['renew', '--all', '-n', 'default', '--timeout', '90s'], userEnv, {
+      timeoutMs: 100_000,
+    });
+    assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+    const after = await storedCertificate();
+    assert.ok(after !== undefined && after.serialNumber !== before.serialNumber);
+    assert.match(
+      result.stdout,
+      /^Renewed default\/web-tls: new certificate serial [0-9a-f]+, valid until \S+ \(was serial [0-9a-f]+\)\n$/,
+    );
+    const both = await runCli(['renew', '--all', 'default/web-tls'], userEnv);
+    assert.equal(both.code, 1);
+    assert.match(both.stderr, /name one NAMESPACE\/SECRET, or pass --all/);
+  });
+
   it('names the missing permission when the API server answers 403', async () => {
     const viewer = await runCli(['status'], { ...userEnv, KUBECONFIG: join(dir, 'viewer') });
     assert.equal(viewer.code, 1);
