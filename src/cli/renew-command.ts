@@ -147,7 +147,7 @@ function outcomeLine(target: Target, outcome: Outcome): string {
       const retry =
         record.retryNotBeforeMs === undefined
           ? ''
-          : `; kube-lego tries again at ${formatTime(record.retryNotBeforeMs)}`;
+          : `; kube-lego makes no new attempt before ${formatTime(record.retryNotBeforeMs)}`;
       return `Cannot renew ${key}: the attempt failed (${record.lastFailureReason ?? 'Unknown'}) at ${formatTime(record.lastFailureMs ?? 0)}${retry}; run kube-lego explain ${key} for the Events`;
     }
     case 'withdrawn':

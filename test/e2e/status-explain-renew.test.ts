@@ -88,7 +88,8 @@ describe('kube-lego status, explain and renew against a running controller (API 
           },
         },
       }),
-      startPebble({ nonceRejectPercent: 0 }),
+      // No authorization reuse: every renewal is validated, so a DNS failure makes it fail.
+      startPebble({ nonceRejectPercent: 0, authzReusePercent: 0 }),
     ]);
     dir = await mkdtemp(join(tmpdir(), 'kube-lego-status-'));
     kubeconfig = join(dir, 'kubeconfig');
@@ -301,5 +302,48 @@ ${ingressManifest({ name: 'web', hosts: ['web.example.test'] })}`,
     assert.match(plugins.stdout, /kubectl-lego/);
     const table = await run('kubectl', ['lego', 'status'], { env });
     assert.match(table.stdout, /\nweb\s+web-tls\s+web\.example\.test\s+Ready\s/);
+  });
+
+  it('renew reports a failed attempt with its reason and exits 1; status and explain show the failure', async () => {
+    const before = await eventually('a certificate', storedCertificate, { context: logTail });
+    // The CA's validation cannot resolve the host: the order fails (ChallengeFailed).
+    await pebble.challtest.setServfail('web.example.test');
+    try {
+      const result = await runCli(['renew', 'default/web-tls', '--timeout', '90s'], userEnv, {
+        timeoutMs: 100_000,
+      });
+      assert.equal(result.code, 1, `${result.stdout}\n${result.stderr}`);
+      assert.match(
+        result.stdout,
+        /^Cannot renew default\/web-tls: the attempt failed \(ChallengeFailed\) at \S+Z; kube-lego makes no new attempt before \S+Z; run kube-lego explain default\/web-tls for the Events\n$/,
+      );
+      assert.equal((await storedCertificate())?.serialNumber, before.serialNumber, 'the certificate is kept');
+      const status = await runCli(['status', '-o', 'json'], userEnv);
+      const list = JSON.parse(status.stdout) as {
+        items: (StatusItem & { lastFailure?: { reason: string } })[];
+      };
+      const item = list.items[0];
+      assert.ok(item !== undefined, status.stdout);
+      // The certificate is still valid and not due: the controller waits for its renewal time (a failed
+      // request is not retried on its own), and the failure is on record.
+      assert.equal(item.state, 'Ready', item.detail);
+      assert.equal(item.failures, 1);
+      assert.equal(item.lastFailure?.reason, 'ChallengeFailed');
+      const explain = await runCli(['explain', 'default/web-tls'], userEnv);
+      assert.match(
+        explain.stdout,
+        /What kube-lego will do: Certificate for web\.example\.test is valid until \S+Z; renewal at \S+Z, /,
+      );
+      assert.match(
+        explain.stdout,
+        /1 consecutive failure\(s\) are recorded, the last at \S+Z \(ChallengeFailed\); the next attempt is not before \S+Z\./,
+      );
+      assert.match(
+        explain.stdout,
+        /\n {2}\S+Z Warning IssuanceFailed: Cannot issue certificate for web\.example\.test \(ChallengeFailed\)/,
+      );
+    } finally {
+      await pebble.challtest.clearServfail('web.example.test');
+    }
   });
 });
