@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { startPebble, type PebbleRig } from '../support/pebble.js';
 import { pebbleControllerEnv, startControllerProcess, type ControllerProcess } from './controller-process.js';
-import { ingressManifest } from '../support/ingress-manifest.js';
+import { ingressManifest, namespaceManifest } from '../support/ingress-manifest.js';
 
 const run = promisify(execFile);
 const VALIDITY_SECONDS = 40;
@@ -41,11 +41,7 @@ describe('kube-lego process renews short-lived certificates (Pebble issuing 40-s
     const file = join(dir, 'manifests.yaml');
     await writeFile(
       file,
-      `apiVersion: v1
-kind: Namespace
-metadata:
-  name: kube-lego
----
+      `${namespaceManifest('kube-lego')}---
 ${ingressManifest({ name: 'short', hosts: ['short.example.test'], service: 'web' })}`,
     );
     await run('kubectl', ['--kubeconfig', kubeconfig, 'apply', '-f', file]);

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { eventually } from '../support/eventually.js';
-import { ingressManifest } from '../support/ingress-manifest.js';
+import { ingressManifest, namespaceManifest } from '../support/ingress-manifest.js';
 import { startPebble, type PebbleRig } from '../support/pebble.js';
 import {
   pebbleControllerEnv,
@@ -99,11 +99,7 @@ describe('kube-lego status, explain and renew against a running controller (API 
     const file = join(dir, 'manifests.yaml');
     await writeFile(
       file,
-      `apiVersion: v1
-kind: Namespace
-metadata:
-  name: kube-lego
----
+      `${namespaceManifest('kube-lego')}---
 ${ingressManifest({ name: 'web', hosts: ['web.example.test'] })}`,
     );
     await kubectl('apply', '-f', file);
