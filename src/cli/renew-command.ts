@@ -5,6 +5,7 @@ import {
   parseIssuanceRecord,
   toWholeSecondsMs,
 } from '../domain/secret-annotations.js';
+import { secretKey, type SecretKey } from '../domain/types.js';
 import { certificateReport } from './certificate-report.js';
 import type { ClusterFlags } from './cluster-connection.js';
 import { runWithCluster, type CommandIo } from './command-context.js';
@@ -166,29 +167,23 @@ export function renewCommand(options: RenewOptions, io: CommandIo): Promise<numb
   return runWithCluster(options, io, async ({ cluster, policy }) => {
     const { inventory } = cluster;
     const nowMs = io.nowMs();
+    const named = options.target === undefined ? undefined : secretTarget(options.target, cluster.namespace);
     const report = await certificateReport(inventory, {
-      namespace:
-        options.target === undefined
-          ? cluster.namespace
-          : secretTarget(options.target, cluster.namespace).namespace,
+      namespace: named?.namespace ?? cluster.namespace,
       policy,
       nowMs,
     });
-    const keys =
-      options.target === undefined
+    const keys: readonly SecretKey[] =
+      named === undefined
         ? report.plan.entries.map((e) => e.desired.key)
-        : [
-            (({ namespace, name }) => `${namespace}/${name}`)(
-              secretTarget(options.target, cluster.namespace),
-            ),
-          ];
+        : [secretKey(named.namespace, named.name)];
     const targets: Target[] = [];
     for (const key of keys) {
       const slash = key.indexOf('/');
       const namespace = key.slice(0, slash);
       const name = key.slice(slash + 1);
       const wanted = report.plan.entries.some((e) => e.desired.key === key);
-      const before = report.secrets.get(key as `${string}/${string}`);
+      const before = report.secrets.get(key);
       const managed =
         before !== undefined &&
         isManagedSecret(before.snapshot.labels, before.snapshot.annotations, policy.annotationKey);
