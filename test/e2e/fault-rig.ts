@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
+import { startCountingAcmeProxy, type CountingAcmeProxy } from '../support/counting-acme-proxy.js';
+import { ingressManifest } from '../support/ingress-manifest.js';
+import { startPebble, type PebbleRig } from '../support/pebble.js';
+import { startControllerProcess, type ControllerProcess } from './controller-process.js';
+
+const run = promisify(execFile);
+
+/** The sandbox user the controller runs as, so the audit log tells its requests from the test's. */
+export const CONTROLLER_USER = 'kube-lego';
+
+/** A Secret as `kubectl get -o json` prints it. */
+export interface SecretJson {
+  readonly data?: Record<string, string>;
+  readonly metadata?: { readonly annotations?: Record<string, string> };
+}
+
+/**
+ * The rig of a fault test: the API sandbox (the controller as its own user), Pebble behind a counting proxy,
+ * real `kubectl` as the test's independent client, and the controller processes started on it.
+ */
+export interface FaultRig {
+  readonly sandbox: Sandbox;
+  readonly pebble: PebbleRig;
+  readonly ca: CountingAcmeProxy;
+  readonly processes: readonly ControllerProcess[];
+  kubectl(...args: string[]): Promise<string>;
+  /** Applies an opted-in Ingress `name` for `hosts`, its Secret `${name}-tls` in `default`. */
+  applyIngress(name: string, hosts: readonly string[]): Promise<void>;
+  /** Starts a controller process against the proxy (the sandbox's audit names it `CONTROLLER_USER`). */
+  startController(): ControllerProcess;
+  /** The Secret `name` in `default`, or undefined when it does not exist. */
+  secret(name: string): Promise<SecretJson | undefined>;
+  /** Polls `probe` every 200 ms until it returns a value; fails naming `what` with the last log lines. */
+  eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs?: number): Promise<T>;
+  /** Kills every controller process, stops the proxy, Pebble and the sandbox, removes the files. */
+  close(): Promise<void>;
+}
+
+/** Starts the rig; `bookmarkIntervalMs` is the sandbox's. */
+export async function startFaultRig(
+  options: { readonly bookmarkIntervalMs?: number } = {},
+): Promise<FaultRig> {
+  const token = randomBytes(16).toString('hex');
+  const [sandbox, pebble] = await Promise.all([
+    startSandbox({
+      ...(options.bookmarkIntervalMs === undefined ? {} : { bookmarkIntervalMs: options.bookmarkIntervalMs }),
+      users: { [token]: { name: CONTROLLER_USER } },
+    }),
+    startPebble({ nonceRejectPercent: 0 }),
+  ]);
+  const ca = await startCountingAcmeProxy({
+    pebbleDirectoryUrl: pebble.directoryUrl,
+    pebbleCaPem: pebble.caPem,
+  });
+  const dir = await mkdtemp(join(tmpdir(), 'kube-lego-faults-'));
+  const adminConfig = join(dir, 'admin.kubeconfig');
+  const controllerConfig = join(dir, 'kube-lego.kubeconfig');
+  const caFile = join(dir, 'proxy-ca.pem');
+  await Promise.all([
+    sandbox.writeKubeconfig(adminConfig),
+    sandbox.writeKubeconfig(controllerConfig, { user: CONTROLLER_USER }),
+    writeFile(caFile, ca.caPem),
+  ]);
+  const processes: ControllerProcess[] = [];
+  const kubectl = async (...args: string[]): Promise<string> =>
+    (await run('kubectl', ['--kubeconfig', adminConfig, ...args])).stdout;
+  let applied = 0;
+  const apply = async (yaml: string): Promise<void> => {
+    const file = join(dir, `objects-${String(++applied)}.yaml`);
+    await writeFile(file, yaml);
+    await kubectl('apply', '-f', file);
+  };
+  await apply('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: kube-lego\n');
+  return {
+    sandbox,
+    pebble,
+    ca,
+    processes,
+    kubectl,
+    applyIngress: (name, hosts) => apply(ingressManifest({ name, hosts })),
+    startController() {
+      const started = startControllerProcess({
+        KUBECONFIG: controllerConfig,
+        LEGO_EMAIL: 'admin@example.test',
+        LEGO_URL: ca.directoryUrl,
+        LEGO_ACME_CA_FILE: caFile,
+        LEGO_PORT: String(pebble.httpPort),
+        LEGO_NAMESPACE: 'kube-lego',
+        LEGO_POD_IP: '127.0.0.1',
+        LEGO_KEY_TYPE: 'ecdsa-p256',
+        LEGO_SELF_CHECK: 'false',
+        LEGO_SELF_CHECK_DELAY: '0s',
+      });
+      processes.push(started);
+      return started;
+    },
+    async secret(name) {
+      try {
+        return JSON.parse(await kubectl('get', 'secret', name, '-n', 'default', '-o', 'json')) as SecretJson;
+      } catch {
+        return undefined;
+      }
+    },
+    async eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const value = await probe();
+        if (value !== undefined) return value;
+        if (Date.now() > deadline)
+          assert.fail(
+            `timed out after ${String(timeoutMs)} ms waiting for ${what}; last log lines:\n${processes.at(-1)?.lines.slice(-25).join('\n') ?? ''}`,
+          );
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    },
+    async close() {
+      await Promise.all(processes.map((p) => p.kill()));
+      await ca.close();
+      await Promise.all([sandbox.close(), pebble.stop()]);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
