@@ -59,6 +59,7 @@ export interface AuditEntry {
   readonly path: string;
   readonly query: string;
   readonly user: string;
+  /** The status answered; 0 for a connection reset by an injected `'reset'` failure. */
   readonly status: number;
   /** Kubernetes verb (get, list, watch, create, update, patch, delete, deletecollection) or the HTTP method for non-resource paths. */
   readonly verb: string;
@@ -162,7 +163,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       await new Promise<void>((resolve) => res.once('close', resolve));
       return;
     }
-    const failure = faultTable.takeFailure(method, url.pathname);
+    const watchParam = url.searchParams.get('watch');
+    const failure = faultTable.takeFailure(method, url.pathname, watchParam === 'true' || watchParam === '1');
+    if (failure?.kind === 'reset') {
+      res.statusCode = 0; // the audit's "no answer"
+      req.socket.destroy();
+      return;
+    }
     if (failure !== undefined) {
       const headers: Record<string, string> = {};
       if (failure.retryAfterSeconds !== undefined) headers['Retry-After'] = String(failure.retryAfterSeconds);
