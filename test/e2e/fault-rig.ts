@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
+import { splitPemBundle } from '../../src/x509/pem-bundle.js';
 import { startCountingAcmeProxy, type CountingAcmeProxy } from '../support/counting-acme-proxy.js';
 import { ingressManifest } from '../support/ingress-manifest.js';
 import { startPebble, type PebbleRig } from '../support/pebble.js';
@@ -20,6 +21,31 @@ export const CONTROLLER_USER = 'kube-lego';
 export interface SecretJson {
   readonly data?: Record<string, string>;
   readonly metadata?: { readonly annotations?: Record<string, string> };
+}
+
+function decode(secret: SecretJson, key: string): string {
+  return Buffer.from(secret.data?.[key] ?? '', 'base64').toString('utf8');
+}
+
+/**
+ * Asserts the stored pair is one and complete: the certificate for exactly `hosts`, issued by the CA's
+ * intermediate in the chain, `tls.key` its key, and nothing of the order or a failure left on the Secret.
+ */
+export function assertIssuedPair(stored: SecretJson, hosts: readonly string[]): void {
+  const chain = splitPemBundle(decode(stored, 'tls.crt')).map((pem) => new X509Certificate(pem));
+  const leaf = chain[0];
+  assert.ok(leaf !== undefined, 'tls.crt holds a certificate');
+  assert.equal(leaf.subjectAltName, hosts.map((h) => `DNS:${h}`).join(', '));
+  const intermediate = chain[1];
+  assert.ok(intermediate !== undefined && leaf.verify(intermediate.publicKey), 'issued by the CA');
+  assert.ok(
+    leaf.checkPrivateKey(createPrivateKey(decode(stored, 'tls.key'))),
+    'tls.key is the certificate key',
+  );
+  assert.equal(stored.data?.['kube-lego.pending.key'], undefined, 'the pending key is removed once stored');
+  const annotations = stored.metadata?.annotations ?? {};
+  assert.equal(annotations['kube-lego/order-url'], undefined, 'the order is cleared');
+  assert.equal(annotations['kube-lego/failures'], undefined, 'no failure is left recorded');
 }
 
 /**
