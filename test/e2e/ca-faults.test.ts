@@ -16,7 +16,7 @@ function annotation(secret: SecretJson | undefined, name: string): string | unde
   return secret?.metadata?.annotations?.[`kube-lego/${name}`];
 }
 
-describe('CA faults: 429 and 503 with Retry-After on newOrder, across a restart (real process, sandbox, Pebble behind a counting proxy)', () => {
+describe('CA faults: 429 and 503 with Retry-After on newOrder and on the account request, across a restart (real process, sandbox, Pebble behind a counting proxy)', () => {
   let rig: FaultRig;
 
   before(async () => {
@@ -156,5 +156,58 @@ describe('CA faults: 429 and 503 with Retry-After on newOrder, across a restart 
     t.diagnostic(
       `503 Retry-After 12 s, SIGTERM while waiting: next newOrder after ${String(figures.waitedMs)} ms, ${String(figures.secondProcessEarlyRequests)} newOrder before the Retry-After time, orders at the CA 2 (1 rejected), reason CaUnavailable`,
     );
+  });
+
+  it('503 with Retry-After on the account request: the wait survives a SIGKILL, a certificate asked for after the restart waits too, no failure counted', async (t) => {
+    const retryAfterSeconds = 15;
+    rig.ca.failNext({
+      pathPattern: /^\/sign-me-up/,
+      count: 1,
+      status: 503,
+      retryAfterSeconds,
+      problemType: SERVER_INTERNAL,
+      detail: 'injected 503 for the account',
+    });
+    const first = rig.startController();
+    await rig.applyIngress('account-first', ['account-first.ca-faults.example.test']);
+    await failureRecorded('account-first-tls', 'CaUnavailable');
+    const rejected = rig.ca.requests.find((r) => r.injected === true && r.path.startsWith('/sign-me-up'));
+    assert.ok(rejected !== undefined, 'the account request met the injected 503');
+    const retryAllowedMs = rejected.atMs + retryAfterSeconds * 1000;
+    assert.equal(await first.kill(), null);
+    const restartedAtMs = Date.now();
+    assert.ok(restartedAtMs < retryAllowedMs, 'the restart happens while the controller waits');
+    const second = rig.startController();
+    // A certificate the restarted process has no record for: only the account's persisted wait holds it.
+    await rig.applyIngress('account-later', ['account-later.ca-faults.example.test']);
+    const [firstStored, laterStored] = await Promise.all([
+      issued('account-first-tls'),
+      issued('account-later-tls'),
+    ]);
+    const early = rig.ca.requests.filter(
+      (r) =>
+        r.atMs >= restartedAtMs &&
+        r.atMs < retryAllowedMs &&
+        (r.path.startsWith('/sign-me-up') || r.path.startsWith('/order-plz')),
+    );
+    const afterWait = rig.ca.requests.find(
+      (r) => r.atMs >= restartedAtMs && r.path.startsWith('/sign-me-up'),
+    );
+    t.diagnostic(
+      `503 Retry-After ${String(retryAfterSeconds)} s on the account request, SIGKILL while waiting: the restarted process asked for the account ${String((afterWait?.atMs ?? 0) - rejected.atMs)} ms after the 503, ${String(early.length)} account or order requests before the Retry-After time`,
+    );
+    assert.deepEqual(
+      early.map((r) => r.path),
+      [],
+      'the restarted process asks the CA nothing before the Retry-After time',
+    );
+    for (const stored of [firstStored, laterStored]) assert.equal(annotation(stored, 'failures'), undefined);
+    const laterEvents = await eventsFor('account-later');
+    assert.ok(
+      !laterEvents.some((e) => e.reason === 'IssuanceFailed' || e.reason === 'BackingOff'),
+      `waiting for the CA is no failure: ${laterEvents.map((e) => e.reason ?? '').join(', ')}`,
+    );
+    assert.equal(rig.ca.ordersFor('account-later.ca-faults.example.test'), 1);
+    assert.equal(await second.terminate(), 0);
   });
 });
