@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { FAILURE_REASONS } from '../../src/domain/secret-annotations.js';
 import type { FailureReason } from '../../src/domain/types.js';
 import { alwaysFailingOrders, mostInAnyWindow } from '../support/order-schedule.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, NOW_MS, record } from '../support/builders.js';
@@ -7,17 +8,10 @@ import { DAY_MS, HOUR_MS, MINUTE_MS, NOW_MS, record } from '../support/builders.
 /** Let's Encrypt's failed-validation limit is 5 per account, host and hour: never reach past it. */
 const ORDERS_PER_HOUR_LIMIT = 5;
 
-/** Every reason an order can fail with that counts as a failure (rate limits and CA outages send no order). */
-const FAILING: readonly FailureReason[] = [
-  'ChallengeFailed',
-  'SelfCheckFailed',
-  'OrderFailed',
-  'OrderRefused',
-  'AccountFailed',
-  'SecretWriteFailed',
-  'Timeout',
-  'Unknown',
-];
+/** Every reason that counts as a failure (a rate limit waits what the CA said, an unavailable CA took no order). */
+const FAILING: readonly FailureReason[] = FAILURE_REASONS.filter(
+  (reason) => reason !== 'RateLimited' && reason !== 'CaUnavailable',
+);
 
 describe('a host that always fails gets at most 5 orders in any hour (the persisted backoff schedule)', () => {
   it('mostInAnyWindow() counts the busiest half-open window', () => {

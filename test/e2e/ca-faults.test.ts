@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import { startFaultRig, type FaultRig, type SecretJson } from './fault-rig.js';
 
 const RATE_LIMITED = 'urn:ietf:params:acme:error:rateLimited';
@@ -57,16 +57,19 @@ describe('CA faults: 429 and 503 with Retry-After on newOrder and on the account
 
   /**
    * One fault on newOrder for `host`, a restart (`how`) of the controller while it waits, issuance after the
-   * wait; returns the figures measured at the proxy.
+   * wait; reports the figures measured at the proxy.
    */
-  async function faultAcrossRestart(options: {
-    readonly name: string;
-    readonly status: number;
-    readonly problemType: string;
-    readonly retryAfterSeconds: number;
-    readonly expectedReason: string;
-    readonly how: 'SIGKILL' | 'SIGTERM';
-  }): Promise<{ waitedMs: number; secondProcessEarlyRequests: number }> {
+  async function faultAcrossRestart(
+    t: TestContext,
+    options: {
+      readonly name: string;
+      readonly status: number;
+      readonly problemType: string;
+      readonly retryAfterSeconds: number;
+      readonly expectedReason: string;
+      readonly how: 'SIGKILL' | 'SIGTERM';
+    },
+  ): Promise<void> {
     const host = `${options.name}.ca-faults.example.test`;
     const secretName = `${options.name}-tls`;
     rig.ca.failNext({
@@ -127,36 +130,38 @@ describe('CA faults: 429 and 503 with Retry-After on newOrder and on the account
     assert.equal(secondProcessEarlyRequests, 0, 'no newOrder before the Retry-After time');
     assert.equal(annotation(stored, 'failures'), undefined, 'the failure record is cleared by the issuance');
     assert.equal(await second.terminate(), 0);
-    return { waitedMs, secondProcessEarlyRequests };
+    t.diagnostic(
+      `${String(options.status)} ${options.problemType} Retry-After ${String(options.retryAfterSeconds)} s, ${options.how} while waiting: reason ${options.expectedReason}, next newOrder after ${String(waitedMs)} ms, ${String(secondProcessEarlyRequests)} newOrder before the Retry-After time, orders at the CA 2 (1 rejected)`,
+    );
   }
 
-  it('429 rateLimited with Retry-After on newOrder: the persisted wait survives a SIGKILL, then one order issues', async (t) => {
-    const figures = await faultAcrossRestart({
+  const newOrderCases = [
+    {
+      title:
+        '429 rateLimited with Retry-After on newOrder: the persisted wait survives a SIGKILL, then one order issues',
       name: 'limited',
       status: 429,
       problemType: RATE_LIMITED,
       retryAfterSeconds: 15,
       expectedReason: 'RateLimited',
       how: 'SIGKILL',
-    });
-    t.diagnostic(
-      `429 Retry-After 15 s, SIGKILL while waiting: next newOrder after ${String(figures.waitedMs)} ms, ${String(figures.secondProcessEarlyRequests)} newOrder before the Retry-After time, orders at the CA 2 (1 rejected)`,
-    );
-  });
-
-  it('503 with Retry-After on newOrder is CA unavailable, not a rate limit: waited across a SIGTERM, then one order issues', async (t) => {
-    const figures = await faultAcrossRestart({
+    },
+    {
+      title:
+        '503 with Retry-After on newOrder is CA unavailable, not a rate limit: waited across a SIGTERM, then one order issues',
       name: 'unavailable',
       status: 503,
       problemType: SERVER_INTERNAL,
       retryAfterSeconds: 12,
       expectedReason: 'CaUnavailable',
       how: 'SIGTERM',
+    },
+  ] as const;
+  for (const { title, ...options } of newOrderCases) {
+    it(title, async (t) => {
+      await faultAcrossRestart(t, options);
     });
-    t.diagnostic(
-      `503 Retry-After 12 s, SIGTERM while waiting: next newOrder after ${String(figures.waitedMs)} ms, ${String(figures.secondProcessEarlyRequests)} newOrder before the Retry-After time, orders at the CA 2 (1 rejected), reason CaUnavailable`,
-    );
-  });
+  }
 
   it('503 with Retry-After on the account request: the wait survives a SIGKILL, a certificate asked for after the restart waits too, no failure counted', async (t) => {
     const retryAfterSeconds = 15;

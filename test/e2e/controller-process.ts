@@ -4,6 +4,38 @@ import { fileURLToPath } from 'node:url';
 /** The built CLI, next to this compiled test (dist/test/e2e -> dist/src/cli). */
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
+/** Where an e2e controller runs: the cluster, the ACME directory and the port Pebble's VA dials for http-01. */
+export interface ControllerTarget {
+  readonly kubeconfig: string;
+  readonly directoryUrl: string;
+  /** The CA of the directory's HTTPS listener (Pebble's, or a proxy's in front of it). */
+  readonly caFile: string;
+  readonly httpPort: number;
+}
+
+/**
+ * The environment of a controller process on the test rig, `extra` on top. The self-check is off: it
+ * resolves hosts with the system resolver, which cannot see challtestsrv's names.
+ */
+export function controllerEnvironment(
+  target: ControllerTarget,
+  extra: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  return {
+    KUBECONFIG: target.kubeconfig,
+    LEGO_EMAIL: 'admin@example.test',
+    LEGO_URL: target.directoryUrl,
+    LEGO_ACME_CA_FILE: target.caFile,
+    LEGO_PORT: String(target.httpPort),
+    LEGO_NAMESPACE: 'kube-lego',
+    LEGO_POD_IP: '127.0.0.1',
+    LEGO_KEY_TYPE: 'ecdsa-p256',
+    LEGO_SELF_CHECK: 'false',
+    LEGO_SELF_CHECK_DELAY: '0s',
+    ...extra,
+  };
+}
+
 /** A running `kube-lego` process with its log lines (stderr) collected. */
 export interface ControllerProcess {
   readonly child: ChildProcess;

@@ -11,7 +11,11 @@ import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { splitPemBundle } from '../../src/x509/pem-bundle.js';
 import { freeLoopbackPort } from '../support/free-port.js';
 import { startPebble, type PebbleRig } from '../support/pebble.js';
-import { startControllerProcess, type ControllerProcess } from './controller-process.js';
+import {
+  controllerEnvironment,
+  startControllerProcess,
+  type ControllerProcess,
+} from './controller-process.js';
 import { ingressManifest } from '../support/ingress-manifest.js';
 
 const run = promisify(execFile);
@@ -81,21 +85,12 @@ describe('kube-lego process end to end (API sandbox + Pebble + kubectl)', () => 
   }
 
   function controller(extra: Readonly<Record<string, string>> = {}): ControllerProcess {
-    const started = startControllerProcess({
-      KUBECONFIG: kubeconfig,
-      LEGO_EMAIL: 'admin@example.test',
-      LEGO_URL: pebble.directoryUrl,
-      LEGO_ACME_CA_FILE: pebble.caFile,
-      LEGO_PORT: String(pebble.httpPort),
-      LEGO_NAMESPACE: 'kube-lego',
-      LEGO_POD_IP: '127.0.0.1',
-      LEGO_KEY_TYPE: 'ecdsa-p256',
-      // The self-check resolves hosts with the system resolver, which cannot see challtestsrv's names:
-      // switch it off here (the in-process runtime test covers it through an address override).
-      LEGO_SELF_CHECK: 'false',
-      LEGO_SELF_CHECK_DELAY: '0s',
-      ...extra,
-    });
+    const started = startControllerProcess(
+      controllerEnvironment(
+        { kubeconfig, directoryUrl: pebble.directoryUrl, caFile: pebble.caFile, httpPort: pebble.httpPort },
+        extra,
+      ),
+    );
     processes.push(started);
     return started;
   }

@@ -10,7 +10,11 @@ import { splitPemBundle } from '../../src/x509/pem-bundle.js';
 import { startCountingAcmeProxy, type CountingAcmeProxy } from '../support/counting-acme-proxy.js';
 import { ingressManifest } from '../support/ingress-manifest.js';
 import { startPebble, type PebbleRig } from '../support/pebble.js';
-import { startControllerProcess, type ControllerProcess } from './controller-process.js';
+import {
+  controllerEnvironment,
+  startControllerProcess,
+  type ControllerProcess,
+} from './controller-process.js';
 
 const run = promisify(execFile);
 
@@ -113,18 +117,14 @@ export async function startFaultRig(
     kubectl,
     applyIngress: (name, hosts) => apply(ingressManifest({ name, hosts })),
     startController() {
-      const started = startControllerProcess({
-        KUBECONFIG: controllerConfig,
-        LEGO_EMAIL: 'admin@example.test',
-        LEGO_URL: ca.directoryUrl,
-        LEGO_ACME_CA_FILE: caFile,
-        LEGO_PORT: String(pebble.httpPort),
-        LEGO_NAMESPACE: 'kube-lego',
-        LEGO_POD_IP: '127.0.0.1',
-        LEGO_KEY_TYPE: 'ecdsa-p256',
-        LEGO_SELF_CHECK: 'false',
-        LEGO_SELF_CHECK_DELAY: '0s',
-      });
+      const started = startControllerProcess(
+        controllerEnvironment({
+          kubeconfig: controllerConfig,
+          directoryUrl: ca.directoryUrl,
+          caFile,
+          httpPort: pebble.httpPort,
+        }),
+      );
       processes.push(started);
       return started;
     },

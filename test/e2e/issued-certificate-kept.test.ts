@@ -8,7 +8,11 @@ import { promisify } from 'node:util';
 import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { startCountingAcmeProxy, type CountingAcmeProxy } from '../support/counting-acme-proxy.js';
 import { startPebble, type PebbleRig } from '../support/pebble.js';
-import { startControllerProcess, type ControllerProcess } from './controller-process.js';
+import {
+  controllerEnvironment,
+  startControllerProcess,
+  type ControllerProcess,
+} from './controller-process.js';
 import { ingressManifest } from '../support/ingress-manifest.js';
 import { assertIssuedPair, type SecretJson } from './fault-rig.js';
 
@@ -64,18 +68,14 @@ describe('an issued certificate is never thrown away (real process, API sandbox,
   }
 
   function controller(ca: { ca: CountingAcmeProxy; caFile: string }): ControllerProcess {
-    const started = startControllerProcess({
-      KUBECONFIG: kubeconfig,
-      LEGO_EMAIL: 'admin@example.test',
-      LEGO_URL: ca.ca.directoryUrl,
-      LEGO_ACME_CA_FILE: ca.caFile,
-      LEGO_PORT: String(pebble.httpPort),
-      LEGO_NAMESPACE: 'kube-lego',
-      LEGO_POD_IP: '127.0.0.1',
-      LEGO_KEY_TYPE: 'ecdsa-p256',
-      LEGO_SELF_CHECK: 'false',
-      LEGO_SELF_CHECK_DELAY: '0s',
-    });
+    const started = startControllerProcess(
+      controllerEnvironment({
+        kubeconfig,
+        directoryUrl: ca.ca.directoryUrl,
+        caFile: ca.caFile,
+        httpPort: pebble.httpPort,
+      }),
+    );
     processes.push(started);
     return started;
   }

@@ -9,7 +9,11 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { startPebble, type PebbleRig } from '../support/pebble.js';
-import { startControllerProcess, type ControllerProcess } from './controller-process.js';
+import {
+  controllerEnvironment,
+  startControllerProcess,
+  type ControllerProcess,
+} from './controller-process.js';
 import { ingressManifest } from '../support/ingress-manifest.js';
 
 const run = promisify(execFile);
@@ -89,18 +93,14 @@ data:
 ${ingressManifest({ name: 'web', hosts: ['web.example.test'] })}`,
     );
     await kubectl('apply', '-f', file);
-    lego = startControllerProcess({
-      KUBECONFIG: kubeconfig,
-      LEGO_EMAIL: 'admin@example.test',
-      LEGO_URL: pebble.directoryUrl,
-      LEGO_ACME_CA_FILE: pebble.caFile,
-      LEGO_PORT: String(pebble.httpPort),
-      LEGO_NAMESPACE: 'kube-lego',
-      LEGO_POD_IP: '127.0.0.1',
-      LEGO_KEY_TYPE: 'ecdsa-p256',
-      LEGO_SELF_CHECK: 'false',
-      LEGO_SELF_CHECK_DELAY: '0s',
-    });
+    lego = startControllerProcess(
+      controllerEnvironment({
+        kubeconfig,
+        directoryUrl: pebble.directoryUrl,
+        caFile: pebble.caFile,
+        httpPort: pebble.httpPort,
+      }),
+    );
     const stored = await eventually('web-tls with a certificate', async () => {
       const s = JSON.parse(await kubectl('get', 'secret', 'web-tls', '-o', 'json')) as ObjectJson;
       return s.metadata?.annotations?.['kube-lego/not-after'] !== undefined ? s : undefined;

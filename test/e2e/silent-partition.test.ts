@@ -8,7 +8,11 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { startPebble, type PebbleRig } from '../support/pebble.js';
-import { startControllerProcess, type ControllerProcess } from './controller-process.js';
+import {
+  controllerEnvironment,
+  startControllerProcess,
+  type ControllerProcess,
+} from './controller-process.js';
 import { ingressManifest } from '../support/ingress-manifest.js';
 
 const run = promisify(execFile);
@@ -95,18 +99,14 @@ describe('a silent partition between the controller and the API (sandbox + Pebbl
   });
 
   it('notices the silent watch within three bookmark intervals, watches again after the heal and issues within 60 s, with a bounded request rate meanwhile', async () => {
-    const controller = startControllerProcess({
-      KUBECONFIG: controllerConfig,
-      LEGO_EMAIL: 'admin@example.test',
-      LEGO_URL: pebble.directoryUrl,
-      LEGO_ACME_CA_FILE: pebble.caFile,
-      LEGO_PORT: String(pebble.httpPort),
-      LEGO_NAMESPACE: 'kube-lego',
-      LEGO_POD_IP: '127.0.0.1',
-      LEGO_KEY_TYPE: 'ecdsa-p256',
-      LEGO_SELF_CHECK: 'false',
-      LEGO_SELF_CHECK_DELAY: '0s',
-    });
+    const controller = startControllerProcess(
+      controllerEnvironment({
+        kubeconfig: controllerConfig,
+        directoryUrl: pebble.directoryUrl,
+        caFile: pebble.caFile,
+        httpPort: pebble.httpPort,
+      }),
+    );
     lego = controller;
     const file = join(dir, 'ingress.yaml');
     await writeFile(file, manifest('before', 'before.partition.example.test'));
