@@ -10,9 +10,11 @@ export interface FailureRule {
   readonly count: number;
   /**
    * The status to answer with, or `'reset'`: the connection is destroyed without an answer, as a
-   * crashing server or a load balancer dropping the connection would (the client sees ECONNRESET).
+   * crashing server or a load balancer dropping the connection would (the client sees ECONNRESET);
+   * `'reset-after'`: the request is served (a write is applied) and the connection destroyed instead of
+   * answering, so the client cannot know whether its write happened.
    */
-  readonly status: number | 'reset';
+  readonly status: number | 'reset' | 'reset-after';
   readonly retryAfterSeconds?: number;
   /** A body to send instead of the default Status object. */
   readonly body?: unknown;
@@ -77,7 +79,8 @@ export type InjectedFailure =
       readonly retryAfterSeconds: number | undefined;
       readonly body: unknown;
     }
-  | { readonly kind: 'reset' };
+  | { readonly kind: 'reset' }
+  | { readonly kind: 'reset-after' };
 
 /** Keeps the injected faults; the server consults it on every request. */
 export class FaultTable {
@@ -97,8 +100,8 @@ export class FaultTable {
       watch: rule.watch,
       remaining: rule.count,
       failure:
-        rule.status === 'reset'
-          ? { kind: 'reset' }
+        rule.status === 'reset' || rule.status === 'reset-after'
+          ? { kind: rule.status }
           : {
               kind: 'status',
               status: rule.status,

@@ -170,7 +170,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       req.socket.destroy();
       return;
     }
-    if (failure !== undefined) {
+    if (failure?.kind === 'reset-after') {
+      // Served as usual; the answer is replaced by a destroyed connection.
+      const drop = (): ServerResponse => {
+        res.statusCode = 0;
+        req.socket.destroy();
+        return res;
+      };
+      res.writeHead = drop;
+      res.end = drop;
+    } else if (failure !== undefined) {
       const headers: Record<string, string> = {};
       if (failure.retryAfterSeconds !== undefined) headers['Retry-After'] = String(failure.retryAfterSeconds);
       if (failure.body !== undefined) {

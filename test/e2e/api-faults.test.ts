@@ -62,10 +62,28 @@ describe('API faults: 500s and resets on Secret writes and watches, then a 30 s 
     // Synced informers first: the faults below are meant for the running controller's watches and writes.
     await rig.eventually('/readyz', async () => ((await readyzOk(rig.pebble.httpPort)) ? true : undefined));
 
-    // Faults on every kind of Secret write and on the watches of both informers.
-    for (const method of ['POST', 'PUT', 'PATCH'])
-      for (const status of [500, 'reset'] as const)
+    // Faults on Secret writes, each write step meeting fewer than the 5 attempts an ordinary write has:
+    // 500, reset and 'reset-after' (the write is applied and its answer lost, so the controller cannot
+    // know it happened) on the write of the order URL (the Secret's creation), on the write of the
+    // pending key (armed when the challenge is answered) and on the final write (armed at finalize).
+    const writeFaults = (method: string, statuses: readonly (500 | 'reset' | 'reset-after')[]): void => {
+      for (const status of statuses)
         sandbox.faults.failNext({ method, pathPattern: SECRET_WRITE, watch: false, count: 1, status });
+    };
+    writeFaults('POST', [500, 'reset', 'reset-after']);
+    writeFaults('PATCH', [500, 'reset']);
+    let challenged = false;
+    ca.beforeRequest(/^\/chalZ\//, () => {
+      if (challenged) return;
+      challenged = true;
+      writeFaults('PUT', [500, 'reset']);
+    });
+    let finalized = false;
+    ca.beforeRequest(/^\/finalize-order\//, () => {
+      if (finalized) return;
+      finalized = true;
+      writeFaults('PUT', ['reset-after', 500]);
+    });
     for (const resource of ['secrets', 'ingresses'])
       for (const status of [500, 'reset'] as const)
         sandbox.faults.failNext({
@@ -92,6 +110,10 @@ describe('API faults: 500s and resets on Secret writes and watches, then a 30 s 
     assert.ok(
       injectedWrites.some((e) => e.status === 500) && injectedWrites.some((e) => e.status === 0),
       'Secret writes met both a 500 and a reset',
+    );
+    assert.ok(
+      injectedWrites.length >= 6,
+      'the creation, the pending-key write and the final write met their faults',
     );
     assert.equal(injectedWatches.length, 4, 'each informer met a 500 and a reset on its watch');
 

@@ -192,6 +192,27 @@ describe('sandbox fault injection', () => {
     assert.deepEqual(audited, [0, 201], 'the audit log records the reset as status 0');
   });
 
+  it("a 'reset-after' failure applies the write, then destroys the connection instead of answering", async () => {
+    sb.faults.failNext({ pathPattern: /\/secrets$/, method: 'POST', count: 1, status: 'reset-after' });
+    const path = '/api/v1/namespaces/default/secrets';
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'written-unanswered' } };
+    await assert.rejects(call(sb, 'POST', path, { body: secret }), { code: 'ECONNRESET' });
+    assert.ok(
+      sb.store.get('secrets', 'default', 'written-unanswered') !== undefined,
+      'the write was applied',
+    );
+    assert.equal(
+      (await call(sb, 'POST', path, { body: secret })).status,
+      409,
+      'a blind retry meets AlreadyExists',
+    );
+    const audited = sb.audit
+      .filter((e) => e.method === 'POST' && e.path === path)
+      .slice(-2)
+      .map((e) => e.status);
+    assert.deepEqual(audited, [0, 409], 'the audit log records the unanswered write as status 0');
+  });
+
   it('a failure with watch: true hits only watches, with watch: false only the other requests', async () => {
     const path = '/api/v1/namespaces/default/configmaps';
     sb.faults.failNext({ pathPattern: /\/configmaps$/, watch: true, count: 1, status: 500 });
