@@ -56,8 +56,8 @@ describe('CA faults: 429 and 503 with Retry-After on newOrder and on the account
   }
 
   /**
-   * One fault on newOrder for `host`, a restart (`how`) of the controller while it waits, issuance after the
-   * wait; reports the figures measured at the proxy.
+   * One fault on newOrder for `host`, a restart (`how`; `none`: the same process waits it out) of the
+   * controller while it waits, issuance after the wait; reports the figures measured at the proxy.
    */
   async function faultAcrossRestart(
     t: TestContext,
@@ -67,7 +67,7 @@ describe('CA faults: 429 and 503 with Retry-After on newOrder and on the account
       readonly problemType: string;
       readonly retryAfterSeconds: number;
       readonly expectedReason: string;
-      readonly how: 'SIGKILL' | 'SIGTERM';
+      readonly how: 'SIGKILL' | 'SIGTERM' | 'none';
     },
   ): Promise<void> {
     const host = `${options.name}.ca-faults.example.test`;
@@ -107,13 +107,15 @@ describe('CA faults: 429 and 503 with Retry-After on newOrder and on the account
       'the other class is not named',
     );
 
-    assert.equal(
-      await (options.how === 'SIGKILL' ? first.kill() : first.terminate()),
-      options.how === 'SIGKILL' ? null : 0,
-    );
-    const restartedAtMs = Date.now();
+    if (options.how !== 'none')
+      assert.equal(
+        await (options.how === 'SIGKILL' ? first.kill() : first.terminate()),
+        options.how === 'SIGKILL' ? null : 0,
+      );
+    // Without a restart, every newOrder after the rejected one counts.
+    const restartedAtMs = options.how === 'none' ? rejected.atMs + 1 : Date.now();
     assert.ok(restartedAtMs < retryAllowedMs, 'the restart happens while the controller waits');
-    const second = rig.startController();
+    const second = options.how === 'none' ? first : rig.startController();
     const stored = await issued(secretName);
     const orders = rig.ca.orderRequestsFor(host);
     assert.equal(orders.length, 2, 'the rejected newOrder and one after the wait');
@@ -125,17 +127,27 @@ describe('CA faults: 429 and 503 with Retry-After on newOrder and on the account
     ).length;
     assert.ok(
       retried.atMs >= retryAllowedMs,
-      `the restarted process waited: newOrder ${String(waitedMs)} ms after the ${String(options.status)}, Retry-After ${String(options.retryAfterSeconds)} s`,
+      `the controller waited: newOrder ${String(waitedMs)} ms after the ${String(options.status)}, Retry-After ${String(options.retryAfterSeconds)} s`,
     );
     assert.equal(secondProcessEarlyRequests, 0, 'no newOrder before the Retry-After time');
     assert.equal(annotation(stored, 'failures'), undefined, 'the failure record is cleared by the issuance');
     assert.equal(await second.terminate(), 0);
     t.diagnostic(
-      `${String(options.status)} ${options.problemType} Retry-After ${String(options.retryAfterSeconds)} s, ${options.how} while waiting: reason ${options.expectedReason}, next newOrder after ${String(waitedMs)} ms, ${String(secondProcessEarlyRequests)} newOrder before the Retry-After time, orders at the CA 2 (1 rejected)`,
+      `${String(options.status)} ${options.problemType} Retry-After ${String(options.retryAfterSeconds)} s, ${options.how === 'none' ? 'no restart' : `${options.how} while waiting`}: reason ${options.expectedReason}, next newOrder after ${String(waitedMs)} ms, ${String(secondProcessEarlyRequests)} newOrder before the Retry-After time, orders at the CA 2 (1 rejected)`,
     );
   }
 
   const newOrderCases = [
+    {
+      title:
+        '429 rateLimited with Retry-After on newOrder: the process waits exactly that long, then one order issues',
+      name: 'limited-once',
+      status: 429,
+      problemType: RATE_LIMITED,
+      retryAfterSeconds: 8,
+      expectedReason: 'RateLimited',
+      how: 'none',
+    },
     {
       title:
         '429 rateLimited with Retry-After on newOrder: the persisted wait survives a SIGKILL, then one order issues',
