@@ -47,7 +47,8 @@ export interface AnnotationProblem {
   readonly message: string;
 }
 
-const FAILURE_REASONS: readonly FailureReason[] = [
+/** Every persisted failure reason (`kube-lego/last-failure-reason`). */
+export const FAILURE_REASONS: readonly FailureReason[] = [
   'RateLimited',
   'CaUnavailable',
   'ChallengeFailed',
