@@ -52,6 +52,8 @@ export interface BatchOutcome {
   /** How the batch ran, e.g. "sequential" or "concurrency 10". */
   readonly mode: string;
   readonly results: readonly IssueOutcome[];
+  /** CPU seconds the tool's own process spent on the batch, when it runs apart (the controller). */
+  readonly cpuSeconds?: number;
 }
 
 export type PeerAvailability =

@@ -365,6 +365,7 @@ export function kubeLegoProcessDriver(): KubeLegoDriver {
             LEGO_NAMESPACE: controllerNamespace,
             LEGO_SELF_CHECK: 'false',
             LEGO_MAX_CONCURRENT_ORDERS: '10',
+            ...(request.keyType === undefined ? {} : { LEGO_KEY_TYPE: request.keyType }),
           },
         });
         await waitReady(controller, request.target.httpPort);
@@ -377,6 +378,7 @@ export function kubeLegoProcessDriver(): KubeLegoDriver {
       let stopped: Promise<void> | undefined;
       return {
         applyAndWait: async (ingresses, timeoutMs): Promise<ControllerIssueOutcome> => {
+          const cpuBefore = (await processUsage(running.pid)).cpuSeconds;
           const started = performance.now();
           try {
             const statuses = await Promise.all(
@@ -426,7 +428,8 @@ export function kubeLegoProcessDriver(): KubeLegoDriver {
               }
               if (stored.size < ingresses.length) await sleep(storePollMs);
             }
-            return { ok: true, elapsedMs: lastStoredMs - started, stored: [...stored.values()] };
+            const cpuSeconds = (await processUsage(running.pid)).cpuSeconds - cpuBefore;
+            return { ok: true, elapsedMs: lastStoredMs - started, stored: [...stored.values()], cpuSeconds };
           } catch (error) {
             return { ok: false, elapsedMs: performance.now() - started, error: describeError(error) };
           }
