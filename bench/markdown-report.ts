@@ -106,7 +106,8 @@ function case2Table(report: BenchReport): string[] {
         ? `${(result.summary.median / floor).toFixed(2)}x`
         : '-';
     const rate = result.certificatesPerSecond === undefined ? '-' : result.certificatesPerSecond.toFixed(2);
-    const cpu = result.cpuMsPerCertificate === undefined ? '-' : `${result.cpuMsPerCertificate.toFixed(1)} ms`;
+    const cpu =
+      result.cpuMsPerCertificate === undefined ? '-' : `${result.cpuMsPerCertificate.toFixed(1)} ms`;
     lines.push(
       `| ${toolCells(result.tool)} | ${cell(result.mode)} | ${result.validCertificates} / ${result.certificates * result.runs} | ${s.median} | ${s.range} | ${rate} | ${ratio} | ${cpu} |`,
     );

@@ -59,7 +59,8 @@ export async function runBatchCase(options: BatchCaseOptions): Promise<BatchResu
           },
         });
         mode = batch.mode;
-        if (batch.cpuSeconds !== undefined) cpuMsPerCertificate = (batch.cpuSeconds * 1000) / options.certificates;
+        if (batch.cpuSeconds !== undefined)
+          cpuMsPerCertificate = (batch.cpuSeconds * 1000) / options.certificates;
         let validInRun = 0;
         batch.results.forEach((outcome, index) => {
           if (!outcome.ok) {

@@ -147,7 +147,7 @@ export function kubeLegoFloorPeer(): Peer {
   };
   return {
     id: 'kube-lego-floor',
-    name: 'floor: kube-lego\'s ACME client, existing account, 10 ms polling',
+    name: "floor: kube-lego's ACME client, existing account, 10 ms polling",
     kind: 'in-process',
     probe: () => Promise.resolve({ available: true, version: VERSION }),
     issue: async (request) => {
@@ -169,7 +169,11 @@ export function kubeLegoFloorPeer(): Peer {
         const results = await mapWithConcurrency(request.certificates, request.concurrency, (names) =>
           obtain(client, responder, names, floorPolling),
         );
-        return { elapsedMs: performance.now() - started, mode: `concurrency ${request.concurrency}`, results };
+        return {
+          elapsedMs: performance.now() - started,
+          mode: `concurrency ${request.concurrency}`,
+          results,
+        };
       } finally {
         await responder.close();
       }

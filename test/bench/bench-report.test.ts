@@ -141,7 +141,10 @@ describe('kubeLegoStanding()', () => {
     assert.deepEqual(standing.floor.case2, { toolId: 'kube-lego-acme', ms: 3_000 });
     const verdicts = Object.fromEntries(standing.targets.map((target) => [target.target, target.verdict]));
     // 75 ms over a 60 ms floor is 1.25x; the fastest peer is acme-client, not our own floor client.
-    assert.equal(verdicts['Case 1: kube-lego (ECDSA, Ingress to Secret) at most 1.3x the floor (medians)'], 'met');
+    assert.equal(
+      verdicts['Case 1: kube-lego (ECDSA, Ingress to Secret) at most 1.3x the floor (medians)'],
+      'met',
+    );
     assert.equal(verdicts['Case 1: kube-lego faster than every peer'], 'met');
     assert.equal(
       verdicts["Case 2: within 1.5x of kube-lego's ACME client alone at the same concurrency"],
