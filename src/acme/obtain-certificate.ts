@@ -152,16 +152,21 @@ export async function obtainCertificate(
   // A resumed order goes on with the key persisted for it, when there is one; a new order with the fresh key.
   const csr: CsrChoice = resumed && options.persistedCsrDer !== undefined ? 'persisted' : 'fresh';
   await options.onOrder?.(order.url);
-  if (order.status === 'pending') order = await authorize(run, order);
+  let cleanedUp = Promise.resolve();
+  if (order.status === 'pending') ({ order, cleanedUp } = await authorize(run, order));
   else if (order.status === 'ready') for (const id of order.identifiers) options.onAuthorized?.(id.value);
-  if (order.status === 'ready') {
-    await options.beforeFinalize?.(csr);
-    const csrDer = csr === 'persisted' ? (options.persistedCsrDer ?? options.csrDer) : options.csrDer;
-    order = await client.finalizeOrder(order, csrDer, options.signal);
+  try {
+    if (order.status === 'ready') {
+      await options.beforeFinalize?.(csr);
+      const csrDer = csr === 'persisted' ? (options.persistedCsrDer ?? options.csrDer) : options.csrDer;
+      order = await client.finalizeOrder(order, csrDer, options.signal);
+    }
+    order = await pollWhile(run, order, 'processing');
+    if (order.status !== 'valid' || order.certificate === undefined) throw orderFailure(order);
+    return { ...(await download(run, order.certificate, order.url)), csr };
+  } finally {
+    await cleanedUp;
   }
-  order = await pollWhile(run, order, 'processing');
-  if (order.status !== 'valid' || order.certificate === undefined) throw orderFailure(order);
-  return { ...(await download(run, order.certificate, order.url)), csr };
 }
 
 async function resumeOrCreateOrder(run: Run): Promise<{ order: AcmeOrder; resumed: boolean }> {
@@ -220,9 +225,18 @@ function isReplacesRefusal(err: unknown): err is AcmeProblemError {
   return err instanceof AcmeProblemError && REPLACES_REFUSALS.has(err.code);
 }
 
-async function authorize(run: Run, order: AcmeOrder): Promise<AcmeOrder> {
+/**
+ * Presents, answers and polls every authorization of a pending order. After a success the challenges are
+ * cleaned up while the caller finalizes (`cleanedUp`, which never rejects: the routing writes are off the
+ * critical path); after a failure they are cleaned up before the error is thrown.
+ */
+async function authorize(
+  run: Run,
+  order: AcmeOrder,
+): Promise<{ order: AcmeOrder; cleanedUp: Promise<void> }> {
   const presented: Presented[] = [];
   const tried: AcmeAuthorization[] = [];
+  let succeeded = false;
   try {
     // Each authorization is fetched, presented and answered on its own, so the requests pipeline on the
     // nonces the previous responses bring (no extra newNonce). allSettled: every present() must be over
@@ -238,9 +252,10 @@ async function authorize(run: Run, order: AcmeOrder): Promise<AcmeOrder> {
     const polled = await pollWhile(run, order, 'pending', allFetched(run, presented));
     if (polled.status === 'invalid') throw await validationFailure(run, polled, tried);
     for (const authz of tried) run.options.onAuthorized?.(nameOf(authz));
-    return polled;
+    succeeded = true;
+    return { order: polled, cleanedUp: cleanup(run, presented) };
   } finally {
-    await cleanup(run, presented);
+    if (!succeeded) await cleanup(run, presented);
   }
 }
 

@@ -11,7 +11,7 @@ import type { Log } from '../../ports/log.js';
 import type { KubeObjects } from '../kube/kube-objects.js';
 import type { IngressObject, ServiceObject } from '../kube/kube-types.js';
 import { isKubeError } from '../kube/kube-errors.js';
-import { INGRESSES, SERVICES } from '../kube/resources.js';
+import { INGRESSES, SERVICES, type ResourceKind } from '../kube/resources.js';
 
 /** Where the nginx provider's challenge objects live; filled from config. */
 export type NginxRoutingSettings = NginxChallengeSettings;
@@ -46,6 +46,14 @@ export class NginxRouting {
   readonly #log: Log;
   /** Challenge Ingresses written at the last sync, so each is removed once its class has no pending host. */
   readonly #ingressNames = new Set<string>();
+  /**
+   * The uid of each challenge object this process created (by kind and name) and has not deleted since.
+   * A create is tried before any read, and a delete of such an object goes straight to the server with
+   * its uid as precondition: one request instead of a GET and a write, and still never an object that
+   * is not the one we created. Anything unexpected (it exists already, the uid differs) falls back to
+   * reading the object first.
+   */
+  readonly #createdUids = new Map<string, string>();
 
   constructor(options: {
     readonly objects: KubeObjects;
@@ -84,9 +92,33 @@ export class NginxRouting {
     await this.sync([]);
   }
 
+  /** Creates the object when this process holds none of that name; `true` when it did. */
+  async #createFirst(
+    resource: ResourceKind,
+    name: string,
+    want: ServiceObject | IngressObject,
+  ): Promise<boolean> {
+    const key = `${resource.plural}/${name}`;
+    if (this.#createdUids.has(key)) return false;
+    try {
+      const created = await this.#objects.create<ServiceObject | IngressObject>(
+        resource,
+        this.#settings.namespace,
+        want,
+      );
+      const uid = created.metadata?.uid;
+      if (uid !== undefined) this.#createdUids.set(key, uid);
+      return true;
+    } catch (err) {
+      if (isKubeError(err, 'alreadyExists')) return false;
+      throw err;
+    }
+  }
+
   async #upsertService(): Promise<void> {
     const { namespace, serviceName } = this.#settings;
     const want = nginxChallengeService(this.#settings);
+    if (await this.#createFirst(SERVICES, serviceName, want)) return;
     const have = await this.#objects.find<ServiceObject>(SERVICES, namespace, serviceName);
     if (have === undefined) {
       await this.#objects.create(SERVICES, namespace, want);
@@ -118,6 +150,10 @@ export class NginxRouting {
   async #upsertIngress(want: IngressObject): Promise<void> {
     const namespace = this.#settings.namespace;
     const name = want.metadata?.name ?? '';
+    if (await this.#createFirst(INGRESSES, name, want)) {
+      this.#log.debug('created challenge ingress', { name, namespace });
+      return;
+    }
     const have = await this.#objects.find<IngressObject>(INGRESSES, namespace, name);
     if (have === undefined) {
       await this.#objects.create(INGRESSES, namespace, want);
@@ -147,8 +183,26 @@ export class NginxRouting {
     });
   }
 
+  /** Deletes an object this process created, by its uid, without reading it; `true` when that settled it. */
+  async #deleteCreated(resource: ResourceKind, name: string): Promise<boolean> {
+    const key = `${resource.plural}/${name}`;
+    const uid = this.#createdUids.get(key);
+    if (uid === undefined) return false;
+    this.#createdUids.delete(key);
+    try {
+      await this.#objects.delete(resource, { namespace: this.#settings.namespace, name, uid });
+      return true;
+    } catch (err) {
+      if (isKubeError(err, 'notFound')) return true;
+      // Another object of that name (the uid precondition failed): decide from what is there now.
+      if (isKubeError(err, 'conflict')) return false;
+      throw err;
+    }
+  }
+
   async #deleteIngress(name: string): Promise<void> {
     const namespace = this.#settings.namespace;
+    if (await this.#deleteCreated(INGRESSES, name)) return;
     const have = await this.#objects.find<IngressObject>(INGRESSES, namespace, name);
     if (have === undefined) return;
     if (
@@ -161,6 +215,7 @@ export class NginxRouting {
 
   async #deleteService(): Promise<void> {
     const { namespace, serviceName } = this.#settings;
+    if (await this.#deleteCreated(SERVICES, serviceName)) return;
     const have = await this.#objects.find<ServiceObject>(SERVICES, namespace, serviceName);
     if (have === undefined) return;
     if (!isManagedChallengeObject(have.metadata)) {

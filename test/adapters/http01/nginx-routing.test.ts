@@ -138,6 +138,27 @@ describe('NginxRouting against the API sandbox', () => {
     assert.equal(await objects.find(SERVICES, 'kube-lego', 'kube-lego-nginx'), undefined);
   });
 
+  it('creates and removes its own challenge objects without reading them first (one request each)', async () => {
+    const verbsOf = async (hosts: Parameters<NginxRouting['sync']>[0]): Promise<string[]> => {
+      const before = sandbox.audit.length;
+      await routing.sync(hosts);
+      return sandbox.audit.slice(before).map((entry) => `${entry.verb} ${entry.resource}`);
+    };
+    const created = await verbsOf([
+      { host: 'd.example.test', ingressClass: 'nginx', classSource: 'default', ingresses: ['default/four'] },
+    ]);
+    assert.deepEqual(created, ['create services', 'create ingresses']);
+    const ingress = await objects.get<IngressObject>(INGRESSES, 'kube-lego', 'kube-lego-nginx');
+    assert.deepEqual(
+      ingress.spec?.rules?.map((r) => r.host),
+      ['d.example.test'],
+    );
+    const removed = await verbsOf([]);
+    assert.deepEqual(removed, ['delete ingresses', 'delete services']);
+    assert.equal(await objects.find(INGRESSES, 'kube-lego', 'kube-lego-nginx'), undefined);
+    assert.equal(await objects.find(SERVICES, 'kube-lego', 'kube-lego-nginx'), undefined);
+  });
+
   it("never updates or deletes a user's Service that has the challenge Service's name (bug 2)", async () => {
     const user = await objects.create<ServiceObject>(SERVICES, 'kube-lego', {
       metadata: { name: 'kube-lego-nginx', namespace: 'kube-lego' },
