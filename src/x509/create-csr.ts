@@ -1,8 +1,8 @@
 import { createPublicKey, sign, type KeyObject } from 'node:crypto';
-import { isIP } from 'node:net';
 import { promisify } from 'node:util';
 import { Der } from './der.js';
-import { ipAddressBytes } from './ip-address-bytes.js';
+import { derToPem } from './der-to-pem.js';
+import { subjectAltNames } from './subject-alt-names.js';
 import { X509InputError } from './x509-input-error.js';
 
 /** A certificate signing request, DER (what ACME's finalize takes) and PEM. */
@@ -44,13 +44,9 @@ export async function createCsr(key: KeyObject, names: readonly string[]): Promi
     Buffer.byteLength(first) <= MAX_COMMON_NAME_BYTES
       ? Der.sequence(Der.set(Der.sequence(Der.oid(OID_COMMON_NAME), Der.utf8String(first))))
       : Der.sequence();
-  // GeneralName: [2] dNSName (IA5String), [7] iPAddress (4 or 16 octets), both IMPLICIT.
-  const generalNames = Der.sequence(
-    ...unique.map((name) =>
-      isIP(name) === 0 ? Der.tlv(0x82, Buffer.from(name, 'ascii')) : Der.tlv(0x87, ipAddressBytes(name)),
-    ),
+  const extensions = Der.sequence(
+    Der.sequence(Der.oid(OID_SUBJECT_ALT_NAME), Der.octetString(subjectAltNames(unique))),
   );
-  const extensions = Der.sequence(Der.sequence(Der.oid(OID_SUBJECT_ALT_NAME), Der.octetString(generalNames)));
   const info = Der.sequence(
     Der.smallInteger(0),
     subject,
@@ -60,12 +56,7 @@ export async function createCsr(key: KeyObject, names: readonly string[]): Promi
   );
   const signature = await signAsync(algorithm.hash, info, key);
   const der = Der.sequence(info, algorithm.identifier, Der.bitString(signature));
-  const base64 = Buffer.from(der).toString('base64');
-  const lines = base64.match(/.{1,64}/g) ?? [];
-  return {
-    der,
-    pem: `-----BEGIN CERTIFICATE REQUEST-----\n${lines.join('\n')}\n-----END CERTIFICATE REQUEST-----\n`,
-  };
+  return { der, pem: derToPem('CERTIFICATE REQUEST', der) };
 }
 
 interface CsrAlgorithm {

@@ -86,6 +86,15 @@ export const Der = {
   octetString: (bytes: Uint8Array): Uint8Array => tlv(0x04, bytes),
   utf8String: (text: string): Uint8Array => tlv(0x0c, Buffer.from(text, 'utf8')),
   null: (): Uint8Array => Uint8Array.of(0x05, 0x00),
+  true: (): Uint8Array => Uint8Array.of(0x01, 0x01, 0xff),
+  /** UTCTime before 2050, GeneralizedTime from then on (RFC 5280 §4.1.2.5), to the second, in UTC. */
+  time: (ms: number): Uint8Array => {
+    const iso = new Date(ms).toISOString(); // 2026-12-01T14:09:30.123Z
+    const digits = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
+    return Number(iso.slice(0, 4)) < 2050
+      ? tlv(0x17, Buffer.from(digits.slice(2), 'ascii'))
+      : tlv(0x18, Buffer.from(digits, 'ascii'));
+  },
   /** INTEGER 0..127 (CSR versions). */
   smallInteger: (value: number): Uint8Array => Uint8Array.of(0x02, 0x01, value),
 } as const;
