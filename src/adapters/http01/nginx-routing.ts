@@ -35,6 +35,26 @@ function sameContent(a: unknown, b: unknown): boolean {
   return canonical(a) === canonical(b);
 }
 
+/** Whether a challenge Ingress already has the rules and annotations wanted. */
+function sameIngress(have: IngressObject, want: IngressObject): boolean {
+  return (
+    sameContent(have.spec, want.spec) && sameContent(have.metadata?.annotations, want.metadata?.annotations)
+  );
+}
+
+/** `have` with the wanted rules and annotations, keeping its other metadata (resourceVersion included). */
+function updatedIngress(have: IngressObject, want: IngressObject): IngressObject {
+  return {
+    ...have,
+    metadata: {
+      ...have.metadata,
+      labels: { ...have.metadata?.labels, ...want.metadata?.labels },
+      annotations: want.metadata?.annotations ?? {},
+    },
+    spec: want.spec ?? {},
+  };
+}
+
 /**
  * Keeps the nginx provider's challenge Service and Ingresses equal to the union of hosts with pending
  * challenges: created and updated only on change, deleted by their own name when no host is pending
@@ -54,6 +74,12 @@ export class NginxRouting {
    * reading the object first.
    */
   readonly #createdUids = new Map<string, string>();
+  /**
+   * Each challenge Ingress as the server returned it after this process's last write. The next change is
+   * written over it directly: its resourceVersion makes the server refuse (409) if anyone changed the
+   * object since, and only then is it read first.
+   */
+  readonly #written = new Map<string, IngressObject>();
 
   constructor(options: {
     readonly objects: KubeObjects;
@@ -68,12 +94,17 @@ export class NginxRouting {
   /** Brings the challenge objects in line with `hosts` (all pending nginx hosts, every class). */
   async sync(hosts: readonly RoutedHost[]): Promise<void> {
     const wanted = nginxChallengeIngresses(this.#settings, hosts);
-    if (wanted.length > 0) await this.#upsertService();
     const names = new Set<string>();
-    for (const ingress of wanted) {
-      await this.#upsertIngress(ingress);
-      names.add(ingress.metadata.name);
-    }
+    // The Service and the Ingresses are independent objects: written side by side, not one after the other.
+    await Promise.all([
+      wanted.length > 0 ? this.#upsertService() : undefined,
+      (async () => {
+        for (const ingress of wanted) {
+          await this.#upsertIngress(ingress);
+          names.add(ingress.metadata.name);
+        }
+      })(),
+    ]);
     for (const name of [...this.#ingressNames]) {
       if (names.has(name)) continue;
       await this.#deleteIngress(name);
@@ -92,25 +123,21 @@ export class NginxRouting {
     await this.sync([]);
   }
 
-  /** Creates the object when this process holds none of that name; `true` when it did. */
-  async #createFirst(
+  /** Creates the object when this process holds none of that name; the created object when it did. */
+  async #createFirst<T extends ServiceObject | IngressObject>(
     resource: ResourceKind,
     name: string,
-    want: ServiceObject | IngressObject,
-  ): Promise<boolean> {
+    want: T,
+  ): Promise<T | undefined> {
     const key = `${resource.plural}/${name}`;
-    if (this.#createdUids.has(key)) return false;
+    if (this.#createdUids.has(key)) return undefined;
     try {
-      const created = await this.#objects.create<ServiceObject | IngressObject>(
-        resource,
-        this.#settings.namespace,
-        want,
-      );
+      const created = await this.#objects.create<T>(resource, this.#settings.namespace, want);
       const uid = created.metadata?.uid;
       if (uid !== undefined) this.#createdUids.set(key, uid);
-      return true;
+      return created;
     } catch (err) {
-      if (isKubeError(err, 'alreadyExists')) return false;
+      if (isKubeError(err, 'alreadyExists')) return undefined;
       throw err;
     }
   }
@@ -118,7 +145,7 @@ export class NginxRouting {
   async #upsertService(): Promise<void> {
     const { namespace, serviceName } = this.#settings;
     const want = nginxChallengeService(this.#settings);
-    if (await this.#createFirst(SERVICES, serviceName, want)) return;
+    if ((await this.#createFirst(SERVICES, serviceName, want)) !== undefined) return;
     const have = await this.#objects.find<ServiceObject>(SERVICES, namespace, serviceName);
     if (have === undefined) {
       await this.#objects.create(SERVICES, namespace, want);
@@ -150,9 +177,25 @@ export class NginxRouting {
   async #upsertIngress(want: IngressObject): Promise<void> {
     const namespace = this.#settings.namespace;
     const name = want.metadata?.name ?? '';
-    if (await this.#createFirst(INGRESSES, name, want)) {
+    const created = await this.#createFirst(INGRESSES, name, want);
+    if (created !== undefined) {
+      this.#written.set(name, created);
       this.#log.debug('created challenge ingress', { name, namespace });
       return;
+    }
+    const last = this.#written.get(name);
+    this.#written.delete(name);
+    if (last !== undefined && !sameIngress(last, want)) {
+      try {
+        this.#written.set(
+          name,
+          await this.#objects.replace(INGRESSES, namespace, updatedIngress(last, want)),
+        );
+        return;
+      } catch (err) {
+        // Changed or removed by someone else since our write: decide from what is there now.
+        if (!isKubeError(err, 'conflict') && !isKubeError(err, 'notFound')) throw err;
+      }
     }
     const have = await this.#objects.find<IngressObject>(INGRESSES, namespace, name);
     if (have === undefined) {
@@ -167,20 +210,11 @@ export class NginxRouting {
       this.#log.error(`do not update ingress '${namespace}/${name}' as it was not created by kube-lego`);
       return;
     }
-    if (
-      sameContent(have.spec, want.spec) &&
-      sameContent(have.metadata?.annotations, want.metadata?.annotations)
-    )
+    if (sameIngress(have, want)) {
+      this.#written.set(name, have);
       return;
-    await this.#objects.replace<IngressObject>(INGRESSES, namespace, {
-      ...have,
-      metadata: {
-        ...have.metadata,
-        labels: { ...have.metadata?.labels, ...want.metadata?.labels },
-        annotations: want.metadata?.annotations ?? {},
-      },
-      spec: want.spec ?? {},
-    });
+    }
+    this.#written.set(name, await this.#objects.replace(INGRESSES, namespace, updatedIngress(have, want)));
   }
 
   /** Deletes an object this process created, by its uid, without reading it; `true` when that settled it. */
@@ -202,6 +236,7 @@ export class NginxRouting {
 
   async #deleteIngress(name: string): Promise<void> {
     const namespace = this.#settings.namespace;
+    this.#written.delete(name);
     if (await this.#deleteCreated(INGRESSES, name)) return;
     const have = await this.#objects.find<IngressObject>(INGRESSES, namespace, name);
     if (have === undefined) return;
