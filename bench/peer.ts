@@ -112,6 +112,16 @@ export async function mapWithConcurrency<T, R>(
   return results;
 }
 
+/** Issues every certificate of the batch at its concurrency; the time counts from `startedMs`. */
+export async function concurrentBatch(
+  request: BatchRequest,
+  startedMs: number,
+  issue: (names: readonly string[]) => Promise<IssueOutcome>,
+): Promise<BatchOutcome> {
+  const results = await mapWithConcurrency(request.certificates, request.concurrency, issue);
+  return { elapsedMs: performance.now() - startedMs, mode: `concurrency ${request.concurrency}`, results };
+}
+
 /** The message of an unknown thrown value, without stack or key material. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 500);

@@ -7,7 +7,7 @@ import { VERSION } from '../../src/version.js';
 import { startHttp01Responder, type Http01Responder } from '../http01-responder.js';
 import {
   describeError,
-  mapWithConcurrency,
+  concurrentBatch,
   type AcmeTarget,
   type BatchOutcome,
   type BatchRequest,
@@ -109,14 +109,9 @@ export function kubeLegoAcmePeer(): Peer {
       try {
         client = await newAccount(request.target, request.email);
         const account = client;
-        const results = await mapWithConcurrency(request.certificates, request.concurrency, (names) =>
+        return await concurrentBatch(request, started, (names) =>
           obtain(account, responder, names, libraryPolling),
         );
-        return {
-          elapsedMs: performance.now() - started,
-          mode: `concurrency ${request.concurrency}`,
-          results,
-        };
       } catch (error) {
         const failed: IssueOutcome = { ok: false, elapsedMs: 0, error: describeError(error) };
         return {
@@ -165,15 +160,9 @@ export function kubeLegoFloorPeer(): Peer {
       const responder = await startHttp01Responder(request.target.httpPort);
       try {
         const client = await accountFor(request.target, request.email);
-        const started = performance.now();
-        const results = await mapWithConcurrency(request.certificates, request.concurrency, (names) =>
+        return await concurrentBatch(request, performance.now(), (names) =>
           obtain(client, responder, names, floorPolling),
         );
-        return {
-          elapsedMs: performance.now() - started,
-          mode: `concurrency ${request.concurrency}`,
-          results,
-        };
       } finally {
         await responder.close();
       }

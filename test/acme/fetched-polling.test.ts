@@ -6,19 +6,13 @@ import { obtainCertificate, toIdentifiers, type ChallengeSolver } from '../../sr
 import { Http01Solvers } from '../../src/adapters/http01/http01-solver.js';
 import { startChallengeServer, type RunningChallengeServer } from '../../src/http/challenge-server.js';
 import { MemoryChallengeStore } from '../../src/http/challenge-store.js';
-import type { Log } from '../../src/ports/log.js';
 import { createCsr } from '../../src/x509/create-csr.js';
 import { generateKey } from '../../src/x509/private-key.js';
 import { startPebble, type PebbleRig } from '../support/pebble.js';
 import { assertIssued } from './issued-certificate.js';
+import { silentLog } from '../support/silent-log.js';
 
-const log: Log = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  with: () => log,
-};
+const log = silentLog;
 
 // Far longer than Pebble needs for a whole order: a run that finishes well inside it did not wait for it.
 const slowPollMs = 3_000;
