@@ -99,9 +99,22 @@ function field(value: unknown, key: string): unknown {
     : undefined;
 }
 
-/** The Secret's certificate and key once it holds a certificate covering the hosts, else undefined. */
-function storedCertificate(sandbox: Sandbox, ingress: IngressCertificate): StoredCertificate | undefined {
-  const data = field(sandbox.store.get('secrets', ingress.namespace, ingress.secretName), 'data');
+/**
+ * The CA's certificate and key stored for `ingress`, once its Secret holds one covering the hosts. `seen` keeps the resourceVersion
+ * last looked at per Secret: an unchanged Secret is not parsed again, so the benchmark's own polling (every
+ * 10 ms, sharing the machine with the controller) does not parse 100 temporary certificates per tick.
+ */
+function storedCertificate(
+  sandbox: Sandbox,
+  ingress: IngressCertificate,
+  seen: Map<string, unknown>,
+): StoredCertificate | undefined {
+  const secret = sandbox.store.get('secrets', ingress.namespace, ingress.secretName);
+  const id = `${ingress.namespace}/${ingress.secretName}`;
+  const version = field(field(secret, 'metadata'), 'resourceVersion');
+  if (version === undefined || seen.get(id) === version) return undefined;
+  seen.set(id, version);
+  const data = field(secret, 'data');
   const crt = field(data, 'tls.crt');
   const key = field(data, 'tls.key');
   if (typeof crt !== 'string' || typeof key !== 'string' || crt === '' || key === '') return undefined;
@@ -365,6 +378,7 @@ export function kubeLegoProcessDriver(): KubeLegoDriver {
             LEGO_NAMESPACE: controllerNamespace,
             LEGO_SELF_CHECK: 'false',
             LEGO_MAX_CONCURRENT_ORDERS: '10',
+            ...(request.keyType === undefined ? {} : { LEGO_KEY_TYPE: request.keyType }),
           },
         });
         await waitReady(controller, request.target.httpPort);
@@ -377,6 +391,7 @@ export function kubeLegoProcessDriver(): KubeLegoDriver {
       let stopped: Promise<void> | undefined;
       return {
         applyAndWait: async (ingresses, timeoutMs): Promise<ControllerIssueOutcome> => {
+          const cpuBefore = (await processUsage(running.pid)).cpuSeconds;
           const started = performance.now();
           try {
             const statuses = await Promise.all(
@@ -398,6 +413,7 @@ export function kubeLegoProcessDriver(): KubeLegoDriver {
               };
             }
             const stored = new Map<string, StoredCertificate>();
+            const seen = new Map<string, unknown>();
             let lastStoredMs = started;
             while (stored.size < ingresses.length) {
               if (performance.now() - started > timeoutMs) {
@@ -418,7 +434,7 @@ export function kubeLegoProcessDriver(): KubeLegoDriver {
               for (const ingress of ingresses) {
                 const id = `${ingress.namespace}/${ingress.secretName}`;
                 if (stored.has(id)) continue;
-                const certificate = storedCertificate(sandbox, ingress);
+                const certificate = storedCertificate(sandbox, ingress, seen);
                 if (certificate !== undefined) {
                   stored.set(id, certificate);
                   lastStoredMs = performance.now();
@@ -426,7 +442,8 @@ export function kubeLegoProcessDriver(): KubeLegoDriver {
               }
               if (stored.size < ingresses.length) await sleep(storePollMs);
             }
-            return { ok: true, elapsedMs: lastStoredMs - started, stored: [...stored.values()] };
+            const cpuSeconds = (await processUsage(running.pid)).cpuSeconds - cpuBefore;
+            return { ok: true, elapsedMs: lastStoredMs - started, stored: [...stored.values()], cpuSeconds };
           } catch (error) {
             return { ok: false, elapsedMs: performance.now() - started, error: describeError(error) };
           }
