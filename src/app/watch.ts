@@ -1,4 +1,6 @@
 import type { KubeClient } from '../adapters/kube/kube-client.js';
+import { cachedIngress } from '../adapters/kube/cached-ingress.js';
+import { cachedSecret } from '../adapters/kube/cached-secret.js';
 import { kubeListWatcher } from '../adapters/kube/kube-list-watcher.js';
 import type { IngressObject, SecretObject } from '../adapters/kube/kube-types.js';
 import { ingressView } from '../adapters/kube/ingress-view.js';
@@ -22,6 +24,8 @@ export interface WatchOptions {
   readonly queue: { add(key: string): void };
   /** Any Ingress change makes the desired state stale. */
   readonly onIngressChange: () => void;
+  /** A managed Secret is gone (deleted, or no longer labelled): what is kept per Secret can be dropped. */
+  readonly onSecretGone?: (uid: string) => void;
   /** Before the first sync, the full pass after it covers every key once. */
   readonly synced: () => boolean;
   readonly log: Log;
@@ -38,6 +42,7 @@ export function watchSources(options: WatchOptions): Watches {
     source: kubeListWatcher<IngressObject>(options.client, {
       resource: INGRESSES,
       namespace: options.namespace,
+      project: cachedIngress,
     }),
     onChange: (key, current, previous) => {
       options.onIngressChange();
@@ -61,8 +66,11 @@ export function watchSources(options: WatchOptions): Watches {
       resource: SECRETS,
       namespace: options.namespace,
       labelSelector: MANAGED_SELECTOR,
+      project: cachedSecret,
     }),
-    onChange: (key) => {
+    onChange: (key, current, previous) => {
+      const goneUid = previous?.metadata?.uid;
+      if (goneUid !== undefined && current?.metadata?.uid !== goneUid) options.onSecretGone?.(goneUid);
       if (synced()) queue.add(key);
     },
     onError: (err, retryInMs) => {
