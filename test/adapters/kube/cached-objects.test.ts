@@ -31,7 +31,7 @@ describe('what the watch caches keep of an object', () => {
       metadata: servedMetadata,
       data: { 'tls.crt': 'Y3J0', 'tls.key': 'a2V5', 'kube-lego.pending.key': 'cGVuZGluZw==' },
     };
-    const kept = cachedSecret(served as SecretObject);
+    const kept = cachedSecret(served);
     assert.equal(kept.metadata?.managedFields, undefined);
     const { managedFields: _dropped, ...metadata } = servedMetadata;
     assert.deepEqual(kept, { ...served, metadata });
