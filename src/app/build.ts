@@ -161,6 +161,7 @@ export function buildController(options: {
     onIngressChange: () => {
       desired.invalidate();
     },
+    annotationKey: settings.policy.annotationKey,
     onSecretGone: (uid) => {
       facts.forget(uid);
     },

@@ -5,6 +5,7 @@ import { kubeListWatcher } from '../adapters/kube/kube-list-watcher.js';
 import type { IngressObject, SecretObject } from '../adapters/kube/kube-types.js';
 import { ingressView } from '../adapters/kube/ingress-view.js';
 import { INGRESSES, SECRETS } from '../adapters/kube/resources.js';
+import { affectsDesired } from '../domain/affects-desired.js';
 import { ingressSecretKeys } from '../domain/ingress-secret-keys.js';
 import { MANAGED_SELECTOR } from '../domain/secret-annotations.js';
 import { Informer } from '../runtime/informer.js';
@@ -22,8 +23,10 @@ export interface WatchOptions {
   readonly namespace: string;
   /** Where changes become work: only keys, never the event type. */
   readonly queue: { add(key: string): void };
-  /** Any Ingress change makes the desired state stale. */
+  /** An Ingress change that can change the desired state (see affectsDesired) makes it stale. */
   readonly onIngressChange: () => void;
+  /** The opt-in annotation (LEGO_KUBE_ANNOTATION). */
+  readonly annotationKey: string;
   /** A managed Secret is gone (deleted, or no longer labelled): what is kept per Secret can be dropped. */
   readonly onSecretGone?: (uid: string) => void;
   /** Before the first sync, the full pass after it covers every key once. */
@@ -45,15 +48,14 @@ export function watchSources(options: WatchOptions): Watches {
       project: cachedIngress,
     }),
     onChange: (key, current, previous) => {
-      options.onIngressChange();
+      const before = previous === undefined ? undefined : ingressView(previous);
+      const after = current === undefined ? undefined : ingressView(current);
+      if (affectsDesired(before, after, options.annotationKey)) options.onIngressChange();
       log.debug(
         `${current === undefined ? 'DELETE' : previous === undefined ? 'CREATE' : 'UPDATE'} ingress/${key}`,
       );
       if (!synced()) return;
-      const keys = [
-        ...ingressSecretKeys(previous === undefined ? undefined : ingressView(previous)),
-        ...ingressSecretKeys(current === undefined ? undefined : ingressView(current)),
-      ];
+      const keys = [...ingressSecretKeys(before), ...ingressSecretKeys(after)];
       for (const secretKey of new Set(keys)) queue.add(secretKey);
     },
     onError: (err, retryInMs) => {

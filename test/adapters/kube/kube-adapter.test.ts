@@ -229,6 +229,7 @@ describe('Kubernetes adapter against the API sandbox', () => {
       namespace: 'default',
       queue: { add: () => undefined },
       onIngressChange: () => undefined,
+      annotationKey: 'kubernetes.io/tls-acme',
       onSecretGone: (uid) => gone.push(uid),
       synced: () => true,
       log: silent,
