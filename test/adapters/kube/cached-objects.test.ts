@@ -48,16 +48,20 @@ describe('what the watch caches keep of an object', () => {
       tls: [{ hosts: ['a.example'], secretName: 'web-tls' }],
       rules: [{ host: 'a.example', http: { paths: [{ path: '/', pathType: 'Prefix' }] } }],
     };
+    // What the cache keeps of the metadata; the server adds the rest.
+    const kept = {
+      name: 'web',
+      namespace: 'default',
+      uid: 'u-3',
+      resourceVersion: '7',
+      generation: 2,
+      labels: { app: 'web' },
+    };
     const served = {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
       metadata: {
-        name: 'web',
-        namespace: 'default',
-        uid: 'u-3',
-        resourceVersion: '7',
-        generation: 2,
-        labels: { app: 'web' },
+        ...kept,
         annotations: {
           'kubernetes.io/tls-acme': 'true',
           'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify({ spec }),
@@ -71,15 +75,7 @@ describe('what the watch caches keep of an object', () => {
     assert.deepEqual(cachedIngress(served), {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
-      metadata: {
-        name: 'web',
-        namespace: 'default',
-        uid: 'u-3',
-        resourceVersion: '7',
-        generation: 2,
-        labels: { app: 'web' },
-        annotations: { 'kubernetes.io/tls-acme': 'true' },
-      },
+      metadata: { ...kept, annotations: { 'kubernetes.io/tls-acme': 'true' } },
       spec,
     });
   });
