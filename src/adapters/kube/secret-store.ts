@@ -9,6 +9,7 @@ import type { SecretObject } from './kube-types.js';
 import type { KubeObjects } from './kube-objects.js';
 import { KubeApiError, isKubeError } from './kube-errors.js';
 import { SECRETS } from './resources.js';
+import { cachedSecret } from './cached-secret.js';
 import { CertificateFactsCache } from './certificate-facts-cache.js';
 import { parseCertificate, secretSnapshot } from './secret-snapshot.js';
 
@@ -132,7 +133,8 @@ export class SecretStore implements SecretAccess {
     const key = `${write.namespace}/${write.name}`;
     try {
       const object = await this.#write(write);
-      if (write.dryRun !== true) this.#written.set(key, { object, atMs: Date.now() });
+      // Kept like the watch cache keeps it (no managedFields) until the cache has caught up.
+      if (write.dryRun !== true) this.#written.set(key, { object: cachedSecret(object), atMs: Date.now() });
       return { kind: 'written' };
     } catch (err) {
       // Someone else changed it: what we wrote last is no longer the latest, the cache decides again.
