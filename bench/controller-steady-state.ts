@@ -2,11 +2,13 @@
 // kube-lego. Starts the real kube-lego process against the API sandbox and measures the time until every
 // certificate has been checked, the API requests it made (from the sandbox audit log; the goal is no
 // writes and no per-object reads) and its peak RSS. Run after the build:
-//   node dist/bench/controller-steady-state.js [ingresses]   (default 10000)
+//   node dist/bench/controller-steady-state.js [ingresses] [LEGO_CHECK_INTERVAL]   (defaults 10000, 60s)
+// The periodic re-check at LEGO_CHECK_INTERVAL is timed as well (wall time and CPU per certificate);
+// BENCH_NODE_OPTIONS is passed to the controller as NODE_OPTIONS (for `--heapsnapshot-signal=SIGUSR2`).
 // Results print as a table and are written to bench/results/controller-steady-state.json.
 import '../src/x509/x509-runtime.js';
 import { webcrypto } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -26,8 +28,11 @@ import { managedSecretAnnotations, managedSecretLabels } from '../src/domain/sec
 import { startSandbox } from '../dev/sandbox/sandbox.js';
 import { startControllerProcess } from '../test/e2e/controller-process.js';
 import { freeLoopbackPort as freePort } from '../test/support/free-port.js';
+import { processUsage } from './process-usage.js';
 
 const count = Number(process.argv[2] ?? 10_000);
+/** Time from the start to the periodic re-check, which is measured too; long enough for the first pass. */
+const checkInterval = process.argv[3] ?? '60s';
 const DIRECTORY_URL = 'https://acme.bench.invalid/directory';
 const ANNOTATION = 'kubernetes.io/tls-acme';
 const DAY_MS = 86_400_000;
@@ -68,12 +73,6 @@ async function createWithRetry(objects: KubeObjects, resource: ResourceKind, obj
 function pem(label: string, der: ArrayBuffer): string {
   const base64 = Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n');
   return `-----BEGIN ${label}-----\n${base64}\n-----END ${label}-----\n`;
-}
-
-async function peakRssKiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const match = /VmHWM:\s+(\d+) kB/.exec(status);
-  return match?.[1] === undefined ? Number.NaN : Number(match[1]);
 }
 
 async function main(): Promise<void> {
@@ -171,24 +170,46 @@ async function main(): Promise<void> {
     LEGO_SUPPORTED_INGRESS_PROVIDER: 'nginx',
     LEGO_ARI: 'false',
     LEGO_SELF_CHECK: 'false',
+    LEGO_CHECK_INTERVAL: checkInterval,
+    ...(process.env['BENCH_NODE_OPTIONS'] === undefined
+      ? {}
+      : { NODE_OPTIONS: process.env['BENCH_NODE_OPTIONS'] }),
   });
+  const pid = lego.child.pid ?? 0;
+  // Lines are scanned once each: the benchmark shares the machine with the controller it measures.
+  let scanned = 0;
   let checked = 0;
   let connectedAt = Number.NaN;
-  for (;;) {
-    checked = lego.lines.filter((line) => line.includes('no renewal needed')).length;
-    if (Number.isNaN(connectedAt) && lego.lines.some((l) => l.includes('successfully connected'))) {
-      connectedAt = performance.now();
+  let recheckSeenAt = Number.NaN;
+  const waitUntil = async (done: () => boolean): Promise<void> => {
+    for (;;) {
+      for (; scanned < lego.lines.length; scanned += 1) {
+        const line = lego.lines[scanned] ?? '';
+        if (line.includes('no renewal needed')) checked += 1;
+        else if (Number.isNaN(connectedAt) && line.includes('successfully connected'))
+          connectedAt = performance.now();
+        else if (Number.isNaN(recheckSeenAt) && line.includes('Periodically check certificates'))
+          recheckSeenAt = performance.now();
+      }
+      if (done()) return;
+      if (lego.child.exitCode !== null)
+        throw new Error(`kube-lego exited:\n${lego.lines.slice(-20).join('\n')}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    if (checked >= count) break;
-    if (lego.child.exitCode !== null)
-      throw new Error(`kube-lego exited:\n${lego.lines.slice(-20).join('\n')}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  };
+  await waitUntil(() => checked >= count);
   const allCheckedMs = performance.now() - started;
   const sinceConnectedMs = performance.now() - connectedAt;
+  const firstPass = await processUsage(pid);
+  // The periodic re-check (LEGO_CHECK_INTERVAL after the start) looks at every certificate again.
+  await waitUntil(() => !Number.isNaN(recheckSeenAt));
+  const beforeRecheck = await processUsage(pid);
+  await waitUntil(() => checked >= 2 * count);
+  const recheckMs = performance.now() - recheckSeenAt;
+  const afterRecheck = await processUsage(pid);
   // Let anything that follows the pass (writes, retries) show up in the audit log.
   await new Promise((resolve) => setTimeout(resolve, 3000));
-  const rssKiB = await peakRssKiB(lego.child.pid ?? 0);
+  const usage = await processUsage(pid);
   await lego.terminate();
   const requests = sandbox.audit.slice(auditStart);
   const byVerb = new Map<string, number>();
@@ -204,7 +225,13 @@ async function main(): Promise<void> {
     seedMs: Math.round(seedMs),
     allCheckedMs: Math.round(allCheckedMs),
     sinceConnectedMs: Math.round(sinceConnectedMs),
-    peakRssMiB: Math.round(rssKiB / 1024),
+    firstPassCpuSeconds: firstPass.cpuSeconds,
+    peakRssMiB: Math.round(usage.peakRssBytes / 1048576),
+    recheckMs: Math.round(recheckMs),
+    recheckCpuSeconds: Number((afterRecheck.cpuSeconds - beforeRecheck.cpuSeconds).toFixed(2)),
+    recheckCpuMsPerCertificate: Number(
+      (((afterRecheck.cpuSeconds - beforeRecheck.cpuSeconds) * 1000) / count).toFixed(4),
+    ),
     apiRequests: requests.length,
     writes,
     objectReads,
@@ -215,7 +242,10 @@ async function main(): Promise<void> {
     'ingresses checked': count,
     'time to check all (process start)': `${result.allCheckedMs} ms`,
     'time to check all (after connecting)': `${result.sinceConnectedMs} ms`,
+    'CPU of the first pass (process start to all checked)': `${result.firstPassCpuSeconds} s`,
     'peak RSS': `${result.peakRssMiB} MiB`,
+    'periodic re-check: wall': `${result.recheckMs} ms`,
+    'periodic re-check: CPU per certificate': `${result.recheckCpuMsPerCertificate} ms`,
     'API requests': result.apiRequests,
     writes,
     'per-object reads': objectReads,

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { Agent, request as httpRequest } from 'node:http';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
@@ -21,6 +20,7 @@ import type {
 } from '../kube-lego-driver.js';
 import { describeError, mapWithConcurrency } from '../peer.js';
 import { createSteadyFixture } from './steady-state-fixture.js';
+import { processUsage } from '../process-usage.js';
 import { trackChild } from '../timed-command.js';
 import { projectRoot } from '../tool-paths.js';
 
@@ -169,17 +169,6 @@ function formatTime(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-/** Peak RSS (VmHWM) and CPU seconds of a live process, from /proc. */
-async function processUsage(pid: number): Promise<{ peakRssBytes: number; cpuSeconds: number }> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const peakKiB = Number(/VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1] ?? Number.NaN);
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the parenthesised command name; utime and stime are fields 14 and 15 (clock ticks, 100/s).
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return { peakRssBytes: peakKiB * 1024, cpuSeconds: ticks / 100 };
-}
-
 /**
  * Case 3: `ingressCount` annotated Ingresses whose managed Secrets already hold valid certificates (kube-lego's
  * label and annotations, as it writes them), then the controller is started and timed until it has logged its
@@ -299,7 +288,8 @@ async function steadyState(request: SteadyStateRequest): Promise<SteadyStateOutc
         }, request.timeoutMs).unref();
       });
       if (await allChecked) {
-        measured = { startToAllCheckedMs: performance.now() - started, ...(await processUsage(pid)) };
+        const { peakRssBytes, cpuSeconds } = await processUsage(pid);
+        measured = { startToAllCheckedMs: performance.now() - started, peakRssBytes, cpuSeconds };
         // The audit log records a request when its response finishes; a watch the client drops never
         // finishes. Ending the open watches from the server side puts them in the log before it is read.
         sandbox.faults.closeWatches();

@@ -10,6 +10,8 @@ import { ingressView } from '../adapters/kube/ingress-view.js';
 import { KubeClient } from '../adapters/kube/kube-client.js';
 import { KubeConnectionError, loadKubeConnection } from '../adapters/kube/kube-connection.js';
 import { KubeObjects } from '../adapters/kube/kube-objects.js';
+import { CertificateFactsCache } from '../adapters/kube/certificate-facts-cache.js';
+import { parseCertificate } from '../adapters/kube/secret-snapshot.js';
 import { SecretStore } from '../adapters/kube/secret-store.js';
 import { MemoryChallengeStore } from '../http/challenge-store.js';
 import { createInstanceId } from '../http/instance-id.js';
@@ -151,6 +153,7 @@ export function buildController(options: {
   });
 
   const queue = new WorkQueue({ clock: systemClock });
+  const facts = new CertificateFactsCache(parseCertificate);
   const watches = watchSources({
     client,
     namespace: settings.watchNamespace,
@@ -158,13 +161,17 @@ export function buildController(options: {
     onIngressChange: () => {
       desired.invalidate();
     },
+    annotationKey: settings.policy.annotationKey,
+    onSecretGone: (uid) => {
+      facts.forget(uid);
+    },
     synced: options.synced,
     log: log.with({ context: 'kubelego' }),
   });
   const desired = new DesiredCache(settings.policy, () => watches.ingresses.list().map(ingressView));
   const reconciler = new Reconciler({
     desired,
-    secrets: new SecretStore({ objects, managed: watches.secrets }),
+    secrets: new SecretStore({ objects, managed: watches.secrets, facts }),
     access: new AccessReview(client),
     issuer,
     temporary: {
