@@ -26,7 +26,7 @@ export type OptionsResult =
   { readonly ok: true; readonly options: BenchOptions } | { readonly ok: false; readonly message: string };
 
 export const usage = `Usage: npm run bench -- [--quick] [--runs N] [--certificates N] [--cases case1,case2,case3,case4]
-                        [--peers lego-sid,lego-bookworm,certbot,acme-client,kube-lego-acme,kube-lego] [--no-docs] [--docs]
+                        [--peers lego-sid,lego-bookworm,certbot,acme-client,kube-lego-floor,kube-lego-acme,kube-lego,kube-lego-rsa] [--no-docs] [--docs]
                         [--from-json FILE] [--update FILE]
   --quick          smoke sizes (1 run per tool, 3 certificates in case 2, 1,000 Ingresses in case 3); exits
                    non-zero when a tool fails to produce a valid certificate in case 1 or 2

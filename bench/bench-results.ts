@@ -46,6 +46,8 @@ export interface BatchResult {
   readonly certificatesPerSecond?: number;
   readonly validCertificates: number;
   readonly failures: readonly string[];
+  /** CPU milliseconds per certificate of the tool's own process (last run), when measured apart. */
+  readonly cpuMsPerCertificate?: number;
 }
 
 /** Case 3: kube-lego at rest over many Ingresses with valid certificates. */

@@ -2,7 +2,10 @@
 // annotated Ingress to its Secret holding the certificate, for one 3-name certificate (median of N runs)
 // and for 100 single-name Ingresses created at once. Run after the build:
 //   node dist/bench/controller-issuance.js [runs] [burst] [LEGO_MAX_CONCURRENT_ORDERS]   (defaults 5, 100, 4)
-// Results print as a table and are written to bench/results/controller-issuance.json.
+// The burst is also the memory benchmark: the controller's RSS is sampled every 500 ms while it runs (peak
+// and a curve per tenth of the burst); `node dist/bench/controller-issuance.js 0 2000` is 2,000 Ingresses at
+// once. BENCH_NODE_OPTIONS is passed to the controller as NODE_OPTIONS (for `--heapsnapshot-signal=SIGUSR2`).
+// Results print as a table and are written to bench/results/controller-issuance-<concurrency>.json.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,11 +14,12 @@ import { KubeClient } from '../src/adapters/kube/kube-client.js';
 import { loadKubeConnection } from '../src/adapters/kube/kube-connection.js';
 import { KubeObjects } from '../src/adapters/kube/kube-objects.js';
 import type { SecretObject } from '../src/adapters/kube/kube-types.js';
-import { INGRESSES, SECRETS, type ResourceKind } from '../src/adapters/kube/resources.js';
+import { INGRESSES, type ResourceKind } from '../src/adapters/kube/resources.js';
 import { startSandbox } from '../dev/sandbox/sandbox.js';
 import { startControllerProcess } from '../test/e2e/controller-process.js';
 import { startPebble } from '../test/support/pebble.js';
 import { readyzOk } from '../test/support/readyz.js';
+import { processUsage, sampleRss, type RssSample } from './process-usage.js';
 
 const runs = Number(process.argv[2] ?? 5);
 const burst = Number(process.argv[3] ?? 100);
@@ -40,6 +44,22 @@ function ingress(name: string, hosts: readonly string[]): unknown {
       })),
     },
   };
+}
+
+function mib(bytes: number): number {
+  return Math.round(bytes / 1_048_576);
+}
+
+/** The highest RSS sampled in each tenth of the burst: the memory curve, as `{ "10%": MiB, ... }`. */
+function tenths(samples: readonly RssSample[], totalMs: number): Record<string, number> {
+  const curve: Record<string, number> = {};
+  for (let tenth = 1; tenth <= 10; tenth += 1) {
+    const inTenth = samples.filter(
+      (s) => s.atMs > ((tenth - 1) * totalMs) / 10 && s.atMs <= (tenth * totalMs) / 10,
+    );
+    curve[`${tenth * 10}%`] = mib(Math.max(0, ...inTenth.map((s) => s.rssBytes)));
+  }
+  return curve;
 }
 
 function median(values: readonly number[]): number {
@@ -73,14 +93,18 @@ async function main(): Promise<void> {
     LEGO_KEY_TYPE: 'ecdsa-p256',
     LEGO_SELF_CHECK: 'false',
     LEGO_MAX_CONCURRENT_ORDERS: concurrency,
+    ...(process.env['BENCH_NODE_OPTIONS'] === undefined
+      ? {}
+      : { NODE_OPTIONS: process.env['BENCH_NODE_OPTIONS'] }),
   });
   try {
     while (!(await readyzOk(pebble.httpPort))) await new Promise((resolve) => setTimeout(resolve, 50));
-    const stored = async (name: string): Promise<boolean> => {
-      const secret = await objects.find<SecretObject>(SECRETS, 'default', `${name}-tls`);
+    // Read from the sandbox's store, not over HTTP: polling 2,000 Secrets must not load the API it measures.
+    const stored = (name: string): Promise<boolean> => {
+      const secret = sandbox.store.get('secrets', 'default', `${name}-tls`) as SecretObject | undefined;
       const annotations = secret?.metadata?.annotations ?? {};
-      return (
-        annotations['kube-lego/not-after'] !== undefined && annotations['kube-lego/order-url'] === undefined
+      return Promise.resolve(
+        annotations['kube-lego/not-after'] !== undefined && annotations['kube-lego/order-url'] === undefined,
       );
     };
     // Warm-up: the account is registered on the first order.
@@ -98,6 +122,9 @@ async function main(): Promise<void> {
     }
 
     const names = Array.from({ length: burst }, (_, i) => `burst-${i}`);
+    const pid = lego.child.pid ?? 0;
+    const rssBeforeBurst = (await processUsage(pid)).rssBytes;
+    const sampler = sampleRss(pid, 500);
     const burstStart = performance.now();
     await Promise.all(
       names.map((name) => objects.create(INGRESSES, 'default', ingress(name, [`${name}.bench.test`]))),
@@ -108,6 +135,8 @@ async function main(): Promise<void> {
       if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const burstMs = performance.now() - burstStart;
+    const curve = sampler.stop();
+    const usage = await processUsage(pid);
     const errors = lego.lines.filter((line) => line.includes('level=error')).length;
     const result = {
       runs,
@@ -115,13 +144,21 @@ async function main(): Promise<void> {
       burst,
       maxConcurrentOrders: Number(concurrency),
       burstAllStoredMs: Math.round(burstMs),
+      rssBeforeBurstMiB: mib(rssBeforeBurst),
+      peakRssMiB: mib(usage.peakRssBytes),
+      cpuSeconds: usage.cpuSeconds,
+      rssCurve: tenths(curve, burstMs),
       errorsLogged: errors,
     };
     console.table({
       'one 3-name certificate (median)': `${result.singleThreeNameMs.median} ms`,
       [`${burst} Ingresses at once, all stored (${concurrency} orders at a time)`]: `${result.burstAllStoredMs} ms`,
+      'RSS before the burst': `${result.rssBeforeBurstMiB} MiB`,
+      'peak RSS (VmHWM)': `${result.peakRssMiB} MiB`,
+      'controller CPU (whole run)': `${result.cpuSeconds} s`,
       'error lines logged': errors,
     });
+    console.log('RSS during the burst (share of the burst time: MiB):', result.rssCurve);
     await mkdir('bench/results', { recursive: true });
     await writeFile(`bench/results/controller-issuance-${concurrency}.json`, JSON.stringify(result, null, 2));
   } finally {

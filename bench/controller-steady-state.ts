@@ -2,13 +2,15 @@
 // kube-lego. Starts the real kube-lego process against the API sandbox and measures the time until every
 // certificate has been checked, the API requests it made (from the sandbox audit log; the goal is no
 // writes and no per-object reads) and its peak RSS. Run after the build:
-//   node dist/bench/controller-steady-state.js [ingresses] [--metrics]   (default 10000)
+//   node dist/bench/controller-steady-state.js [ingresses] [LEGO_CHECK_INTERVAL]   (defaults 10000, 60s)
+// The periodic re-check at LEGO_CHECK_INTERVAL is timed as well (wall time and CPU per certificate);
+// BENCH_NODE_OPTIONS is passed to the controller as NODE_OPTIONS (for `--heapsnapshot-signal=SIGUSR2`).
 // With --metrics the controller serves /metrics: it is scraped every second during the first pass (does the
-// scrape cost the reconcile loop?) and 20 times back to back after it (what does a scrape of N cost?).
-// Results print as a table and are written to bench/results/controller-steady-state[-metrics].json.
+// scrape cost the reconcile loop?) and 20 times back to back after it, plain and gzip (what does a scrape of N
+// cost?). Results print as a table and are written to bench/results/controller-steady-state[-metrics].json.
 import '../src/x509/x509-runtime.js';
 import { webcrypto } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -29,10 +31,14 @@ import { startSandbox } from '../dev/sandbox/sandbox.js';
 import { startControllerProcess } from '../test/e2e/controller-process.js';
 import { freeLoopbackPort as freePort } from '../test/support/free-port.js';
 import { parseExposition, samplesOf, scrapeMetrics } from '../test/support/prometheus-text.js';
+import { processUsage } from './process-usage.js';
 import { summarize } from './stats.js';
 
-const count = Number(process.argv.slice(2).find((arg) => !arg.startsWith('--')) ?? 10_000);
+const positional = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const withMetrics = process.argv.includes('--metrics');
+const count = Number(positional[0] ?? 10_000);
+/** Time from the start to the periodic re-check, which is measured too; long enough for the first pass. */
+const checkInterval = positional[1] ?? '60s';
 const DIRECTORY_URL = 'https://acme.bench.invalid/directory';
 const ANNOTATION = 'kubernetes.io/tls-acme';
 const DAY_MS = 86_400_000;
@@ -75,30 +81,20 @@ function pem(label: string, der: ArrayBuffer): string {
   return `-----BEGIN ${label}-----\n${base64}\n-----END ${label}-----\n`;
 }
 
-async function peakRssKiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const match = /VmHWM:\s+(\d+) kB/.exec(status);
-  return match?.[1] === undefined ? Number.NaN : Number(match[1]);
-}
-
-/** 20 scrapes back to back once the pass is over: latency, size and what the controller's own loop saw. */
+/** 20 scrapes back to back, then 20 with gzip: latency, size and what the controller's own loop saw. */
 async function measureScrapes(port: number): Promise<Record<string, number>> {
   const durations: number[] = [];
-  let text = '';
-  for (let i = 0; i < 20; i += 1) {
-    const at = performance.now();
-    const answer = await scrapeMetrics(port);
-    durations.push(performance.now() - at);
-    text = answer.text;
-  }
-  // As Prometheus scrapes: gzip.
   const gzipDurations: number[] = [];
+  let text = '';
   let wireBytes = 0;
-  for (let i = 0; i < 20; i += 1) {
-    const at = performance.now();
-    const answer = await scrapeMetrics(port, { gzip: true });
-    gzipDurations.push(performance.now() - at);
-    wireBytes = answer.wireBytes;
+  for (const gzip of [false, true]) {
+    for (let i = 0; i < 20; i += 1) {
+      const at = performance.now();
+      const answer = await scrapeMetrics(port, { gzip });
+      (gzip ? gzipDurations : durations).push(performance.now() - at);
+      if (gzip) wireBytes = answer.wireBytes;
+      else text = answer.text;
+    }
   }
   const exposition = parseExposition(text);
   const certificateSeries = exposition.samples.filter((s) =>
@@ -209,14 +205,38 @@ async function main(): Promise<void> {
     LEGO_EMAIL: 'bench@example.test',
     LEGO_URL: DIRECTORY_URL,
     LEGO_PORT: String(await freePort()),
-    LEGO_METRICS_PORT: String(metricsPort),
     LEGO_NAMESPACE: 'kube-lego',
     LEGO_SUPPORTED_INGRESS_PROVIDER: 'nginx',
     LEGO_ARI: 'false',
     LEGO_SELF_CHECK: 'false',
+    LEGO_CHECK_INTERVAL: checkInterval,
+    LEGO_METRICS_PORT: String(metricsPort),
+    ...(process.env['BENCH_NODE_OPTIONS'] === undefined
+      ? {}
+      : { NODE_OPTIONS: process.env['BENCH_NODE_OPTIONS'] }),
   });
+  const pid = lego.child.pid ?? 0;
+  // Lines are scanned once each: the benchmark shares the machine with the controller it measures.
+  let scanned = 0;
   let checked = 0;
   let connectedAt = Number.NaN;
+  let recheckSeenAt = Number.NaN;
+  const waitUntil = async (done: () => boolean): Promise<void> => {
+    for (;;) {
+      for (; scanned < lego.lines.length; scanned += 1) {
+        const line = lego.lines[scanned] ?? '';
+        if (line.includes('no renewal needed')) checked += 1;
+        else if (Number.isNaN(connectedAt) && line.includes('successfully connected'))
+          connectedAt = performance.now();
+        else if (Number.isNaN(recheckSeenAt) && line.includes('Periodically check certificates'))
+          recheckSeenAt = performance.now();
+      }
+      if (done()) return;
+      if (lego.child.exitCode !== null)
+        throw new Error(`kube-lego exited:\n${lego.lines.slice(-20).join('\n')}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
   // During the first pass: one scrape a second, as a Prometheus with a 1 s interval would (60 s is usual).
   const duringPassMs: number[] = [];
   let passing = withMetrics;
@@ -232,26 +252,22 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   })();
-  for (;;) {
-    checked = lego.lines.filter((line) => line.includes('no renewal needed')).length;
-    if (Number.isNaN(connectedAt) && lego.lines.some((l) => l.includes('successfully connected'))) {
-      connectedAt = performance.now();
-    }
-    if (checked >= count) break;
-    if (lego.child.exitCode !== null)
-      throw new Error(`kube-lego exited:\n${lego.lines.slice(-20).join('\n')}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitUntil(() => checked >= count);
   const allCheckedMs = performance.now() - started;
   const sinceConnectedMs = performance.now() - connectedAt;
   passing = false;
   await scraper;
-  // The peak of the first pass, before the 40 scrapes that follow it.
-  const passRssKiB = await peakRssKiB(lego.child.pid ?? 0);
+  const firstPass = await processUsage(pid);
   const scrape = withMetrics ? await measureScrapes(metricsPort) : undefined;
+  // The periodic re-check (LEGO_CHECK_INTERVAL after the start) looks at every certificate again.
+  await waitUntil(() => !Number.isNaN(recheckSeenAt));
+  const beforeRecheck = await processUsage(pid);
+  await waitUntil(() => checked >= 2 * count);
+  const recheckMs = performance.now() - recheckSeenAt;
+  const afterRecheck = await processUsage(pid);
   // Let anything that follows the pass (writes, retries) show up in the audit log.
   await new Promise((resolve) => setTimeout(resolve, 3000));
-  const rssKiB = await peakRssKiB(lego.child.pid ?? 0);
+  const usage = await processUsage(pid);
   await lego.terminate();
   const requests = sandbox.audit.slice(auditStart);
   const byVerb = new Map<string, number>();
@@ -267,8 +283,13 @@ async function main(): Promise<void> {
     seedMs: Math.round(seedMs),
     allCheckedMs: Math.round(allCheckedMs),
     sinceConnectedMs: Math.round(sinceConnectedMs),
-    peakRssMiB: Math.round(rssKiB / 1024),
-    peakRssFirstPassMiB: Math.round(passRssKiB / 1024),
+    firstPassCpuSeconds: firstPass.cpuSeconds,
+    peakRssMiB: Math.round(usage.peakRssBytes / 1048576),
+    recheckMs: Math.round(recheckMs),
+    recheckCpuSeconds: Number((afterRecheck.cpuSeconds - beforeRecheck.cpuSeconds).toFixed(2)),
+    recheckCpuMsPerCertificate: Number(
+      (((afterRecheck.cpuSeconds - beforeRecheck.cpuSeconds) * 1000) / count).toFixed(4),
+    ),
     apiRequests: requests.length,
     writes,
     objectReads,
@@ -277,6 +298,7 @@ async function main(): Promise<void> {
     ...(scrape === undefined
       ? {}
       : {
+          peakRssFirstPassMiB: Math.round(firstPass.peakRssBytes / 1048576),
           scrapesDuringPass: duringPassMs.length,
           scrapeDuringPassMedianMs: Math.round(summarize(duringPassMs)?.median ?? Number.NaN),
           scrapeDuringPassMaxMs: Math.round(summarize(duringPassMs)?.max ?? Number.NaN),
@@ -287,7 +309,10 @@ async function main(): Promise<void> {
     'ingresses checked': count,
     'time to check all (process start)': `${result.allCheckedMs} ms`,
     'time to check all (after connecting)': `${result.sinceConnectedMs} ms`,
+    'CPU of the first pass (process start to all checked)': `${result.firstPassCpuSeconds} s`,
     'peak RSS': `${result.peakRssMiB} MiB`,
+    'periodic re-check: wall': `${result.recheckMs} ms`,
+    'periodic re-check: CPU per certificate': `${result.recheckCpuMsPerCertificate} ms`,
     'API requests': result.apiRequests,
     writes,
     'per-object reads': objectReads,

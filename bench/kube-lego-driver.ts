@@ -22,6 +22,8 @@ export interface ControllerStartRequest {
   /** Scratch directory for the sandbox kubeconfig, controller logs and anything else. */
   readonly workDir: string;
   readonly email: string;
+  /** `LEGO_KEY_TYPE` of the controller; the controller's default (rsa) when absent. */
+  readonly keyType?: 'rsa' | 'ecdsa-p256';
 }
 
 export interface StoredCertificate {
@@ -38,6 +40,8 @@ export type ControllerIssueOutcome =
       /** From the moment the Ingresses were applied to the moment the last Secret was stored. */
       readonly elapsedMs: number;
       readonly stored: readonly StoredCertificate[];
+      /** CPU time (user + system) the controller process spent from the apply to the last Secret, when known. */
+      readonly cpuSeconds?: number;
     }
   | { readonly ok: false; readonly elapsedMs: number; readonly error: string };
 

@@ -92,12 +92,12 @@ function requestBreakdown(report: BenchReport): string[] {
 function case2Table(report: BenchReport): string[] {
   const floor = report.floor.case2?.ms;
   const lines = [
-    '| Tool | Version | How | Valid certificates | Total (median) | Min – max | Certificates/s | Median / floor |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| Tool | Version | How | Valid certificates | Total (median) | Min – max | Certificates/s | Median / floor | Own CPU per certificate |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const result of report.case2) {
     if (result.tool.version === undefined) {
-      lines.push(unavailable(result.tool, 5));
+      lines.push(unavailable(result.tool, 6));
       continue;
     }
     const s = spread(result.summary);
@@ -106,8 +106,10 @@ function case2Table(report: BenchReport): string[] {
         ? `${(result.summary.median / floor).toFixed(2)}x`
         : '-';
     const rate = result.certificatesPerSecond === undefined ? '-' : result.certificatesPerSecond.toFixed(2);
+    const cpu =
+      result.cpuMsPerCertificate === undefined ? '-' : `${result.cpuMsPerCertificate.toFixed(1)} ms`;
     lines.push(
-      `| ${toolCells(result.tool)} | ${cell(result.mode)} | ${result.validCertificates} / ${result.certificates * result.runs} | ${s.median} | ${s.range} | ${rate} | ${ratio} |`,
+      `| ${toolCells(result.tool)} | ${cell(result.mode)} | ${result.validCertificates} / ${result.certificates * result.runs} | ${s.median} | ${s.range} | ${rate} | ${ratio} | ${cpu} |`,
     );
   }
   return [...lines, ...failureList('Failures', report.case2 satisfies readonly BatchResult[])];

@@ -52,6 +52,8 @@ export interface BatchOutcome {
   /** How the batch ran, e.g. "sequential" or "concurrency 10". */
   readonly mode: string;
   readonly results: readonly IssueOutcome[];
+  /** CPU seconds the tool's own process spent on the batch, when it runs apart (the controller). */
+  readonly cpuSeconds?: number;
 }
 
 export type PeerAvailability =
@@ -108,6 +110,16 @@ export async function mapWithConcurrency<T, R>(
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
   return results;
+}
+
+/** Issues every certificate of the batch at its concurrency; the time counts from `startedMs`. */
+export async function concurrentBatch(
+  request: BatchRequest,
+  startedMs: number,
+  issue: (names: readonly string[]) => Promise<IssueOutcome>,
+): Promise<BatchOutcome> {
+  const results = await mapWithConcurrency(request.certificates, request.concurrency, issue);
+  return { elapsedMs: performance.now() - startedMs, mode: `concurrency ${request.concurrency}`, results };
 }
 
 /** The message of an unknown thrown value, without stack or key material. */

@@ -30,7 +30,7 @@ import { renderMarkdown, replaceGeneratedSection } from './markdown-report.js';
 import type { AcmeTarget, Peer } from './peer.js';
 import { acmeClientPeer } from './peers/acme-client-peer.js';
 import { certbotPeer } from './peers/certbot-peer.js';
-import { kubeLegoAcmePeer } from './peers/kube-lego-acme-peer.js';
+import { kubeLegoAcmePeer, kubeLegoFloorPeer } from './peers/kube-lego-acme-peer.js';
 import { kubeLegoControllerPeer } from './peers/kube-lego-controller-peer.js';
 import { legoPeer } from './peers/lego-peer.js';
 import { preparePeer, type PreparedPeer } from './prepared-peer.js';
@@ -84,8 +84,10 @@ function allPeers(): Peer[] {
     legoPeer({ suite: 'bookworm' }),
     certbotPeer(),
     acmeClientPeer(),
+    kubeLegoFloorPeer(),
     kubeLegoAcmePeer(),
-    kubeLegoControllerPeer(),
+    kubeLegoControllerPeer('ecdsa-p256'),
+    kubeLegoControllerPeer('rsa'),
   ];
 }
 

@@ -39,6 +39,7 @@ export async function runBatchCase(options: BatchCaseOptions): Promise<BatchResu
     const failures = new Set<string>();
     let validCertificates = 0;
     let mode = '';
+    let cpuMsPerCertificate: number | undefined;
     try {
       for (let run = 1; run <= options.runs; run += 1) {
         const certificates = Array.from({ length: options.certificates }, (_, index) => [
@@ -58,6 +59,8 @@ export async function runBatchCase(options: BatchCaseOptions): Promise<BatchResu
           },
         });
         mode = batch.mode;
+        if (batch.cpuSeconds !== undefined)
+          cpuMsPerCertificate = (batch.cpuSeconds * 1000) / options.certificates;
         let validInRun = 0;
         batch.results.forEach((outcome, index) => {
           if (!outcome.ok) {
@@ -95,6 +98,7 @@ export async function runBatchCase(options: BatchCaseOptions): Promise<BatchResu
         : { summary, certificatesPerSecond: options.certificates / (summary.median / 1000) }),
       validCertificates,
       failures: [...failures].slice(0, 5),
+      ...(cpuMsPerCertificate === undefined ? {} : { cpuMsPerCertificate }),
     });
   }
   return results;

@@ -1,7 +1,7 @@
 import { Agent } from 'node:https';
 import acme from 'acme-client';
 import {
-  mapWithConcurrency,
+  concurrentBatch,
   describeError,
   type AcmeTarget,
   type BatchOutcome,
@@ -102,14 +102,7 @@ export function acmeClientPeer(): Peer {
       try {
         const started = performance.now();
         const session = await newSession(request.target, responder);
-        const results = await mapWithConcurrency(request.certificates, request.concurrency, (names) =>
-          obtain(session, names, request.email),
-        );
-        return {
-          elapsedMs: performance.now() - started,
-          mode: `concurrency ${request.concurrency}`,
-          results,
-        };
+        return await concurrentBatch(request, started, (names) => obtain(session, names, request.email));
       } finally {
         await responder.close();
       }

@@ -46,8 +46,10 @@ function toOutcomes(
 /**
  * The kube-lego controller seen as a peer: one controller process is started (outside the timing) per ACME
  * target and kept running, so a measurement is "Ingress applied" to "Secret stored" on a running controller.
+ * `ecdsa-p256` (id `kube-lego`) is the key type every other peer uses; `rsa` (id `kube-lego-rsa`) is the
+ * controller's default, measured as a row of its own.
  */
-export function kubeLegoControllerPeer(): Peer {
+export function kubeLegoControllerPeer(keyType: 'ecdsa-p256' | 'rsa' = 'ecdsa-p256'): Peer {
   let driver: KubeLegoDriver | undefined;
   let running: Running | undefined;
 
@@ -60,14 +62,14 @@ export function kubeLegoControllerPeer(): Peer {
     if (running !== undefined) await running.controller.stop();
     running = undefined;
     if (driver === undefined) throw new Error('the controller driver is not loaded: probe() first');
-    const controller = await driver.start({ target, workDir, email });
+    const controller = await driver.start({ target, workDir, email, keyType });
     running = { directoryUrl: target.directoryUrl, controller };
     return controller;
   };
 
   return {
-    id: 'kube-lego',
-    name: 'kube-lego controller (Ingress to Secret)',
+    id: keyType === 'rsa' ? 'kube-lego-rsa' : 'kube-lego',
+    name: `kube-lego controller (Ingress to Secret, ${keyType === 'rsa' ? 'RSA 2048' : 'ECDSA P-256'})`,
     kind: 'controller',
     probe: async (): Promise<PeerAvailability> => {
       const loaded = await loadKubeLegoDriver();
@@ -96,6 +98,7 @@ export function kubeLegoControllerPeer(): Peer {
           elapsedMs: outcome.elapsedMs,
           mode: `${ingresses.length} Ingresses applied at once`,
           results: toOutcomes(outcome, ingresses),
+          ...(outcome.ok && outcome.cpuSeconds !== undefined ? { cpuSeconds: outcome.cpuSeconds } : {}),
         };
       } catch (error) {
         return {

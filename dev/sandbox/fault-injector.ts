@@ -5,8 +5,16 @@ export interface FailureRule {
   readonly method?: string;
   /** A regular expression (or a string compiled to one) matched against the request path. */
   readonly pathPattern: RegExp | string;
+  /** Only watches (`?watch=true`) when true, only other requests when false; undefined: both. */
+  readonly watch?: boolean;
   readonly count: number;
-  readonly status: number;
+  /**
+   * The status to answer with, or `'reset'`: the connection is destroyed without an answer, as a
+   * crashing server or a load balancer dropping the connection would (the client sees ECONNRESET);
+   * `'reset-after'`: the request is served (a write is applied) and the connection destroyed instead of
+   * answering, so the client cannot know whether its write happened.
+   */
+  readonly status: number | 'reset' | 'reset-after';
   readonly retryAfterSeconds?: number;
   /** A body to send instead of the default Status object. */
   readonly body?: unknown;
@@ -54,10 +62,9 @@ export interface PartitionRule {
 interface PendingFailure {
   readonly method: string | undefined;
   readonly pattern: RegExp;
+  readonly watch: boolean | undefined;
   remaining: number;
-  readonly status: number;
-  readonly retryAfterSeconds: number | undefined;
-  readonly body: unknown;
+  readonly failure: InjectedFailure;
 }
 
 function compile(pattern: RegExp | string): RegExp {
@@ -65,11 +72,15 @@ function compile(pattern: RegExp | string): RegExp {
 }
 
 /** The failure to inject for a request, if any. */
-export interface InjectedFailure {
-  readonly status: number;
-  readonly retryAfterSeconds: number | undefined;
-  readonly body: unknown;
-}
+export type InjectedFailure =
+  | {
+      readonly kind: 'status';
+      readonly status: number;
+      readonly retryAfterSeconds: number | undefined;
+      readonly body: unknown;
+    }
+  | { readonly kind: 'reset' }
+  | { readonly kind: 'reset-after' };
 
 /** Keeps the injected faults; the server consults it on every request. */
 export class FaultTable {
@@ -86,10 +97,17 @@ export class FaultTable {
     this.failures.push({
       method: rule.method?.toUpperCase(),
       pattern: compile(rule.pathPattern),
+      watch: rule.watch,
       remaining: rule.count,
-      status: rule.status,
-      retryAfterSeconds: rule.retryAfterSeconds,
-      body: rule.body,
+      failure:
+        rule.status === 'reset' || rule.status === 'reset-after'
+          ? { kind: rule.status }
+          : {
+              kind: 'status',
+              status: rule.status,
+              retryAfterSeconds: rule.retryAfterSeconds,
+              body: rule.body,
+            },
     });
   }
 
@@ -121,16 +139,19 @@ export class FaultTable {
     return rule !== undefined && (rule.user === undefined || rule.user === user);
   }
 
-  /** Consumes and returns the failure for this request, if one matches. */
-  takeFailure(method: string, path: string): InjectedFailure | undefined {
+  /** Consumes and returns the failure for this request (`isWatch`: it asks `?watch=true`), if one matches. */
+  takeFailure(method: string, path: string, isWatch: boolean): InjectedFailure | undefined {
     const index = this.failures.findIndex(
-      (f) => (f.method === undefined || f.method === method) && f.pattern.test(path),
+      (f) =>
+        (f.method === undefined || f.method === method) &&
+        (f.watch === undefined || f.watch === isWatch) &&
+        f.pattern.test(path),
     );
-    const failure = this.failures[index];
-    if (failure === undefined) return undefined;
-    failure.remaining--;
-    if (failure.remaining <= 0) this.failures.splice(index, 1);
-    return { status: failure.status, retryAfterSeconds: failure.retryAfterSeconds, body: failure.body };
+    const pending = this.failures[index];
+    if (pending === undefined) return undefined;
+    pending.remaining--;
+    if (pending.remaining <= 0) this.failures.splice(index, 1);
+    return pending.failure;
   }
 
   /** Total delay for this request, in milliseconds. */

@@ -65,6 +65,7 @@ export interface AuditEntry {
   readonly path: string;
   readonly query: string;
   readonly user: string;
+  /** The status answered; 0 for a connection reset by an injected `'reset'` failure. */
   readonly status: number;
   /** Kubernetes verb (get, list, watch, create, update, patch, delete, deletecollection) or the HTTP method for non-resource paths. */
   readonly verb: string;
@@ -169,8 +170,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       await new Promise<void>((resolve) => res.once('close', resolve));
       return;
     }
-    const failure = faultTable.takeFailure(method, url.pathname);
-    if (failure !== undefined) {
+    const watchParam = url.searchParams.get('watch');
+    const failure = faultTable.takeFailure(method, url.pathname, watchParam === 'true' || watchParam === '1');
+    if (failure?.kind === 'reset') {
+      res.statusCode = 0; // the audit's "no answer"
+      req.socket.destroy();
+      return;
+    }
+    if (failure?.kind === 'reset-after') {
+      // Served as usual; the answer is replaced by a destroyed connection.
+      const drop = (): ServerResponse => {
+        res.statusCode = 0;
+        req.socket.destroy();
+        return res;
+      };
+      res.writeHead = drop;
+      res.end = drop;
+    } else if (failure !== undefined) {
       const headers: Record<string, string> = {};
       if (failure.retryAfterSeconds !== undefined) headers['Retry-After'] = String(failure.retryAfterSeconds);
       if (failure.body !== undefined) {

@@ -11,7 +11,7 @@ import {
   type AcmeProblemCode,
   type AcmeSubproblem,
 } from './errors.js';
-import { pollDelayMs } from './poll-delay.js';
+import { phasePollPolicy, pollDelayMs, type PollPhase } from './poll-delay.js';
 import type { AcmeAuthorization, AcmeChallenge, AcmeOrder } from './resources.js';
 
 /** Proves control of identifiers for one challenge type; `obtainCertificate` always calls `cleanup` after `present`. */
@@ -21,6 +21,12 @@ export interface ChallengeSolver {
   present(authz: AcmeAuthorization, challenge: AcmeChallenge, keyAuthorization: string): Promise<void>;
   /** Undo `present`. Failures are reported through `onCleanupError`, never thrown over the issuance result. */
   cleanup(authz: AcmeAuthorization, challenge: AcmeChallenge, keyAuthorization: string): Promise<void>;
+  /**
+   * Resolves once the CA has fetched the challenge's response from us (an http-01 token served by this
+   * process). When every presented challenge has, the order is polled a few ms later instead of after the
+   * validation delay. Solvers that cannot tell leave it out.
+   */
+  fetched?(authz: AcmeAuthorization, challenge: AcmeChallenge): Promise<void>;
 }
 
 /** What `obtainCertificate` needs. */
@@ -66,6 +72,10 @@ export interface ObtainCertificateOptions {
   readonly preferredChain?: string | undefined;
   /** First polling delay when the server sends no Retry-After; it doubles up to `pollIntervalMs`. @default 100 */
   readonly firstPollDelayMs?: number | undefined;
+  /** First delay after the solver saw the CA fetch every challenge (`ChallengeSolver.fetched`), doubling. @default 5 */
+  readonly fetchedPollDelayMs?: number | undefined;
+  /** First delay after finalize, doubling up to `pollIntervalMs`. @default 10 */
+  readonly processingPollDelayMs?: number | undefined;
   /** Longest delay between polls when the server sends no Retry-After. @default 1000 */
   readonly pollIntervalMs?: number | undefined;
   /** Upper bound of one polling delay, even if the server's Retry-After asks for more. @default 30000 */
@@ -142,16 +152,21 @@ export async function obtainCertificate(
   // A resumed order goes on with the key persisted for it, when there is one; a new order with the fresh key.
   const csr: CsrChoice = resumed && options.persistedCsrDer !== undefined ? 'persisted' : 'fresh';
   await options.onOrder?.(order.url);
-  if (order.status === 'pending') order = await authorize(run, order);
+  let cleanedUp = Promise.resolve();
+  if (order.status === 'pending') ({ order, cleanedUp } = await authorize(run, order));
   else if (order.status === 'ready') for (const id of order.identifiers) options.onAuthorized?.(id.value);
-  if (order.status === 'ready') {
-    await options.beforeFinalize?.(csr);
-    const csrDer = csr === 'persisted' ? (options.persistedCsrDer ?? options.csrDer) : options.csrDer;
-    order = await client.finalizeOrder(order, csrDer, options.signal);
+  try {
+    if (order.status === 'ready') {
+      await options.beforeFinalize?.(csr);
+      const csrDer = csr === 'persisted' ? (options.persistedCsrDer ?? options.csrDer) : options.csrDer;
+      order = await client.finalizeOrder(order, csrDer, options.signal);
+    }
+    order = await pollWhile(run, order, 'processing');
+    if (order.status !== 'valid' || order.certificate === undefined) throw orderFailure(order);
+    return { ...(await download(run, order.certificate, order.url)), csr };
+  } finally {
+    await cleanedUp;
   }
-  order = await pollWhile(run, order, 'processing');
-  if (order.status !== 'valid' || order.certificate === undefined) throw orderFailure(order);
-  return { ...(await download(run, order.certificate, order.url)), csr };
 }
 
 async function resumeOrCreateOrder(run: Run): Promise<{ order: AcmeOrder; resumed: boolean }> {
@@ -210,9 +225,18 @@ function isReplacesRefusal(err: unknown): err is AcmeProblemError {
   return err instanceof AcmeProblemError && REPLACES_REFUSALS.has(err.code);
 }
 
-async function authorize(run: Run, order: AcmeOrder): Promise<AcmeOrder> {
+/**
+ * Presents, answers and polls every authorization of a pending order. After a success the challenges are
+ * cleaned up while the caller finalizes (`cleanedUp`, which never rejects: the routing writes are off the
+ * critical path); after a failure they are cleaned up before the error is thrown.
+ */
+async function authorize(
+  run: Run,
+  order: AcmeOrder,
+): Promise<{ order: AcmeOrder; cleanedUp: Promise<void> }> {
   const presented: Presented[] = [];
   const tried: AcmeAuthorization[] = [];
+  let succeeded = false;
   try {
     // Each authorization is fetched, presented and answered on its own, so the requests pipeline on the
     // nonces the previous responses bring (no extra newNonce). allSettled: every present() must be over
@@ -225,12 +249,13 @@ async function authorize(run: Run, order: AcmeOrder): Promise<AcmeOrder> {
     const failed = outcomes.find((outcome) => outcome.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
     // One order poll answers for every authorization: it leaves `pending` when all are valid or one failed.
-    const polled = await pollWhile(run, order, 'pending');
+    const polled = await pollWhile(run, order, 'pending', allFetched(run, presented));
     if (polled.status === 'invalid') throw await validationFailure(run, polled, tried);
     for (const authz of tried) run.options.onAuthorized?.(nameOf(authz));
-    return polled;
+    succeeded = true;
+    return { order: polled, cleanedUp: cleanup(run, presented) };
   } finally {
-    await cleanup(run, presented);
+    if (!succeeded) await cleanup(run, presented);
   }
 }
 
@@ -283,11 +308,33 @@ function pickChallenge(
   );
 }
 
-async function pollWhile(run: Run, start: AcmeOrder, status: 'pending' | 'processing'): Promise<AcmeOrder> {
+/** Settles when the CA has fetched every presented challenge; `undefined` when the solver cannot tell. */
+function allFetched(run: Run, presented: readonly Presented[]): Promise<void> | undefined {
+  const { solver } = run.options;
+  if (solver.fetched === undefined || presented.length === 0) return undefined;
+  const fetches = presented.map(
+    ({ authz, challenge }) => solver.fetched?.(authz, challenge) ?? Promise.resolve(),
+  );
+  return Promise.all(fetches).then(() => undefined);
+}
+
+/**
+ * Polls the order while it is in `status`, on the schedule of `phasePollPolicy`. `fetched` (validation only)
+ * cuts the current wait short: once the CA has fetched every token the next poll comes `fetchedPollDelayMs`
+ * later and the delays double from there. A Retry-After is never cut short: the server named its time.
+ */
+async function pollWhile(
+  run: Run,
+  start: AcmeOrder,
+  status: 'pending' | 'processing',
+  fetched?: Promise<void>,
+): Promise<AcmeOrder> {
   const { client, options } = run;
   const maxPolls = options.maxPolls ?? 60;
   let order = start;
-  for (let polls = 0; order.status === status; polls++) {
+  let phase: PollPhase = status === 'pending' ? 'validation' : 'processing';
+  let wake = fetched;
+  for (let polls = 0, inPhase = 0; order.status === status; polls++, inPhase++) {
     if (polls >= maxPolls) {
       throw new AcmeOrderError(
         'pollLimitReached',
@@ -295,16 +342,37 @@ async function pollWhile(run: Run, start: AcmeOrder, status: 'pending' | 'proces
         order.url,
       );
     }
-    await pause(pollDelayMs(options, order.retryAfterMs, polls), options.signal, order.url);
+    const delayMs = pollDelayMs(phasePollPolicy(options, phase), order.retryAfterMs, inPhase);
+    const woken = await pause(run, order.url, delayMs, order.retryAfterMs === undefined ? wake : undefined);
+    if (woken) {
+      wake = undefined;
+      phase = 'fetched';
+      inPhase = 0;
+      await pause(run, order.url, pollDelayMs(phasePollPolicy(options, phase), undefined, 0));
+    }
     order = await client.getOrder(order.url, options.signal);
   }
   return order;
 }
 
-async function pause(ms: number, signal: AbortSignal | undefined, orderUrl: string): Promise<void> {
+/** Sleeps `ms`, or until `wake` settles if it does first: then resolves `true`. Aborts with the run's signal. */
+async function pause(run: Run, orderUrl: string, ms: number, wake?: Promise<void>): Promise<boolean> {
+  const { signal } = run.options;
+  // Aborted only by `wake`: an abort of the run's own signal is told apart below.
+  const timer = new AbortController();
+  void wake?.then(
+    () => {
+      timer.abort();
+    },
+    () => undefined,
+  );
   try {
-    await sleep(ms, undefined, signal === undefined ? undefined : { signal });
+    await sleep(ms, undefined, {
+      signal: signal === undefined ? timer.signal : AbortSignal.any([signal, timer.signal]),
+    });
+    return false;
   } catch (err) {
+    if (timer.signal.aborted && signal?.aborted !== true) return true;
     throw new AcmeTransportError({
       code: 'aborted',
       message: `Polling order ${orderUrl} was aborted`,

@@ -22,3 +22,40 @@ export function pollDelayMs(policy: PollPolicy, retryAfterMs: number | undefined
   const wanted = retryAfterMs ?? backoffMs;
   return Math.min(Math.max(0, wanted), policy.maxPollDelayMs ?? 30_000);
 }
+
+/** The waiting phases of one order. */
+export type PollPhase =
+  /** The challenges are answered, the CA has not fetched every token yet (or the solver cannot tell). */
+  | 'validation'
+  /** The CA has fetched every token: the order leaves `pending` within milliseconds. */
+  | 'fetched'
+  /** Finalized: the CA is signing. */
+  | 'processing';
+
+/** The caller's first delay of each phase, on top of the common bounds. */
+export interface PhasedPollPolicy extends PollPolicy {
+  /** First delay after the CA has fetched every token. @default 5 */
+  readonly fetchedPollDelayMs?: number | undefined;
+  /** First delay after finalize. @default 10 */
+  readonly processingPollDelayMs?: number | undefined;
+}
+
+/**
+ * The polling policy of one phase: validation starts at `firstPollDelayMs` (a CA that validates from
+ * several places can take its time), the wait after the last token was fetched at `fetchedPollDelayMs`,
+ * signing at `processingPollDelayMs`; each doubles from there up to the same `pollIntervalMs`, and the
+ * server's Retry-After wins over all of them (see pollDelayMs). Pure.
+ */
+export function phasePollPolicy(policy: PhasedPollPolicy, phase: PollPhase): PollPolicy {
+  const firstPollDelayMs =
+    phase === 'fetched'
+      ? (policy.fetchedPollDelayMs ?? 5)
+      : phase === 'processing'
+        ? (policy.processingPollDelayMs ?? 10)
+        : policy.firstPollDelayMs;
+  return {
+    firstPollDelayMs,
+    pollIntervalMs: policy.pollIntervalMs,
+    maxPollDelayMs: policy.maxPollDelayMs,
+  };
+}

@@ -10,7 +10,8 @@ import { ingressView } from '../adapters/kube/ingress-view.js';
 import { KubeClient } from '../adapters/kube/kube-client.js';
 import { KubeConnectionError, loadKubeConnection } from '../adapters/kube/kube-connection.js';
 import { KubeObjects } from '../adapters/kube/kube-objects.js';
-import { secretSnapshot } from '../adapters/kube/secret-snapshot.js';
+import { CertificateFactsCache } from '../adapters/kube/certificate-facts-cache.js';
+import { parseCertificate, secretSnapshot } from '../adapters/kube/secret-snapshot.js';
 import type { SecretObject } from '../adapters/kube/kube-types.js';
 import type { SecretSnapshot } from '../domain/types.js';
 import type { PrometheusMetrics } from '../adapters/metrics/prometheus-metrics.js';
@@ -179,6 +180,7 @@ export function buildController(options: {
   });
 
   const queue = new WorkQueue({ clock: systemClock });
+  const facts = new CertificateFactsCache(parseCertificate);
   const watches = watchSources({
     client,
     namespace: settings.watchNamespace,
@@ -186,13 +188,17 @@ export function buildController(options: {
     onIngressChange: () => {
       desired.invalidate();
     },
+    annotationKey: settings.policy.annotationKey,
+    onSecretGone: (uid) => {
+      facts.forget(uid);
+    },
     synced: options.synced,
     log: log.with({ context: 'kubelego' }),
   });
   const desired = new DesiredCache(settings.policy, () => watches.ingresses.list().map(ingressView));
   const reconciler = new Reconciler({
     desired,
-    secrets: new SecretStore({ objects, managed: watches.secrets }),
+    secrets: new SecretStore({ objects, managed: watches.secrets, facts }),
     access: new AccessReview(client),
     issuer,
     temporary: {
@@ -224,7 +230,7 @@ export function buildController(options: {
         if (secret === undefined) return undefined;
         const kept = snapshots.get(secret);
         if (kept !== undefined) return kept;
-        const snapshot = secretSnapshot(secret);
+        const snapshot = secretSnapshot(secret, (object) => facts.facts(object));
         snapshots.set(secret, snapshot);
         return snapshot;
       },

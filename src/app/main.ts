@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeConnectionSource } from '../adapters/kube/kube-connection.js';
-import type { Config, ConfigProblem } from '../config/config.js';
+import type { Config, ConfigProblem, DecisionConfig } from '../config/config.js';
+import type { PlanPolicy } from '../domain/plan.js';
 import type { Logger } from '../log/logger.js';
 import type { Log } from '../ports/log.js';
 import { USER_AGENT, VERSION } from '../version.js';
@@ -114,21 +115,30 @@ function settingsOf(config: Config, files: HostFiles, caPem: string | undefined)
     },
     nginx: config.nginx,
     gce: { serviceName: config.gce.serviceName, podIp: config.gce.podIp },
-    policy: {
-      annotationKey: config.ingress.annotation,
-      supportedClasses: config.ingress.supportedClasses,
-      defaultClass: config.ingress.defaultClass,
-      supportedProviders: config.ingress.supportedProviders,
-      defaultProvider: config.ingress.defaultProvider,
-      challengeType: 'http-01',
-      maxNamesPerCertificate: 100,
+    policy: planPolicy({
+      ingress: config.ingress,
       directoryUrl: config.acme.directoryUrl,
       minimumValidityMs: config.renewal.minimumValidityMs,
-    },
+    }),
     checkIntervalMs: config.renewal.checkIntervalMs,
     ari: config.acme.ari,
     maxConcurrentOrders: config.acme.maxConcurrentOrders,
     issuanceTimeoutMs: config.acme.issuanceTimeoutMs,
+  };
+}
+
+/** The policy of desiredCertificates() and decide(): the controller's, and `status`'s from the same variables. */
+export function planPolicy(config: DecisionConfig): PlanPolicy {
+  return {
+    annotationKey: config.ingress.annotation,
+    supportedClasses: config.ingress.supportedClasses,
+    defaultClass: config.ingress.defaultClass,
+    supportedProviders: config.ingress.supportedProviders,
+    defaultProvider: config.ingress.defaultProvider,
+    challengeType: 'http-01',
+    maxNamesPerCertificate: 100,
+    directoryUrl: config.directoryUrl,
+    minimumValidityMs: config.minimumValidityMs,
   };
 }
 

@@ -1,8 +1,11 @@
 import type { KubeClient } from '../adapters/kube/kube-client.js';
+import { cachedIngress } from '../adapters/kube/cached-ingress.js';
+import { cachedSecret } from '../adapters/kube/cached-secret.js';
 import { kubeListWatcher } from '../adapters/kube/kube-list-watcher.js';
 import type { IngressObject, SecretObject } from '../adapters/kube/kube-types.js';
 import { ingressView } from '../adapters/kube/ingress-view.js';
 import { INGRESSES, SECRETS } from '../adapters/kube/resources.js';
+import { affectsDesired } from '../domain/affects-desired.js';
 import { ingressSecretKeys } from '../domain/ingress-secret-keys.js';
 import { MANAGED_SELECTOR } from '../domain/secret-annotations.js';
 import { Informer } from '../runtime/informer.js';
@@ -20,8 +23,12 @@ export interface WatchOptions {
   readonly namespace: string;
   /** Where changes become work: only keys, never the event type. */
   readonly queue: { add(key: string): void };
-  /** Any Ingress change makes the desired state stale. */
+  /** An Ingress change that can change the desired state (see affectsDesired) makes it stale. */
   readonly onIngressChange: () => void;
+  /** The opt-in annotation (LEGO_KUBE_ANNOTATION). */
+  readonly annotationKey: string;
+  /** A managed Secret is gone (deleted, or no longer labelled): what is kept per Secret can be dropped. */
+  readonly onSecretGone?: (uid: string) => void;
   /** Before the first sync, the full pass after it covers every key once. */
   readonly synced: () => boolean;
   readonly log: Log;
@@ -38,17 +45,17 @@ export function watchSources(options: WatchOptions): Watches {
     source: kubeListWatcher<IngressObject>(options.client, {
       resource: INGRESSES,
       namespace: options.namespace,
+      project: cachedIngress,
     }),
     onChange: (key, current, previous) => {
-      options.onIngressChange();
+      const before = previous === undefined ? undefined : ingressView(previous);
+      const after = current === undefined ? undefined : ingressView(current);
+      if (affectsDesired(before, after, options.annotationKey)) options.onIngressChange();
       log.debug(
         `${current === undefined ? 'DELETE' : previous === undefined ? 'CREATE' : 'UPDATE'} ingress/${key}`,
       );
       if (!synced()) return;
-      const keys = [
-        ...ingressSecretKeys(previous === undefined ? undefined : ingressView(previous)),
-        ...ingressSecretKeys(current === undefined ? undefined : ingressView(current)),
-      ];
+      const keys = [...ingressSecretKeys(before), ...ingressSecretKeys(after)];
       for (const secretKey of new Set(keys)) queue.add(secretKey);
     },
     onError: (err, retryInMs) => {
@@ -61,8 +68,11 @@ export function watchSources(options: WatchOptions): Watches {
       resource: SECRETS,
       namespace: options.namespace,
       labelSelector: MANAGED_SELECTOR,
+      project: cachedSecret,
     }),
-    onChange: (key) => {
+    onChange: (key, current, previous) => {
+      const goneUid = previous?.metadata?.uid;
+      if (goneUid !== undefined && current?.metadata?.uid !== goneUid) options.onSecretGone?.(goneUid);
       if (synced()) queue.add(key);
     },
     onError: (err, retryInMs) => {

@@ -131,3 +131,18 @@ export type ConfigResult =
       /** The log settings as far as they could be read (text/info on problems), to report the problems with. */
       readonly log: Config['log'];
     };
+
+/** The settings that decide what happens to a certificate (see loadDecisionConfig). Deeply frozen. */
+export interface DecisionConfig {
+  readonly ingress: Config['ingress'];
+  readonly directoryUrl: string;
+  readonly minimumValidityMs: number;
+}
+
+export type DecisionConfigResult =
+  | { readonly ok: true; readonly config: DecisionConfig; readonly warnings: readonly ConfigWarning[] }
+  | {
+      readonly ok: false;
+      readonly problems: readonly ConfigProblem[];
+      readonly warnings: readonly ConfigWarning[];
+    };

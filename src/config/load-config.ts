@@ -2,6 +2,8 @@ import { isIP } from 'node:net';
 import type {
   Config,
   ConfigResult,
+  DecisionConfig,
+  DecisionConfigResult,
   ExternalAccountBindingConfig,
   IngressProvider,
   KeyType,
@@ -430,6 +432,34 @@ function checkNames(env: EnvironmentReader): void {
   }
 }
 
+function readMinimumValidity(reader: EnvironmentReader): number {
+  return reader.duration('LEGO_MINIMUM_VALIDITY', {
+    minMs: 24 * hourMs,
+    belowMinimum:
+      'the smallest allowed minimum validity is 24 hours, accepted are durations of 24h or longer',
+  });
+}
+
+/**
+ * The part of the configuration that decides what the controller does with a certificate (the opt-in
+ * annotation, the class and provider rules, the ACME directory, the minimum validity), read from the same
+ * LEGO_* variables with the same defaults: what `kube-lego status`, `explain` and `renew` need, without the
+ * controller's own requirements (LEGO_EMAIL).
+ */
+export function loadDecisionConfig(env: Readonly<Record<string, string | undefined>>): DecisionConfigResult {
+  const reader = new EnvironmentReader(env);
+  const config: DecisionConfig = {
+    ingress: readIngress(reader),
+    directoryUrl: readDirectoryUrl(reader),
+    minimumValidityMs: readMinimumValidity(reader),
+  };
+  checkNames(reader);
+  const warnings = deepFreeze(inDocumentationOrder(reader.warnings));
+  if (reader.problems.length > 0)
+    return { ok: false, problems: deepFreeze(inDocumentationOrder(reader.problems)), warnings };
+  return { ok: true, config: deepFreeze(config), warnings };
+}
+
 /**
  * Turns an environment snapshot into kube-lego's configuration. Pure: the caller passes the environment
  * (only the composition root passes `process.env`). Every problem is reported, not only the first.
@@ -468,11 +498,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
         minMs: 5 * minuteMs,
         belowMinimum: 'the minimum check interval is 5 minutes, accepted are durations of 5m or longer',
       }),
-      minimumValidityMs: reader.duration('LEGO_MINIMUM_VALIDITY', {
-        minMs: 24 * hourMs,
-        belowMinimum:
-          'the smallest allowed minimum validity is 24 hours, accepted are durations of 24h or longer',
-      }),
+      minimumValidityMs: readMinimumValidity(reader),
     },
     backoff: readBackoff(reader),
     selfCheck: {

@@ -210,8 +210,9 @@ function replacementReason(
   return undefined;
 }
 
-function basisText(schedule: RenewalSchedule): string {
-  switch (schedule.basis) {
+/** Why a renewal time is when it is, as the decision's detail says it. */
+export function renewalBasisText(basis: RenewalBasis): string {
+  switch (basis) {
     case 'lifetime':
       return 'two thirds of its lifetime (half for lifetimes under 10 days)';
     case 'minimumValidity':
@@ -292,7 +293,7 @@ function decidePresent(
           message: 'cert expires soon so renew',
           detail: expired
             ? `Renewing certificate for ${want.hosts.join(', ')}: it expired at ${formatTime(cert.notAfterMs)}`
-            : `Renewing certificate for ${want.hosts.join(', ')}: its renewal time ${formatTime(schedule.renewAtMs)}, ${basisText(schedule)}, has passed`,
+            : `Renewing certificate for ${want.hosts.join(', ')}: its renewal time ${formatTime(schedule.renewAtMs)}, ${renewalBasisText(schedule.basis)}, has passed`,
           fields: expiryFields(cert),
           renewal: expired ? 'expired' : schedule.basis,
         },
@@ -306,7 +307,7 @@ function decidePresent(
     why: 'RenewalScheduled',
     untilMs: schedule.renewAtMs,
     message: `cert expires in ${days} days, no renewal needed`,
-    detail: `Certificate for ${want.hosts.join(', ')} is valid until ${formatTime(cert.notAfterMs)}; renewal at ${formatTime(schedule.renewAtMs)}, ${basisText(schedule)}`,
+    detail: `Certificate for ${want.hosts.join(', ')} is valid until ${formatTime(cert.notAfterMs)}; renewal at ${formatTime(schedule.renewAtMs)}, ${renewalBasisText(schedule.basis)}`,
     fields: { ...expiryFields(cert), renew_at: formatTime(schedule.renewAtMs) },
     warnings: warningsFor(schedule, cert, policy),
     ...(schedule.persist ? { persist: schedule.persist } : {}),

@@ -1,3 +1,4 @@
+import type { RenewalWhy } from './decide.js';
 import type { DesiredProblemCode } from './desired.js';
 
 // Kubernetes Event reasons: a closed set in one module, so alerting rules written against them keep
@@ -59,3 +60,12 @@ export function problemEventReason(code: DesiredProblemCode): EventReason {
       return 'InvalidIngress';
   }
 }
+
+/** Why a renewal happened, as the `CertificateRenewed` Event (and `kube-lego explain`) says it. */
+export const RENEWAL_TEXT: Readonly<Record<RenewalWhy, string>> = Object.freeze({
+  requested: 'renewal was requested with the kube-lego/renew-requested annotation',
+  expired: 'the previous certificate had expired',
+  ariWindow: "the time kube-lego chose inside the CA's suggested renewal window (ARI) had come",
+  lifetime: "two thirds of the previous certificate's lifetime had passed (half for lifetimes under 10 days)",
+  minimumValidity: 'the previous certificate was within LEGO_MINIMUM_VALIDITY of its expiry',
+});

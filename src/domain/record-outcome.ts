@@ -107,12 +107,16 @@ export function recordIssued(issued: IssuedCertificate): IssuanceRecord {
 }
 
 /** Records the ARI window last fetched for the current certificate; decide() then picks a time inside it. */
-export function recordAriWindow(record: IssuanceRecord, window: RenewalWindow | undefined): IssuanceRecord {
-  const { ariWindow: _old, ...rest } = record;
+export function recordAriWindow(
+  record: IssuanceRecord,
+  window: (RenewalWindow & { readonly explanationUrl?: string }) | undefined,
+): IssuanceRecord {
+  const { ariWindow: _old, ariExplanationUrl: _oldUrl, ...rest } = record;
   if (window === undefined) return rest;
   return {
     ...rest,
     ariWindow: { startMs: toWholeSecondsMs(window.startMs), endMs: toWholeSecondsMs(window.endMs) },
+    ...(window.explanationUrl === undefined ? {} : { ariExplanationUrl: window.explanationUrl }),
   };
 }
 

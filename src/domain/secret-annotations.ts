@@ -30,6 +30,7 @@ export const ANNOTATIONS = Object.freeze({
   notAfter: 'kube-lego/not-after',
   renewAt: 'kube-lego/renew-at',
   ariWindow: 'kube-lego/ari-window',
+  ariExplanationUrl: 'kube-lego/ari-explanation-url',
   failures: 'kube-lego/failures',
   lastFailure: 'kube-lego/last-failure',
   lastFailureReason: 'kube-lego/last-failure-reason',
@@ -46,7 +47,8 @@ export interface AnnotationProblem {
   readonly message: string;
 }
 
-const FAILURE_REASONS: readonly FailureReason[] = [
+/** Every persisted failure reason (`kube-lego/last-failure-reason`). */
+export const FAILURE_REASONS: readonly FailureReason[] = [
   'RateLimited',
   'CaUnavailable',
   'ChallengeFailed',
@@ -165,6 +167,7 @@ export function parseIssuanceRecord(annotations: Readonly<Record<string, string>
     notAfterMs: readTime(reader, ANNOTATIONS.notAfter),
     renewAtMs: readTime(reader, ANNOTATIONS.renewAt),
     ariWindow: readWindow(reader, ANNOTATIONS.ariWindow),
+    ariExplanationUrl: readString(reader, ANNOTATIONS.ariExplanationUrl),
     failures: readCount(reader, ANNOTATIONS.failures),
     lastFailureMs: readTime(reader, ANNOTATIONS.lastFailure),
     lastFailureReason: readReason(reader, ANNOTATIONS.lastFailureReason),
@@ -194,6 +197,7 @@ export function formatIssuanceRecord(record: IssuanceRecord): Record<string, str
     ANNOTATIONS.ariWindow,
     record.ariWindow && `${formatTime(record.ariWindow.startMs)}/${formatTime(record.ariWindow.endMs)}`,
   );
+  set(ANNOTATIONS.ariExplanationUrl, record.ariExplanationUrl);
   if (record.failures > 0) out[ANNOTATIONS.failures] = String(record.failures);
   set(ANNOTATIONS.lastFailure, time(record.lastFailureMs));
   set(ANNOTATIONS.lastFailureReason, record.lastFailureReason);

@@ -136,6 +136,8 @@ export interface IssuanceRecord {
   /** The renewal time chosen for that certificate (whole seconds). */
   readonly renewAtMs?: number;
   readonly ariWindow?: RenewalWindow;
+  /** The CA's explanation of that window (ARI `explanationURL`), when it gave one. */
+  readonly ariExplanationUrl?: string;
   readonly failures: number;
   readonly lastFailureMs?: number;
   readonly lastFailureReason?: FailureReason;

@@ -96,6 +96,7 @@ export function createChallengeHandler(options: ChallengeHandlerOptions): Reques
     }
     options.onRequest?.({ kind: 'served', host, token });
     send(res, 200, keyAuthorization, NO_CACHE);
+    options.store.markFetched(host, token);
   };
 }
 

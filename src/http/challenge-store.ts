@@ -1,16 +1,27 @@
+import type { ChallengeFetches } from '../ports/challenge-fetches.js';
 import type { ChallengeStore } from '../ports/challenge-store.js';
+
+interface Served {
+  readonly keyAuthorization: string;
+  fetched: boolean;
+  /** Callers of whenFetched() waiting for the first answer; dropped with the entry. */
+  readonly waiters: (() => void)[];
+}
 
 /**
  * The in-process challenge store. Several tokens per host are kept apart (two orders for one host
  * can be pending at once; kube-lego 0.1.7 kept only the latest), and entries are removed per token.
+ * It also remembers whether each token was fetched, so an order is polled as soon as the CA has
+ * everything it asked for.
  */
-export class MemoryChallengeStore implements ChallengeStore {
-  readonly #byHost = new Map<string, Map<string, string>>();
+export class MemoryChallengeStore implements ChallengeStore, ChallengeFetches {
+  readonly #byHost = new Map<string, Map<string, Served>>();
 
   add(host: string, token: string, keyAuthorization: string): void {
     const name = host.toLowerCase();
-    const tokens = this.#byHost.get(name) ?? new Map<string, string>();
-    tokens.set(token, keyAuthorization);
+    const tokens = this.#byHost.get(name) ?? new Map<string, Served>();
+    const waiters = tokens.get(token)?.waiters ?? [];
+    tokens.set(token, { keyAuthorization, fetched: false, waiters });
     this.#byHost.set(name, tokens);
   }
 
@@ -23,7 +34,22 @@ export class MemoryChallengeStore implements ChallengeStore {
   }
 
   lookup(host: string, token: string): string | undefined {
-    return this.#byHost.get(host.toLowerCase())?.get(token);
+    return this.#byHost.get(host.toLowerCase())?.get(token)?.keyAuthorization;
+  }
+
+  markFetched(host: string, token: string): void {
+    const served = this.#byHost.get(host.toLowerCase())?.get(token);
+    if (served === undefined || served.fetched) return;
+    served.fetched = true;
+    for (const wake of served.waiters.splice(0)) wake();
+  }
+
+  whenFetched(host: string, token: string): Promise<void> {
+    const served = this.#byHost.get(host.toLowerCase())?.get(token);
+    if (served?.fetched === true) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      served?.waiters.push(resolve);
+    });
   }
 
   /** How many tokens are being served (a leak shows up here). */

@@ -12,4 +12,6 @@ export interface ChallengeStore {
   remove(host: string, token: string): void;
   /** The key authorization for exactly this host and token, if any. */
   lookup(host: string, token: string): string | undefined;
+  /** Records that the key authorization of `token` on `host` was answered (the HTTP server, after sending it). */
+  markFetched(host: string, token: string): void;
 }

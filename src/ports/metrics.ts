@@ -1,4 +1,4 @@
-import type { CertificateStatus } from '../domain/certificate-status.js';
+import type { CertificateReadiness } from '../domain/certificate-readiness.js';
 import type { FailureReason } from '../domain/types.js';
 
 /** How an issuance attempt ended: the certificate was stored, or the failure reason recorded on the Secret. */
@@ -22,7 +22,7 @@ export interface CertificateReport {
   readonly issuer: string;
   /** The ACME profile requested; empty for the CA's default. */
   readonly profile: string;
-  readonly status: CertificateStatus;
+  readonly status: CertificateReadiness;
 }
 
 /** Every certificate kube-lego manages now, read from the caches when asked (a scrape), never pushed. */

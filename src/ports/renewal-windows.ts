@@ -2,6 +2,8 @@
 export interface SuggestedWindow {
   readonly startMs: number;
   readonly endMs: number;
+  /** The CA's page explaining the window (an early window often means a revocation is coming). */
+  readonly explanationUrl?: string;
   readonly retryAfterMs?: number;
 }
 

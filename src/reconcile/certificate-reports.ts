@@ -1,4 +1,4 @@
-import { certificateStatus } from '../domain/certificate-status.js';
+import { certificateReadiness } from '../domain/certificate-readiness.js';
 import { observeSecret } from '../domain/observe-secret.js';
 import type { DesiredCertificate, ObservedSecret, SecretSnapshot } from '../domain/types.js';
 import type { CertificateReport, CertificateReports } from '../ports/metrics.js';
@@ -47,7 +47,7 @@ export function certificateReports(options: CertificateReportOptions): Certifica
     *reports(nowMs: number): Iterable<CertificateReport> {
       for (const want of options.desired.peek().byKey.values()) {
         const observed = observe(want, nowMs);
-        const status = certificateStatus({
+        const status = certificateReadiness({
           want,
           observed,
           nowMs,

@@ -6,7 +6,7 @@ import {
   type RenewalWhy,
 } from '../domain/decide.js';
 import type { DesiredPolicy, DesiredProblem, IgnoredIngress } from '../domain/desired.js';
-import { EVENT_TYPES, problemEventReason, type EventReason } from '../domain/event-reasons.js';
+import { EVENT_TYPES, problemEventReason, RENEWAL_TEXT, type EventReason } from '../domain/event-reasons.js';
 import { KubeLegoError, type Reaction } from '../domain/kube-lego-error.js';
 import { observeSecret, TLS_SECRET_TYPE } from '../domain/observe-secret.js';
 import {
@@ -109,15 +109,6 @@ function isTransient(err: unknown): boolean {
 function base64(text: string): string {
   return Buffer.from(text, 'utf8').toString('base64');
 }
-
-/** Why a renewal happened, as the `CertificateRenewed` Event says it. */
-const RENEWAL_TEXT: Readonly<Record<RenewalWhy, string>> = {
-  requested: 'renewal was requested with the kube-lego/renew-requested annotation',
-  expired: 'the previous certificate had expired',
-  ariWindow: "the time kube-lego chose inside the CA's suggested renewal window (ARI) had come",
-  lifetime: "two thirds of the previous certificate's lifetime had passed (half for lifetimes under 10 days)",
-  minimumValidity: 'the previous certificate was within LEGO_MINIMUM_VALIDITY of its expiry',
-};
 
 /** The Event a failed attempt is reported with: a rate limit and an unavailable CA are not order failures. */
 function failureEventReason(reason: FailureReason): EventReason {
@@ -516,7 +507,11 @@ export class Reconciler {
       );
       if (window === undefined) return false;
       const updated = recordAriWindow(record, window);
-      if (JSON.stringify(updated.ariWindow) === JSON.stringify(record.ariWindow)) return false;
+      if (
+        JSON.stringify(updated.ariWindow) === JSON.stringify(record.ariWindow) &&
+        updated.ariExplanationUrl === record.ariExplanationUrl
+      )
+        return false;
       this.#log
         .with({ context: 'acme', domains: want.hosts })
         .info(

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AcmeClient } from '../../src/acme/acme-client.js';
 import { obtainCertificate, toIdentifiers } from '../../src/acme/obtain-certificate.js';
-import { pollDelayMs } from '../../src/acme/poll-delay.js';
+import { phasePollPolicy, pollDelayMs } from '../../src/acme/poll-delay.js';
 import { createCsr } from '../../src/x509/create-csr.js';
 import { generateKey } from '../../src/x509/private-key.js';
 import { type Http01TestServer } from './challenge-solvers.js';
@@ -128,4 +128,53 @@ describe('pollDelayMs()', () => {
       assert.equal(pollDelayMs(policy, retryAfterMs, polls), expected);
     });
   }
+});
+
+describe('phasePollPolicy() with pollDelayMs(): the schedule of each phase', () => {
+  const caller = { pollIntervalMs: 1_000 };
+  const cases = [
+    { what: 'validation from 100 ms', phase: 'validation', polls: [0, 1, 2], expected: [100, 200, 400] },
+    {
+      what: 'a few ms after the CA fetched every token, doubling',
+      phase: 'fetched',
+      polls: [0, 1, 2, 3],
+      expected: [5, 10, 20, 40],
+    },
+    {
+      what: 'processing from 10 ms, doubling',
+      phase: 'processing',
+      polls: [0, 1, 2],
+      expected: [10, 20, 40],
+    },
+    {
+      what: "processing up to the caller's interval",
+      phase: 'processing',
+      polls: [7, 20],
+      expected: [1_000, 1_000],
+    },
+  ] as const;
+  for (const { what, phase, polls, expected } of cases) {
+    it(`waits ${what}`, () => {
+      const policy = phasePollPolicy(caller, phase);
+      assert.deepEqual(
+        polls.map((n) => pollDelayMs(policy, undefined, n)),
+        expected,
+      );
+    });
+  }
+
+  it("keeps the server's Retry-After and the caller's cap in every phase", () => {
+    for (const phase of ['validation', 'fetched', 'processing'] as const) {
+      const policy = phasePollPolicy({ maxPollDelayMs: 2_000, fetchedPollDelayMs: 1 }, phase);
+      assert.equal(pollDelayMs(policy, 1_500, 0), 1_500);
+      assert.equal(pollDelayMs(policy, 60_000, 0), 2_000);
+    }
+  });
+
+  it("takes the caller's first delays", () => {
+    const policy = { firstPollDelayMs: 50, fetchedPollDelayMs: 2, processingPollDelayMs: 30 };
+    assert.equal(pollDelayMs(phasePollPolicy(policy, 'validation'), undefined, 0), 50);
+    assert.equal(pollDelayMs(phasePollPolicy(policy, 'fetched'), undefined, 0), 2);
+    assert.equal(pollDelayMs(phasePollPolicy(policy, 'processing'), undefined, 1), 60);
+  });
 });

@@ -17,6 +17,7 @@ import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { splitPemBundle } from '../../src/x509/pem-bundle.js';
 import { startPebble, type PebbleRig } from '../support/pebble.js';
 import { recordingLog, type LogLine } from '../reconcile/recording-log.js';
+import { eventually } from '../support/eventually.js';
 
 const NAMESPACE = 'kube-lego';
 const NAMESPACES = { apiVersion: 'v1', kind: 'Namespace', apiPath: '/api/v1', plural: 'namespaces' };
@@ -54,20 +55,6 @@ function issued(secret: SecretObject | undefined): secret is SecretObject {
 
 function decode(secret: SecretObject | undefined, key: string): string {
   return Buffer.from(secret?.data?.[key] ?? '', 'base64').toString('utf8');
-}
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe('controller runtime against the API sandbox and Pebble', () => {

@@ -113,8 +113,46 @@ describe('kubeLegoStanding()', () => {
     const verdicts = Object.fromEntries(standing.targets.map((target) => [target.target, target.verdict]));
     assert.equal(verdicts['Case 1: kube-lego faster than every peer'], 'missed');
     assert.equal(verdicts["Case 2: at least 10x lego's and certbot's sequential throughput"], 'met');
-    assert.equal(verdicts['Case 2: within 1.5x of the floor'], 'missed');
+    assert.equal(
+      verdicts["Case 2: within 1.5x of kube-lego's ACME client alone at the same concurrency"],
+      'missed',
+    );
     assert.equal(verdicts['Case 3: zero writes'], 'not available');
+  });
+
+  it('measures case 1 against the floor client and case 2 against our own client and the controller CPU', () => {
+    const standing = kubeLegoStanding({
+      case1: [
+        single('acme-client', [200, 210], 'in-process'),
+        single('kube-lego-floor', [50, 60, 70], 'in-process'),
+        single('kube-lego-acme', [150, 160], 'in-process'),
+        single('kube-lego', [70, 80, 75], 'controller'),
+        single('kube-lego-rsa', [300], 'controller'),
+      ],
+      case2: [
+        batch('kube-lego-floor', 1_000),
+        batch('kube-lego-acme', 3_000),
+        { ...batch('kube-lego', 4_000), cpuMsPerCertificate: 12 },
+        { ...batch('kube-lego-rsa', 9_000), cpuMsPerCertificate: 240 },
+      ],
+      case3: [],
+    });
+    assert.deepEqual(standing.floor.case1, { toolId: 'kube-lego-floor', ms: 60 });
+    assert.deepEqual(standing.floor.case2, { toolId: 'kube-lego-acme', ms: 3_000 });
+    const verdicts = Object.fromEntries(standing.targets.map((target) => [target.target, target.verdict]));
+    // 75 ms over a 60 ms floor is 1.25x; the fastest peer is acme-client, not our own floor client.
+    assert.equal(
+      verdicts['Case 1: kube-lego (ECDSA, Ingress to Secret) at most 1.3x the floor (medians)'],
+      'met',
+    );
+    assert.equal(verdicts['Case 1: kube-lego faster than every peer'], 'met');
+    assert.equal(
+      verdicts["Case 2: within 1.5x of kube-lego's ACME client alone at the same concurrency"],
+      'met',
+    );
+    assert.equal(verdicts['Case 2: at most 15 ms controller CPU per certificate (ECDSA)'], 'met');
+    const rsa = standing.ratios.find((ratio) => ratio.label.includes('RSA 2048 keys (Ingress to Secret)'));
+    assert.equal(rsa?.value, 5);
   });
 
   it('reports every kube-lego target as not available when kube-lego did not run, never as a number', () => {

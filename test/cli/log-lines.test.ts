@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { NGINX_ONLY, controllerEnv } from '../support/controller-env.js';
 import { execFile, spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -93,18 +94,10 @@ describe('the bundled CLI writes nothing but its configured log format to stdout
     const child = spawn(process.execPath, [bundle], {
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
-        KUBECONFIG: kubeconfig,
-        LEGO_EMAIL: 'admin@example.test',
-        LEGO_URL: pebble.directoryUrl,
-        LEGO_ACME_CA_FILE: pebble.caFile,
-        LEGO_PORT: String(pebble.httpPort),
-        LEGO_METRICS_PORT: '0',
-        LEGO_NAMESPACE: 'kube-lego',
-        LEGO_SUPPORTED_INGRESS_PROVIDER: 'nginx',
-        LEGO_KEY_TYPE: 'ecdsa-p256',
-        LEGO_SELF_CHECK: 'false',
-        LEGO_LOG_TYPE: format,
-        LEGO_LOG_LEVEL: 'debug',
+        ...controllerEnv(
+          { kubeconfig, ...pebble },
+          { ...NGINX_ONLY, LEGO_METRICS_PORT: '0', LEGO_LOG_TYPE: format, LEGO_LOG_LEVEL: 'debug' },
+        ),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

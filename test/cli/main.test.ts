@@ -1,34 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { VERSION } from '../../src/version.js';
-
-const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-
-interface CliRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the built CLI with exactly `env` (plus PATH), as a container would start it. */
-function runCli(args: readonly string[], env: Readonly<Record<string, string>>): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      process.execPath,
-      [cli, ...args],
-      { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, timeout: 20_000 },
-      (error, stdout, stderr) => {
-        if (error !== null && typeof error.code !== 'number') {
-          reject(new Error(`Cannot run ${cli}`, { cause: error }));
-          return;
-        }
-        resolve({ code: child.exitCode, stdout, stderr });
-      },
-    );
-  });
-}
+import { runCli } from '../e2e/controller-process.js';
 
 function jsonLines(text: string): Record<string, unknown>[] {
   return text

@@ -163,4 +163,15 @@ describe('issuance record transitions', () => {
     assert.deepEqual(recordAriWindow(record(), window).ariWindow, window);
     assert.equal(recordAriWindow(record({ ariWindow: window }), undefined).ariWindow, undefined);
   });
+
+  it("recordAriWindow() keeps the CA's explanation URL with its window, and drops it with the window", () => {
+    const window = { startMs: NOW_MS, endMs: NOW_MS + DAY_MS, explanationUrl: 'https://ca.example/why' };
+    assert.equal(recordAriWindow(record(), window).ariExplanationUrl, 'https://ca.example/why');
+    const withUrl = record({ ariWindow: window, ariExplanationUrl: 'https://ca.example/why' });
+    assert.equal(
+      recordAriWindow(withUrl, { startMs: NOW_MS, endMs: NOW_MS + DAY_MS }).ariExplanationUrl,
+      undefined,
+    );
+    assert.equal(recordAriWindow(withUrl, undefined).ariExplanationUrl, undefined);
+  });
 });

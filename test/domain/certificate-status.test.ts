@@ -1,116 +1,116 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { certificateStatus, type CertificateStatus } from '../../src/domain/certificate-status.js';
-import type { ObservedSecret } from '../../src/domain/types.js';
-import { cert, certAged, DAY_MS, desired, HOUR_MS, NOW_MS, record } from '../support/builders.js';
+import { certificateStatuses, type CertificateState } from '../../src/domain/certificate-status.js';
+import { plan } from '../../src/domain/plan.js';
+import {
+  DAY_MS,
+  MINUTE_MS,
+  NOW_MS,
+  certAged,
+  ingress,
+  managed,
+  planPolicy,
+  secret,
+  secretsByKey,
+  withRecord,
+  withTls,
+  withType,
+} from '../support/builders.js';
 
-const HOSTS = ['web.example.test'];
-const MINIMUM_VALIDITY_MS = 30 * DAY_MS;
-
-function statusOf(observed: ObservedSecret, hosts: readonly string[] = HOSTS): CertificateStatus {
-  return certificateStatus({
-    want: desired(hosts),
-    observed,
-    nowMs: NOW_MS,
-    minimumValidityMs: MINIMUM_VALIDITY_MS,
-  });
-}
-
-describe('certificateStatus()', () => {
-  const cases: [string, ObservedSecret, Partial<CertificateStatus>][] = [
-    ['is Unknown while no certificate exists and nothing failed', { state: 'absent' }, { ready: 'Unknown' }],
-    [
-      'is Unknown while only the temporary self-signed certificate is stored and nothing failed',
-      { state: 'present', cert: cert(HOSTS, { selfSigned: true }), record: record() },
-      { ready: 'Unknown' },
-    ],
-    [
-      'is False once the first issuance failed, with the failures and the retry time',
-      {
-        state: 'present',
-        cert: cert(HOSTS, { selfSigned: true }),
-        record: record({
-          failures: 2,
-          retryNotBeforeMs: NOW_MS + HOUR_MS,
-          lastFailureReason: 'ChallengeFailed',
-        }),
-      },
-      { ready: 'False', failures: 2, retryNotBeforeMs: NOW_MS + HOUR_MS, rateLimited: false },
-    ],
-    [
-      'is False for a Secret kube-lego may not touch',
-      { state: 'foreign', reason: 'WrongType', message: 'wrong type' },
-      { ready: 'False' },
-    ],
-    [
-      'is True for a valid CA certificate covering the hosts, renewing at the persisted time',
-      {
-        state: 'present',
-        cert: certAged(HOSTS, 10),
-        record: record({
-          notAfterMs: NOW_MS + 80 * DAY_MS,
-          renewAtMs: NOW_MS + 40 * DAY_MS,
-          ariWindow: { startMs: NOW_MS + 39 * DAY_MS, endMs: NOW_MS + 41 * DAY_MS },
-        }),
-      },
-      {
-        ready: 'True',
-        notBeforeMs: NOW_MS - 10 * DAY_MS,
-        notAfterMs: NOW_MS + 80 * DAY_MS,
-        renewAtMs: NOW_MS + 40 * DAY_MS,
-        ariWindow: { startMs: NOW_MS + 39 * DAY_MS, endMs: NOW_MS + 41 * DAY_MS },
-      },
-    ],
-    [
-      'falls back to the lifetime rule when the persisted renewal time belongs to another certificate',
-      {
-        state: 'present',
-        cert: certAged(HOSTS, 1, 6),
-        record: record({ notAfterMs: NOW_MS + 50 * DAY_MS, renewAtMs: NOW_MS + 20 * DAY_MS }),
-      },
-      // A 6-day certificate renews at half its lifetime.
-      { ready: 'True', renewAtMs: NOW_MS - DAY_MS + 3 * DAY_MS },
-    ],
-    [
-      'is False for an expired certificate',
-      { state: 'present', cert: certAged(HOSTS, 91), record: record() },
-      { ready: 'False' },
-    ],
-    [
-      'is rate-limited while a RateLimited failure is waited out',
-      {
-        state: 'present',
-        cert: certAged(HOSTS, 70),
-        record: record({ failures: 1, lastFailureReason: 'RateLimited', retryNotBeforeMs: NOW_MS + 1000 }),
-      },
-      { ready: 'True', failures: 1, rateLimited: true },
-    ],
-    [
-      'is no longer rate-limited once the Retry-After has passed',
-      {
-        state: 'present',
-        cert: certAged(HOSTS, 70),
-        record: record({ failures: 1, lastFailureReason: 'RateLimited', retryNotBeforeMs: NOW_MS - 1000 }),
-      },
-      { rateLimited: false },
-    ],
+describe('certificateStatuses()', () => {
+  const valid = certAged(['valid.example'], 10);
+  const failing = certAged(['failing.example'], 70);
+  const limited = certAged(['limited.example'], 70);
+  const ingresses = [
+    ingress('valid', withTls(['valid.example'], 'valid-tls')),
+    ingress('due', withTls(['due.example'], 'due-tls')),
+    ingress('failing', withTls(['failing.example'], 'failing-tls')),
+    ingress('limited', withTls(['limited.example'], 'limited-tls')),
+    ingress('foreign', withTls(['foreign.example'], 'foreign-tls')),
+    ingress('bad', withTls(['*.bad.example'], 'bad-tls')),
+    ingress('one', withTls(['one.example'], 'shared-tls')),
+    ingress('two', withTls(['two.example'], 'shared-tls')),
   ];
-  for (const [name, observed, expected] of cases) {
-    it(`certificateStatus() ${name}`, () => {
-      const status = statusOf(observed);
-      for (const [key, value] of Object.entries(expected))
-        assert.deepEqual(status[key as keyof CertificateStatus], value, key);
-    });
-  }
+  const snapshot = secretsByKey(
+    secret('valid-tls', valid, managed(), withRecord({ failures: 0 })),
+    secret('due-tls', certAged(['due.example'], 70), managed()),
+    secret(
+      'failing-tls',
+      failing,
+      managed(),
+      withRecord({
+        failures: 2,
+        lastFailureMs: NOW_MS - MINUTE_MS,
+        lastFailureReason: 'ChallengeFailed',
+        retryNotBeforeMs: NOW_MS + 9 * MINUTE_MS,
+      }),
+    ),
+    secret(
+      'limited-tls',
+      limited,
+      managed(),
+      withRecord({
+        failures: 1,
+        lastFailureMs: NOW_MS - MINUTE_MS,
+        lastFailureReason: 'RateLimited',
+        retryNotBeforeMs: NOW_MS + 60 * MINUTE_MS,
+        ariExplanationUrl: 'https://ca.example/incident',
+      }),
+    ),
+    secret('foreign-tls', certAged(['foreign.example'], 10), withType('Opaque')),
+  );
+  const policy = planPolicy();
+  const random = (): number => 0.5;
+  const planned = plan({ ingresses, secrets: snapshot, nowMs: NOW_MS, policy, random });
+  const rows = certificateStatuses(planned, { minimumValidityMs: policy.minimumValidityMs, random });
+  const row = (secretName: string) => rows.find((r) => r.secret === secretName);
 
-  it('certificateStatus() is False when the desired hosts are no longer covered', () => {
-    const observed: ObservedSecret = { state: 'present', cert: certAged(HOSTS, 10), record: record() };
-    assert.equal(statusOf(observed, ['web.example.test', 'new.example.test']).ready, 'False');
+  it('gives every certificate and every problem one row with its state, sorted by secret', () => {
+    const expected: [string, string, CertificateState][] = [
+      ['bad-tls', 'bad', 'Invalid'],
+      ['due-tls', 'due', 'Renewing'],
+      ['failing-tls', 'failing', 'BackingOff'],
+      ['foreign-tls', 'foreign', 'Foreign'],
+      ['limited-tls', 'limited', 'RateLimited'],
+      ['shared-tls', 'one,two', 'Conflict'],
+      ['valid-tls', 'valid', 'Ready'],
+    ];
+    assert.deepEqual(
+      rows.map((r) => [r.secret, r.ingresses.join(','), r.state]),
+      expected,
+    );
   });
 
-  it('certificateStatus() reports no validity for the temporary certificate', () => {
-    const status = statusOf({ state: 'present', cert: cert(HOSTS, { selfSigned: true }), record: record() });
-    assert.equal(status.notAfterMs, undefined);
-    assert.equal(status.renewAtMs, undefined);
+  it("carries the plan's decision detail as the row's detail: one source for the controller and status", () => {
+    for (const entry of planned.entries)
+      assert.equal(row(entry.desired.secretName)?.detail, entry.decision.detail, entry.desired.key);
+    const conflict = planned.problems.find((p) => p.code === 'SecretConflict');
+    assert.equal(row('shared-tls')?.detail, conflict?.message);
+  });
+
+  it('shows expiry, the renewal time and its basis of a present certificate', () => {
+    const ready = row('valid-tls');
+    assert.ok(ready !== undefined);
+    assert.equal(ready.notAfterMs, valid.notAfterMs);
+    assert.equal(ready.notBeforeMs, valid.notBeforeMs);
+    assert.deepEqual(ready.renewal, { atMs: valid.notBeforeMs + 60 * DAY_MS, basis: 'lifetime' });
+    assert.equal(row('due-tls')?.renewal?.basis, 'lifetime');
+  });
+
+  it('shows the last failure, its reason and the next retry from the record', () => {
+    assert.deepEqual(row('failing-tls')?.lastFailure, {
+      atMs: NOW_MS - MINUTE_MS,
+      reason: 'ChallengeFailed',
+    });
+    assert.equal(row('failing-tls')?.failures, 2);
+    assert.equal(row('failing-tls')?.retryNotBeforeMs, NOW_MS + 9 * MINUTE_MS);
+    assert.equal(row('limited-tls')?.ariExplanationUrl, 'https://ca.example/incident');
+    assert.equal(row('valid-tls')?.lastFailure, undefined);
+    assert.equal(row('valid-tls')?.failures, 0);
+  });
+
+  it('joins the claimants of a conflicting Secret into one row with every host', () => {
+    assert.deepEqual(row('shared-tls')?.hosts, ['one.example', 'two.example']);
+    assert.equal(row('shared-tls')?.renewal, undefined);
   });
 });

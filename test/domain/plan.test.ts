@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { plan } from '../../src/domain/plan.js';
-import type { SecretKey, SecretSnapshot } from '../../src/domain/types.js';
 import {
   NOW_MS,
   certAged,
@@ -9,15 +8,12 @@ import {
   managed,
   planPolicy,
   secret,
+  secretsByKey,
   withRecord,
   withTls,
   withType,
   withoutOptIn,
 } from '../support/builders.js';
-
-function secrets(...list: SecretSnapshot[]): Map<SecretKey, SecretSnapshot> {
-  return new Map(list.map((s) => [`${s.namespace}/${s.name}` as const, s]));
-}
 
 describe('plan()', () => {
   const ingresses = [
@@ -31,7 +27,7 @@ describe('plan()', () => {
     ingress('two', withTls(['two.example'], 'shared-tls')),
   ];
   const validCert = certAged(['valid.example'], 10);
-  const snapshot = secrets(
+  const snapshot = secretsByKey(
     secret(
       'valid-tls',
       validCert,

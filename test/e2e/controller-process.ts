@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The built CLI, next to this compiled test (dist/test/e2e -> dist/src/cli). */
@@ -67,4 +67,37 @@ export function startControllerProcess(env: Readonly<Record<string, string>>): C
       }
     },
   };
+}
+
+/** What one run of the CLI printed, and its exit code. */
+export interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs the built CLI once with `args` and exactly `env` (plus PATH, unless `env` sets it), as a container or a
+ * user's shell would start it; `script` runs another entry point of the build (`kubectl-lego.js`).
+ */
+export function runCli(
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+  options: { readonly script?: string; readonly timeoutMs?: number } = {},
+): Promise<CliRun> {
+  const script = options.script ?? CLI;
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      process.execPath,
+      [script, ...args],
+      { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...env }, timeout: options.timeoutMs ?? 20_000 },
+      (error, stdout, stderr) => {
+        if (error !== null && typeof error.code !== 'number') {
+          reject(new Error(`Cannot run ${script}: ${stderr}`, { cause: error }));
+          return;
+        }
+        resolve({ code: child.exitCode, stdout, stderr });
+      },
+    );
+  });
 }

@@ -1,32 +1,22 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
-import { splitPemBundle } from '../../src/x509/pem-bundle.js';
 import { startCountingAcmeProxy, type CountingAcmeProxy } from '../support/counting-acme-proxy.js';
 import { startPebble, type PebbleRig } from '../support/pebble.js';
 import { startControllerProcess, type ControllerProcess } from './controller-process.js';
 import { controllerEnv } from '../support/controller-env.js';
 import { ingressManifest } from '../support/ingress-manifest.js';
+import { assertIssuedPair, type SecretJson } from './fault-rig.js';
 
 const run = promisify(execFile);
 
-interface SecretJson {
-  readonly data?: Record<string, string>;
-  readonly metadata?: { readonly annotations?: Record<string, string> };
-}
-
 function manifest(name: string, host: string): string {
   return ingressManifest({ name, hosts: [host] });
-}
-
-function decode(secret: SecretJson | undefined, key: string): string {
-  return Buffer.from(secret?.data?.[key] ?? '', 'base64').toString('utf8');
 }
 
 // Each case runs behind its own counting proxy, so the orders counted are the CA's view of that case only.
@@ -87,24 +77,6 @@ describe('an issued certificate is never thrown away (real process, API sandbox,
     return started;
   }
 
-  /** The stored pair is one: the certificate for `host`, chaining to Pebble, and the key it was issued for. */
-  async function assertPairFor(stored: SecretJson, host: string): Promise<void> {
-    const chain = splitPemBundle(decode(stored, 'tls.crt')).map((pem) => new X509Certificate(pem));
-    const leaf = chain[0];
-    assert.ok(leaf !== undefined, 'tls.crt holds a certificate');
-    assert.equal(leaf.subjectAltName, `DNS:${host}`);
-    const intermediate = chain[1];
-    assert.ok(intermediate !== undefined && leaf.verify(intermediate.publicKey), 'issued by Pebble');
-    assert.ok(
-      leaf.checkPrivateKey(createPrivateKey(decode(stored, 'tls.key'))),
-      'tls.key is the certificate key',
-    );
-    assert.equal(stored.data?.['kube-lego.pending.key'], undefined, 'the pending key is removed once stored');
-    assert.equal(stored.metadata?.annotations?.['kube-lego/order-url'], undefined, 'the order is cleared');
-    assert.equal(stored.metadata?.annotations?.['kube-lego/failures'], undefined, 'no failure was recorded');
-    await Promise.resolve();
-  }
-
   before(async () => {
     [sandbox, pebble] = await Promise.all([startSandbox(), startPebble({ nonceRejectPercent: 0 })]);
     dir = await mkdtemp(join(tmpdir(), 'kube-lego-kept-'));
@@ -142,7 +114,7 @@ describe('an issued certificate is never thrown away (real process, API sandbox,
     await kubectl('apply', '-f', file);
     const stored = await issuedSecret('final500-tls');
     assert.ok(armed, 'the final write met the injected 500');
-    await assertPairFor(stored, 'final500.example.test');
+    assertIssuedPair(stored, ['final500.example.test']);
     assert.equal(ca.ca.ordersFor('final500.example.test'), 1, 'one order at the CA');
     assert.ok(
       lego.lines.some((line) => /level=warning .*final500-tls/.test(line)),
@@ -170,7 +142,7 @@ describe('an issued certificate is never thrown away (real process, API sandbox,
     assert.ok(killed, 'the process was killed right after finalize');
     const second = controller(ca);
     const stored = await issuedSecret('killed-tls');
-    await assertPairFor(stored, 'killed.example.test');
+    assertIssuedPair(stored, ['killed.example.test']);
     assert.equal(
       ca.ca.ordersFor('killed.example.test'),
       1,

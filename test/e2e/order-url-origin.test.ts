@@ -11,7 +11,7 @@ import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { startPebble, type PebbleRig } from '../support/pebble.js';
 import { startControllerProcess, type ControllerProcess } from './controller-process.js';
 import { controllerEnv } from '../support/controller-env.js';
-import { ingressManifest } from '../support/ingress-manifest.js';
+import { ingressManifest, namespaceManifest } from '../support/ingress-manifest.js';
 
 const run = promisify(execFile);
 
@@ -67,11 +67,7 @@ describe('kube-lego never follows an order URL off the ACME directory origin (is
     const file = join(dir, 'objects.yaml');
     await writeFile(
       file,
-      `apiVersion: v1
-kind: Namespace
-metadata:
-  name: kube-lego
----
+      `${namespaceManifest('kube-lego')}---
 apiVersion: v1
 kind: Secret
 metadata:

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { NGINX_ONLY, controllerEnv } from '../support/controller-env.js';
 import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -163,17 +164,7 @@ describe('kube-lego renews a due certificate whose ARI replaces the CA refuses, 
   });
 
   it('stores a new certificate from the CA in every Secret with no failure recorded', async () => {
-    lego = startControllerProcess({
-      KUBECONFIG: kubeconfig,
-      LEGO_EMAIL: 'admin@example.test',
-      LEGO_URL: pebble.directoryUrl,
-      LEGO_ACME_CA_FILE: pebble.caFile,
-      LEGO_PORT: String(pebble.httpPort),
-      LEGO_NAMESPACE: 'kube-lego',
-      LEGO_SUPPORTED_INGRESS_PROVIDER: 'nginx',
-      LEGO_KEY_TYPE: 'ecdsa-p256',
-      LEGO_SELF_CHECK: 'false',
-    });
+    lego = startControllerProcess(controllerEnv({ kubeconfig, ...pebble }, NGINX_ONLY));
     const intermediate = new X509Certificate(await pebble.intermediatePem());
     const pending = new Set(cases.map((c) => c.secret));
     const stored = new Map<string, { pem: string; annotations: Record<string, string> }>();

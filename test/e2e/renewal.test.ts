@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { NGINX_ONLY, controllerEnv } from '../support/controller-env.js';
 import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -9,7 +10,7 @@ import { promisify } from 'node:util';
 import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { startPebble, type PebbleRig } from '../support/pebble.js';
 import { startControllerProcess, type ControllerProcess } from './controller-process.js';
-import { ingressManifest } from '../support/ingress-manifest.js';
+import { ingressManifest, namespaceManifest } from '../support/ingress-manifest.js';
 
 const run = promisify(execFile);
 const VALIDITY_SECONDS = 40;
@@ -41,25 +42,11 @@ describe('kube-lego process renews short-lived certificates (Pebble issuing 40-s
     const file = join(dir, 'manifests.yaml');
     await writeFile(
       file,
-      `apiVersion: v1
-kind: Namespace
-metadata:
-  name: kube-lego
----
+      `${namespaceManifest('kube-lego')}---
 ${ingressManifest({ name: 'short', hosts: ['short.example.test'], service: 'web' })}`,
     );
     await run('kubectl', ['--kubeconfig', kubeconfig, 'apply', '-f', file]);
-    lego = startControllerProcess({
-      KUBECONFIG: kubeconfig,
-      LEGO_EMAIL: 'admin@example.test',
-      LEGO_URL: pebble.directoryUrl,
-      LEGO_ACME_CA_FILE: pebble.caFile,
-      LEGO_PORT: String(pebble.httpPort),
-      LEGO_NAMESPACE: 'kube-lego',
-      LEGO_SUPPORTED_INGRESS_PROVIDER: 'nginx',
-      LEGO_KEY_TYPE: 'ecdsa-p256',
-      LEGO_SELF_CHECK: 'false',
-    });
+    lego = startControllerProcess(controllerEnv({ kubeconfig, ...pebble }, NGINX_ONLY));
     const serials: string[] = [];
     const notAfters: number[] = [];
     const deadline = Date.now() + 150_000;

@@ -228,6 +228,23 @@ describe('challenge server', () => {
     );
   });
 
+  it('challenge server: a token answered with its key authorization counts as fetched by the CA', async () => {
+    store.add('d.example', 'tok-d', 'tok-d.thumb');
+    let fetched = false;
+    const waiting = store.whenFetched('d.example', 'tok-d').then(() => {
+      fetched = true;
+    });
+    await fetchRaw(server.port, '/.well-known/acme-challenge/tok-d', { host: 'e.example' });
+    await fetchRaw(server.port, '/.well-known/acme-challenge/tok-e', { host: 'd.example' });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(fetched, false, 'a 404 (other host, other token) is no fetch');
+    const reply = await fetchRaw(server.port, '/.well-known/acme-challenge/tok-d', { host: 'd.example' });
+    assert.equal(reply.body, 'tok-d.thumb');
+    await waiting;
+    assert.equal(fetched, true);
+    store.remove('d.example', 'tok-d');
+  });
+
   it('challenge server: reports what it served for the debug log', async () => {
     events.length = 0;
     await fetchRaw(server.port, `/.well-known/acme-challenge/${TOKEN}`);

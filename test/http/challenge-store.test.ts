@@ -20,6 +20,29 @@ describe('MemoryChallengeStore', () => {
     assert.equal(store.size, 0);
   });
 
+  it('MemoryChallengeStore tells when a token was fetched: after the answer, or at once when it already was', async () => {
+    const store = new MemoryChallengeStore();
+    store.add('a.example', 't1', 'k1');
+    const order: string[] = [];
+    const first = store.whenFetched('A.example', 't1').then(() => order.push('waiter'));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(order.length, 0, 'not fetched yet');
+    store.markFetched('a.example', 'unknown');
+    store.markFetched('a.example', 't1');
+    order.push('fetched');
+    await first;
+    await store.whenFetched('a.example', 't1');
+    assert.deepEqual(order, ['fetched', 'waiter']);
+    // Presented again (a new order for the same token is not possible, but a re-add resets the mark).
+    store.add('a.example', 't1', 'k1');
+    let again = false;
+    void store.whenFetched('a.example', 't1').then(() => {
+      again = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(again, false);
+  });
+
   it('MemoryChallengeStore answers only the exact token on the exact host', () => {
     const store = new MemoryChallengeStore();
     store.add('A.example', 'Token', 'k');

@@ -11,6 +11,7 @@ import {
   type IngressRuleView,
   type IngressView,
   type IssuanceRecord,
+  type SecretKey,
   type SecretSnapshot,
 } from '../../src/domain/types.js';
 
@@ -238,3 +239,8 @@ export const withInvalidCert =
   (d) => {
     d.certificate = { state: 'invalid', problem };
   };
+
+/** Secrets by their key, as plan() and the status take them. */
+export function secretsByKey(...list: SecretSnapshot[]): Map<SecretKey, SecretSnapshot> {
+  return new Map(list.map((s) => [`${s.namespace}/${s.name}` as const, s]));
+}

@@ -33,3 +33,6 @@ export function controllerEnv(
     ...extra,
   };
 }
+
+/** Only the nginx provider: no gce objects are looked for or made. */
+export const NGINX_ONLY: Readonly<Record<string, string>> = { LEGO_SUPPORTED_INGRESS_PROVIDER: 'nginx' };

@@ -21,6 +21,27 @@ export interface ProxiedRequest {
   readonly protectedHeader: unknown;
   /** Set once Pebble has answered. */
   readonly response?: ProxiedResponse;
+  /** The status the client got: Pebble's, or the injected fault's. */
+  readonly status?: number;
+  /** True when a `failNext` fault answered it (Pebble never saw it). */
+  readonly injected?: boolean;
+}
+
+/**
+ * Answers the next `count` matching requests itself, as a CA in trouble would: `status`, a `Retry-After`
+ * header and an RFC 8555 problem document (`application/problem+json`), without forwarding them.
+ */
+export interface AcmeProxyFault {
+  /** Matched against the request path (`/order-plz` is Pebble's newOrder). */
+  readonly pathPattern: RegExp;
+  /** @default 'POST' */
+  readonly method?: string;
+  readonly count: number;
+  readonly status: number;
+  readonly retryAfterSeconds?: number;
+  /** The problem `type`, e.g. `urn:ietf:params:acme:error:rateLimited`. */
+  readonly problemType: string;
+  readonly detail: string;
 }
 
 /** A base64url JSON member of a flattened JWS request body, decoded; `undefined` when there is none. */
@@ -50,8 +71,12 @@ export interface CountingAcmeProxy {
   /** The throwaway CA of the proxy's listener: the client's LEGO_ACME_CA_FILE. */
   readonly caPem: string;
   readonly requests: readonly ProxiedRequest[];
-  /** newOrder requests (Pebble's `/order-plz`) naming `host`. */
+  /** newOrder requests (Pebble's `/order-plz`) naming `host`, injected faults included. */
   ordersFor(host: string): number;
+  /** The newOrder requests naming `host`, in arrival order. */
+  orderRequestsFor(host: string): readonly ProxiedRequest[];
+  /** Queues a fault: the next `fault.count` matching requests are answered by the proxy. */
+  failNext(fault: AcmeProxyFault): void;
   /**
    * Runs `hook` once Pebble has answered a matching request, before the answer goes back to the client
    * (a crash "right after finalize" kills the client here).
@@ -70,6 +95,21 @@ export async function startCountingAcmeProxy(options: {
   const upstream = new URL(options.pebbleDirectoryUrl);
   const tls = await createThrowawayTls();
   const requests: { -readonly [K in keyof ProxiedRequest]: ProxiedRequest[K] }[] = [];
+  const faults: { fault: AcmeProxyFault; remaining: number }[] = [];
+  const takeFault = (method: string, path: string): AcmeProxyFault | undefined => {
+    const index = faults.findIndex(
+      ({ fault }) => (fault.method ?? 'POST') === method && fault.pathPattern.test(path),
+    );
+    const entry = faults[index];
+    if (entry === undefined) return undefined;
+    entry.remaining--;
+    if (entry.remaining <= 0) faults.splice(index, 1);
+    return entry.fault;
+  };
+  const orderRequestsFor = (host: string): ProxiedRequest[] =>
+    requests.filter(
+      (r) => r.method === 'POST' && r.path.startsWith('/order-plz') && ordersHost(r.payload, host),
+    );
   const before: { pattern: RegExp; hook: () => Promise<void> | void }[] = [];
   const after: { pattern: RegExp; hook: () => Promise<void> | void }[] = [];
   const run = async (hooks: typeof before, path: string): Promise<void> => {
@@ -90,6 +130,20 @@ export async function startCountingAcmeProxy(options: {
         protectedHeader: jwsMember(body, 'protected'),
       };
       requests.push(entry);
+      const fault = takeFault(method, path);
+      if (fault !== undefined) {
+        entry.injected = true;
+        entry.status = fault.status;
+        const problem = { type: fault.problemType, detail: fault.detail, status: fault.status };
+        res.writeHead(fault.status, {
+          'Content-Type': 'application/problem+json',
+          ...(fault.retryAfterSeconds === undefined
+            ? {}
+            : { 'Retry-After': String(fault.retryAfterSeconds) }),
+        });
+        res.end(JSON.stringify(problem));
+        return;
+      }
       void (async () => {
         await run(before, path);
         const answer = await new Promise<{
@@ -124,6 +178,7 @@ export async function startCountingAcmeProxy(options: {
         });
         entry.response = { status: answer.status, body: answer.body.toString('utf8') };
         await run(after, path);
+        entry.status = answer.status;
         res.writeHead(answer.status, answer.headers);
         res.end(answer.body);
       })().catch(() => {
@@ -137,10 +192,13 @@ export async function startCountingAcmeProxy(options: {
     directoryUrl: `https://localhost:${port}${upstream.pathname}`,
     caPem: tls.caPem,
     requests,
-    ordersFor: (host) =>
-      requests.filter(
-        (r) => r.method === 'POST' && r.path.startsWith('/order-plz') && ordersHost(r.payload, host),
-      ).length,
+    ordersFor: (host) => orderRequestsFor(host).length,
+    orderRequestsFor,
+    failNext: (fault) => {
+      if (!Number.isInteger(fault.count) || fault.count < 1)
+        throw new RangeError(`Cannot inject ${fault.count} faults: count must be a positive integer`);
+      faults.push({ fault, remaining: fault.count });
+    },
     afterResponse: (pattern, hook) => {
       after.push({ pattern, hook });
     },

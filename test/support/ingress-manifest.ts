@@ -45,3 +45,12 @@ spec:
 ${rules}
 `;
 }
+
+/** A Namespace as YAML for `kubectl apply`, to put before other documents (`---` separated). */
+export function namespaceManifest(name: string): string {
+  return `apiVersion: v1
+kind: Namespace
+metadata:
+  name: ${name}
+`;
+}

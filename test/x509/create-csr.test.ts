@@ -4,6 +4,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { Pkcs10CertificateRequest, SubjectAlternativeNameExtension } from '@peculiar/x509';
 import { createCsr } from '../../src/x509/create-csr.js';
+import { ipAddressBytes } from '../../src/x509/ip-address-bytes.js';
 import { generateKey, type KeySpec } from '../../src/x509/private-key.js';
 import { X509InputError } from '../../src/x509/x509-input-error.js';
 
@@ -62,11 +63,25 @@ describe('createCsr()', () => {
       '192.0.2.7',
       '2001:db8::1',
     ]);
-    assert.deepEqual(
-      read(csr.pem).sans.map((s) => s.type),
-      ['ip', 'ip'],
-    );
+    assert.deepEqual(read(csr.pem).sans, [
+      { type: 'ip', value: '192.0.2.7' },
+      { type: 'ip', value: '2001:db8::1' },
+    ]);
   });
+
+  const addresses = [
+    { address: '192.0.2.7', hex: 'c0000207' },
+    { address: '2001:db8::1', hex: '20010db8000000000000000000000001' },
+    { address: '::', hex: '00000000000000000000000000000000' },
+    { address: '::ffff:192.0.2.1', hex: '00000000000000000000ffffc0000201' },
+    { address: 'fe80::1:2%eth0', hex: 'fe800000000000000000000000010002' },
+    { address: '1:2:3:4:5:6:7:8', hex: '00010002000300040005000600070008' },
+  ];
+  for (const { address, hex } of addresses) {
+    it(`ipAddressBytes() encodes ${address} as the octets of its iPAddress entry`, () => {
+      assert.equal(Buffer.from(ipAddressBytes(address)).toString('hex'), hex);
+    });
+  }
 
   it('refuses an empty name list with invalidName', async () => {
     const key = await generateKey({ type: 'ecdsa', curve: 'P-256' });

@@ -10,14 +10,23 @@ export class AccountError extends KubeLegoError {
   /** When the next attempt may start (epoch ms), for `accountBackingOff` and registration failures. */
   readonly retryNotBeforeMs: number | undefined;
 
+  /** Set when the CA was unavailable and the error that said so is gone (a wait read back after a restart). */
+  readonly #unavailableFor: number | undefined;
+
   constructor(
     code: AccountErrorCode,
     message: string,
-    options?: { readonly cause?: unknown; readonly retryNotBeforeMs?: number },
+    options?: {
+      readonly cause?: unknown;
+      readonly retryNotBeforeMs?: number;
+      /** The CA was unavailable: the certificate waits this long for it, with no failure counted. */
+      readonly caUnavailableForMs?: number;
+    },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.retryNotBeforeMs = options?.retryNotBeforeMs;
+    this.#unavailableFor = options?.caUnavailableForMs;
   }
 
   /**
@@ -29,6 +38,8 @@ export class AccountError extends KubeLegoError {
     if (this.cause instanceof KubeLegoError && this.cause.reaction.reason === 'CaUnavailable') {
       return this.cause.reaction;
     }
+    if (this.#unavailableFor !== undefined)
+      return { kind: 'waitUntil', reason: 'CaUnavailable', retryAfterMs: Math.max(0, this.#unavailableFor) };
     return { kind: 'backOff', reason: 'AccountFailed' };
   }
 }

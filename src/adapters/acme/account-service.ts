@@ -10,7 +10,7 @@ import {
 import { AcmeProblemError } from '../../acme/errors.js';
 import { caUnavailableDelayMs, retryNotBeforeMs } from '../../domain/backoff.js';
 import { KubeLegoError } from '../../domain/kube-lego-error.js';
-import { formatTime, parseTime } from '../../domain/secret-annotations.js';
+import { formatTime, parseTime, toWholeSecondsMs } from '../../domain/secret-annotations.js';
 import type { Log } from '../../ports/log.js';
 import type { KubeObjects } from '../kube/kube-objects.js';
 import type { SecretObject } from '../kube/kube-types.js';
@@ -33,7 +33,19 @@ export const ACCOUNT_ANNOTATIONS = Object.freeze({
   retryNotBefore: 'kube-lego/registration-retry-not-before',
   /** The directory the failures were with: a backoff recorded against another `LEGO_URL` does not hold. */
   directoryUrl: 'kube-lego/registration-directory-url',
+  /**
+   * `CaUnavailable` when the wait is for a CA that was not there (no failure counted), so a restarted
+   * process waits for it the same way instead of asking at once.
+   */
+  reason: 'kube-lego/registration-wait-reason',
 });
+
+/** A registration backoff to persist on the account Secret. */
+interface RegistrationBackoff {
+  readonly retryAtMs: number;
+  /** Consecutive registration failures; unset for an unavailable CA (the count stays as it is). */
+  readonly failures?: number;
+}
 
 export interface AccountSettings {
   readonly namespace: string;
@@ -78,8 +90,11 @@ export class AccountService {
   readonly #log: Log;
   #ready: Promise<AcmeClient> | undefined;
   #retryNotBeforeMs = 0;
-  /** While the CA is unavailable: the error that said so and the last wait (doubled, capped, not persisted). */
-  #unavailable: { readonly cause: KubeLegoError; readonly delayMs: number } | undefined;
+  /**
+   * While the CA is unavailable: the error that said so (unset when the wait was read back from the
+   * Secret after a restart) and the last wait (doubled, capped).
+   */
+  #unavailable: { readonly cause?: KubeLegoError; readonly delayMs: number } | undefined;
 
   constructor(options: AccountServiceOptions) {
     this.#options = options;
@@ -98,7 +113,10 @@ export class AccountService {
             : `Cannot use the ACME account yet: the CA at ${this.#options.settings.directoryUrl} was unavailable, next attempt at ${formatTime(this.#retryNotBeforeMs)}`,
           {
             retryNotBeforeMs: this.#retryNotBeforeMs,
-            ...(this.#unavailable === undefined ? {} : { cause: this.#unavailable.cause }),
+            ...(this.#unavailable?.cause === undefined ? {} : { cause: this.#unavailable.cause }),
+            ...(this.#unavailable === undefined
+              ? {}
+              : { caUnavailableForMs: this.#retryNotBeforeMs - nowMs }),
           },
         ),
       );
@@ -176,12 +194,17 @@ export class AccountService {
     const persisted = this.#sameDirectory(secret)
       ? parseTime(secret?.metadata?.annotations?.[ACCOUNT_ANNOTATIONS.retryNotBefore] ?? '')
       : undefined;
-    if (persisted !== undefined && persisted > this.#now()) {
+    const nowMs = this.#now();
+    if (persisted !== undefined && persisted > nowMs) {
       this.#retryNotBeforeMs = persisted;
+      const unavailable = secret?.metadata?.annotations?.[ACCOUNT_ANNOTATIONS.reason] === 'CaUnavailable';
+      if (unavailable) this.#unavailable = { delayMs: persisted - nowMs };
       throw new AccountError(
         'accountBackingOff',
-        `Cannot use the ACME account yet: registration failed before, next attempt at ${formatTime(persisted)}`,
-        { retryNotBeforeMs: persisted },
+        unavailable
+          ? `Cannot use the ACME account yet: the CA at ${settings.directoryUrl} was unavailable, next attempt at ${formatTime(persisted)}`
+          : `Cannot use the ACME account yet: registration failed before, next attempt at ${formatTime(persisted)}`,
+        { retryNotBeforeMs: persisted, ...(unavailable ? { caUnavailableForMs: persisted - nowMs } : {}) },
       );
     }
     let key: AccountKey;
@@ -240,7 +263,12 @@ export class AccountService {
             ? reaction.retryAfterMs
             : caUnavailableDelayMs(this.#unavailable?.delayMs);
         this.#unavailable = { cause: err, delayMs };
-        this.#retryNotBeforeMs = this.#now() + delayMs;
+        // Whole seconds (as persisted), rounded up: never before the CA's Retry-After.
+        this.#retryNotBeforeMs = toWholeSecondsMs(this.#now() + delayMs + 999);
+        // Persisted so a restart waits too; the failure count is left as it is.
+        await this.#storeBackoff(secret, { retryAtMs: this.#retryNotBeforeMs }).catch((storeErr: unknown) => {
+          this.#log.warn(`cannot store the wait for the unavailable CA: ${String(storeErr)}`);
+        });
         throw new AccountError(
           'accountRegistrationFailed',
           `Cannot register or find the ACME account at ${settings.directoryUrl}: the CA is unavailable (${err.message}), next attempt at ${formatTime(this.#retryNotBeforeMs)}`,
@@ -259,7 +287,7 @@ export class AccountService {
         ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
       });
       this.#retryNotBeforeMs = retryAt;
-      await this.#storeBackoff(secret, failures, retryAt).catch((storeErr: unknown) => {
+      await this.#storeBackoff(secret, { failures, retryAtMs: retryAt }).catch((storeErr: unknown) => {
         this.#log.warn(`cannot store the account registration backoff: ${String(storeErr)}`);
       });
       throw new AccountError(
@@ -365,15 +393,18 @@ export class AccountService {
     }
   }
 
-  async #storeBackoff(secret: SecretObject, failures: number, retryAtMs: number): Promise<void> {
+  async #storeBackoff(secret: SecretObject, backoff: RegistrationBackoff): Promise<void> {
+    const { [ACCOUNT_ANNOTATIONS.reason]: _reason, ...annotations } = secret.metadata?.annotations ?? {};
     await this.#options.objects.replace<SecretObject>(SECRETS, this.#options.settings.namespace, {
       ...secret,
       metadata: {
         ...secret.metadata,
         annotations: {
-          ...(secret.metadata?.annotations ?? {}),
-          [ACCOUNT_ANNOTATIONS.failures]: String(failures),
-          [ACCOUNT_ANNOTATIONS.retryNotBefore]: formatTime(retryAtMs),
+          ...annotations,
+          ...(backoff.failures === undefined
+            ? { [ACCOUNT_ANNOTATIONS.reason]: 'CaUnavailable' }
+            : { [ACCOUNT_ANNOTATIONS.failures]: String(backoff.failures) }),
+          [ACCOUNT_ANNOTATIONS.retryNotBefore]: formatTime(backoff.retryAtMs),
           [ACCOUNT_ANNOTATIONS.directoryUrl]: this.#options.settings.directoryUrl,
         },
       },

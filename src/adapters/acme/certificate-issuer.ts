@@ -7,7 +7,8 @@ import { replacesClaim } from '../../domain/replaces-claim.js';
 import type { Log } from '../../ports/log.js';
 import { createCsr } from '../../x509/create-csr.js';
 import { inspectCertificate } from '../../x509/inspect-certificate.js';
-import { generateKey, keyToPem, parsePrivateKeyPem, type KeySpec } from '../../x509/private-key.js';
+import { KeyPool } from '../../x509/key-pool.js';
+import { keyToPem, parsePrivateKeyPem, type KeySpec } from '../../x509/private-key.js';
 import type { Http01Solvers } from '../http01/http01-solver.js';
 import type { AccountService } from './account-service.js';
 
@@ -27,15 +28,17 @@ export interface CertificateIssuerOptions {
 /** Obtains certificates over http-01 with a fresh key per certificate (kube-lego never reused keys). */
 export class CertificateIssuer implements Issuer {
   readonly #options: CertificateIssuerOptions;
+  readonly #keys: KeyPool;
 
   constructor(options: CertificateIssuerOptions) {
     this.#options = options;
+    this.#keys = KeyPool.forSpec(options.keySpec);
   }
 
   /** Runs the whole ACME flow for one certificate; errors are the ACME, account or self-check errors. */
   async issue(request: IssueRequest): Promise<IssuedMaterial> {
     const client = await this.#options.accounts.client();
-    const key = await generateKey(this.#options.keySpec);
+    const key = await this.#keys.take();
     const csr = await createCsr(key, request.hosts);
     const persistedKey = persistedKeyOf(request.resumeKeyPem);
     const persistedCsr =

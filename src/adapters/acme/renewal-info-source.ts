@@ -24,6 +24,7 @@ export class RenewalInfoSource implements RenewalWindows {
     return {
       startMs: info.window.startMs,
       endMs: info.window.endMs,
+      ...(info.explanationUrl === undefined ? {} : { explanationUrl: info.explanationUrl }),
       ...(info.retryAfterMs === undefined ? {} : { retryAfterMs: info.retryAfterMs }),
     };
   }

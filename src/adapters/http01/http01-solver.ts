@@ -1,13 +1,14 @@
 import type { ChallengeSolver } from '../../acme/obtain-certificate.js';
 import type { AcmeAuthorization, AcmeChallenge } from '../../acme/resources.js';
 import { abortableSleep } from '../../runtime/abortable-sleep.js';
+import type { ChallengeFetches } from '../../ports/challenge-fetches.js';
 import type { RouteTarget } from '../../ports/issuer.js';
 import type { Log } from '../../ports/log.js';
 import type { RoutedHost } from './nginx-routing.js';
 import { selfCheck, type SelfCheckOptions } from './self-check.js';
 
-/** Where key authorizations are served from (the challenge HTTP server's store). */
-export interface ChallengeTokens {
+/** Where key authorizations are served from (the challenge HTTP server's store), and when the CA fetched them. */
+export interface ChallengeTokens extends ChallengeFetches {
   add(host: string, token: string, keyAuthorization: string): void;
   remove(host: string, token: string): void;
 }
@@ -74,6 +75,8 @@ export class Http01Solvers {
           await abortableSleep(this.#selfCheck.delayMs, signal);
         }
       },
+      fetched: (authz: AcmeAuthorization, challenge: AcmeChallenge) =>
+        this.#tokens.whenFetched(authz.identifier.value, challenge.token ?? ''),
       cleanup: async (authz: AcmeAuthorization, challenge: AcmeChallenge) => {
         const host = authz.identifier.value;
         this.#tokens.remove(host, challenge.token ?? '');

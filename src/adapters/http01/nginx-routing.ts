@@ -11,7 +11,7 @@ import type { Log } from '../../ports/log.js';
 import type { KubeObjects } from '../kube/kube-objects.js';
 import type { IngressObject, ServiceObject } from '../kube/kube-types.js';
 import { isKubeError } from '../kube/kube-errors.js';
-import { INGRESSES, SERVICES } from '../kube/resources.js';
+import { INGRESSES, SERVICES, type ResourceKind } from '../kube/resources.js';
 
 /** Where the nginx provider's challenge objects live; filled from config. */
 export type NginxRoutingSettings = NginxChallengeSettings;
@@ -35,6 +35,26 @@ function sameContent(a: unknown, b: unknown): boolean {
   return canonical(a) === canonical(b);
 }
 
+/** Whether a challenge Ingress already has the rules and annotations wanted. */
+function sameIngress(have: IngressObject, want: IngressObject): boolean {
+  return (
+    sameContent(have.spec, want.spec) && sameContent(have.metadata?.annotations, want.metadata?.annotations)
+  );
+}
+
+/** `have` with the wanted rules and annotations, keeping its other metadata (resourceVersion included). */
+function updatedIngress(have: IngressObject, want: IngressObject): IngressObject {
+  return {
+    ...have,
+    metadata: {
+      ...have.metadata,
+      labels: { ...have.metadata?.labels, ...want.metadata?.labels },
+      annotations: want.metadata?.annotations ?? {},
+    },
+    spec: want.spec ?? {},
+  };
+}
+
 /**
  * Keeps the nginx provider's challenge Service and Ingresses equal to the union of hosts with pending
  * challenges: created and updated only on change, deleted by their own name when no host is pending
@@ -46,6 +66,20 @@ export class NginxRouting {
   readonly #log: Log;
   /** Challenge Ingresses written at the last sync, so each is removed once its class has no pending host. */
   readonly #ingressNames = new Set<string>();
+  /**
+   * The uid of each challenge object this process created (by kind and name) and has not deleted since.
+   * A create is tried before any read, and a delete of such an object goes straight to the server with
+   * its uid as precondition: one request instead of a GET and a write, and still never an object that
+   * is not the one we created. Anything unexpected (it exists already, the uid differs) falls back to
+   * reading the object first.
+   */
+  readonly #createdUids = new Map<string, string>();
+  /**
+   * Each challenge Ingress as the server returned it after this process's last write. The next change is
+   * written over it directly: its resourceVersion makes the server refuse (409) if anyone changed the
+   * object since, and only then is it read first.
+   */
+  readonly #written = new Map<string, IngressObject>();
 
   constructor(options: {
     readonly objects: KubeObjects;
@@ -60,12 +94,17 @@ export class NginxRouting {
   /** Brings the challenge objects in line with `hosts` (all pending nginx hosts, every class). */
   async sync(hosts: readonly RoutedHost[]): Promise<void> {
     const wanted = nginxChallengeIngresses(this.#settings, hosts);
-    if (wanted.length > 0) await this.#upsertService();
     const names = new Set<string>();
-    for (const ingress of wanted) {
-      await this.#upsertIngress(ingress);
-      names.add(ingress.metadata.name);
-    }
+    // The Service and the Ingresses are independent objects: written side by side, not one after the other.
+    await Promise.all([
+      wanted.length > 0 ? this.#upsertService() : undefined,
+      (async () => {
+        for (const ingress of wanted) {
+          await this.#upsertIngress(ingress);
+          names.add(ingress.metadata.name);
+        }
+      })(),
+    ]);
     for (const name of [...this.#ingressNames]) {
       if (names.has(name)) continue;
       await this.#deleteIngress(name);
@@ -84,9 +123,29 @@ export class NginxRouting {
     await this.sync([]);
   }
 
+  /** Creates the object when this process holds none of that name; the created object when it did. */
+  async #createFirst<T extends ServiceObject | IngressObject>(
+    resource: ResourceKind,
+    name: string,
+    want: T,
+  ): Promise<T | undefined> {
+    const key = `${resource.plural}/${name}`;
+    if (this.#createdUids.has(key)) return undefined;
+    try {
+      const created = await this.#objects.create<T>(resource, this.#settings.namespace, want);
+      const uid = created.metadata?.uid;
+      if (uid !== undefined) this.#createdUids.set(key, uid);
+      return created;
+    } catch (err) {
+      if (isKubeError(err, 'alreadyExists')) return undefined;
+      throw err;
+    }
+  }
+
   async #upsertService(): Promise<void> {
     const { namespace, serviceName } = this.#settings;
     const want = nginxChallengeService(this.#settings);
+    if ((await this.#createFirst(SERVICES, serviceName, want)) !== undefined) return;
     const have = await this.#objects.find<ServiceObject>(SERVICES, namespace, serviceName);
     if (have === undefined) {
       await this.#objects.create(SERVICES, namespace, want);
@@ -118,6 +177,26 @@ export class NginxRouting {
   async #upsertIngress(want: IngressObject): Promise<void> {
     const namespace = this.#settings.namespace;
     const name = want.metadata?.name ?? '';
+    const created = await this.#createFirst(INGRESSES, name, want);
+    if (created !== undefined) {
+      this.#written.set(name, created);
+      this.#log.debug('created challenge ingress', { name, namespace });
+      return;
+    }
+    const last = this.#written.get(name);
+    this.#written.delete(name);
+    if (last !== undefined && !sameIngress(last, want)) {
+      try {
+        this.#written.set(
+          name,
+          await this.#objects.replace(INGRESSES, namespace, updatedIngress(last, want)),
+        );
+        return;
+      } catch (err) {
+        // Changed or removed by someone else since our write: decide from what is there now.
+        if (!isKubeError(err, 'conflict') && !isKubeError(err, 'notFound')) throw err;
+      }
+    }
     const have = await this.#objects.find<IngressObject>(INGRESSES, namespace, name);
     if (have === undefined) {
       await this.#objects.create(INGRESSES, namespace, want);
@@ -131,24 +210,34 @@ export class NginxRouting {
       this.#log.error(`do not update ingress '${namespace}/${name}' as it was not created by kube-lego`);
       return;
     }
-    if (
-      sameContent(have.spec, want.spec) &&
-      sameContent(have.metadata?.annotations, want.metadata?.annotations)
-    )
+    if (sameIngress(have, want)) {
+      this.#written.set(name, have);
       return;
-    await this.#objects.replace<IngressObject>(INGRESSES, namespace, {
-      ...have,
-      metadata: {
-        ...have.metadata,
-        labels: { ...have.metadata?.labels, ...want.metadata?.labels },
-        annotations: want.metadata?.annotations ?? {},
-      },
-      spec: want.spec ?? {},
-    });
+    }
+    this.#written.set(name, await this.#objects.replace(INGRESSES, namespace, updatedIngress(have, want)));
+  }
+
+  /** Deletes an object this process created, by its uid, without reading it; `true` when that settled it. */
+  async #deleteCreated(resource: ResourceKind, name: string): Promise<boolean> {
+    const key = `${resource.plural}/${name}`;
+    const uid = this.#createdUids.get(key);
+    if (uid === undefined) return false;
+    this.#createdUids.delete(key);
+    try {
+      await this.#objects.delete(resource, { namespace: this.#settings.namespace, name, uid });
+      return true;
+    } catch (err) {
+      if (isKubeError(err, 'notFound')) return true;
+      // Another object of that name (the uid precondition failed): decide from what is there now.
+      if (isKubeError(err, 'conflict')) return false;
+      throw err;
+    }
   }
 
   async #deleteIngress(name: string): Promise<void> {
     const namespace = this.#settings.namespace;
+    this.#written.delete(name);
+    if (await this.#deleteCreated(INGRESSES, name)) return;
     const have = await this.#objects.find<IngressObject>(INGRESSES, namespace, name);
     if (have === undefined) return;
     if (
@@ -161,6 +250,7 @@ export class NginxRouting {
 
   async #deleteService(): Promise<void> {
     const { namespace, serviceName } = this.#settings;
+    if (await this.#deleteCreated(SERVICES, serviceName)) return;
     const have = await this.#objects.find<ServiceObject>(SERVICES, namespace, serviceName);
     if (have === undefined) return;
     if (!isManagedChallengeObject(have.metadata)) {

@@ -7,7 +7,12 @@ import { readFile } from 'node:fs/promises';
 import type { RequestOptions } from 'node:https';
 import { KubeLegoError, type Reaction } from '../../domain/kube-lego-error.js';
 import { ExecCredentialSource, type ExecClusterInfo } from './exec-credential.js';
-import { readKubeconfig, type KubeconfigSelection, type PemSource } from './kubeconfig.js';
+import {
+  readKubeconfig,
+  readKubeconfigList,
+  type KubeconfigSelection,
+  type PemSource,
+} from './kubeconfig.js';
 
 /** Where the API server and credentials come from; filled by the composition root from the config. */
 export type KubeConnectionSource =
@@ -18,7 +23,14 @@ export type KubeConnectionSource =
       /** Directory holding the service-account `token`, `ca.crt` and `namespace` files. */
       readonly serviceAccountDir: string;
     }
-  | { readonly kind: 'kubeconfig'; readonly path: string }
+  | {
+      readonly kind: 'kubeconfig';
+      readonly path: string;
+      /** The later files of a KUBECONFIG list, merged after `path` as kubectl merges them. */
+      readonly merged?: readonly string[];
+      /** kubectl's `--context`: used instead of the current context. */
+      readonly context?: string;
+    }
   | { readonly kind: 'url'; readonly url: string };
 
 /** A resolved API server endpoint plus a way to obtain fresh request options (tokens may rotate). */
@@ -28,6 +40,8 @@ export interface KubeConnection {
   requestOptions(): Promise<RequestOptions>;
   /** Human-readable description for the start-up log line. */
   readonly description: string;
+  /** The namespace the kubeconfig context names (kubectl's default without `-n`), if any. */
+  readonly namespace: string | undefined;
 }
 
 /** What the connection may take from its host (injected by tests). */
@@ -70,7 +84,11 @@ function selectionFor(source: KubeConnectionSource): KubeconfigSelection {
       };
     }
     case 'kubeconfig':
-      return readKubeconfig(source.path);
+      return source.merged === undefined && source.context === undefined
+        ? readKubeconfig(source.path)
+        : readKubeconfigList([source.path, ...(source.merged ?? [])], {
+            ...(source.context === undefined ? {} : { context: source.context }),
+          });
     case 'url':
       return {
         path: source.url,
@@ -120,7 +138,9 @@ function reason(err: unknown): string {
 function where(source: KubeConnectionSource): string {
   switch (source.kind) {
     case 'kubeconfig':
-      return `kubeconfig "${source.path}"`;
+      return source.merged === undefined || source.merged.length === 0
+        ? `kubeconfig "${source.path}"`
+        : `kubeconfig ${[source.path, ...source.merged].map((path) => `"${path}"`).join(', ')}`;
     case 'in-cluster':
       return `the service account in "${source.serviceAccountDir}"`;
     case 'url':
@@ -216,6 +236,7 @@ export function loadKubeConnection(
   return {
     serverUrl,
     description: `${source.kind} ${serverUrl.origin}`,
+    namespace: selection.namespace,
     async requestOptions(): Promise<RequestOptions> {
       try {
         return await build();

@@ -4,7 +4,7 @@ import { KubeApiError } from './kube-errors.js';
 import { collectionPath, type ResourceKind } from './resources.js';
 import { WatchSilence } from './watch-silence.js';
 
-export interface KubeListWatcherOptions {
+export interface KubeListWatcherOptions<T extends WatchedObject = WatchedObject> {
   readonly resource: ResourceKind;
   /** Empty or undefined: all namespaces. */
   readonly namespace?: string;
@@ -21,6 +21,11 @@ export interface KubeListWatcherOptions {
   readonly minimumSilenceMs?: number;
   /** Injected for tests; defaults to performance.now. */
   readonly nowMs?: () => number;
+  /**
+   * What of each object the cache keeps, applied as each list page and watch event is decoded, so the
+   * whole object is garbage at once (default: the object as served).
+   */
+  readonly project?: (object: T) => T;
 }
 
 interface ListBody<T> {
@@ -37,11 +42,12 @@ interface StatusObject {
 /** Lists (paged) and watches one resource through the KubeClient, decoding watch lines into changes. */
 export function kubeListWatcher<T extends WatchedObject>(
   client: KubeClient,
-  options: KubeListWatcherOptions,
+  options: KubeListWatcherOptions<T>,
 ): ListWatcher<T> {
   const path = collectionPath(options.resource, options.namespace);
   const watchTimeoutSeconds = options.watchTimeoutSeconds ?? 30;
   const nowMs = options.nowMs ?? (() => performance.now());
+  const project = options.project ?? ((object: T): T => object);
   // One per list-watcher, so the bookmark interval learnt on one stream carries over to the next.
   const silence = new WatchSilence({
     watchTimeoutSeconds,
@@ -60,7 +66,7 @@ export function kubeListWatcher<T extends WatchedObject>(
           query: { labelSelector: options.labelSelector, limit: '500', continue: continueToken },
           signal,
         })) as ListBody<T>;
-        items.push(...(body.items ?? []));
+        for (const item of body.items ?? []) items.push(project(item));
         resourceVersion = body.metadata?.resourceVersion ?? resourceVersion;
         continueToken = body.metadata?.continue === '' ? undefined : body.metadata?.continue;
       } while (continueToken !== undefined);
@@ -88,10 +94,10 @@ export function kubeListWatcher<T extends WatchedObject>(
           switch (event.type) {
             case 'ADDED':
             case 'MODIFIED':
-              onChange({ type: 'upsert', object: event.object as T });
+              onChange({ type: 'upsert', object: project(event.object as T) });
               return;
             case 'DELETED':
-              onChange({ type: 'delete', object: event.object as T });
+              onChange({ type: 'delete', object: project(event.object as T) });
               return;
             case 'BOOKMARK': {
               silence.bookmark(nowMs());

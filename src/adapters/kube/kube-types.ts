@@ -10,6 +10,8 @@ export interface ObjectMeta {
   readonly labels?: Readonly<Record<string, string>>;
   readonly annotations?: Readonly<Record<string, string>>;
   readonly deletionTimestamp?: string;
+  /** Server-side apply bookkeeping; never read, and dropped from the watch caches. */
+  readonly managedFields?: readonly unknown[];
 }
 
 export interface SecretObject {

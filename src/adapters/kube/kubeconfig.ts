@@ -3,7 +3,7 @@
 // `tokenFile`, relative paths are relative to the kubeconfig's directory. What kube-lego cannot honour (an
 // auth-provider, impersonation, a proxy, an interactive exec plugin) is refused with the field's name rather
 // than ignored, so a kubeconfig never silently means something else here than for kubectl.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { load } from 'js-yaml';
 
@@ -54,6 +54,8 @@ export interface KubeconfigSelection {
   readonly context: string;
   readonly cluster: KubeconfigCluster;
   readonly user: KubeconfigUser;
+  /** The context's default namespace, when it names one (what kubectl uses without `-n`). */
+  readonly namespace?: string;
 }
 
 type Fields = Readonly<Record<string, unknown>>;
@@ -217,51 +219,131 @@ function userFrom(fields: Fields, field: string, baseDir: string): KubeconfigUse
   };
 }
 
+/** One parsed kubeconfig document and the file it came from (relative paths in it are relative to that file). */
+interface KubeconfigDocument {
+  readonly doc: Fields;
+  readonly path: string;
+}
+
+/** `named`: say which file in messages (one of a list); a single file is named by the caller's message. */
+function parseDocument(text: string, path: string, named = false): KubeconfigDocument {
+  const subject = named ? `"${path}"` : 'it';
+  if (text.trim() === '') return { doc: {}, path };
+  let parsed: unknown;
+  try {
+    parsed = load(text);
+  } catch (err) {
+    refuse(`${subject} is not valid YAML: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (parsed === undefined || parsed === null) return { doc: {}, path };
+  return { doc: fieldsAt(parsed, named ? `the document "${path}"` : 'the document'), path };
+}
+
+/** The first file's entry of that name: kubectl's merge rule for a KUBECONFIG list (the first to set a value wins). */
+function firstNamedEntry(
+  docs: readonly KubeconfigDocument[],
+  list: 'clusters' | 'users' | 'contexts',
+  body: 'cluster' | 'user' | 'context',
+  name: string,
+): { fields: Fields; field: string; baseDir: string } | undefined {
+  for (const { doc, path } of docs) {
+    const entry = namedEntry(doc, list, body, name);
+    if (entry !== undefined)
+      return {
+        ...entry,
+        field: docs.length > 1 ? `${entry.field} in "${path}"` : entry.field,
+        baseDir: dirname(path),
+      };
+  }
+  return undefined;
+}
+
+/** What a command line may override in the merged kubeconfig (kubectl's `--context`). */
+export interface KubeconfigOverrides {
+  readonly context?: string;
+}
+
+/**
+ * Resolves the context of several kubeconfig documents merged as kubectl merges a KUBECONFIG list: the
+ * first `current-context` set wins, and so does the first entry of each name; relative paths are relative
+ * to the file that holds the entry. `overrides.context` replaces the current context.
+ */
+function resolveDocuments(
+  docs: readonly KubeconfigDocument[],
+  overrides: KubeconfigOverrides,
+): KubeconfigSelection {
+  const [first] = docs;
+  if (first === undefined || docs.every(({ doc }) => Object.keys(doc).length === 0)) refuse('it is empty');
+  const context =
+    overrides.context ??
+    docs.map(({ doc }) => stringAt(doc, 'current-context', '')).find((name) => name !== undefined) ??
+    refuse('current-context is not set: set it to a context whose cluster exists, or pass --context');
+  const contextEntry =
+    firstNamedEntry(docs, 'contexts', 'context', context) ??
+    refuse(
+      `${overrides.context === undefined ? 'current-context' : 'context'} "${context}" names no entry of contexts`,
+    );
+  const clusterName =
+    stringAt(contextEntry.fields, 'cluster', contextEntry.field) ??
+    refuse(`${contextEntry.field}.cluster is missing`);
+  const clusterEntry =
+    firstNamedEntry(docs, 'clusters', 'cluster', clusterName) ??
+    refuse(`${contextEntry.field}.cluster "${clusterName}" names no entry of clusters`);
+  const userName = stringAt(contextEntry.fields, 'user', contextEntry.field);
+  let user: KubeconfigUser = {};
+  if (userName !== undefined) {
+    const userEntry =
+      firstNamedEntry(docs, 'users', 'user', userName) ??
+      refuse(`${contextEntry.field}.user "${userName}" names no entry of users`);
+    user = userFrom(userEntry.fields, userEntry.field, userEntry.baseDir);
+  }
+  const namespace = stringAt(contextEntry.fields, 'namespace', contextEntry.field);
+  return {
+    path: first.path,
+    context,
+    cluster: clusterFrom(clusterEntry.fields, clusterEntry.field, clusterEntry.baseDir),
+    user,
+    ...(namespace === undefined ? {} : { namespace }),
+  };
+}
+
 /**
  * Parses kubeconfig text (YAML or JSON) and resolves its current context. `path` is used for relative paths
  * inside it and in messages; errors are `RangeError`s whose message names the field.
  */
 export function parseKubeconfig(text: string, path: string): KubeconfigSelection {
   if (text.trim() === '') refuse('it is empty');
-  let parsed: unknown;
+  const document = parseDocument(text, path);
+  if (Object.keys(document.doc).length === 0) refuse('it is empty');
+  return resolveDocuments([document], {});
+}
+
+function readText(path: string): string {
   try {
-    parsed = load(text);
+    return readFileSync(path, 'utf8');
   } catch (err) {
-    refuse(`it is not valid YAML: ${err instanceof Error ? err.message : String(err)}`);
+    refuse(`cannot read it: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (parsed === undefined || parsed === null) refuse('it is empty');
-  const doc = fieldsAt(parsed, 'the document');
-  const baseDir = dirname(path);
-  const context =
-    stringAt(doc, 'current-context', '') ??
-    refuse('current-context is not set: set it to a context whose cluster exists');
-  const contextEntry =
-    namedEntry(doc, 'contexts', 'context', context) ??
-    refuse(`current-context "${context}" names no entry of contexts`);
-  const clusterName =
-    stringAt(contextEntry.fields, 'cluster', contextEntry.field) ??
-    refuse(`${contextEntry.field}.cluster is missing`);
-  const clusterEntry =
-    namedEntry(doc, 'clusters', 'cluster', clusterName) ??
-    refuse(`${contextEntry.field}.cluster "${clusterName}" names no entry of clusters`);
-  const userName = stringAt(contextEntry.fields, 'user', contextEntry.field);
-  let user: KubeconfigUser = {};
-  if (userName !== undefined) {
-    const userEntry =
-      namedEntry(doc, 'users', 'user', userName) ??
-      refuse(`${contextEntry.field}.user "${userName}" names no entry of users`);
-    user = userFrom(userEntry.fields, userEntry.field, baseDir);
-  }
-  return { path, context, cluster: clusterFrom(clusterEntry.fields, clusterEntry.field, baseDir), user };
 }
 
 /** Reads and parses a kubeconfig file; a missing or unreadable file is refused like a bad field. */
 export function readKubeconfig(path: string): KubeconfigSelection {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    refuse(`cannot read it: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  return parseKubeconfig(text, path);
+  return parseKubeconfig(readText(path), path);
+}
+
+/**
+ * Reads several kubeconfig files merged as kubectl merges a KUBECONFIG list (see resolveDocuments). As in
+ * kubectl, a file of the list that does not exist is skipped; at least one must.
+ */
+export function readKubeconfigList(
+  paths: readonly string[],
+  overrides: KubeconfigOverrides = {},
+  exists: (path: string) => boolean = existsSync,
+): KubeconfigSelection {
+  const present = paths.filter((path) => exists(path));
+  if (present.length === 0) refuse(`none of ${paths.map((p) => `"${p}"`).join(', ')} exists`);
+  return resolveDocuments(
+    present.map((path) => parseDocument(readText(path), path, present.length > 1)),
+    overrides,
+  );
 }

@@ -8,7 +8,8 @@ function decoded(secret: SecretObject, key: string): string | undefined {
   return Buffer.from(value, 'base64').toString('utf8');
 }
 
-function parseCertificate(secret: SecretObject): CertParse {
+/** Parses `tls.crt` and checks that `tls.key` matches it; the key is read only for that, never kept. */
+export function parseCertificate(secret: SecretObject): CertParse {
   const crt = decoded(secret, 'tls.crt');
   if (crt === undefined) return { state: 'missing' };
   let info;
@@ -40,29 +41,11 @@ function parseCertificate(secret: SecretObject): CertParse {
   };
 }
 
-// Parsing a certificate and checking its key costs milliseconds; the periodic check looks at every Secret
-// again, so the result is kept per object version (uid + resourceVersion identify the content exactly).
-const PARSE_CACHE_LIMIT = 20_000;
-const parsed = new Map<string, CertParse>();
-
-function cachedParse(secret: SecretObject): CertParse {
-  const uid = secret.metadata?.uid;
-  const resourceVersion = secret.metadata?.resourceVersion;
-  if (uid === undefined || resourceVersion === undefined) return parseCertificate(secret);
-  const key = `${uid}|${resourceVersion}`;
-  const hit = parsed.get(key);
-  if (hit !== undefined) return hit;
-  const result = parseCertificate(secret);
-  if (parsed.size >= PARSE_CACHE_LIMIT) {
-    const oldest = parsed.keys().next();
-    if (oldest.done !== true) parsed.delete(oldest.value);
-  }
-  parsed.set(key, result);
-  return result;
-}
-
 /** Reads a Secret into the core's snapshot; the private key is only used to check it matches, never copied. */
-export function secretSnapshot(secret: SecretObject): SecretSnapshot {
+export function secretSnapshot(
+  secret: SecretObject,
+  facts: (secret: SecretObject) => CertParse = parseCertificate,
+): SecretSnapshot {
   const meta = secret.metadata ?? {};
   return {
     namespace: meta.namespace ?? '',
@@ -71,6 +54,6 @@ export function secretSnapshot(secret: SecretObject): SecretSnapshot {
     labels: meta.labels ?? {},
     annotations: meta.annotations ?? {},
     dataKeys: Object.keys(secret.data ?? {}),
-    certificate: cachedParse(secret),
+    certificate: facts(secret),
   };
 }

@@ -9,7 +9,9 @@ import type { SecretObject } from './kube-types.js';
 import type { KubeObjects } from './kube-objects.js';
 import { KubeApiError, isKubeError } from './kube-errors.js';
 import { SECRETS } from './resources.js';
-import { secretSnapshot } from './secret-snapshot.js';
+import { cachedSecret } from './cached-secret.js';
+import { CertificateFactsCache } from './certificate-facts-cache.js';
+import { parseCertificate, secretSnapshot } from './secret-snapshot.js';
 
 /** Read access to the informer cache of Secrets carrying our managed label. */
 export interface ManagedSecretCache {
@@ -45,6 +47,7 @@ export class SecretStore implements SecretAccess {
   readonly #objects: KubeObjects;
   readonly #managed: ManagedSecretCache;
   readonly #ttlMs: number;
+  readonly #facts: CertificateFactsCache;
   readonly #lookups = new Map<string, { readonly result: SecretLookup; readonly atMs: number }>();
   /** The object behind each StoredSecret handed out, for the write based on it. */
   readonly #objectOf = new WeakMap<StoredSecret, SecretObject>();
@@ -59,10 +62,13 @@ export class SecretStore implements SecretAccess {
     readonly objects: KubeObjects;
     readonly managed: ManagedSecretCache;
     readonly ttlMs?: number;
+    /** Facts of the managed Secrets, one entry per Secret (the watch forgets deleted ones). */
+    readonly facts?: CertificateFactsCache;
   }) {
     this.#objects = options.objects;
     this.#managed = options.managed;
     this.#ttlMs = options.ttlMs ?? 30_000;
+    this.#facts = options.facts ?? new CertificateFactsCache(parseCertificate);
   }
 
   /** Finds the Secret; read errors other than NotFound are thrown, never reported as absent. */
@@ -70,15 +76,17 @@ export class SecretStore implements SecretAccess {
     const key = `${namespace}/${name}`;
     const managed = this.#managed.get(key);
     const written = this.#ownWrite(key, managed);
-    if (written !== undefined) return { kind: 'found', secret: this.#stored(written), managedCache: true };
-    if (managed !== undefined) return { kind: 'found', secret: this.#stored(managed), managedCache: true };
+    if (written !== undefined)
+      return { kind: 'found', secret: this.#stored(written, true), managedCache: true };
+    if (managed !== undefined)
+      return { kind: 'found', secret: this.#stored(managed, true), managedCache: true };
     const cached = this.#lookups.get(key);
     if (cached !== undefined && nowMs - cached.atMs < this.#ttlMs) return cached.result;
     const secret = await this.#objects.find<SecretObject>(SECRETS, namespace, name);
     const result: SecretLookup =
       secret === undefined
         ? { kind: 'absent' }
-        : { kind: 'found', secret: this.#stored(secret), managedCache: false };
+        : { kind: 'found', secret: this.#stored(secret, false), managedCache: false };
     this.#lookups.set(key, { result, atMs: nowMs });
     if (this.#lookups.size > 10_000) {
       const oldest = this.#lookups.keys().next();
@@ -97,10 +105,16 @@ export class SecretStore implements SecretAccess {
     return undefined;
   }
 
-  #stored(secret: SecretObject): StoredSecret {
+  /**
+   * `managed`: the Secret is watched (or is our own write of one), so its facts are kept per version until
+   * the watch reports it deleted; a Secret read by a GET is parsed each time (its read is kept `ttlMs`).
+   */
+  #stored(secret: SecretObject, managed: boolean): StoredSecret {
     const crt = secret.data?.['tls.crt'];
     const stored: StoredSecret = {
-      snapshot: secretSnapshot(secret),
+      snapshot: managed
+        ? secretSnapshot(secret, (object) => this.#facts.facts(object))
+        : secretSnapshot(secret),
       type: secret.type,
       certificatePem: crt === undefined ? undefined : Buffer.from(crt, 'base64').toString('utf8'),
       data: secret.data,
@@ -119,7 +133,8 @@ export class SecretStore implements SecretAccess {
     const key = `${write.namespace}/${write.name}`;
     try {
       const object = await this.#write(write);
-      if (write.dryRun !== true) this.#written.set(key, { object, atMs: Date.now() });
+      // Kept like the watch cache keeps it (no managedFields) until the cache has caught up.
+      if (write.dryRun !== true) this.#written.set(key, { object: cachedSecret(object), atMs: Date.now() });
       return { kind: 'written' };
     } catch (err) {
       // Someone else changed it: what we wrote last is no longer the latest, the cache decides again.

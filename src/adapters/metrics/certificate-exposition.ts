@@ -1,4 +1,4 @@
-import type { ReadyCondition } from '../../domain/certificate-status.js';
+import type { ReadyCondition } from '../../domain/certificate-readiness.js';
 import type { CertificateReport } from '../../ports/metrics.js';
 
 /** One per-certificate gauge family: its name, help text and value (undefined: no series for that certificate). */

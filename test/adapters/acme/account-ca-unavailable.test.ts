@@ -90,6 +90,52 @@ describe('AccountService while the CA is unavailable (issue 18 defect 8)', () =>
       'an unavailable CA is not a registration failure',
     );
   });
+
+  it('a restarted process waits for the unavailable CA too, from the Secret, without asking it', async () => {
+    const nowMs = Date.UTC(2026, 10, 28, 12, 0, 0);
+    let requests = 0;
+    const started = (): AccountService =>
+      new AccountService({
+        objects,
+        log: quiet,
+        nowMs: () => nowMs,
+        onAcmeRequest: () => {
+          requests += 1;
+        },
+        settings: {
+          namespace: 'default',
+          secretName: 'unavailable-restarted',
+          email: 'admin@example.test',
+          directoryUrl: refused,
+          userAgent: 'kube-lego-test',
+        },
+      });
+    await assert.rejects(started().client(), { code: 'accountRegistrationFailed' });
+    const asked = requests;
+    assert.ok(asked > 0, 'the first process asked the CA');
+    const stored = await objects.get<SecretObject>(SECRETS, 'default', 'unavailable-restarted');
+    const annotations = stored.metadata?.annotations ?? {};
+    assert.equal(annotations[ACCOUNT_ANNOTATIONS.reason], 'CaUnavailable');
+    assert.equal(annotations[ACCOUNT_ANNOTATIONS.failures], undefined, 'no failure counted');
+    const retryNotBefore = annotations[ACCOUNT_ANNOTATIONS.retryNotBefore];
+    assert.ok(retryNotBefore !== undefined, 'the wait is on the Secret');
+
+    const restarted = started();
+    for (let call = 0; call < 2; call += 1) {
+      await assert.rejects(restarted.client(), (err: unknown) => {
+        assert.ok(err instanceof AccountError);
+        assert.equal(err.code, 'accountBackingOff');
+        assert.equal(err.retryNotBeforeMs, Date.parse(retryNotBefore));
+        assert.deepEqual(err.reaction, {
+          kind: 'waitUntil',
+          reason: 'CaUnavailable',
+          retryAfterMs: Date.parse(retryNotBefore) - nowMs,
+        });
+        return true;
+      });
+    }
+    assert.equal(requests, asked, 'the restarted process asked the CA nothing');
+  });
 });
 
 async function retryAt(accounts: AccountService): Promise<number> {

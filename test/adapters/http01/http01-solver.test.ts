@@ -3,16 +3,10 @@ import { describe, it } from 'node:test';
 import type { AcmeAuthorization, AcmeChallenge } from '../../../src/acme/resources.js';
 import { Http01Solvers, type ChallengeRouter } from '../../../src/adapters/http01/http01-solver.js';
 import type { RoutedHost } from '../../../src/adapters/http01/nginx-routing.js';
-import type { Log } from '../../../src/ports/log.js';
 import { MemoryChallengeStore } from '../../../src/http/challenge-store.js';
+import { silentLog } from '../../support/silent-log.js';
 
-const log: Log = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  with: () => log,
-};
+const log = silentLog;
 
 function authz(host: string): AcmeAuthorization {
   return {

@@ -138,6 +138,57 @@ describe('NginxRouting against the API sandbox', () => {
     assert.equal(await objects.find(SERVICES, 'kube-lego', 'kube-lego-nginx'), undefined);
   });
 
+  it('creates and removes its own challenge objects without reading them first (one request each)', async () => {
+    const verbsOf = async (hosts: Parameters<NginxRouting['sync']>[0]): Promise<string[]> => {
+      const before = sandbox.audit.length;
+      await routing.sync(hosts);
+      return sandbox.audit.slice(before).map((entry) => `${entry.verb} ${entry.resource}`);
+    };
+    const created = await verbsOf([
+      { host: 'd.example.test', ingressClass: 'nginx', classSource: 'default', ingresses: ['default/four'] },
+    ]);
+    assert.deepEqual(created, ['create services', 'create ingresses']);
+    const ingress = await objects.get<IngressObject>(INGRESSES, 'kube-lego', 'kube-lego-nginx');
+    assert.deepEqual(
+      ingress.spec?.rules?.map((r) => r.host),
+      ['d.example.test'],
+    );
+    // A change of hosts goes over our own last write: no read of the Ingress (the Service is checked).
+    const changed = await verbsOf([
+      { host: 'd.example.test', ingressClass: 'nginx', classSource: 'default', ingresses: ['default/four'] },
+      { host: 'e.example.test', ingressClass: 'nginx', classSource: 'default', ingresses: ['default/five'] },
+    ]);
+    assert.deepEqual([...changed].sort(), ['get services', 'update ingresses']);
+    const removed = await verbsOf([]);
+    assert.deepEqual(removed, ['delete ingresses', 'delete services']);
+    assert.equal(await objects.find(INGRESSES, 'kube-lego', 'kube-lego-nginx'), undefined);
+    assert.equal(await objects.find(SERVICES, 'kube-lego', 'kube-lego-nginx'), undefined);
+  });
+
+  it('reads the challenge Ingress again when someone else changed it since its last write', async () => {
+    const host = (name: string) => ({
+      host: name,
+      ingressClass: 'nginx',
+      classSource: 'default' as const,
+      ingresses: ['default/six'],
+    });
+    await routing.sync([host('f.example.test')]);
+    const ours = await objects.get<IngressObject>(INGRESSES, 'kube-lego', 'kube-lego-nginx');
+    await objects.replace<IngressObject>(INGRESSES, 'kube-lego', {
+      ...ours,
+      metadata: { ...ours.metadata, labels: { ...ours.metadata?.labels, team: 'edge' } },
+    });
+    await routing.sync([host('f.example.test'), host('g.example.test')]);
+    const after = await objects.get<IngressObject>(INGRESSES, 'kube-lego', 'kube-lego-nginx');
+    assert.deepEqual(
+      after.spec?.rules?.map((r) => r.host),
+      ['f.example.test', 'g.example.test'],
+    );
+    assert.equal(after.metadata?.labels?.['team'], 'edge', 'the other change is kept, not overwritten');
+    await routing.sync([]);
+    assert.equal(await objects.find(INGRESSES, 'kube-lego', 'kube-lego-nginx'), undefined);
+  });
+
   it("never updates or deletes a user's Service that has the challenge Service's name (bug 2)", async () => {
     const user = await objects.create<ServiceObject>(SERVICES, 'kube-lego', {
       metadata: { name: 'kube-lego-nginx', namespace: 'kube-lego' },

@@ -14,6 +14,8 @@ import type { IngressObject, SecretObject } from '../../../src/adapters/kube/kub
 import { EVENTS, INGRESSES, SECRETS } from '../../../src/adapters/kube/resources.js';
 import { SecretStore } from '../../../src/adapters/kube/secret-store.js';
 import { Informer } from '../../../src/runtime/informer.js';
+import { watchSources } from '../../../src/app/watch.js';
+import type { Log } from '../../../src/ports/log.js';
 import { startSandbox, type Sandbox } from '../../../dev/sandbox/sandbox.js';
 import type { EventToRecord } from '../../../src/ports/events.js';
 
@@ -202,6 +204,51 @@ describe('Kubernetes adapter against the API sandbox', () => {
       assert.deepEqual(await store.lookup('default', 'nothing-here', 0), { kind: 'absent' });
     } finally {
       await informer.stop();
+    }
+  });
+
+  it('keeps the watched objects without managedFields and tells when a managed Secret is gone', async () => {
+    const secret = await objects.create<SecretObject>(SECRETS, 'default', {
+      metadata: { name: 'slim-tls', labels: { 'kube-lego/managed': 'true' } },
+      type: 'kubernetes.io/tls',
+      data: { 'tls.crt': 'Y3J0', 'tls.key': 'a2V5' },
+    });
+    await objects.create<IngressObject>(INGRESSES, 'default', ingress('slim', ['slim.example']));
+    // The server tracks field ownership: what it serves carries managedFields.
+    assert.ok(secret.metadata?.managedFields !== undefined, 'the sandbox serves managedFields');
+    const gone: string[] = [];
+    const silent: Log = {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: () => undefined,
+      error: () => undefined,
+      with: () => silent,
+    };
+    const watches = watchSources({
+      client,
+      namespace: 'default',
+      queue: { add: () => undefined },
+      onIngressChange: () => undefined,
+      annotationKey: 'kubernetes.io/tls-acme',
+      onSecretGone: (uid) => gone.push(uid),
+      synced: () => true,
+      log: silent,
+    });
+    watches.ingresses.start();
+    watches.secrets.start();
+    try {
+      await Promise.all([watches.ingresses.waitForSync(), watches.secrets.waitForSync()]);
+      const cachedSecret = watches.secrets.get('default/slim-tls');
+      assert.deepEqual(cachedSecret?.data, { 'tls.crt': 'Y3J0', 'tls.key': 'a2V5' });
+      assert.equal(cachedSecret.metadata?.managedFields, undefined);
+      const cachedIngress = watches.ingresses.get('default/slim');
+      assert.deepEqual(cachedIngress?.spec?.tls, [{ hosts: ['slim.example'], secretName: 'slim-tls' }]);
+      assert.equal(cachedIngress.metadata?.managedFields, undefined);
+      await objects.delete(SECRETS, { namespace: 'default', name: 'slim-tls' });
+      await eventually('the deleted Secret reported gone', () => gone.length > 0);
+      assert.deepEqual(gone, [secret.metadata.uid]);
+    } finally {
+      await Promise.all([watches.ingresses.stop(), watches.secrets.stop()]);
     }
   });
 

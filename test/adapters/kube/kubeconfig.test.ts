@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseKubeconfig, type KubeconfigSelection } from '../../../src/adapters/kube/kubeconfig.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  parseKubeconfig,
+  readKubeconfigList,
+  type KubeconfigSelection,
+} from '../../../src/adapters/kube/kubeconfig.js';
 
 const path = '/home/user/.kube/config';
 
@@ -209,5 +216,63 @@ describe('parseKubeconfig()', () => {
       ['clusters: [unclosed', /it is not valid YAML/],
     ];
     for (const [text, message] of cases) refused(text, message);
+  });
+});
+
+describe('readKubeconfigList() merges a KUBECONFIG list as kubectl does', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kube-lego-kubeconfig-'));
+  const first = join(dir, 'first');
+  const second = join(dir, 'second');
+  // The first file sets the current context and a user; the second holds the clusters and contexts.
+  writeFileSync(
+    first,
+    ['current-context: staging', 'users:', '- name: me', '  user: {token: first-token}'].join('\n'),
+  );
+  writeFileSync(
+    second,
+    [
+      'current-context: prod',
+      'clusters:',
+      '- name: staging',
+      '  cluster: {server: "https://staging.example:6443", certificate-authority: ca.crt}',
+      '- name: prod',
+      '  cluster: {server: "https://prod.example:6443"}',
+      'users:',
+      '- name: me',
+      '  user: {token: second-token}',
+      'contexts:',
+      '- name: staging',
+      '  context: {cluster: staging, user: me, namespace: team-a}',
+      '- name: prod',
+      '  context: {cluster: prod, user: me}',
+    ].join('\n'),
+  );
+
+  it('takes the first current-context and the first entry of each name; paths are relative to their file', () => {
+    const selection = readKubeconfigList([first, second]);
+    assert.equal(selection.context, 'staging');
+    assert.equal(selection.cluster.server, 'https://staging.example:6443');
+    assert.deepEqual(selection.cluster.certificateAuthority, {
+      kind: 'file',
+      path: join(dir, 'ca.crt'),
+      field: `clusters[0].cluster in "${second}".certificate-authority`,
+    });
+    assert.deepEqual(selection.user, { token: 'first-token' });
+    assert.equal(selection.namespace, 'team-a');
+  });
+
+  it('uses the context given instead of the current one, and skips files that do not exist', () => {
+    const selection = readKubeconfigList([join(dir, 'missing'), first, second], { context: 'prod' });
+    assert.equal(selection.cluster.server, 'https://prod.example:6443');
+    assert.equal(selection.namespace, undefined);
+    assert.throws(
+      () => readKubeconfigList([first, second], { context: 'dev' }),
+      /context "dev" names no entry of contexts/,
+    );
+    assert.throws(() => readKubeconfigList([join(dir, 'missing')]), /none of .* exists/);
+  });
+
+  it('cleans up', () => {
+    rmSync(dir, { recursive: true, force: true });
   });
 });

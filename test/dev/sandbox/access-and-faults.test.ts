@@ -181,6 +181,55 @@ describe('sandbox fault injection', () => {
     sb.faults.clearDelays();
   });
 
+  it("a 'reset' failure destroys the connection without an answer, then recovers", async () => {
+    sb.faults.failNext({ pathPattern: /\/secrets$/, method: 'POST', count: 1, status: 'reset' });
+    const path = '/api/v1/namespaces/default/secrets';
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'after-reset' } };
+    await assert.rejects(call(sb, 'POST', path, { body: secret }), { code: 'ECONNRESET' });
+    assert.equal(sb.store.get('secrets', 'default', 'after-reset'), undefined, 'nothing was written');
+    assert.equal((await call(sb, 'POST', path, { body: secret })).status, 201);
+    const audited = sb.audit.filter((e) => e.method === 'POST' && e.path === path).map((e) => e.status);
+    assert.deepEqual(audited, [0, 201], 'the audit log records the reset as status 0');
+  });
+
+  it("a 'reset-after' failure applies the write, then destroys the connection instead of answering", async () => {
+    sb.faults.failNext({ pathPattern: /\/secrets$/, method: 'POST', count: 1, status: 'reset-after' });
+    const path = '/api/v1/namespaces/default/secrets';
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'written-unanswered' } };
+    await assert.rejects(call(sb, 'POST', path, { body: secret }), { code: 'ECONNRESET' });
+    assert.ok(
+      sb.store.get('secrets', 'default', 'written-unanswered') !== undefined,
+      'the write was applied',
+    );
+    assert.equal(
+      (await call(sb, 'POST', path, { body: secret })).status,
+      409,
+      'a blind retry meets AlreadyExists',
+    );
+    const audited = sb.audit
+      .filter((e) => e.method === 'POST' && e.path === path)
+      .slice(-2)
+      .map((e) => e.status);
+    assert.deepEqual(audited, [0, 409], 'the audit log records the unanswered write as status 0');
+  });
+
+  it('a failure with watch: true hits only watches, with watch: false only the other requests', async () => {
+    const path = '/api/v1/namespaces/default/configmaps';
+    sb.faults.failNext({ pathPattern: /\/configmaps$/, watch: true, count: 1, status: 500 });
+    assert.equal((await call(sb, 'GET', path)).status, 200, 'a list is not a watch');
+    const failed = await watch(sb, `${path}?watch=true`);
+    assert.equal(failed.status, 500);
+    failed.close();
+    const healthy = await watch(sb, `${path}?watch=1`);
+    assert.equal(healthy.status, 200);
+    healthy.close();
+    sb.faults.failNext({ pathPattern: /\/configmaps$/, watch: false, count: 1, status: 'reset' });
+    const open = await watch(sb, `${path}?watch=true`);
+    assert.equal(open.status, 200, 'a watch is not a list');
+    open.close();
+    await assert.rejects(call(sb, 'GET', path), { code: 'ECONNRESET' });
+  });
+
   it('failNext refuses a non-positive count', () => {
     assert.throws(() => {
       sb.faults.failNext({ pathPattern: 'x', count: 0, status: 500 });

@@ -1,0 +1,196 @@
+// The reads (and the one write) of `kube-lego status`, `explain` and `renew`, with the user's credentials: the
+// Ingresses of a namespace (or of all), the Secrets they name, the Events on an Ingress, and the renewal
+// request. A 403 becomes a MissingPermissionError naming the verb and resource the user lacks.
+import { ANNOTATIONS, formatTime } from '../../domain/secret-annotations.js';
+import type { IngressView, SecretSnapshot } from '../../domain/types.js';
+import { secretSnapshot } from './secret-snapshot.js';
+import { KubeLegoError, type Reaction } from '../../domain/kube-lego-error.js';
+import { inspectCertificate } from '../../x509/inspect-certificate.js';
+import { ingressView } from './ingress-view.js';
+import type { KubeClient } from './kube-client.js';
+import { isKubeError } from './kube-errors.js';
+import type { IngressObject, ObjectMeta, SecretObject } from './kube-types.js';
+import { collectionPath, EVENTS, INGRESSES, objectPath, SECRETS, type ResourceKind } from './resources.js';
+
+/** What a command needed and was refused: the RBAC rule that would allow it. */
+export interface Permission {
+  readonly verb: 'get' | 'list' | 'patch';
+  readonly resource: ResourceKind;
+  /** Undefined: across all namespaces. */
+  readonly namespace: string | undefined;
+}
+
+/** The API server refused a request with 403: the message names the permission to grant. */
+export class MissingPermissionError extends KubeLegoError {
+  override readonly name = 'MissingPermissionError';
+  readonly code = 'missingPermission';
+  readonly permission: Permission;
+
+  constructor(permission: Permission, cause: unknown) {
+    const group = permission.resource.apiPath.startsWith('/apis/')
+      ? permission.resource.apiPath.split('/')[2]
+      : undefined;
+    const resource =
+      group === undefined ? permission.resource.plural : `${permission.resource.plural}.${group}`;
+    const scope =
+      permission.namespace === undefined ? 'in all namespaces' : `in namespace "${permission.namespace}"`;
+    const server = cause instanceof Error ? cause.message : String(cause);
+    super(
+      `Missing permission: ${permission.verb} ${resource} ${scope}; ask for a Role (or ClusterRole) granting "${permission.verb}" on "${resource}" (the API server answered: ${server})`,
+      { cause },
+    );
+    this.permission = permission;
+  }
+
+  /** The user's RBAC must change first. */
+  override get reaction(): Reaction {
+    return { kind: 'giveUp', reason: 'Unknown' };
+  }
+}
+
+/** One Event recorded on an object, as `explain` lists it. */
+export interface RecordedEvent {
+  readonly type: string;
+  readonly reason: string;
+  readonly message: string;
+  readonly count: number;
+  /** The last time it happened (`lastTimestamp`, else `eventTime`, else the creation time). */
+  readonly lastMs: number | undefined;
+}
+
+/** A Secret read for `status`: the core's snapshot plus what only a person reads (the serial). */
+export interface InventorySecret {
+  readonly snapshot: SecretSnapshot;
+  /** Serial number of the certificate in tls.crt (lower-case hex), when it parses. */
+  readonly serialHex: string | undefined;
+  readonly resourceVersion: string | undefined;
+}
+
+interface ListBody<T> {
+  readonly items?: readonly T[];
+  readonly metadata?: { readonly continue?: string };
+}
+
+interface EventObject {
+  readonly metadata?: ObjectMeta & { readonly creationTimestamp?: string };
+  readonly type?: string;
+  readonly reason?: string;
+  readonly message?: string;
+  readonly count?: number;
+  readonly lastTimestamp?: string;
+  readonly eventTime?: string;
+  readonly firstTimestamp?: string;
+}
+
+function serialOf(secret: SecretObject): string | undefined {
+  const crt = secret.data?.['tls.crt'];
+  if (crt === undefined || crt === '') return undefined;
+  try {
+    return inspectCertificate(Buffer.from(crt, 'base64').toString('utf8')).serialHex;
+  } catch {
+    return undefined;
+  }
+}
+
+function timeOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = Date.parse(text);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** Reads certificates' state from the cluster with the caller's credentials. */
+export class CertificateInventory {
+  readonly #client: KubeClient;
+
+  constructor(client: KubeClient) {
+    this.#client = client;
+  }
+
+  async #request<T>(permission: Permission, request: Parameters<KubeClient['request']>[0]): Promise<T> {
+    try {
+      return (await this.#client.request(request)) as T;
+    } catch (err) {
+      if (isKubeError(err, 'forbidden')) throw new MissingPermissionError(permission, err);
+      throw err;
+    }
+  }
+
+  /** Every Ingress of `namespace` (all namespaces when undefined), page by page. */
+  async ingresses(namespace: string | undefined): Promise<IngressView[]> {
+    const out: IngressView[] = [];
+    let next: string | undefined;
+    do {
+      const body = await this.#request<ListBody<IngressObject>>(
+        { verb: 'list', resource: INGRESSES, namespace },
+        {
+          method: 'GET',
+          path: collectionPath(INGRESSES, namespace),
+          query: { limit: '500', continue: next },
+        },
+      );
+      out.push(...(body.items ?? []).map(ingressView));
+      next = body.metadata?.continue === '' ? undefined : body.metadata?.continue;
+    } while (next !== undefined);
+    return out;
+  }
+
+  /** The Secret, or undefined when it does not exist. */
+  async secret(namespace: string, name: string): Promise<InventorySecret | undefined> {
+    let object: SecretObject;
+    try {
+      object = await this.#request<SecretObject>(
+        { verb: 'get', resource: SECRETS, namespace },
+        { method: 'GET', path: objectPath(SECRETS, namespace, name) },
+      );
+    } catch (err) {
+      if (isKubeError(err, 'notFound')) return undefined;
+      throw err;
+    }
+    return {
+      snapshot: secretSnapshot(object),
+      serialHex: serialOf(object),
+      resourceVersion: object.metadata?.resourceVersion,
+    };
+  }
+
+  /** The Events recorded on an Ingress, oldest first. */
+  async ingressEvents(namespace: string, name: string): Promise<RecordedEvent[]> {
+    const body = await this.#request<ListBody<EventObject>>(
+      { verb: 'list', resource: EVENTS, namespace },
+      {
+        method: 'GET',
+        path: collectionPath(EVENTS, namespace),
+        query: {
+          fieldSelector: `involvedObject.kind=${INGRESSES.kind},involvedObject.name=${name}`,
+        },
+      },
+    );
+    return (body.items ?? [])
+      .map((event): RecordedEvent => ({
+        type: event.type ?? '',
+        reason: event.reason ?? '',
+        message: event.message ?? '',
+        count: event.count ?? 1,
+        lastMs:
+          timeOf(event.lastTimestamp) ??
+          timeOf(event.eventTime) ??
+          timeOf(event.firstTimestamp) ??
+          timeOf(event.metadata?.creationTimestamp),
+      }))
+      .sort((a, b) => (a.lastMs ?? 0) - (b.lastMs ?? 0));
+  }
+
+  /** Sets `kube-lego/renew-requested` to `nowMs` on the Secret (a merge patch of that one annotation). */
+  async requestRenewal(namespace: string, name: string, nowMs: number): Promise<void> {
+    await this.#request<unknown>(
+      { verb: 'patch', resource: SECRETS, namespace },
+      {
+        method: 'PATCH',
+        path: objectPath(SECRETS, namespace, name),
+        query: { fieldManager: 'kube-lego-cli' },
+        body: { metadata: { annotations: { [ANNOTATIONS.renewRequested]: formatTime(nowMs) } } },
+        contentType: 'application/merge-patch+json',
+      },
+    );
+  }
+}
