@@ -10,6 +10,7 @@ import { ingressView } from '../adapters/kube/ingress-view.js';
 import { KubeClient } from '../adapters/kube/kube-client.js';
 import { KubeConnectionError, loadKubeConnection } from '../adapters/kube/kube-connection.js';
 import { KubeObjects } from '../adapters/kube/kube-objects.js';
+import { LeaseElector } from '../adapters/kube/lease-elector.js';
 import { CertificateFactsCache } from '../adapters/kube/certificate-facts-cache.js';
 import { parseCertificate } from '../adapters/kube/secret-snapshot.js';
 import { SecretStore } from '../adapters/kube/secret-store.js';
@@ -41,6 +42,8 @@ export interface ControllerGraph {
   readonly reconciler: Reconciler;
   /** Aborted on shutdown: in-flight orders stop at their next safe point. */
   readonly shutdown: AbortController;
+  /** With leader election: the Lease elector (not running yet); undefined for a single replica. */
+  readonly elector: LeaseElector | undefined;
 }
 
 /** Asks the API server for its version: the start-up check that the connection works at all. */
@@ -152,6 +155,24 @@ export function buildController(options: {
     ...(settings.pollIntervalMs === undefined ? {} : { pollIntervalMs: settings.pollIntervalMs }),
   });
 
+  const elector =
+    settings.leaderElection === undefined
+      ? undefined
+      : new LeaseElector({
+          client,
+          namespace: settings.namespace,
+          config: settings.leaderElection,
+          clock: systemClock,
+          log: log.with({ context: 'kubelego' }),
+          random: Math.random,
+        });
+  // One term per leadership: losing the Lease aborts the orders of the term that is ending.
+  let term = new AbortController();
+  elector?.onChange((leader) => {
+    if (leader) term = new AbortController();
+    else term.abort();
+  });
+
   const queue = new WorkQueue({ clock: systemClock });
   const facts = new CertificateFactsCache(parseCertificate);
   const watches = watchSources({
@@ -189,6 +210,19 @@ export function buildController(options: {
     },
     log,
     shutdown: shutdown.signal,
+    ...(elector === undefined ? {} : { term: () => term.signal }),
   });
-  return { client, tokens, instanceId, nginx, accounts, queue, watches, desired, reconciler, shutdown };
+  return {
+    client,
+    tokens,
+    instanceId,
+    nginx,
+    accounts,
+    queue,
+    watches,
+    desired,
+    reconciler,
+    shutdown,
+    elector,
+  };
 }
