@@ -1,7 +1,11 @@
 import { AccountService } from '../adapters/acme/account-service.js';
 import { CertificateIssuer } from '../adapters/acme/certificate-issuer.js';
 import { RenewalInfoSource } from '../adapters/acme/renewal-info-source.js';
-import { Http01Solvers, type ChallengeRouter } from '../adapters/http01/http01-solver.js';
+import {
+  Http01Solvers,
+  type ChallengeRouter,
+  type ChallengeTokens,
+} from '../adapters/http01/http01-solver.js';
 import { GceRouting } from '../adapters/http01/gce-routing.js';
 import { NginxRouting } from '../adapters/http01/nginx-routing.js';
 import { AccessReview } from '../adapters/kube/access-review.js';
@@ -75,7 +79,7 @@ export async function connectKube(settings: ControllerSettings, log: Log): Promi
 
 function solvers(
   settings: ControllerSettings,
-  parts: { tokens: MemoryChallengeStore; instanceId: string; nginx: NginxRouting; gce: GceRouting; log: Log },
+  parts: { tokens: ChallengeTokens; nginx: NginxRouting; gce: GceRouting; log: Log },
 ): Http01Solvers {
   const routers = new Map<string, ChallengeRouter>([
     ['nginx', parts.nginx],
@@ -89,7 +93,6 @@ function solvers(
       ? {
           kind: 'check',
           options: {
-            instanceId: parts.instanceId,
             userAgent: settings.userAgent,
             timeoutMs: settings.selfCheck.timeoutMs,
             tries: settings.selfCheck.tries,
@@ -146,7 +149,7 @@ export function buildController(options: {
   });
   const issuer = new CertificateIssuer({
     accounts,
-    solvers: solvers(settings, { tokens, instanceId, nginx, gce, log }),
+    solvers: solvers(settings, { tokens, nginx, gce, log }),
     ari: settings.ari,
     keySpec: settings.keySpec,
     log,

@@ -62,7 +62,7 @@ export class Http01Solvers {
         const log = this.#log.with({ context: 'acme', domain: host });
         if (this.#selfCheck.kind === 'check') {
           await selfCheck(
-            host,
+            { host, token: challenge.token ?? '', keyAuthorization },
             {
               ...this.#selfCheck.options,
               onTry: (_host, url) => {
@@ -71,6 +71,8 @@ export class Http01Solvers {
             },
             signal,
           );
+          // The self-check's own fetch is not the CA's: serve the token afresh so `fetched` waits for the CA.
+          this.#tokens.add(host, challenge.token ?? '', keyAuthorization);
         } else {
           await abortableSleep(this.#selfCheck.delayMs, signal);
         }
