@@ -18,10 +18,12 @@ import { LeaseElector } from '../adapters/kube/lease-elector.js';
 import { CertificateFactsCache } from '../adapters/kube/certificate-facts-cache.js';
 import { parseCertificate } from '../adapters/kube/secret-snapshot.js';
 import { SecretStore } from '../adapters/kube/secret-store.js';
+import { SharedChallengeStore } from '../adapters/kube/shared-challenge-store.js';
 import { MemoryChallengeStore } from '../http/challenge-store.js';
 import { createInstanceId } from '../http/instance-id.js';
 import { DesiredCache } from '../reconcile/desired-index.js';
 import { Reconciler } from '../reconcile/reconciler.js';
+import type { ChallengeStore } from '../ports/challenge-store.js';
 import type { Log } from '../ports/log.js';
 import { Semaphore } from '../runtime/semaphore.js';
 import { systemClock } from '../runtime/system-clock.js';
@@ -36,7 +38,10 @@ const TEMPORARY_VALIDITY_MS = 7 * 24 * 3_600_000;
 /** The controller's object graph, built but not started: nothing listens, watches or works yet. */
 export interface ControllerGraph {
   readonly client: KubeClient;
-  readonly tokens: MemoryChallengeStore;
+  /** The tokens the HTTP server answers: this process's, and with leader election every replica's. */
+  readonly tokens: ChallengeStore;
+  /** With leader election: the Secret every replica watches for the pending tokens (not started yet). */
+  readonly challenges: SharedChallengeStore | undefined;
   readonly instanceId: string;
   readonly nginx: NginxRouting;
   readonly accounts: AccountService;
@@ -117,7 +122,18 @@ export function buildController(options: {
   const { settings, client, log } = options;
   const objects = new KubeObjects(client);
   const shutdown = new AbortController();
-  const tokens = new MemoryChallengeStore();
+  const local = new MemoryChallengeStore();
+  const challenges =
+    settings.leaderElection === undefined
+      ? undefined
+      : new SharedChallengeStore({
+          client,
+          local,
+          namespace: settings.namespace,
+          name: `${settings.leaderElection.leaseName}-challenges`,
+          log: log.with({ context: 'acme' }),
+        });
+  const tokens = challenges ?? local;
   const instanceId = createInstanceId();
   const nginx = new NginxRouting({
     objects,
@@ -218,6 +234,7 @@ export function buildController(options: {
   return {
     client,
     tokens,
+    challenges,
     instanceId,
     nginx,
     accounts,

@@ -92,6 +92,9 @@ export async function startControllerRuntime(
   // The leader's first pass: the nginx clean-up (challenge routing is the leader's), then every certificate.
   const lead = async (): Promise<void> => {
     if (!leading()) return;
+    await graph.challenges?.adoptLeftovers().catch((err: unknown) => {
+      acmeLog.warn(`cannot clear the challenge secret: ${String(err)}`);
+    });
     try {
       await graph.nginx.removeLeftovers();
     } catch (err) {
@@ -99,13 +102,16 @@ export async function startControllerRuntime(
     }
     checkAll();
   };
-  const synced = Promise.all([watches.ingresses.waitForSync(), watches.secrets.waitForSync()]).then(
-    async () => {
-      if (shutdown.signal.aborted) return;
-      informersSynced = true;
-      await lead();
-    },
-  );
+  graph.challenges?.start();
+  const synced = Promise.all([
+    watches.ingresses.waitForSync(),
+    watches.secrets.waitForSync(),
+    graph.challenges?.waitForSync(),
+  ]).then(async () => {
+    if (shutdown.signal.aborted) return;
+    informersSynced = true;
+    await lead();
+  });
   const election = new AbortController();
   elector?.onChange((leader) => {
     kubeLog.info(leader ? 'started leading' : 'stopped leading');
@@ -140,7 +146,7 @@ export async function startControllerRuntime(
       election.abort();
       await electing;
       await synced.catch(() => undefined);
-      await Promise.all([watches.ingresses.stop(), watches.secrets.stop()]);
+      await Promise.all([watches.ingresses.stop(), watches.secrets.stop(), graph.challenges?.stop()]);
       await graph.accounts.close();
       acmeLog.info(`stopping server listening on http://:${server.port}/`);
       await server.close();
