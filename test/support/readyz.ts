@@ -19,3 +19,23 @@ export function readyzOk(port: number): Promise<boolean> {
     probe.end();
   });
 }
+
+/** The body of kube-lego's `/readyz` on `port` when it answers 200 (`ok leader=true`), else undefined. */
+export function readyzBody(port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const probe = request({ host: '127.0.0.1', port, path: '/readyz', timeout: 1_000 }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        resolve(response.statusCode === 200 ? Buffer.concat(chunks).toString('utf8') : undefined);
+      });
+    });
+    probe.on('error', () => {
+      resolve(undefined);
+    });
+    probe.on('timeout', () => {
+      probe.destroy();
+    });
+    probe.end();
+  });
+}
