@@ -47,6 +47,8 @@ export interface DevEnvironmentOptions {
    * carry this name, and `rules` (when given) are enforced like RBAC.
    */
   readonly controllerIdentity?: ControllerIdentity;
+  /** Variables added to the controller's environment (the Deployment's, such as LEGO_LEADER_ELECT). */
+  readonly controllerEnvironment?: Readonly<Record<string, string>>;
   /** Told about each start-up step, for progress output. */
   readonly onProgress?: (message: string) => void;
   /** LEGO_METRICS_PORT of the controller. @default 0 (no metrics listener) */
@@ -134,6 +136,7 @@ function startController(options: DevEnvironmentOptions, pebble: PebbleRig): Pro
     LEGO_LOG_LEVEL: options.logLevel ?? 'info',
     LEGO_SELF_CHECK_TIMEOUT: '2s',
     LEGO_EXPONENTIAL_BACKOFF_INITIAL_INTERVAL: '1s',
+    ...options.controllerEnvironment,
   });
   if (!result.ok) {
     const problems = result.problems.map((problem) => problem.message).join('; ');

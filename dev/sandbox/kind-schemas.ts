@@ -310,6 +310,16 @@ export const deploymentSchema: Schema = topLevel({
   status: open(),
 });
 
+export const podDisruptionBudgetSchema: Schema = topLevel({
+  spec: obj({
+    minAvailable: intOrString,
+    maxUnavailable: intOrString,
+    selector: obj({ matchLabels: mapOf(str), matchExpressions: list(open()) }),
+    unhealthyPodEvictionPolicy: oneOf('IfHealthyBudget', 'AlwaysAllow'),
+  }),
+  status: open(),
+});
+
 const policyRule = obj({
   apiGroups: list(str),
   resources: list(str),

@@ -1,7 +1,11 @@
 import { AccountService } from '../adapters/acme/account-service.js';
 import { CertificateIssuer } from '../adapters/acme/certificate-issuer.js';
 import { RenewalInfoSource } from '../adapters/acme/renewal-info-source.js';
-import { Http01Solvers, type ChallengeRouter } from '../adapters/http01/http01-solver.js';
+import {
+  Http01Solvers,
+  type ChallengeRouter,
+  type ChallengeTokens,
+} from '../adapters/http01/http01-solver.js';
 import { GceRouting } from '../adapters/http01/gce-routing.js';
 import { NginxRouting } from '../adapters/http01/nginx-routing.js';
 import { AccessReview } from '../adapters/kube/access-review.js';
@@ -10,17 +14,20 @@ import { ingressView } from '../adapters/kube/ingress-view.js';
 import { KubeClient } from '../adapters/kube/kube-client.js';
 import { KubeConnectionError, loadKubeConnection } from '../adapters/kube/kube-connection.js';
 import { KubeObjects } from '../adapters/kube/kube-objects.js';
+import { LeaseElector } from '../adapters/kube/lease-elector.js';
 import { CertificateFactsCache } from '../adapters/kube/certificate-facts-cache.js';
 import { parseCertificate, secretSnapshot } from '../adapters/kube/secret-snapshot.js';
 import type { SecretObject } from '../adapters/kube/kube-types.js';
 import type { SecretSnapshot } from '../domain/types.js';
 import type { PrometheusMetrics } from '../adapters/metrics/prometheus-metrics.js';
 import { SecretStore } from '../adapters/kube/secret-store.js';
+import { SharedChallengeStore } from '../adapters/kube/shared-challenge-store.js';
 import { MemoryChallengeStore } from '../http/challenge-store.js';
 import { createInstanceId } from '../http/instance-id.js';
 import { certificateReports } from '../reconcile/certificate-reports.js';
 import { DesiredCache } from '../reconcile/desired-index.js';
 import { Reconciler } from '../reconcile/reconciler.js';
+import type { ChallengeStore } from '../ports/challenge-store.js';
 import type { Log } from '../ports/log.js';
 import { Semaphore } from '../runtime/semaphore.js';
 import { systemClock } from '../runtime/system-clock.js';
@@ -35,7 +42,10 @@ const TEMPORARY_VALIDITY_MS = 7 * 24 * 3_600_000;
 /** The controller's object graph, built but not started: nothing listens, watches or works yet. */
 export interface ControllerGraph {
   readonly client: KubeClient;
-  readonly tokens: MemoryChallengeStore;
+  /** The tokens the HTTP server answers: this process's, and with leader election every replica's. */
+  readonly tokens: ChallengeStore;
+  /** With leader election: the Secret every replica watches for the pending tokens (not started yet). */
+  readonly challenges: SharedChallengeStore | undefined;
   readonly instanceId: string;
   readonly nginx: NginxRouting;
   readonly accounts: AccountService;
@@ -45,6 +55,8 @@ export interface ControllerGraph {
   readonly reconciler: Reconciler;
   /** Aborted on shutdown: in-flight orders stop at their next safe point. */
   readonly shutdown: AbortController;
+  /** With leader election: the Lease elector (not running yet); undefined for a single replica. */
+  readonly elector: LeaseElector | undefined;
 }
 
 /** Asks the API server for its version: the start-up check that the connection works at all. */
@@ -90,7 +102,7 @@ export async function connectKube(
 
 function solvers(
   settings: ControllerSettings,
-  parts: { tokens: MemoryChallengeStore; instanceId: string; nginx: NginxRouting; gce: GceRouting; log: Log },
+  parts: { tokens: ChallengeTokens; nginx: NginxRouting; gce: GceRouting; log: Log },
 ): Http01Solvers {
   const routers = new Map<string, ChallengeRouter>([
     ['nginx', parts.nginx],
@@ -104,7 +116,6 @@ function solvers(
       ? {
           kind: 'check',
           options: {
-            instanceId: parts.instanceId,
             userAgent: settings.userAgent,
             timeoutMs: settings.selfCheck.timeoutMs,
             tries: settings.selfCheck.tries,
@@ -131,7 +142,18 @@ export function buildController(options: {
   const { settings, client, log, metrics } = options;
   const objects = new KubeObjects(client);
   const shutdown = new AbortController();
-  const tokens = new MemoryChallengeStore();
+  const local = new MemoryChallengeStore();
+  const challenges =
+    settings.leaderElection === undefined
+      ? undefined
+      : new SharedChallengeStore({
+          client,
+          local,
+          namespace: settings.namespace,
+          name: `${settings.leaderElection.leaseName}-challenges`,
+          log: log.with({ context: 'acme' }),
+        });
+  const tokens = challenges ?? local;
   const instanceId = createInstanceId();
   const nginx = new NginxRouting({
     objects,
@@ -170,13 +192,31 @@ export function buildController(options: {
   });
   const issuer = new CertificateIssuer({
     accounts,
-    solvers: solvers(settings, { tokens, instanceId, nginx, gce, log }),
+    solvers: solvers(settings, { tokens, nginx, gce, log }),
     ari: settings.ari,
     keySpec: settings.keySpec,
     log,
     ...(settings.profile === undefined ? {} : { profile: settings.profile }),
     ...(settings.preferredChain === undefined ? {} : { preferredChain: settings.preferredChain }),
     ...(settings.pollIntervalMs === undefined ? {} : { pollIntervalMs: settings.pollIntervalMs }),
+  });
+
+  const elector =
+    settings.leaderElection === undefined
+      ? undefined
+      : new LeaseElector({
+          client,
+          namespace: settings.namespace,
+          config: settings.leaderElection,
+          clock: systemClock,
+          log: log.with({ context: 'kubelego' }),
+          random: Math.random,
+        });
+  // One term per leadership: losing the Lease aborts the orders of the term that is ending.
+  let term = new AbortController();
+  elector?.onChange((leader) => {
+    if (leader) term = new AbortController();
+    else term.abort();
   });
 
   const queue = new WorkQueue({ clock: systemClock });
@@ -217,12 +257,14 @@ export function buildController(options: {
     log,
     shutdown: shutdown.signal,
     ...(metrics === undefined ? {} : { metrics }),
+    ...(elector === undefined ? {} : { term: () => term.signal }),
   });
   // One snapshot per Secret version (informer objects are replaced, never changed): the reports keep
   // their classification of it between scrapes.
   const snapshots = new WeakMap<SecretObject, SecretSnapshot>();
   metrics?.readFrom({
     queue,
+    leading: () => elector?.isLeader() ?? true,
     certificates: certificateReports({
       desired,
       snapshot: (key) => {
@@ -240,5 +282,18 @@ export function buildController(options: {
       minimumValidityMs: settings.policy.minimumValidityMs,
     }),
   });
-  return { client, tokens, instanceId, nginx, accounts, queue, watches, desired, reconciler, shutdown };
+  return {
+    client,
+    tokens,
+    challenges,
+    instanceId,
+    nginx,
+    accounts,
+    queue,
+    watches,
+    desired,
+    reconciler,
+    shutdown,
+    elector,
+  };
 }

@@ -1,4 +1,5 @@
 import type { ExternalAccountBinding } from '../acme/acme-client.js';
+import type { LeaderElectionConfig } from '../config/config.js';
 import type { KubeConnectionSource } from '../adapters/kube/kube-connection.js';
 import type { PlanPolicy } from '../domain/plan.js';
 import type { KeySpec } from '../x509/private-key.js';
@@ -46,6 +47,8 @@ export interface ControllerSettings {
   readonly ariPollIntervalMs?: number;
   readonly maxConcurrentOrders: number;
   readonly issuanceTimeoutMs: number;
+  /** Set when `LEGO_LEADER_ELECT=true`: only the replica holding the Lease orders and writes. */
+  readonly leaderElection?: LeaderElectionConfig;
   /** Delay between ACME polls without Retry-After. */
   readonly pollIntervalMs?: number;
 }

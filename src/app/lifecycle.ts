@@ -68,7 +68,9 @@ export async function startControllerRuntime(
     log,
     ...(metrics === undefined ? {} : { metrics }),
   });
-  const { queue, watches, desired, reconciler, shutdown } = graph;
+  const { queue, watches, desired, reconciler, shutdown, elector } = graph;
+  // Without leader election this replica always leads.
+  const leading = (): boolean => elector?.isLeader() ?? true;
 
   const server = await startChallengeServer({
     store: graph.tokens,
@@ -76,6 +78,7 @@ export async function startControllerRuntime(
     version: settings.version,
     port: settings.port,
     isReady: () => informersSynced,
+    ...(elector === undefined ? {} : { readyDetail: () => `leader=${String(elector.isLeader())}` }),
     onRequest: (event) => {
       if (event.kind === 'served')
         acmeLog.debug('responding to challenge request', { host: event.host, token: event.token });
@@ -108,22 +111,40 @@ export async function startControllerRuntime(
   watches.secrets.start();
   // kube-lego's periodic pass over every certificate, logged as it was; the first one follows the sync.
   const checkAll = (): void => {
+    if (!leading()) return;
     kubeLog.info('process certificate requests for ingresses');
     reconciler.startCheck();
     for (const key of desired.current().index.byKey.keys()) queue.add(key);
   };
-  const synced = Promise.all([watches.ingresses.waitForSync(), watches.secrets.waitForSync()]).then(
-    async () => {
-      if (shutdown.signal.aborted) return;
-      informersSynced = true;
-      try {
-        await graph.nginx.removeLeftovers();
-      } catch (err) {
-        log.with({ context: 'provider', provider: 'nginx' }).error(String(err));
-      }
-      checkAll();
-    },
-  );
+  // The leader's first pass: the nginx clean-up (challenge routing is the leader's), then every certificate.
+  const lead = async (): Promise<void> => {
+    if (!leading()) return;
+    await graph.challenges?.adoptLeftovers().catch((err: unknown) => {
+      acmeLog.warn(`cannot clear the challenge secret: ${String(err)}`);
+    });
+    try {
+      await graph.nginx.removeLeftovers();
+    } catch (err) {
+      log.with({ context: 'provider', provider: 'nginx' }).error(String(err));
+    }
+    checkAll();
+  };
+  graph.challenges?.start();
+  const synced = Promise.all([
+    watches.ingresses.waitForSync(),
+    watches.secrets.waitForSync(),
+    graph.challenges?.waitForSync(),
+  ]).then(async () => {
+    if (shutdown.signal.aborted) return;
+    informersSynced = true;
+    await lead();
+  });
+  const election = new AbortController();
+  elector?.onChange((leader) => {
+    kubeLog.info(leader ? 'started leading' : 'stopped leading');
+    if (leader && informersSynced && !shutdown.signal.aborted) void lead();
+  });
+  const electing = elector?.run(election.signal) ?? Promise.resolve();
   const ticker = setInterval(() => {
     kubeLog.info(`Periodically check certificates at ${new Date().toISOString()}`);
     checkAll();
@@ -132,7 +153,8 @@ export async function startControllerRuntime(
   const workers = runWorkers({
     queue,
     count: 4,
-    reconcile: (key) => reconciler.reconcile(key),
+    // A follower drops keys: the pass that starts its leadership enqueues every key again.
+    reconcile: (key) => (leading() ? reconciler.reconcile(key) : Promise.resolve()),
     onError: (key, err) => {
       kubeLog.error(`worker: error processing item, requeuing after rate limit: ${key}: ${String(err)}`);
     },
@@ -147,8 +169,11 @@ export async function startControllerRuntime(
       await queue.shutDownWithDrain();
       await workers;
       await Promise.allSettled(reconciler.inFlight());
+      // Released only once this replica's orders have stopped, so the next leader never overlaps them.
+      election.abort();
+      await electing;
       await synced.catch(() => undefined);
-      await Promise.all([watches.ingresses.stop(), watches.secrets.stop()]);
+      await Promise.all([watches.ingresses.stop(), watches.secrets.stop(), graph.challenges?.stop()]);
       await graph.accounts.close();
       acmeLog.info(`stopping server listening on http://:${server.port}/`);
       await server.close();

@@ -22,6 +22,22 @@ export interface KubeConnectionConfig {
   readonly kubeconfig: string | undefined;
 }
 
+/** Leader election on a coordination.k8s.io/v1 Lease (client-go's protocol). */
+export interface LeaderElectionConfig {
+  /** LEGO_LEADER_ELECT: false keeps the single-replica behaviour (no Lease is read or written). */
+  readonly enabled: boolean;
+  /** Name of the Lease in the controller's namespace. */
+  readonly leaseName: string;
+  /** holderIdentity written on the Lease: LEGO_POD_NAME, else HOSTNAME; empty when neither is set. */
+  readonly identity: string;
+  /** How long a Lease not renewed stays its holder's (also written as spec.leaseDurationSeconds). */
+  readonly leaseDurationMs: number;
+  /** A leader that has not renewed for this long stops leading. */
+  readonly renewDeadlineMs: number;
+  /** Wait between two attempts to acquire or renew. */
+  readonly retryPeriodMs: number;
+}
+
 /** kube-lego's whole configuration, read once from the environment. Deeply frozen. */
 export interface Config {
   /** Namespace of the account secret and of the nginx challenge Service and Ingress. */
@@ -91,6 +107,7 @@ export interface Config {
     readonly delayMs: number;
   };
   readonly kube: KubeConnectionConfig;
+  readonly leaderElection: LeaderElectionConfig;
   readonly log: {
     readonly level: LogLevel;
     readonly type: LogType;

@@ -382,6 +382,50 @@ function readKube(env: EnvironmentReader): Config['kube'] {
   return { apiUrl, apiUrlExplicit, kubeconfig: env.raw('KUBECONFIG') };
 }
 
+/** client-go's JitterFactor: the renew deadline must leave room for one jittered retry period. */
+const leaseJitterFactor = 1.2;
+
+function readLeaderElection(env: EnvironmentReader): Config['leaderElection'] {
+  const enabled = env.boolean('LEGO_LEADER_ELECT');
+  const leaseName = env.text('LEGO_LEASE_NAME');
+  const leaseDurationMs = env.duration('LEGO_LEASE_DURATION', {
+    minMs: 1000,
+    belowMinimum: 'too short, accepted durations are 1s or longer',
+  });
+  const renewDeadlineMs = env.duration('LEGO_RENEW_DEADLINE', {
+    minMs: Number.MIN_VALUE,
+    belowMinimum: 'not positive, accepted are durations above 0s such as 10s',
+  });
+  const retryPeriodMs = env.duration('LEGO_RETRY_PERIOD', {
+    minMs: 50,
+    belowMinimum: 'too short, accepted durations are 50ms or longer',
+  });
+  const identity = env.raw('LEGO_POD_NAME') ?? env.raw('HOSTNAME') ?? '';
+  if (enabled) {
+    if (renewDeadlineMs >= leaseDurationMs) {
+      env.invalid(
+        'LEGO_RENEW_DEADLINE',
+        env.text('LEGO_RENEW_DEADLINE'),
+        `the renew deadline must be shorter than LEGO_LEASE_DURATION (${env.text('LEGO_LEASE_DURATION')}), or two replicas could lead at once`,
+      );
+    } else if (renewDeadlineMs <= leaseJitterFactor * retryPeriodMs) {
+      env.invalid(
+        'LEGO_RENEW_DEADLINE',
+        env.text('LEGO_RENEW_DEADLINE'),
+        `the renew deadline must be longer than ${leaseJitterFactor} times LEGO_RETRY_PERIOD (${env.text('LEGO_RETRY_PERIOD')}), or one late retry loses the Lease`,
+      );
+    }
+    if (identity === '') {
+      env.problem(
+        'CONFIG_MISSING',
+        'LEGO_POD_NAME',
+        'Cannot elect a leader without an identity: set LEGO_POD_NAME from metadata.name with the downward API (HOSTNAME is used when it is unset), or set LEGO_LEADER_ELECT=false',
+      );
+    }
+  }
+  return { enabled, leaseName, identity, leaseDurationMs, renewDeadlineMs, retryPeriodMs };
+}
+
 function readLog(env: EnvironmentReader): Config['log'] {
   const levelText = env.text('LEGO_LOG_LEVEL');
   let level = logLevels.find((candidate) => candidate === levelText.toLowerCase());
@@ -423,6 +467,7 @@ function checkNames(env: EnvironmentReader): void {
     ['LEGO_SECRET_NAME', (value) => objectNameProblem(value, 'Secret')],
     ['LEGO_WATCH_NAMESPACE', namespaceNameProblem],
     ['LEGO_KUBE_ANNOTATION', annotationKeyProblem],
+    ['LEGO_LEASE_NAME', (value) => objectNameProblem(value, 'Lease')],
   ];
   for (const [name, check] of checks) {
     const value = env.raw(name);
@@ -513,6 +558,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       }),
     },
     kube: readKube(reader),
+    leaderElection: readLeaderElection(reader),
     log,
   };
   const warnings = deepFreeze(inDocumentationOrder(reader.warnings));

@@ -54,6 +54,13 @@ export const CONFIG_VARIABLES = [
   { name: 'LEGO_SELF_CHECK_DELAY', defaultValue: '0s' },
   { name: 'LEGO_MAX_CONCURRENT_ORDERS', defaultValue: '4' },
   { name: 'LEGO_ISSUANCE_TIMEOUT', defaultValue: '10m' },
+  { name: 'LEGO_LEADER_ELECT', defaultValue: 'false' },
+  { name: 'LEGO_LEASE_NAME', defaultValue: 'kube-lego' },
+  { name: 'LEGO_LEASE_DURATION', defaultValue: '15s' },
+  { name: 'LEGO_RENEW_DEADLINE', defaultValue: '10s' },
+  { name: 'LEGO_RETRY_PERIOD', defaultValue: '2s' },
+  { name: 'LEGO_POD_NAME', defaultValue: undefined },
+  { name: 'HOSTNAME', defaultValue: undefined },
 ] as const satisfies readonly ConfigVariable[];
 
 /** The name of a variable in CONFIG_VARIABLES. */

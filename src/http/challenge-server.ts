@@ -33,6 +33,8 @@ export interface ChallengeHandlerOptions {
   readonly version: string;
   /** `/readyz` answers 200 once this returns true (the informers have synced). */
   readonly isReady: () => boolean;
+  /** Appended to `/readyz`'s `ok` (`leader=false`), for replicas that elect a leader. */
+  readonly readyDetail?: () => string;
   readonly onRequest?: (event: ChallengeRequestEvent) => void;
 }
 
@@ -71,8 +73,10 @@ export function createChallengeHandler(options: ChallengeHandlerOptions): Reques
         send(res, 200, 'ok', { 'Content-Type': 'text/plain' });
         return;
       case '/readyz':
-        if (options.isReady()) send(res, 200, 'ok', NO_CACHE);
-        else send(res, 503, 'not ready: waiting for the informer caches to sync', NO_CACHE);
+        if (options.isReady()) {
+          const detail = options.readyDetail?.();
+          send(res, 200, detail === undefined ? 'ok' : `ok ${detail}`, NO_CACHE);
+        } else send(res, 503, 'not ready: waiting for the informer caches to sync', NO_CACHE);
         return;
       case CHALLENGE_PATH:
         send(res, 301, 'Moved Permanently', { ...NO_CACHE, Location: `${CHALLENGE_PATH}/` });

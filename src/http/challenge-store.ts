@@ -52,6 +52,12 @@ export class MemoryChallengeStore implements ChallengeStore, ChallengeFetches {
     });
   }
 
+  /** Whether `token` is served on any host. */
+  hasToken(token: string): boolean {
+    for (const tokens of this.#byHost.values()) if (tokens.has(token)) return true;
+    return false;
+  }
+
   /** How many tokens are being served (a leak shows up here). */
   get size(): number {
     let count = 0;

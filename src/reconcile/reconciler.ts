@@ -74,6 +74,11 @@ export interface ReconcilerOptions {
   readonly metrics?: IssuanceMetrics;
   /** Aborted on shutdown: in-flight orders stop at their next safe point. */
   readonly shutdown: AbortSignal;
+  /**
+   * With leader election, the signal of the current leadership term, aborted when the Lease is lost: orders
+   * stop at their next safe point as on shutdown, and the next leader resumes them from the Secret.
+   */
+  readonly term?: () => AbortSignal;
   readonly nowMs?: () => number;
   readonly random?: () => number;
 }
@@ -177,6 +182,13 @@ export class Reconciler {
   /** Orders still running (for graceful shutdown). */
   inFlight(): Promise<void>[] {
     return [...this.#inFlight.values()];
+  }
+
+  /** Aborted on shutdown or when this replica stops leading. */
+  #stop(): AbortSignal {
+    return this.#o.term === undefined
+      ? this.#o.shutdown
+      : AbortSignal.any([this.#o.shutdown, this.#o.term()]);
   }
 
   #now(): number {
@@ -301,7 +313,7 @@ export class Reconciler {
     const attempt: Attempt = { record, keyPersisted: resumeKeyPem !== undefined };
     await this.#o.orders.acquire();
     const timeout = AbortSignal.timeout(this.#o.settings.issuanceTimeoutMs);
-    const signal = AbortSignal.any([timeout, this.#o.shutdown]);
+    const signal = AbortSignal.any([timeout, this.#stop()]);
     try {
       // The decision was taken before waiting for the slot: the Ingresses may have changed since (a
       // second claim on the Secret, other hosts). Leave it to the next reconcile, which the key gets.
@@ -444,7 +456,7 @@ export class Reconciler {
   ): Promise<void> {
     const { attempt, current, log } = options;
     const failure = classifyFailure(err, options.timedOut);
-    if (this.#o.shutdown.aborted && !options.timedOut) {
+    if (this.#stop().aborted && !options.timedOut) {
       log.info('stopping issuance for shutdown, the order is resumed on restart');
       return;
     }
@@ -616,7 +628,7 @@ export class Reconciler {
         if (!isTransient(err)) throw err;
         failure = err instanceof Error ? err : new Error(String(err));
       }
-      if (this.#o.shutdown.aborted || (options.untilStopped !== true && attempt >= MAX_WRITE_ATTEMPTS))
+      if (this.#stop().aborted || (options.untilStopped !== true && attempt >= MAX_WRITE_ATTEMPTS))
         throw failure;
       const log = this.#log.with({ context: 'secret', name: want.secretName, namespace: want.namespace });
       if (conflict && attempt === 1) {
@@ -633,7 +645,7 @@ export class Reconciler {
       log.warn(
         `cannot write secret "${want.key}" (attempt ${attempt}): ${failure.message}; trying again in ${waitMs} ms`,
       );
-      await abortableSleep(waitMs, this.#o.shutdown);
+      await abortableSleep(waitMs, this.#stop());
       delayMs = Math.min(retry.maxDelayMs, delayMs * 2);
     }
   }

@@ -50,6 +50,14 @@ describe('loadConfig() defaults', () => {
       backoff: { maxElapsedTimeMs: 300_000, initialIntervalMs: 30_000, multiplier: 2 },
       selfCheck: { enabled: true, timeoutMs: 10_000, delayMs: 0 },
       kube: { apiUrl: 'http://127.0.0.1:8080', apiUrlExplicit: false },
+      leaderElection: {
+        enabled: false,
+        leaseName: 'kube-lego',
+        identity: '',
+        leaseDurationMs: 15_000,
+        renewDeadlineMs: 10_000,
+        retryPeriodMs: 2_000,
+      },
       log: { level: 'info', type: 'text' },
     });
     // The optional values JSON drops above are absent, not empty strings.
@@ -532,6 +540,49 @@ describe('loadConfig() invalid values', () => {
           'Cannot use LEGO_METRICS_PORT="9402": LEGO_PORT is the same port; choose another port for metrics, or 0 to turn them off',
       },
     ]);
+  });
+
+  it('takes the Lease holder identity from LEGO_POD_NAME, else HOSTNAME', () => {
+    const elect = { LEGO_LEADER_ELECT: 'true' };
+    assert.equal(
+      configOf({ ...elect, LEGO_POD_NAME: 'kube-lego-0', HOSTNAME: 'h' }).config.leaderElection.identity,
+      'kube-lego-0',
+    );
+    assert.equal(
+      configOf({ ...elect, HOSTNAME: 'kube-lego-1' }).config.leaderElection.identity,
+      'kube-lego-1',
+    );
+  });
+
+  it('rejects leader election without an identity', () => {
+    assert.deepEqual(
+      problemsOf({ LEGO_LEADER_ELECT: 'true' }).map((p) => [p.code, p.variable]),
+      [['CONFIG_MISSING', 'LEGO_POD_NAME']],
+    );
+  });
+
+  it('rejects lease timings where two replicas could lead at once or one late retry loses the Lease', () => {
+    const elect = { LEGO_LEADER_ELECT: 'true', LEGO_POD_NAME: 'kube-lego-0' };
+    assert.match(
+      problemsOf({ ...elect, LEGO_LEASE_DURATION: '10s', LEGO_RENEW_DEADLINE: '10s' })[0]?.message ?? '',
+      /^Cannot use LEGO_RENEW_DEADLINE="10s": the renew deadline must be shorter than LEGO_LEASE_DURATION \(10s\)/,
+    );
+    assert.match(
+      problemsOf({ ...elect, LEGO_RENEW_DEADLINE: '2400ms', LEGO_RETRY_PERIOD: '2s' })[0]?.message ?? '',
+      /longer than 1.2 times LEGO_RETRY_PERIOD \(2s\)/,
+    );
+    assert.deepEqual(
+      configOf({ ...elect, LEGO_LEASE_DURATION: '3s', LEGO_RENEW_DEADLINE: '2s', LEGO_RETRY_PERIOD: '500ms' })
+        .config.leaderElection,
+      {
+        enabled: true,
+        leaseName: 'kube-lego',
+        identity: 'kube-lego-0',
+        leaseDurationMs: 3_000,
+        renewDeadlineMs: 2_000,
+        retryPeriodMs: 500,
+      },
+    );
   });
 
   it('rejects a missing LEGO_EMAIL with kube-lego 0.1.7 message', () => {

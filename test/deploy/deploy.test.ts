@@ -148,6 +148,7 @@ describe('deploy/ manifests', () => {
         'ConfigMap',
         'Deployment',
         'Namespace',
+        'PodDisruptionBudget',
         'Role',
         'RoleBinding',
         'Service',
@@ -208,12 +209,19 @@ describe('deploy/ manifests', () => {
         resolved[variable.name] = configMap.data[ref.configMapKeyRef.key] ?? '';
       else if (ref?.fieldRef?.fieldPath === 'metadata.namespace') resolved[variable.name] = OWN_NAMESPACE;
       else if (ref?.fieldRef?.fieldPath === 'status.podIP') resolved[variable.name] = '10.8.0.12';
+      else if (ref?.fieldRef?.fieldPath === 'metadata.name')
+        resolved[variable.name] = 'kube-lego-5d9c7b-x2x7q';
     }
     const loaded = loadConfig(resolved);
     assert.ok(loaded.ok, JSON.stringify(loaded));
     assert.equal(loaded.config.acme.directoryUrl, 'https://acme-staging-v02.api.letsencrypt.org/directory');
     assert.equal(loaded.config.namespace, OWN_NAMESPACE);
     assert.equal(loaded.config.gce.podIp, '10.8.0.12');
+    assert.deepEqual(
+      [loaded.config.leaderElection.enabled, loaded.config.leaderElection.identity],
+      [true, 'kube-lego-5d9c7b-x2x7q'],
+      'two replicas elect a leader, each under its pod name',
+    );
 
     // Probes and the container ports follow LEGO_PORT and LEGO_METRICS_PORT (their defaults here).
     const port = loaded.config.port;
@@ -321,6 +329,8 @@ components:
         kubeconfigPath: join(dir, 'e2e', 'kubeconfig'),
         logSink: { write: (line: string) => lines.push(line.trimEnd()) },
         auditLog: true,
+        // As the Deployment runs it: leader election on, the pod's name as holder identity.
+        controllerEnvironment: { LEGO_LEADER_ELECT: 'true', LEGO_POD_NAME: 'kube-lego-5d9c7b-x2x7q' },
         controllerIdentity: {
           user: CONTROLLER_USER,
           rules,

@@ -61,8 +61,11 @@ export interface FaultRig {
   kubectl(...args: string[]): Promise<string>;
   /** Applies an opted-in Ingress `name` for `hosts`, its Secret `${name}-tls` in `default`. */
   applyIngress(name: string, hosts: readonly string[]): Promise<void>;
-  /** Starts a controller process against the proxy (the sandbox's audit names it `CONTROLLER_USER`). */
-  startController(): ControllerProcess;
+  /**
+   * Starts a controller process against the proxy (the sandbox's audit names it `CONTROLLER_USER`); `extra`
+   * adds or overrides variables (a second replica's LEGO_PORT, leader election).
+   */
+  startController(extra?: Readonly<Record<string, string>>, user?: string): ControllerProcess;
   /** The Secret `name` in `default`, or undefined when it does not exist. */
   secret(name: string): Promise<SecretJson | undefined>;
   /** Polls `probe` every 200 ms until it returns a value; fails naming `what` with the last log lines. */
@@ -71,15 +74,23 @@ export interface FaultRig {
   close(): Promise<void>;
 }
 
-/** Starts the rig; `bookmarkIntervalMs` is the sandbox's. */
+/**
+ * Starts the rig; `bookmarkIntervalMs` is the sandbox's; `users` are further sandbox users a controller may
+ * run as (a second replica the sandbox can partition on its own).
+ */
 export async function startFaultRig(
-  options: { readonly bookmarkIntervalMs?: number } = {},
+  options: { readonly bookmarkIntervalMs?: number; readonly users?: readonly string[] } = {},
 ): Promise<FaultRig> {
   const token = randomBytes(16).toString('hex');
+  const extraUsers = options.users ?? [];
+  const tokens = new Map(extraUsers.map((user) => [user, randomBytes(16).toString('hex')]));
   const [sandbox, pebble] = await Promise.all([
     startSandbox({
       ...(options.bookmarkIntervalMs === undefined ? {} : { bookmarkIntervalMs: options.bookmarkIntervalMs }),
-      users: { [token]: { name: CONTROLLER_USER } },
+      users: {
+        [token]: { name: CONTROLLER_USER },
+        ...Object.fromEntries([...tokens].map(([user, secret]) => [secret, { name: user }])),
+      },
     }),
     startPebble({ nonceRejectPercent: 0 }),
   ]);
@@ -95,6 +106,7 @@ export async function startFaultRig(
     sandbox.writeKubeconfig(adminConfig),
     sandbox.writeKubeconfig(controllerConfig, { user: CONTROLLER_USER }),
     writeFile(caFile, ca.caPem),
+    ...extraUsers.map((user) => sandbox.writeKubeconfig(join(dir, `${user}.kubeconfig`), { user })),
   ]);
   const processes: ControllerProcess[] = [];
   const kubectl = async (...args: string[]): Promise<string> =>
@@ -113,14 +125,17 @@ export async function startFaultRig(
     processes,
     kubectl,
     applyIngress: (name, hosts) => apply(ingressManifest({ name, hosts })),
-    startController() {
+    startController(extra = {}, user = CONTROLLER_USER) {
       const started = startControllerProcess(
-        controllerEnv({
-          kubeconfig: controllerConfig,
-          directoryUrl: ca.directoryUrl,
-          caFile,
-          httpPort: pebble.httpPort,
-        }),
+        controllerEnv(
+          {
+            kubeconfig: user === CONTROLLER_USER ? controllerConfig : join(dir, `${user}.kubeconfig`),
+            directoryUrl: ca.directoryUrl,
+            caFile,
+            httpPort: pebble.httpPort,
+          },
+          extra,
+        ),
       );
       processes.push(started);
       return started;

@@ -328,6 +328,7 @@ describe('kube-lego /metrics end to end (real process, API sandbox, Pebble behin
     }
 
     // Process-wide gauges, build info and Node's default metrics.
+    assert.equal(valueOf(exposition, 'kube_lego_leader', {}), 1, 'a single replica always leads');
     assert.ok(valueOf(exposition, 'kube_lego_workqueue_depth', {}) >= 0);
     assert.ok(valueOf(exposition, 'kube_lego_workqueue_oldest_item_age_seconds', {}) >= 0);
     assert.equal(

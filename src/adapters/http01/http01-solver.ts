@@ -11,6 +11,8 @@ import { selfCheck, type SelfCheckOptions } from './self-check.js';
 export interface ChallengeTokens extends ChallengeFetches {
   add(host: string, token: string, keyAuthorization: string): void;
   remove(host: string, token: string): void;
+  /** A store shared between replicas: resolves once the tokens added so far can be answered by every replica. */
+  publish?(): Promise<void>;
 }
 
 /** Routes `/.well-known/acme-challenge` of the pending hosts to this process (nginx provider, ...). */
@@ -58,11 +60,11 @@ export class Http01Solvers {
         const host = authz.identifier.value;
         this.#tokens.add(host, challenge.token ?? '', keyAuthorization);
         this.#acquire(host, target);
-        await this.#syncRoutes();
+        await Promise.all([this.#tokens.publish?.(), this.#syncRoutes()]);
         const log = this.#log.with({ context: 'acme', domain: host });
         if (this.#selfCheck.kind === 'check') {
           await selfCheck(
-            host,
+            { host, token: challenge.token ?? '', keyAuthorization },
             {
               ...this.#selfCheck.options,
               onTry: (_host, url) => {
@@ -71,6 +73,8 @@ export class Http01Solvers {
             },
             signal,
           );
+          // The self-check's own fetch is not the CA's: serve the token afresh so `fetched` waits for the CA.
+          this.#tokens.add(host, challenge.token ?? '', keyAuthorization);
         } else {
           await abortableSleep(this.#selfCheck.delayMs, signal);
         }

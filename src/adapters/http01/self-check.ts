@@ -19,9 +19,14 @@ export class SelfCheckError extends KubeLegoError {
   }
 }
 
+/** The challenge the self-check fetches back: the public route must answer its key authorization. */
+export interface PresentedChallenge {
+  readonly host: string;
+  readonly token: string;
+  readonly keyAuthorization: string;
+}
+
 export interface SelfCheckOptions {
-  /** The id `/.well-known/acme-challenge/_selftest` answers with in this process. */
-  readonly instanceId: string;
   readonly userAgent: string;
   /** Deadline of one try. */
   readonly timeoutMs: number;
@@ -37,8 +42,13 @@ export interface SelfCheckOptions {
   readonly onTry?: (host: string, url: string) => void;
 }
 
-function tryOnce(host: string, options: SelfCheckOptions, signal: AbortSignal | undefined): Promise<void> {
-  const path = '/.well-known/acme-challenge/_selftest';
+function tryOnce(
+  challenge: PresentedChallenge,
+  options: SelfCheckOptions,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const { host, keyAuthorization } = challenge;
+  const path = `/.well-known/acme-challenge/${challenge.token}`;
   return new Promise<void>((resolve, reject) => {
     const request = http.request(
       {
@@ -54,7 +64,7 @@ function tryOnce(host: string, options: SelfCheckOptions, signal: AbortSignal | 
         const chunks: Buffer[] = [];
         // The body is always consumed, also on a wrong status (kube-lego leaked it: bug 9).
         res.on('data', (chunk: Buffer) => {
-          if (chunks.length < 16) chunks.push(chunk);
+          if (chunks.length < 64) chunks.push(chunk);
         });
         res.on('end', () => {
           const body = Buffer.concat(chunks).toString('utf8').trim();
@@ -65,11 +75,12 @@ function tryOnce(host: string, options: SelfCheckOptions, signal: AbortSignal | 
                 `reachability test failed: wrong status code '${res.statusCode ?? 0}'`,
               ),
             );
-          } else if (body !== options.instanceId) {
+          } else if (body !== keyAuthorization) {
+            // The key authorization is public (the CA fetches it over plain HTTP), so it may be shown.
             reject(
               new SelfCheckError(
                 host,
-                `reachability test failed: received id (${body.slice(0, 64)}) did not match expected (${options.instanceId})`,
+                `reachability test failed: received (${body.slice(0, 128)}) did not match the key authorization of token ${challenge.token} (${keyAuthorization})`,
               ),
             );
           } else {
@@ -102,19 +113,22 @@ function tryOnce(host: string, options: SelfCheckOptions, signal: AbortSignal | 
 }
 
 /**
- * Checks that `http://<host>/.well-known/acme-challenge/_selftest` reaches this process (kube-lego's
- * contract: status 200 and this instance's id), with a timeout per try and a bounded number of tries.
+ * Checks that `http://<host>/.well-known/acme-challenge/<token>` answers the token's key authorization, as
+ * the CA will fetch it, with a timeout per try and a bounded number of tries. Any replica behind the
+ * challenge Service may answer: what is checked is the token, not which pod (a per-pod id would fail half
+ * the time behind a Service with two replicas).
  */
 export async function selfCheck(
-  host: string,
+  challenge: PresentedChallenge,
   options: SelfCheckOptions,
   signal?: AbortSignal,
 ): Promise<void> {
+  const { host } = challenge;
   let last: unknown;
   for (let attempt = 1; attempt <= Math.max(1, options.tries); attempt += 1) {
-    options.onTry?.(host, `http://${host}/.well-known/acme-challenge/_selftest`);
+    options.onTry?.(host, `http://${host}/.well-known/acme-challenge/${challenge.token}`);
     try {
-      await tryOnce(host, options, signal);
+      await tryOnce(challenge, options, signal);
       return;
     } catch (err) {
       last = err;

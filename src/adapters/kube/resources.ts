@@ -39,6 +39,13 @@ export const INGRESSES: ResourceKind = {
   plural: 'ingresses',
 };
 
+export const LEASES: ResourceKind = {
+  apiVersion: 'coordination.k8s.io/v1',
+  kind: 'Lease',
+  apiPath: '/apis/coordination.k8s.io/v1',
+  plural: 'leases',
+};
+
 /** Path of a collection, namespaced when `namespace` is given, across all namespaces otherwise. */
 export function collectionPath(resource: ResourceKind, namespace?: string): string {
   return namespace === undefined || namespace === ''

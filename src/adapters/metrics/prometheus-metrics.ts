@@ -22,6 +22,8 @@ export interface PrometheusMetricsOptions {
 export interface ScrapeSources {
   readonly certificates: CertificateReports;
   readonly queue: QueueReading;
+  /** Whether this replica leads (always, without leader election). */
+  readonly leading?: () => boolean;
 }
 
 function seconds(ms: number): number {
@@ -78,6 +80,14 @@ export class PrometheusMetrics implements IssuanceMetrics {
       help: 'Requests to the Kubernetes API by verb, resource and HTTP status code ("error": no response)',
       labelNames: ['verb', 'resource', 'code'],
       registers,
+    });
+    new Gauge({
+      name: 'kube_lego_leader',
+      help: '1 while this replica holds the Lease and acts (always 1 without leader election), else 0',
+      registers,
+      collect() {
+        this.set(sources()?.leading?.() === false ? 0 : 1);
+      },
     });
     new Gauge({
       name: 'kube_lego_workqueue_depth',

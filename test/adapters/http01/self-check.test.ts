@@ -8,7 +8,7 @@ describe('selfCheck()', () => {
   let server: http.Server;
   let port = 0;
   const seen: { host: string | undefined; path: string | undefined }[] = [];
-  let answer: { status: number; body: string; delayMs?: number } = { status: 200, body: 'instance-id-1234' };
+  let answer: { status: number; body: string; delayMs?: number } = { status: 200, body: 'tok-1.thumb' };
 
   before(async () => {
     server = http.createServer((req, res) => {
@@ -36,7 +36,6 @@ describe('selfCheck()', () => {
   });
 
   const options = (tries: number) => ({
-    instanceId: 'instance-id-1234',
     userAgent: 'kube-lego-test',
     timeoutMs: 200,
     tries,
@@ -44,20 +43,22 @@ describe('selfCheck()', () => {
     address: { host: '127.0.0.1', port },
   });
 
-  it('passes when the _selftest route answers 200 with this instance id, sending the public Host', async () => {
-    answer = { status: 200, body: 'instance-id-1234' };
+  const challenge = (host: string) => ({ host, token: 'tok-1', keyAuthorization: 'tok-1.thumb' });
+
+  it("passes when the token's URL answers 200 with its key authorization, sending the public Host", async () => {
+    answer = { status: 200, body: 'tok-1.thumb' };
     seen.length = 0;
-    await selfCheck('www.example.test', options(1));
-    assert.deepEqual(seen, [{ host: 'www.example.test', path: '/.well-known/acme-challenge/_selftest' }]);
+    await selfCheck(challenge('www.example.test'), options(1));
+    assert.deepEqual(seen, [{ host: 'www.example.test', path: '/.well-known/acme-challenge/tok-1' }]);
   });
 
-  it('fails after the bounded number of tries when another instance answers', async () => {
-    answer = { status: 200, body: 'someone-else' };
+  it('fails after the bounded number of tries when the route answers another key authorization', async () => {
+    answer = { status: 200, body: 'tok-1.other-thumb' };
     seen.length = 0;
-    await assert.rejects(selfCheck('a.example.test', options(3)), (err: unknown) => {
+    await assert.rejects(selfCheck(challenge('a.example.test'), options(3)), (err: unknown) => {
       assert.ok(err instanceof SelfCheckError);
       assert.equal(err.host, 'a.example.test');
-      assert.match(err.message, /did not match expected \(instance-id-1234\)/);
+      assert.match(err.message, /did not match the key authorization of token tok-1 \(tok-1\.thumb\)/);
       return true;
     });
     assert.equal(seen.length, 3);
@@ -65,12 +66,12 @@ describe('selfCheck()', () => {
 
   it('fails on a wrong status code', async () => {
     answer = { status: 404, body: 'not found' };
-    await assert.rejects(selfCheck('a.example.test', options(1)), /wrong status code '404'/);
+    await assert.rejects(selfCheck(challenge('a.example.test'), options(1)), /wrong status code '404'/);
   });
 
   it('gives up on a hung route after its timeout instead of blocking the order', async () => {
-    answer = { status: 200, body: 'instance-id-1234', delayMs: 2000 };
-    await assert.rejects(selfCheck('slow.example.test', options(2)), (err: unknown) => {
+    answer = { status: 200, body: 'tok-1.thumb', delayMs: 2000 };
+    await assert.rejects(selfCheck(challenge('slow.example.test'), options(2)), (err: unknown) => {
       assert.ok(err instanceof SelfCheckError);
       assert.match(err.message, /no answer within 200 ms/);
       return true;
