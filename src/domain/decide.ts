@@ -86,7 +86,7 @@ function sameHostSet(a: readonly string[], b: readonly string[]): boolean {
 /**
  * The order to resume: the recorded one when it is for the same hosts and on the ACME directory's own
  * origin. An order URL anywhere else is ignored (a new order is opened) and reported: following it would
- * send a signed request wherever whoever annotated the Secret chose (issue 18 defect 4).
+ * send a signed request wherever whoever annotated the Secret chose (an SSRF through an annotation).
  */
 function resumeOf(
   want: DesiredCertificate,
