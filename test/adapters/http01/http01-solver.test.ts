@@ -82,6 +82,27 @@ describe('Http01Solvers', () => {
     assert.deepEqual(router.syncs.at(-1), []);
   });
 
+  it('leaves a finished host to the next routing update while other hosts are pending, and clears all after the last', async () => {
+    const router = new RecordingRouter();
+    const solvers = new Http01Solvers({
+      tokens: new MemoryChallengeStore(),
+      routers: new Map([['nginx', router]]),
+      selfCheck: { kind: 'wait', delayMs: 0 },
+      log,
+    });
+    const solver = solvers.solverFor(route('default/web'));
+    await solver.present(authz('a.example'), challenge('t-a'), 'k-a');
+    await solver.present(authz('b.example'), challenge('t-b'), 'k-b');
+    const before = router.syncs.length;
+    await solver.cleanup(authz('a.example'), challenge('t-a'), 'k-a');
+    assert.equal(router.syncs.length, before, 'no routing update only to drop a.example');
+    await solver.present(authz('c.example'), challenge('t-c'), 'k-c');
+    assert.deepEqual(router.syncs.at(-1), ['b.example', 'c.example'], 'the next update drops it');
+    await solver.cleanup(authz('b.example'), challenge('t-b'), 'k-b');
+    await solver.cleanup(authz('c.example'), challenge('t-c'), 'k-c');
+    assert.deepEqual(router.syncs.at(-1), [], 'the last cleanup removes every route');
+  });
+
   it('joins challenges presented together into one routing update', async () => {
     const router = new RecordingRouter();
     const solvers = new Http01Solvers({
