@@ -11,7 +11,7 @@ import {
   type SiteCertificate,
 } from '../peer.js';
 import { failureSummary, trackChild } from '../timed-command.js';
-import { unpackedTool } from '../tool-paths.js';
+import { unpackedTool, unpackedToolAvailability } from '../tool-paths.js';
 
 const runTimeoutMs = 300_000;
 const pollMs = 10;
@@ -159,12 +159,7 @@ export function caddyPeer(): Peer {
     id: 'caddy-sid',
     name: 'Caddy (Debian sid)',
     kind: 'cli',
-    probe: () =>
-      Promise.resolve(
-        tool.version === undefined
-          ? { available: false, reason: `${tool.binary} is missing: run scripts/install-peers.sh` }
-          : { available: true, version: tool.version },
-      ),
+    probe: () => unpackedToolAvailability(tool),
     issue: async (request: IssueRequest): Promise<IssueOutcome> => {
       const run = await runCaddy(tool.binary, request);
       if ('error' in run) return { ok: false, elapsedMs: run.elapsedMs, error: run.error };

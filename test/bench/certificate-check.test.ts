@@ -3,15 +3,16 @@ import { before, describe, it } from 'node:test';
 import { checkCertificate, checkIssued, splitPemCertificates } from '../../bench/certificate-check.js';
 import { createThrowawayTls, type ThrowawayTls } from '../support/throwaway-tls.js';
 
-describe('checkCertificate()', () => {
-  let tls: ThrowawayTls;
-  let other: ThrowawayTls;
-  const nowMs = Date.now();
-  before(async () => {
-    tls = await createThrowawayTls(nowMs);
-    other = await createThrowawayTls(nowMs);
-  });
+// One CA with its localhost leaf, and another CA, for every test of this file.
+let tls: ThrowawayTls;
+let other: ThrowawayTls;
+const nowMs = Date.now();
+before(async () => {
+  tls = await createThrowawayTls(nowMs);
+  other = await createThrowawayTls(nowMs);
+});
 
+describe('checkCertificate()', () => {
   it('accepts a leaf with exactly the requested names, signed by the root, with its own key', () => {
     const check = checkCertificate(tls.certPem, {
       names: ['localhost'],
@@ -95,13 +96,6 @@ describe('checkCertificate()', () => {
 });
 
 describe('checkIssued()', () => {
-  let tls: ThrowawayTls;
-  let other: ThrowawayTls;
-  const nowMs = Date.now();
-  before(async () => {
-    tls = await createThrowawayTls(nowMs);
-    other = await createThrowawayTls(nowMs);
-  });
   const issued = (sites: readonly { name: string; keyPem: string }[]) => ({
     ok: true as const,
     elapsedMs: 1,
