@@ -1,4 +1,5 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
+import type { IssueOutcome } from './peer.js';
 
 /** What a benchmark requires of every certificate a tool produced. */
 export interface CertificateExpectation {
@@ -86,4 +87,28 @@ export function checkCertificate(bundlePem: string, expected: CertificateExpecta
     }
   }
   return { valid: true, chainLength: withoutRoot.length, notAfterMs };
+}
+
+/**
+ * Checks what a tool delivered for the expected names: its one certificate, or, from a tool that makes one
+ * certificate per site, one valid certificate for each name.
+ */
+export function checkIssued(
+  outcome: Extract<IssueOutcome, { ok: true }>,
+  expected: Omit<CertificateExpectation, 'keyPem'>,
+): CertificateCheck {
+  if (outcome.perSite === undefined) {
+    return checkCertificate(outcome.bundlePem, {
+      ...expected,
+      ...(outcome.keyPem === undefined ? {} : { keyPem: outcome.keyPem }),
+    });
+  }
+  let last: CertificateCheck = { valid: false, reason: 'no certificate for any site' };
+  for (const name of expected.names) {
+    const site = outcome.perSite.find((candidate) => candidate.name === name);
+    if (site === undefined) return { valid: false, reason: `no certificate for the site ${name}` };
+    last = checkCertificate(site.bundlePem, { ...expected, names: [name], keyPem: site.keyPem });
+    if (!last.valid) return { valid: false, reason: `site ${name}: ${last.reason}` };
+  }
+  return last;
 }

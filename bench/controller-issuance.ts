@@ -125,6 +125,7 @@ async function main(): Promise<void> {
     const pid = lego.child.pid ?? 0;
     const rssBeforeBurst = (await processUsage(pid)).rssBytes;
     const sampler = sampleRss(pid, 500);
+    const auditFrom = sandbox.audit.length;
     const burstStart = performance.now();
     await Promise.all(
       names.map((name) => objects.create(INGRESSES, 'default', ingress(name, [`${name}.bench.test`]))),
@@ -138,6 +139,15 @@ async function main(): Promise<void> {
     const curve = sampler.stop();
     const usage = await processUsage(pid);
     const errors = lego.lines.filter((line) => line.includes('level=error')).length;
+    // The controller's writes during the burst, from the sandbox audit log: the challenge routing objects
+    // (outside the Ingresses' namespace) and the Secrets.
+    const writes = sandbox.audit
+      .slice(auditFrom)
+      .filter((e) => ['create', 'update', 'patch', 'delete'].includes(e.verb));
+    const challengeIngressWrites = writes.filter(
+      (e) => e.resource.startsWith('ingresses') && e.namespace !== 'default',
+    ).length;
+    const secretWrites = writes.filter((e) => e.resource === 'secrets' && e.namespace === 'default').length;
     const result = {
       runs,
       singleThreeNameMs: { median: Math.round(median(single)), samples: single.map(Math.round) },
@@ -149,6 +159,8 @@ async function main(): Promise<void> {
       cpuSeconds: usage.cpuSeconds,
       rssCurve: tenths(curve, burstMs),
       errorsLogged: errors,
+      challengeIngressWrites,
+      secretWrites,
     };
     console.table({
       'one 3-name certificate (median)': `${result.singleThreeNameMs.median} ms`,
@@ -157,6 +169,8 @@ async function main(): Promise<void> {
       'peak RSS (VmHWM)': `${result.peakRssMiB} MiB`,
       'controller CPU (whole run)': `${result.cpuSeconds} s`,
       'error lines logged': errors,
+      'challenge Ingress writes during the burst': challengeIngressWrites,
+      'Secret writes during the burst': secretWrites,
     });
     console.log('RSS during the burst (share of the burst time: MiB):', result.rssCurve);
     await mkdir('bench/results', { recursive: true });

@@ -277,7 +277,8 @@ async function main(): Promise<void> {
   }
   const writes = requests.filter((e) => ['create', 'update', 'patch', 'delete'].includes(e.verb)).length;
   const objectReads = requests.filter((e) => e.verb === 'get' && e.name !== '' && e.resource !== '').length;
-  const unexpected = lego.lines.filter((l) => /requesting certificate|level=error/.test(l)).length;
+  const unexpectedLines = lego.lines.filter((l) => /requesting certificate|level=error/.test(l));
+  const unexpected = unexpectedLines.length;
   const result = {
     ingresses: count,
     seedMs: Math.round(seedMs),
@@ -294,6 +295,8 @@ async function main(): Promise<void> {
     writes,
     objectReads,
     unexpectedLines: unexpected,
+    // The first few, so a run says what went wrong (the log carries no key material).
+    unexpectedSamples: unexpectedLines.slice(0, 3),
     byVerb: Object.fromEntries([...byVerb.entries()].sort()),
     ...(scrape === undefined
       ? {}
@@ -316,6 +319,7 @@ async function main(): Promise<void> {
     'API requests': result.apiRequests,
     writes,
     'per-object reads': objectReads,
+    'error or issuance lines': unexpected,
   });
   console.log(result.byVerb);
   if (scrape !== undefined) console.table(scrape);

@@ -31,8 +31,20 @@ export type IssueOutcome =
       readonly bundlePem: string;
       /** The certificate's key when the tool stores it where we can read it. */
       readonly keyPem?: string;
+      /**
+       * For a tool that makes one certificate per name instead of one for all (Caddy: one per site): every
+       * one of them, each checked against its own name; `bundlePem` and `keyPem` are then the first's.
+       */
+      readonly perSite?: readonly SiteCertificate[];
     }
   | { readonly ok: false; readonly elapsedMs: number; readonly error: string };
+
+/** The certificate a one-certificate-per-site tool made for one name. */
+export interface SiteCertificate {
+  readonly name: string;
+  readonly bundlePem: string;
+  readonly keyPem: string;
+}
 
 export interface BatchRequest {
   readonly target: AcmeTarget;

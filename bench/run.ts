@@ -29,6 +29,7 @@ import { machineInfo } from './machine-info.js';
 import { renderMarkdown, replaceGeneratedSection } from './markdown-report.js';
 import type { AcmeTarget, Peer } from './peer.js';
 import { acmeClientPeer } from './peers/acme-client-peer.js';
+import { caddyPeer } from './peers/caddy-peer.js';
 import { certbotPeer } from './peers/certbot-peer.js';
 import { kubeLegoAcmePeer, kubeLegoFloorPeer } from './peers/kube-lego-acme-peer.js';
 import { kubeLegoControllerPeer } from './peers/kube-lego-controller-peer.js';
@@ -83,6 +84,7 @@ function allPeers(): Peer[] {
     legoPeer({ suite: 'sid' }),
     legoPeer({ suite: 'bookworm' }),
     certbotPeer(),
+    caddyPeer(),
     acmeClientPeer(),
     kubeLegoFloorPeer(),
     kubeLegoAcmePeer(),

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { PeerAvailability } from './peer.js';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root, found from this module's location (dist/bench/... or bench/...). */
@@ -21,4 +22,16 @@ export function unpackedTool(folder: string, binary: string): { binary: string; 
   const path = join(base, 'usr', 'bin', binary);
   if (!existsSync(path) || !existsSync(versionFile)) return { binary: path };
   return { binary: path, version: readFileSync(versionFile, 'utf8').trim() };
+}
+
+/** Whether a tool unpacked by scripts/install-peers.sh is there, with its version (a peer's probe). */
+export function unpackedToolAvailability(tool: {
+  binary: string;
+  version?: string;
+}): Promise<PeerAvailability> {
+  return Promise.resolve(
+    tool.version === undefined
+      ? { available: false, reason: `${tool.binary} is missing: run scripts/install-peers.sh` }
+      : { available: true, version: tool.version },
+  );
 }

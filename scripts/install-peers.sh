@@ -2,6 +2,7 @@
 # Provides the benchmark peers (see docs/benchmarks.md):
 #   - lego from Debian sid (4.35) unpacked into .tools/lego-sid/ and from bookworm (4.9) into
 #     .tools/lego-bookworm/, with `dpkg-deb -x` like scripts/install-pebble.sh: nothing system-wide;
+#   - Caddy from Debian sid (2.11) unpacked the same way into .tools/caddy-sid/ (one static Go binary);
 #   - certbot from Debian bookworm (2.1). certbot is a Python program with many Python dependencies, so
 #     this script INSTALLS IT SYSTEM-WIDE with `apt-get install -y --no-install-recommends certbot`
 #     (needs root) when /usr/bin/certbot is absent. That is the only system-wide change it makes.
@@ -22,6 +23,14 @@ for suite in sid bookworm; do
     status=1
   fi
 done
+
+dest=.tools/caddy-sid
+if [ -x "$dest/usr/bin/caddy" ] && [ -s "$dest/VERSION" ]; then
+  echo "caddy $(cat "$dest/VERSION") (Debian sid) already in $dest"
+elif ! debian_fetch caddy sid "$dest"; then
+  echo "install-peers: caddy from Debian sid is not available" >&2
+  status=1
+fi
 
 if [ -x /usr/bin/certbot ]; then
   echo "certbot $(dpkg-query -W -f='${Version}' certbot 2>/dev/null || echo unknown) already installed"

@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BatchResult } from '../bench-results.js';
-import { checkCertificate } from '../certificate-check.js';
+import { checkIssued } from '../certificate-check.js';
 import type { AcmeTarget } from '../peer.js';
 import type { PreparedPeer } from '../prepared-peer.js';
 import { summarize } from '../stats.js';
@@ -67,11 +67,10 @@ export async function runBatchCase(options: BatchCaseOptions): Promise<BatchResu
             failures.add(outcome.error);
             return;
           }
-          const check = checkCertificate(outcome.bundlePem, {
+          const check = checkIssued(outcome, {
             names: certificates[index] ?? [],
             rootPem: options.rootPem,
             nowMs: Date.now(),
-            ...(outcome.keyPem === undefined ? {} : { keyPem: outcome.keyPem }),
           });
           if (check.valid) validInRun += 1;
           else failures.add(`invalid certificate: ${check.reason}`);

@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RequestCountResult, SingleCertificateResult } from '../bench-results.js';
-import { checkCertificate } from '../certificate-check.js';
+import { checkIssued } from '../certificate-check.js';
 import type { CountingProxy } from '../counting-proxy.js';
 import type { AcmeTarget, IssueOutcome } from '../peer.js';
 import type { PreparedPeer } from '../prepared-peer.js';
@@ -40,12 +40,7 @@ async function issueChecked(
   const stateDir = await mkdtemp(join(options.scratchDir, `${options.caseId}-${prepared.peer.id}-${run}-`));
   const outcome = await prepared.peer.issue({ target, names, stateDir, email: options.email });
   if (!outcome.ok) return { outcome, failure: outcome.error };
-  const check = checkCertificate(outcome.bundlePem, {
-    names,
-    rootPem: options.rootPem,
-    nowMs: Date.now(),
-    ...(outcome.keyPem === undefined ? {} : { keyPem: outcome.keyPem }),
-  });
+  const check = checkIssued(outcome, { names, rootPem: options.rootPem, nowMs: Date.now() });
   return check.valid ? { outcome } : { outcome, failure: `invalid certificate: ${check.reason}` };
 }
 

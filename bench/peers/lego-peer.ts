@@ -8,7 +8,7 @@ import {
   type Peer,
 } from '../peer.js';
 import { failureSummary, runTimedCommand } from '../timed-command.js';
-import { unpackedTool } from '../tool-paths.js';
+import { unpackedTool, unpackedToolAvailability } from '../tool-paths.js';
 
 const runTimeoutMs = 300_000;
 
@@ -22,12 +22,7 @@ export function legoPeer(options: { readonly suite: 'sid' | 'bookworm' }): Peer 
     id: `lego-${options.suite}`,
     name: `lego (Debian ${options.suite})`,
     kind: 'cli',
-    probe: () =>
-      Promise.resolve(
-        tool.version === undefined
-          ? { available: false, reason: `${tool.binary} is missing: run scripts/install-peers.sh` }
-          : { available: true, version: tool.version },
-      ),
+    probe: () => unpackedToolAvailability(tool),
     issue: async (request: IssueRequest): Promise<IssueOutcome> => {
       const first = request.names[0] ?? '';
       const args = [

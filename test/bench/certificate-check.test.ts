@@ -1,17 +1,18 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { checkCertificate, splitPemCertificates } from '../../bench/certificate-check.js';
+import { checkCertificate, checkIssued, splitPemCertificates } from '../../bench/certificate-check.js';
 import { createThrowawayTls, type ThrowawayTls } from '../support/throwaway-tls.js';
 
-describe('checkCertificate()', () => {
-  let tls: ThrowawayTls;
-  let other: ThrowawayTls;
-  const nowMs = Date.now();
-  before(async () => {
-    tls = await createThrowawayTls(nowMs);
-    other = await createThrowawayTls(nowMs);
-  });
+// One CA with its localhost leaf, and another CA, for every test of this file.
+let tls: ThrowawayTls;
+let other: ThrowawayTls;
+const nowMs = Date.now();
+before(async () => {
+  tls = await createThrowawayTls(nowMs);
+  other = await createThrowawayTls(nowMs);
+});
 
+describe('checkCertificate()', () => {
   it('accepts a leaf with exactly the requested names, signed by the root, with its own key', () => {
     const check = checkCertificate(tls.certPem, {
       names: ['localhost'],
@@ -91,6 +92,49 @@ describe('checkCertificate()', () => {
     });
     assert.equal(check.valid, false);
     assert.doesNotMatch(check.reason, /c2VjcmV0|PRIVATE KEY/);
+  });
+});
+
+describe('checkIssued()', () => {
+  const issued = (sites: readonly { name: string; keyPem: string }[]) => ({
+    ok: true as const,
+    elapsedMs: 1,
+    bundlePem: tls.certPem,
+    perSite: sites.map((site) => ({ ...site, bundlePem: tls.certPem })),
+  });
+
+  it('checks the one certificate of a tool that makes one for all names, with its key', () => {
+    const check = checkIssued(
+      { ok: true, elapsedMs: 1, bundlePem: tls.certPem, keyPem: other.keyPem },
+      { names: ['localhost'], rootPem: tls.caPem, nowMs },
+    );
+    assert.equal(check.valid, false);
+    assert.match(check.reason, /private key does not match/);
+  });
+
+  it('accepts one valid certificate per site, each for its own name', () => {
+    const check = checkIssued(issued([{ name: 'localhost', keyPem: tls.keyPem }]), {
+      names: ['localhost'],
+      rootPem: tls.caPem,
+      nowMs,
+    });
+    assert.equal(check.valid, true);
+  });
+
+  it('rejects a site without a certificate and a site whose key does not match', () => {
+    const missing = checkIssued(issued([{ name: 'localhost', keyPem: tls.keyPem }]), {
+      names: ['localhost', 'www.example.com'],
+      rootPem: tls.caPem,
+      nowMs,
+    });
+    assert.deepEqual(missing, { valid: false, reason: 'no certificate for the site www.example.com' });
+    const wrongKey = checkIssued(issued([{ name: 'localhost', keyPem: other.keyPem }]), {
+      names: ['localhost'],
+      rootPem: tls.caPem,
+      nowMs,
+    });
+    assert.equal(wrongKey.valid, false);
+    assert.match(wrongKey.reason, /^site localhost: the private key does not match/);
   });
 });
 

@@ -84,7 +84,12 @@ export class Http01Solvers {
       cleanup: async (authz: AcmeAuthorization, challenge: AcmeChallenge) => {
         const host = authz.identifier.value;
         this.#tokens.remove(host, challenge.token ?? '');
-        this.#release(host);
+        const provider = this.#release(host);
+        // A host still claimed by another order keeps its route. While other hosts of the provider are
+        // pending, a finished host's route is dropped by the next routing update (a present, or the last
+        // cleanup): a stale route only sends that host's challenge path to this process, and a burst of
+        // N orders writes about N routing updates instead of 2N, each one holding every pending host.
+        if (provider === undefined || this.#hasPending(provider)) return;
         await this.#syncRoutes();
       },
     };
@@ -112,11 +117,19 @@ export class Http01Solvers {
     });
   }
 
-  #release(host: string): void {
+  /** Drops one claim on the host; returns its provider when that was the last claim (its route may go). */
+  #release(host: string): string | undefined {
     const entry = this.#pending.get(host);
-    if (entry === undefined) return;
+    if (entry === undefined) return undefined;
     entry.count -= 1;
-    if (entry.count <= 0) this.#pending.delete(host);
+    if (entry.count > 0) return undefined;
+    this.#pending.delete(host);
+    return entry.provider;
+  }
+
+  #hasPending(provider: string): boolean {
+    for (const entry of this.#pending.values()) if (entry.provider === provider) return true;
+    return false;
   }
 
   /** Queues a sync of every router with the current pending hosts; resolves when that sync is done. */

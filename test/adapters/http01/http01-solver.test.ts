@@ -38,6 +38,16 @@ const route = (ingress: string) => ({
   ingresses: [ingress],
 });
 
+/** Solvers with a fresh token store, routing nginx hosts to `router`, without a self-check wait. */
+function solversRoutingTo(router: ChallengeRouter): Http01Solvers {
+  return new Http01Solvers({
+    tokens: new MemoryChallengeStore(),
+    routers: new Map([['nginx', router]]),
+    selfCheck: { kind: 'wait', delayMs: 0 },
+    log,
+  });
+}
+
 describe('Http01Solvers', () => {
   it('serves each token while its challenge is presented and frees it afterwards (bug 10)', async () => {
     const store = new MemoryChallengeStore();
@@ -59,12 +69,7 @@ describe('Http01Solvers', () => {
 
   it('routes the union of hosts pending across concurrent orders and keeps a host until its last order is done', async () => {
     const router = new RecordingRouter();
-    const solvers = new Http01Solvers({
-      tokens: new MemoryChallengeStore(),
-      routers: new Map([['nginx', router]]),
-      selfCheck: { kind: 'wait', delayMs: 0 },
-      log,
-    });
+    const solvers = solversRoutingTo(router);
     const web = solvers.solverFor(route('default/web'));
     const api = solvers.solverFor(route('default/api'));
     await web.present(authz('a.example'), challenge('t1'), 'k1');
@@ -82,14 +87,25 @@ describe('Http01Solvers', () => {
     assert.deepEqual(router.syncs.at(-1), []);
   });
 
+  it('leaves a finished host to the next routing update while other hosts are pending, and clears all after the last', async () => {
+    const router = new RecordingRouter();
+    const solvers = solversRoutingTo(router);
+    const solver = solvers.solverFor(route('default/web'));
+    await solver.present(authz('a.example'), challenge('t-a'), 'k-a');
+    await solver.present(authz('b.example'), challenge('t-b'), 'k-b');
+    const before = router.syncs.length;
+    await solver.cleanup(authz('a.example'), challenge('t-a'), 'k-a');
+    assert.equal(router.syncs.length, before, 'no routing update only to drop a.example');
+    await solver.present(authz('c.example'), challenge('t-c'), 'k-c');
+    assert.deepEqual(router.syncs.at(-1), ['b.example', 'c.example'], 'the next update drops it');
+    await solver.cleanup(authz('b.example'), challenge('t-b'), 'k-b');
+    await solver.cleanup(authz('c.example'), challenge('t-c'), 'k-c');
+    assert.deepEqual(router.syncs.at(-1), [], 'the last cleanup removes every route');
+  });
+
   it('joins challenges presented together into one routing update', async () => {
     const router = new RecordingRouter();
-    const solvers = new Http01Solvers({
-      tokens: new MemoryChallengeStore(),
-      routers: new Map([['nginx', router]]),
-      selfCheck: { kind: 'wait', delayMs: 0 },
-      log,
-    });
+    const solvers = solversRoutingTo(router);
     const solver = solvers.solverFor(route('default/web'));
     await Promise.all(
       ['a', 'b', 'c'].map((h) => solver.present(authz(`${h}.example`), challenge(`t-${h}`), `k-${h}`)),
