@@ -22,11 +22,9 @@ import { Semaphore } from '../runtime/semaphore.js';
 import { systemClock } from '../runtime/system-clock.js';
 import { WorkQueue } from '../runtime/workqueue.js';
 import { createTemporaryCertificate } from '../x509/temporary-certificate.js';
+import { TEMPORARY_VALIDITY_MS } from '../domain/temporary-certificate-state.js';
 import type { ControllerSettings } from './controller-settings.js';
 import { watchSources, type Watches } from './watch.js';
-
-/** How long a temporary self-signed certificate is valid; kube-lego replaces it long before. */
-const TEMPORARY_VALIDITY_MS = 7 * 24 * 3_600_000;
 
 /** The controller's object graph, built but not started: nothing listens, watches or works yet. */
 export interface ControllerGraph {
@@ -185,6 +183,9 @@ export function buildController(options: {
     settings: {
       policy: settings.policy,
       issuanceTimeoutMs: settings.issuanceTimeoutMs,
+      ...(settings.temporaryCertificate === undefined
+        ? {}
+        : { temporaryCertificate: settings.temporaryCertificate }),
       ...(settings.ariPollIntervalMs === undefined ? {} : { ariPollIntervalMs: settings.ariPollIntervalMs }),
     },
     log,

@@ -44,6 +44,8 @@ export interface ControllerSettings {
   readonly ariPollIntervalMs?: number;
   readonly maxConcurrentOrders: number;
   readonly issuanceTimeoutMs: number;
+  /** `LEGO_TEMPORARY_CERTIFICATE`: a self-signed certificate at once in an absent Secret, before any order. @default true */
+  readonly temporaryCertificate?: boolean;
   /** Delay between ACME polls without Retry-After. */
   readonly pollIntervalMs?: number;
 }

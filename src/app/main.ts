@@ -123,6 +123,7 @@ function settingsOf(config: Config, files: HostFiles, caPem: string | undefined)
     ari: config.acme.ari,
     maxConcurrentOrders: config.acme.maxConcurrentOrders,
     issuanceTimeoutMs: config.acme.issuanceTimeoutMs,
+    temporaryCertificate: config.temporaryCertificate,
   };
 }
 

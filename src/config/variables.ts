@@ -53,6 +53,11 @@ export const CONFIG_VARIABLES = [
   { name: 'LEGO_SELF_CHECK_DELAY', defaultValue: '0s' },
   { name: 'LEGO_MAX_CONCURRENT_ORDERS', defaultValue: '4' },
   { name: 'LEGO_ISSUANCE_TIMEOUT', defaultValue: '10m' },
+  { name: 'LEGO_TEMPORARY_CERTIFICATE', defaultValue: 'true' },
+  { name: 'LEGO_SERVED_CHECK', defaultValue: 'true' },
+  { name: 'LEGO_SERVED_CHECK_INTERVAL', defaultValue: '10s' },
+  { name: 'LEGO_SERVED_CHECK_TIMEOUT', defaultValue: '30m' },
+  { name: 'LEGO_SERVED_CHECK_PORT', defaultValue: '443' },
 ] as const satisfies readonly ConfigVariable[];
 
 /** The name of a variable in CONFIG_VARIABLES. */

@@ -19,6 +19,7 @@ export const EVENT_REASONS = [
   'MinimumValidityIgnored',
   'SecretAdopted',
   'UntrustedAnnotation',
+  'TemporaryCertificateIssued',
 ] as const;
 
 /** A Kubernetes Event reason. */
@@ -42,6 +43,7 @@ export const EVENT_TYPES: Readonly<Record<EventReason, EventType>> = Object.free
   MinimumValidityIgnored: 'Warning',
   SecretAdopted: 'Normal',
   UntrustedAnnotation: 'Warning',
+  TemporaryCertificateIssued: 'Normal',
 });
 
 /** The Event reason a desired-state problem is reported with. */
