@@ -24,6 +24,9 @@ import { WorkQueue } from '../runtime/workqueue.js';
 import { createTemporaryCertificate } from '../x509/temporary-certificate.js';
 import { TEMPORARY_VALIDITY_MS } from '../domain/temporary-certificate-state.js';
 import type { ControllerSettings } from './controller-settings.js';
+import { CachedIngressAddresses } from '../adapters/kube/ingress-addresses.js';
+import { TlsServedProbe } from '../adapters/tls/tls-served-probe.js';
+import { ServedCheck } from '../reconcile/served-check.js';
 import { watchSources, type Watches } from './watch.js';
 
 /** The controller's object graph, built but not started: nothing listens, watches or works yet. */
@@ -37,6 +40,8 @@ export interface ControllerGraph {
   readonly watches: Watches;
   readonly desired: DesiredCache;
   readonly reconciler: Reconciler;
+  /** Absent when `LEGO_SERVED_CHECK=false`. */
+  readonly servedCheck?: ServedCheck;
   /** Aborted on shutdown: in-flight orders stop at their next safe point. */
   readonly shutdown: AbortController;
 }
@@ -167,6 +172,18 @@ export function buildController(options: {
     log: log.with({ context: 'kubelego' }),
   });
   const desired = new DesiredCache(settings.policy, () => watches.ingresses.list().map(ingressView));
+  const events = new EventRecorder(objects);
+  const servedCheck =
+    settings.servedCheck?.enabled === true
+      ? new ServedCheck({
+          probe: new TlsServedProbe({ port: settings.servedCheck.port }),
+          addresses: new CachedIngressAddresses(watches.ingresses),
+          events,
+          policy: settings.servedCheck,
+          log,
+          shutdown: shutdown.signal,
+        })
+      : undefined;
   const reconciler = new Reconciler({
     desired,
     secrets: new SecretStore({ objects, managed: watches.secrets, facts }),
@@ -176,8 +193,9 @@ export function buildController(options: {
       create: (hosts, nowMs) =>
         createTemporaryCertificate(hosts, { nowMs, validityMs: TEMPORARY_VALIDITY_MS }),
     },
-    events: new EventRecorder(objects),
+    events,
     queue,
+    ...(servedCheck === undefined ? {} : { served: servedCheck }),
     orders: new Semaphore(settings.maxConcurrentOrders),
     ...(settings.ari ? { ari: new RenewalInfoSource(accounts) } : {}),
     settings: {
@@ -191,5 +209,17 @@ export function buildController(options: {
     log,
     shutdown: shutdown.signal,
   });
-  return { client, tokens, instanceId, nginx, accounts, queue, watches, desired, reconciler, shutdown };
+  return {
+    client,
+    tokens,
+    instanceId,
+    nginx,
+    accounts,
+    queue,
+    watches,
+    desired,
+    reconciler,
+    ...(servedCheck === undefined ? {} : { servedCheck }),
+    shutdown,
+  };
 }

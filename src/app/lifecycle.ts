@@ -120,6 +120,7 @@ export async function startControllerRuntime(
       await queue.shutDownWithDrain();
       await workers;
       await Promise.allSettled(reconciler.inFlight());
+      await graph.servedCheck?.idle();
       await synced.catch(() => undefined);
       await Promise.all([watches.ingresses.stop(), watches.secrets.stop()]);
       await graph.accounts.close();

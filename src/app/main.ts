@@ -124,6 +124,7 @@ function settingsOf(config: Config, files: HostFiles, caPem: string | undefined)
     maxConcurrentOrders: config.acme.maxConcurrentOrders,
     issuanceTimeoutMs: config.acme.issuanceTimeoutMs,
     temporaryCertificate: config.temporaryCertificate,
+    servedCheck: config.servedCheck,
   };
 }
 

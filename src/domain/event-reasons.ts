@@ -20,6 +20,9 @@ export const EVENT_REASONS = [
   'SecretAdopted',
   'UntrustedAnnotation',
   'TemporaryCertificateIssued',
+  'CertificateServed',
+  'CertificateNotServed',
+  'CertificateNotCheckable',
 ] as const;
 
 /** A Kubernetes Event reason. */
@@ -44,6 +47,9 @@ export const EVENT_TYPES: Readonly<Record<EventReason, EventType>> = Object.free
   SecretAdopted: 'Normal',
   UntrustedAnnotation: 'Warning',
   TemporaryCertificateIssued: 'Normal',
+  CertificateServed: 'Normal',
+  CertificateNotServed: 'Warning',
+  CertificateNotCheckable: 'Normal',
 });
 
 /** The Event reason a desired-state problem is reported with. */

@@ -6,7 +6,7 @@ import {
   type RenewalWhy,
 } from '../domain/decide.js';
 import type { DesiredPolicy, DesiredProblem, IgnoredIngress } from '../domain/desired.js';
-import { EVENT_TYPES, problemEventReason, RENEWAL_TEXT, type EventReason } from '../domain/event-reasons.js';
+import { problemEventReason, RENEWAL_TEXT, type EventReason } from '../domain/event-reasons.js';
 import { KubeLegoError, type Reaction } from '../domain/kube-lego-error.js';
 import { observeSecret, TLS_SECRET_TYPE } from '../domain/observe-secret.js';
 import {
@@ -50,6 +50,8 @@ import { abortableSleep } from '../runtime/abortable-sleep.js';
 import type { Semaphore } from '../runtime/semaphore.js';
 import type { DesiredCache } from './desired-index.js';
 import { classifyFailure } from './failure-reason.js';
+import type { ServedCheckStarter } from './served-check.js';
+import { recordSourceEvent } from './source-event.js';
 
 export interface ReconcilerSettings {
   readonly policy: DesiredPolicy & DecisionPolicy;
@@ -78,6 +80,8 @@ export interface ReconcilerOptions {
   readonly orders: Semaphore;
   /** Absent: ARI is off (`LEGO_ARI=false`). */
   readonly ari?: RenewalWindows;
+  /** Checks that a stored certificate is served; absent: the check is off (`LEGO_SERVED_CHECK=false`). */
+  readonly served?: ServedCheckStarter;
   readonly settings: ReconcilerSettings;
   readonly log: Log;
   /** Aborted on shutdown: in-flight orders stop at their next safe point. */
@@ -356,7 +360,11 @@ export class Reconciler {
         );
         return;
       }
-      await this.#storeIssued(want, material, { renewal, log });
+      await this.#storeIssued(want, material, {
+        renewal,
+        log,
+        ...(context.base?.certificatePem === undefined ? {} : { previousPem: context.base.certificatePem }),
+      });
     } catch (err) {
       await this.#recordFailed(want, err, {
         attempt,
@@ -425,7 +433,7 @@ export class Reconciler {
   async #storeIssued(
     want: DesiredCertificate,
     material: IssuedMaterial,
-    options: { renewal: RenewalWhy | undefined; log: Log },
+    options: { renewal: RenewalWhy | undefined; log: Log; previousPem?: string },
   ): Promise<void> {
     const { renewal, log } = options;
     const info = material.validity;
@@ -448,7 +456,14 @@ export class Reconciler {
       untilStopped: true,
       servesRenewRequest: true,
     });
+    const storedAtMs = this.#now();
     this.#backoff.delete(want.key);
+    this.#o.served?.start({
+      want,
+      certificatePem: material.certificatePem,
+      ...(options.previousPem === undefined ? {} : { previousCertificatePem: options.previousPem }),
+      storedAtMs,
+    });
     await this.#warnMinimumValidity(want, info, log);
     this.#log
       .with({ context: 'secret', name: want.secretName, namespace: want.namespace })
@@ -772,24 +787,8 @@ export class Reconciler {
     for (const source of want.sources) await this.#recordEvent(source, reason, message);
   }
 
-  /** Records an Event on the object a certificate (or a problem) comes from; Events are best effort. */
   async #recordEvent(source: SourceRef, reason: EventReason, message: string): Promise<void> {
-    try {
-      await this.#o.events.record({
-        involved: {
-          apiVersion: source.apiVersion,
-          kind: source.kind,
-          namespace: source.namespace,
-          name: source.name,
-          ...(source.uid === undefined ? {} : { uid: source.uid }),
-        },
-        type: EVENT_TYPES[reason],
-        reason,
-        message,
-      });
-    } catch (err) {
-      this.#log.with({ context: 'kubelego' }).warn(`cannot record event ${reason}: ${String(err)}`);
-    }
+    await recordSourceEvent(this.#o.events, this.#log, { source, reason, message });
   }
 
   /** Logs kube-lego's `ignoring as ...` line once per Ingress and reason while it lasts. */

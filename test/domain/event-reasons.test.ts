@@ -30,6 +30,8 @@ describe('event reasons', () => {
       'CertificateRenewed',
       'SecretAdopted',
       'TemporaryCertificateIssued',
+      'CertificateServed',
+      'CertificateNotCheckable',
     ]);
   });
 });
