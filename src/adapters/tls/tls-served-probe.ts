@@ -4,8 +4,13 @@ import { connect } from 'node:tls';
 import type { LeafCertificate, ServedCheckTarget } from '../../domain/served-check.js';
 import type { HandshakeOutcome, ServedProbe } from '../../ports/served-probe.js';
 
-/** The value of one attribute (`CN`) of a node:crypto distinguished name (one `KEY=value` per line). */
-function attribute(name: string, key: string): string {
+/**
+ * The value of one attribute (`CN`) of a node:crypto distinguished name (one `KEY=value` per line); the
+ * whole name when it has none. node:crypto gives `undefined` for an empty name (Pebble's leaves have one).
+ */
+function attribute(distinguishedName: string | undefined, key: string): string {
+  const name = distinguishedName;
+  if (name === undefined) return '';
   const line = name.split('\n').find((l) => l.startsWith(`${key}=`));
   return line === undefined ? name.replaceAll('\n', ', ') : line.slice(key.length + 1);
 }
