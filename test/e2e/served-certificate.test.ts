@@ -14,6 +14,7 @@ import { controllerEnv, NGINX_ONLY } from '../support/controller-env.js';
 import { startCountingAcmeProxy, type CountingAcmeProxy } from '../support/counting-acme-proxy.js';
 import { ingressManifest, namespaceManifest } from '../support/ingress-manifest.js';
 import { startPebble, type PebbleRig } from '../support/pebble.js';
+import { eventually } from '../support/eventually.js';
 import { readyzOk } from '../support/readyz.js';
 import { startControllerProcess, type ControllerProcess } from './controller-process.js';
 
@@ -57,20 +58,8 @@ describe('kube-lego process: temporary certificate at once, then the served-cert
   const kubectl = async (...args: string[]): Promise<string> =>
     (await run('kubectl', ['--kubeconfig', kubeconfig, ...args])).stdout;
 
-  async function eventually<T>(
-    what: string,
-    probe: () => Promise<T | undefined>,
-    timeoutMs = 60_000,
-  ): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe().catch(() => undefined);
-      if (value !== undefined) return value;
-      if (Date.now() > deadline)
-        assert.fail(`timed out waiting for ${what}:\n${lego?.lines.slice(-30).join('\n') ?? ''}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
+  const until = <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> =>
+    eventually(what, probe, { context: () => lego?.lines.slice(-30).join('\n') ?? '' });
 
   const eventOf = async (ingress: string, reason: string): Promise<EventJson | undefined> => {
     const list = JSON.parse(await kubectl('get', 'events', '-n', 'default', '-o', 'json')) as {
@@ -98,7 +87,7 @@ describe('kube-lego process: temporary certificate at once, then the served-cert
         },
       ),
     );
-    await eventually('readyz', async () => ((await readyzOk(pebble.httpPort)) ? true : undefined));
+    await until('readyz', async () => ((await readyzOk(pebble.httpPort)) ? true : undefined));
     const file = join(dir, `${ingress}.yaml`);
     await writeFile(file, ingressManifest({ name: ingress, hosts: [host], service: 'web' }));
     await kubectl('apply', '-f', file);
@@ -148,7 +137,7 @@ describe('kube-lego process: temporary certificate at once, then the served-cert
     dataPlane: DataPlane,
     host: string,
   ): Promise<{ secretAfterIngressMs: number; orderAfterSecretMs: number; servedAfterMs: number }> {
-    const served = await eventually('CertificateServed', () => eventOf('served', 'CertificateServed'));
+    const served = await until('CertificateServed', () => eventOf('served', 'CertificateServed'));
 
     // Times from the sandbox's audit log and the proxy's record, not from kube-lego's log. A create is a
     // POST to the collection (the name is in the body): this is the first Ingress and Secret in "default".
@@ -201,9 +190,7 @@ describe('kube-lego process: temporary certificate at once, then the served-cert
   it('with the reload disabled, reports CertificateNotServed naming the temporary certificate still served', async () => {
     const host = 'stale.example.test';
     const dataPlane = await startWith('never', 'stale', host);
-    const notServed = await eventually('CertificateNotServed', () =>
-      eventOf('stale', 'CertificateNotServed'),
-    );
+    const notServed = await until('CertificateNotServed', () => eventOf('stale', 'CertificateNotServed'));
     const leaf = await servedLeaf(dataPlane.port, host);
     assert.equal(leaf.subject, 'CN=kube-lego temporary certificate');
     const message = notServed.message ?? '';

@@ -181,7 +181,7 @@ ${ingressManifest({ name: 'web', hosts: ['web.example.test'] })}`,
     assert.match(result.stdout, /No failure is recorded since the last issuance\./);
     assert.match(
       result.stdout,
-      /\nEvents on Ingress default\/web:\n {2}\S+Z Normal CertificateIssued: Issued certificate for web\.example\.test/,
+      /\nEvents on Ingress default\/web:\n {2}\S+Z Normal TemporaryCertificateIssued: Stored a temporary self-signed certificate for web\.example\.test[^\n]*\n {2}\S+Z Normal CertificateIssued: Issued certificate for web\.example\.test/,
     );
   });
 
