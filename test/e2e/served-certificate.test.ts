@@ -1,19 +1,19 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { startDataPlane, type DataPlane } from '../../dev/devenv/data-plane.js';
-import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
+import type { Sandbox } from '../../dev/sandbox/sandbox.js';
 import { TEMPORARY_CERTIFICATE_ANNOTATION } from '../../src/domain/temporary-certificate-state.js';
 import { controllerEnv, NGINX_ONLY } from '../support/controller-env.js';
-import { startCountingAcmeProxy, type CountingAcmeProxy } from '../support/counting-acme-proxy.js';
+import type { CountingAcmeProxy } from '../support/counting-acme-proxy.js';
 import { ingressManifest, namespaceManifest } from '../support/ingress-manifest.js';
-import { startPebble, type PebbleRig } from '../support/pebble.js';
+import type { PebbleRig } from '../support/pebble.js';
+import { startProxiedPebbleRig, type ProxiedPebbleRig } from '../support/proxied-pebble-rig.js';
 import { eventually } from '../support/eventually.js';
 import { readyzOk } from '../support/readyz.js';
 import { startControllerProcess, type ControllerProcess } from './controller-process.js';
@@ -46,6 +46,7 @@ function servedLeaf(port: number, host: string): Promise<X509Certificate> {
 }
 
 describe('kube-lego process: temporary certificate at once, then the served-certificate check (issue 14)', () => {
+  let rig: ProxiedPebbleRig;
   let sandbox: Sandbox;
   let pebble: PebbleRig;
   let proxy: CountingAcmeProxy;
@@ -102,24 +103,15 @@ describe('kube-lego process: temporary certificate at once, then the served-cert
   }
 
   before(async () => {
-    [sandbox, pebble] = await Promise.all([startSandbox(), startPebble({ nonceRejectPercent: 0 })]);
-    proxy = await startCountingAcmeProxy({
-      pebbleDirectoryUrl: pebble.directoryUrl,
-      pebbleCaPem: pebble.caPem,
-    });
-    dir = await mkdtemp(join(tmpdir(), 'kube-lego-served-'));
-    kubeconfig = join(dir, 'kubeconfig');
-    caFile = join(dir, 'proxy-ca.pem');
-    await Promise.all([sandbox.writeKubeconfig(kubeconfig), writeFile(caFile, proxy.caPem)]);
+    rig = await startProxiedPebbleRig('kube-lego-served-');
+    ({ sandbox, pebble, proxy, dir, kubeconfig, caFile } = rig);
     await writeFile(join(dir, 'ns.yaml'), namespaceManifest('kube-lego'));
     await kubectl('apply', '-f', join(dir, 'ns.yaml'));
   });
 
   after(async () => {
     await stopAll();
-    await proxy.close();
-    await Promise.all([sandbox.close(), pebble.stop()]);
-    await rm(dir, { recursive: true, force: true });
+    await rig.close();
   });
 
   it('writes a temporary certificate within 2 s and before any order, replaces it, and sees it served', async (t) => {
