@@ -33,11 +33,12 @@ import { Semaphore } from '../runtime/semaphore.js';
 import { systemClock } from '../runtime/system-clock.js';
 import { WorkQueue } from '../runtime/workqueue.js';
 import { createTemporaryCertificate } from '../x509/temporary-certificate.js';
+import { TEMPORARY_VALIDITY_MS } from '../domain/temporary-certificate-state.js';
 import type { ControllerSettings } from './controller-settings.js';
+import { CachedIngressAddresses } from '../adapters/kube/ingress-addresses.js';
+import { TlsServedProbe } from '../adapters/tls/tls-served-probe.js';
+import { ServedCheck } from '../reconcile/served-check.js';
 import { watchSources, type Watches } from './watch.js';
-
-/** How long a temporary self-signed certificate is valid; kube-lego replaces it long before. */
-const TEMPORARY_VALIDITY_MS = 7 * 24 * 3_600_000;
 
 /** The controller's object graph, built but not started: nothing listens, watches or works yet. */
 export interface ControllerGraph {
@@ -53,6 +54,8 @@ export interface ControllerGraph {
   readonly watches: Watches;
   readonly desired: DesiredCache;
   readonly reconciler: Reconciler;
+  /** Absent when `LEGO_SERVED_CHECK=false`. */
+  readonly servedCheck?: ServedCheck;
   /** Aborted on shutdown: in-flight orders stop at their next safe point. */
   readonly shutdown: AbortController;
   /** With leader election: the Lease elector (not running yet); undefined for a single replica. */
@@ -236,6 +239,18 @@ export function buildController(options: {
     log: log.with({ context: 'kubelego' }),
   });
   const desired = new DesiredCache(settings.policy, () => watches.ingresses.list().map(ingressView));
+  const events = new EventRecorder(objects);
+  const servedCheck =
+    settings.servedCheck?.enabled === true
+      ? new ServedCheck({
+          probe: new TlsServedProbe({ port: settings.servedCheck.port }),
+          addresses: new CachedIngressAddresses(watches.ingresses),
+          events,
+          policy: settings.servedCheck,
+          log,
+          shutdown: shutdown.signal,
+        })
+      : undefined;
   const reconciler = new Reconciler({
     desired,
     secrets: new SecretStore({ objects, managed: watches.secrets, facts }),
@@ -245,13 +260,17 @@ export function buildController(options: {
       create: (hosts, nowMs) =>
         createTemporaryCertificate(hosts, { nowMs, validityMs: TEMPORARY_VALIDITY_MS }),
     },
-    events: new EventRecorder(objects),
+    events,
     queue,
+    ...(servedCheck === undefined ? {} : { served: servedCheck }),
     orders: new Semaphore(settings.maxConcurrentOrders),
     ...(settings.ari ? { ari: new RenewalInfoSource(accounts) } : {}),
     settings: {
       policy: settings.policy,
       issuanceTimeoutMs: settings.issuanceTimeoutMs,
+      ...(settings.temporaryCertificate === undefined
+        ? {}
+        : { temporaryCertificate: settings.temporaryCertificate }),
       ...(settings.ariPollIntervalMs === undefined ? {} : { ariPollIntervalMs: settings.ariPollIntervalMs }),
     },
     log,
@@ -293,6 +312,7 @@ export function buildController(options: {
     watches,
     desired,
     reconciler,
+    ...(servedCheck === undefined ? {} : { servedCheck }),
     shutdown,
     elector,
   };

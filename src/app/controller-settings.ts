@@ -49,6 +49,15 @@ export interface ControllerSettings {
   readonly issuanceTimeoutMs: number;
   /** Set when `LEGO_LEADER_ELECT=true`: only the replica holding the Lease orders and writes. */
   readonly leaderElection?: LeaderElectionConfig;
+  /** `LEGO_TEMPORARY_CERTIFICATE`: a self-signed certificate at once in an absent Secret, before any order. @default true */
+  readonly temporaryCertificate?: boolean;
+  /** `LEGO_SERVED_CHECK*`: the check that a stored certificate is served; absent or disabled: off. */
+  readonly servedCheck?: {
+    readonly enabled: boolean;
+    readonly firstIntervalMs: number;
+    readonly timeoutMs: number;
+    readonly port: number;
+  };
   /** Delay between ACME polls without Retry-After. */
   readonly pollIntervalMs?: number;
 }

@@ -169,6 +169,7 @@ export async function startControllerRuntime(
       await queue.shutDownWithDrain();
       await workers;
       await Promise.allSettled(reconciler.inFlight());
+      await graph.servedCheck?.idle();
       // Released only once this replica's orders have stopped, so the next leader never overlaps them.
       election.abort();
       await electing;

@@ -125,6 +125,8 @@ function settingsOf(config: Config, files: HostFiles, caPem: string | undefined)
     maxConcurrentOrders: config.acme.maxConcurrentOrders,
     issuanceTimeoutMs: config.acme.issuanceTimeoutMs,
     ...(config.leaderElection.enabled ? { leaderElection: config.leaderElection } : {}),
+    temporaryCertificate: config.temporaryCertificate,
+    servedCheck: config.servedCheck,
   };
 }
 

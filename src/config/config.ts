@@ -100,6 +100,18 @@ export interface Config {
     readonly initialIntervalMs: number;
     readonly multiplier: number;
   };
+  /** `LEGO_TEMPORARY_CERTIFICATE`: write a self-signed certificate at once into a TLS Secret that is absent. */
+  readonly temporaryCertificate: boolean;
+  /** The check that the load balancer serves a stored certificate (`LEGO_SERVED_CHECK*`). */
+  readonly servedCheck: {
+    readonly enabled: boolean;
+    /** Delay before the first handshake; each next one waits twice as long. */
+    readonly firstIntervalMs: number;
+    /** From the certificate's storage to the last handshake. */
+    readonly timeoutMs: number;
+    /** TLS port of the load balancer's addresses (443; another only for tests and the sandbox). */
+    readonly port: number;
+  };
   readonly selfCheck: {
     readonly enabled: boolean;
     readonly timeoutMs: number;

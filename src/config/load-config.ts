@@ -546,6 +546,23 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       minimumValidityMs: readMinimumValidity(reader),
     },
     backoff: readBackoff(reader),
+    temporaryCertificate: reader.boolean('LEGO_TEMPORARY_CERTIFICATE'),
+    servedCheck: {
+      enabled: reader.boolean('LEGO_SERVED_CHECK'),
+      firstIntervalMs: reader.duration('LEGO_SERVED_CHECK_INTERVAL', {
+        minMs: 100,
+        belowMinimum: 'too short, accepted are durations of 100ms or longer such as 10s',
+      }),
+      timeoutMs: reader.duration('LEGO_SERVED_CHECK_TIMEOUT', {
+        minMs: 1000,
+        belowMinimum: 'too short, accepted are durations of 1s or longer such as 30m',
+      }),
+      port: reader.integer('LEGO_SERVED_CHECK_PORT', {
+        min: 1,
+        max: 65535,
+        accepted: 'integers from 1 to 65535',
+      }),
+    },
     selfCheck: {
       enabled: reader.boolean('LEGO_SELF_CHECK'),
       timeoutMs: reader.duration('LEGO_SELF_CHECK_TIMEOUT', {

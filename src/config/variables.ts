@@ -61,6 +61,11 @@ export const CONFIG_VARIABLES = [
   { name: 'LEGO_RETRY_PERIOD', defaultValue: '2s' },
   { name: 'LEGO_POD_NAME', defaultValue: undefined },
   { name: 'HOSTNAME', defaultValue: undefined },
+  { name: 'LEGO_TEMPORARY_CERTIFICATE', defaultValue: 'true' },
+  { name: 'LEGO_SERVED_CHECK', defaultValue: 'true' },
+  { name: 'LEGO_SERVED_CHECK_INTERVAL', defaultValue: '10s' },
+  { name: 'LEGO_SERVED_CHECK_TIMEOUT', defaultValue: '30m' },
+  { name: 'LEGO_SERVED_CHECK_PORT', defaultValue: '443' },
 ] as const satisfies readonly ConfigVariable[];
 
 /** The name of a variable in CONFIG_VARIABLES. */

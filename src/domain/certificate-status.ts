@@ -8,7 +8,7 @@ import type { FailureReason, IssuanceRecord, RenewalWindow, SecretKey } from './
 
 /** The state of one certificate as `kube-lego status` shows it. */
 export type CertificateState =
-  'Ready' | 'Renewing' | 'BackingOff' | 'RateLimited' | 'Conflict' | 'Foreign' | 'Invalid';
+  'Ready' | 'Temporary' | 'Renewing' | 'BackingOff' | 'RateLimited' | 'Conflict' | 'Foreign' | 'Invalid';
 
 /** The short form of a renewal basis for the status table. */
 export const RENEWAL_BASIS_LABELS: Readonly<Record<RenewalBasis, string>> = Object.freeze({
@@ -47,7 +47,9 @@ function stateOf(entry: PlanEntry): CertificateState {
     case 'skip':
       return 'Foreign';
     case 'issue':
-      return 'Renewing';
+      // The Secret holds a self-signed placeholder (kube-lego's temporary certificate or the user's own)
+      // until the CA's certificate arrives.
+      return entry.observed.state === 'present' && entry.observed.cert.selfSigned ? 'Temporary' : 'Renewing';
     case 'wait':
       switch (decision.why) {
         case 'RenewalScheduled':

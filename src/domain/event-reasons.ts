@@ -19,6 +19,10 @@ export const EVENT_REASONS = [
   'MinimumValidityIgnored',
   'SecretAdopted',
   'UntrustedAnnotation',
+  'TemporaryCertificateIssued',
+  'CertificateServed',
+  'CertificateNotServed',
+  'CertificateNotCheckable',
 ] as const;
 
 /** A Kubernetes Event reason. */
@@ -42,6 +46,10 @@ export const EVENT_TYPES: Readonly<Record<EventReason, EventType>> = Object.free
   MinimumValidityIgnored: 'Warning',
   SecretAdopted: 'Normal',
   UntrustedAnnotation: 'Warning',
+  TemporaryCertificateIssued: 'Normal',
+  CertificateServed: 'Normal',
+  CertificateNotServed: 'Warning',
+  CertificateNotCheckable: 'Normal',
 });
 
 /** The Event reason a desired-state problem is reported with. */

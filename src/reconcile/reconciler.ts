@@ -6,7 +6,7 @@ import {
   type RenewalWhy,
 } from '../domain/decide.js';
 import type { DesiredPolicy, DesiredProblem, IgnoredIngress } from '../domain/desired.js';
-import { EVENT_TYPES, problemEventReason, RENEWAL_TEXT, type EventReason } from '../domain/event-reasons.js';
+import { problemEventReason, RENEWAL_TEXT, type EventReason } from '../domain/event-reasons.js';
 import { KubeLegoError, type Reaction } from '../domain/kube-lego-error.js';
 import { observeSecret, TLS_SECRET_TYPE } from '../domain/observe-secret.js';
 import {
@@ -42,14 +42,27 @@ import type { RenewalWindows } from '../ports/renewal-windows.js';
 import type { SecretAccess, StoredSecret } from '../ports/secret-access.js';
 import type { TemporaryCertificates } from '../ports/temporary-certificates.js';
 import type { WriteAccess } from '../ports/write-access.js';
+import {
+  holdsTemporaryCertificate,
+  TEMPORARY_CERTIFICATE_ANNOTATION,
+  temporaryRenewAtMs,
+} from '../domain/temporary-certificate-state.js';
 import { abortableSleep } from '../runtime/abortable-sleep.js';
 import type { Semaphore } from '../runtime/semaphore.js';
 import type { DesiredCache } from './desired-index.js';
 import { classifyFailure } from './failure-reason.js';
+import type { ServedCheckStarter } from './served-check.js';
+import { recordSourceEvent } from './source-event.js';
 
 export interface ReconcilerSettings {
   readonly policy: DesiredPolicy & DecisionPolicy;
   readonly issuanceTimeoutMs: number;
+  /**
+   * Write a temporary self-signed certificate into an absent Secret at once, before the order slot and any
+   * ACME request (`LEGO_TEMPORARY_CERTIFICATE`). Off: the Secret appears with the order in flight.
+   * @default true
+   */
+  readonly temporaryCertificate?: boolean;
   /** How often the ARI window of a certificate is fetched again (RFC 9773 asks for at least twice a day). */
   readonly ariPollIntervalMs?: number;
   /** Backoff between attempts of a Secret write that failed transiently (5xx, timeout, reset, conflict). */
@@ -68,6 +81,8 @@ export interface ReconcilerOptions {
   readonly orders: Semaphore;
   /** Absent: ARI is off (`LEGO_ARI=false`). */
   readonly ari?: RenewalWindows;
+  /** Checks that a stored certificate is served; absent: the check is off (`LEGO_SERVED_CHECK=false`). */
+  readonly served?: ServedCheckStarter;
   readonly settings: ReconcilerSettings;
   readonly log: Log;
   /** Told how each issuance attempt ended. */
@@ -102,6 +117,14 @@ const DEFAULT_WRITE_RETRY = { firstDelayMs: 500, maxDelayMs: 30_000 };
 interface DataChange {
   readonly set?: Readonly<Record<string, string>>;
   readonly remove?: readonly string[];
+  /** Replace the pair with a fresh temporary one when the stored pair is the temporary one. */
+  readonly renewTemporary?: boolean;
+}
+
+/** A Secret write that went through. */
+interface WriteResult {
+  /** A fresh temporary pair went in (the Secret had no pair, or its temporary one was renewed). */
+  readonly temporaryWritten: boolean;
 }
 
 /** Whether a failed Secret read or write can succeed when tried again (5xx, timeouts, resets, 429). */
@@ -270,6 +293,17 @@ export class Reconciler {
         return;
       }
     }
+    let temporaryRenewMs: number | undefined;
+    if (base !== undefined && observed.state === 'present') {
+      if (holdsTemporaryCertificate(base.snapshot.annotations, observed.cert)) {
+        temporaryRenewMs = temporaryRenewAtMs(observed.cert);
+        if (temporaryRenewMs <= nowMs) {
+          await this.#writeTemporary(want, observed.record, log);
+          this.#o.queue.add(want.key);
+          return;
+        }
+      }
+    }
     if (decision.persist !== undefined && base !== undefined && observed.state === 'present') {
       const record = recordRenewalTime(
         observed.record,
@@ -284,7 +318,7 @@ export class Reconciler {
     }
     // With ARI, look again when the window is due to be fetched, not only at the renewal time.
     const ariNext = this.#o.ari === undefined ? undefined : this.#ariNextPollMs.get(want.key);
-    const wakeMs = ariNext === undefined ? decision.untilMs : Math.min(decision.untilMs, ariNext);
+    const wakeMs = Math.min(decision.untilMs, ariNext ?? Infinity, temporaryRenewMs ?? Infinity);
     this.#o.queue.addAfter(want.key, Math.max(1000, wakeMs - nowMs));
   }
 
@@ -311,6 +345,10 @@ export class Reconciler {
         ? Buffer.from(pendingKey, 'base64').toString('utf8')
         : undefined;
     const attempt: Attempt = { record, keyPersisted: resumeKeyPem !== undefined };
+    if (context.base === undefined && this.#o.settings.temporaryCertificate !== false) {
+      // Before the order slot and any ACME request: the ingress controller gets an HTTPS front end now.
+      await this.#writeTemporary(want, record, log);
+    }
     await this.#o.orders.acquire();
     const timeout = AbortSignal.timeout(this.#o.settings.issuanceTimeoutMs);
     const signal = AbortSignal.any([timeout, this.#stop()]);
@@ -337,7 +375,11 @@ export class Reconciler {
         );
         return;
       }
-      await this.#storeIssued(want, material, { renewal, log });
+      await this.#storeIssued(want, material, {
+        renewal,
+        log,
+        ...(context.base?.certificatePem === undefined ? {} : { previousPem: context.base.certificatePem }),
+      });
     } catch (err) {
       await this.#recordFailed(want, err, {
         attempt,
@@ -406,7 +448,7 @@ export class Reconciler {
   async #storeIssued(
     want: DesiredCertificate,
     material: IssuedMaterial,
-    options: { renewal: RenewalWhy | undefined; log: Log },
+    options: { renewal: RenewalWhy | undefined; log: Log; previousPem?: string },
   ): Promise<void> {
     const { renewal, log } = options;
     const info = material.validity;
@@ -429,8 +471,15 @@ export class Reconciler {
       untilStopped: true,
       servesRenewRequest: true,
     });
+    const storedAtMs = this.#now();
     this.#backoff.delete(want.key);
     this.#o.metrics?.orderFinished('issued');
+    this.#o.served?.start({
+      want,
+      certificatePem: material.certificatePem,
+      ...(options.previousPem === undefined ? {} : { previousCertificatePem: options.previousPem }),
+      storedAtMs,
+    });
     await this.#warnMinimumValidity(want, info, log);
     this.#log
       .with({ context: 'secret', name: want.secretName, namespace: want.namespace })
@@ -613,7 +662,7 @@ export class Reconciler {
     want: DesiredCertificate,
     record: IssuanceRecord,
     options: { change?: DataChange; untilStopped?: boolean; servesRenewRequest?: boolean } = {},
-  ): Promise<void> {
+  ): Promise<WriteResult> {
     const retry = this.#o.settings.secretWriteRetry ?? DEFAULT_WRITE_RETRY;
     let delayMs = retry.firstDelayMs;
     for (let attempt = 1; ; attempt += 1) {
@@ -621,7 +670,7 @@ export class Reconciler {
       let conflict = false;
       try {
         const result = await this.#writeOnce(want, record, options);
-        if (result === undefined) return;
+        if (!(result instanceof Error)) return result;
         failure = result;
         conflict = true;
       } catch (err) {
@@ -655,7 +704,7 @@ export class Reconciler {
     want: DesiredCertificate,
     record: IssuanceRecord,
     options: { change?: DataChange; servesRenewRequest?: boolean },
-  ): Promise<Error | undefined> {
+  ): Promise<Error | WriteResult> {
     const annotationKey = this.#o.settings.policy.annotationKey;
     this.#o.secrets.invalidate(want.namespace, want.secretName);
     const lookup = await this.#o.secrets.lookup(want.namespace, want.secretName, this.#now());
@@ -669,16 +718,20 @@ export class Reconciler {
     const labels = base?.snapshot.labels ?? {};
     const annotations = base?.snapshot.annotations ?? {};
     const written = options.servesRenewRequest === true ? record : keepRenewRequest(record, annotations);
+    const { data, temporary } = await this.#dataOf(want, base, written, options.change);
     const result = await this.#o.secrets.write({
       namespace: want.namespace,
       name: want.secretName,
       base,
       type: TLS_SECRET_TYPE,
-      data: await this.#dataOf(want, base, written, options.change),
+      data,
       labels: managedSecretLabels(labels),
-      annotations: managedSecretAnnotations(annotations, written, annotationKey),
+      annotations: {
+        ...managedSecretAnnotations(annotations, written, annotationKey),
+        ...(temporary === 'none' ? {} : { [TEMPORARY_CERTIFICATE_ANNOTATION]: 'true' }),
+      },
     });
-    return result.kind === 'written' ? undefined : result.error;
+    return result.kind === 'written' ? { temporaryWritten: temporary === 'written' } : result.error;
   }
 
   /**
@@ -690,16 +743,49 @@ export class Reconciler {
     base: StoredSecret | undefined,
     record: IssuanceRecord,
     change: DataChange | undefined,
-  ): Promise<Record<string, string>> {
+  ): Promise<{ data: Record<string, string>; temporary: 'none' | 'kept' | 'written' }> {
     const set = change?.set ?? {};
     const settingPair = set['tls.crt'] !== undefined && set['tls.key'] !== undefined;
-    const current: Record<string, string> =
-      hasTlsPair(base) || settingPair
-        ? { ...base?.data }
-        : { ...base?.data, ...(await this.#temporaryPair(want)) };
+    const renewing = change?.renewTemporary === true && this.#holdsTemporary(want, base);
+    const fresh = (!hasTlsPair(base) && !settingPair) || renewing;
+    const current: Record<string, string> = fresh
+      ? { ...base?.data, ...(await this.#temporaryPair(want)) }
+      : { ...base?.data };
     const removed = new Set(change?.remove ?? []);
     if (record.orderUrl === undefined) removed.add(PENDING_KEY_DATA_KEY);
-    return Object.fromEntries(Object.entries({ ...current, ...set }).filter(([key]) => !removed.has(key)));
+    const data = Object.fromEntries(
+      Object.entries({ ...current, ...set }).filter(([key]) => !removed.has(key)),
+    );
+    if (fresh) return { data, temporary: 'written' };
+    const kept = !settingPair && this.#holdsTemporary(want, base);
+    return { data, temporary: kept ? 'kept' : 'none' };
+  }
+
+  /** Whether the stored pair is kube-lego's temporary one (marked and self-signed). */
+  #holdsTemporary(want: DesiredCertificate, base: StoredSecret | undefined): boolean {
+    if (base === undefined) return false;
+    const cert = base.snapshot.certificate;
+    return holdsTemporaryCertificate(
+      base.snapshot.annotations,
+      cert.state === 'parsed' ? cert.info : undefined,
+    );
+  }
+
+  /**
+   * Writes a temporary certificate: into an absent Secret, or in place of an aging temporary one (never
+   * over any other pair, as the write re-reads the Secret). Reported with `TemporaryCertificateIssued`.
+   */
+  async #writeTemporary(want: DesiredCertificate, record: IssuanceRecord, log: Log): Promise<void> {
+    try {
+      const result = await this.#writeRecord(want, record, { change: { renewTemporary: true } });
+      if (!result.temporaryWritten) return;
+      const message = `Stored a temporary self-signed certificate for ${want.hosts.join(', ')} in secret "${want.secretName}" until the CA's certificate arrives`;
+      log.info(message);
+      await this.#event(want, 'TemporaryCertificateIssued', message);
+    } catch (err) {
+      // The order still runs: its own writes create the Secret or report why it cannot be written.
+      log.warn(`cannot store a temporary certificate in secret "${want.key}": ${String(err)}`);
+    }
   }
 
   /**
@@ -718,24 +804,8 @@ export class Reconciler {
     for (const source of want.sources) await this.#recordEvent(source, reason, message);
   }
 
-  /** Records an Event on the object a certificate (or a problem) comes from; Events are best effort. */
   async #recordEvent(source: SourceRef, reason: EventReason, message: string): Promise<void> {
-    try {
-      await this.#o.events.record({
-        involved: {
-          apiVersion: source.apiVersion,
-          kind: source.kind,
-          namespace: source.namespace,
-          name: source.name,
-          ...(source.uid === undefined ? {} : { uid: source.uid }),
-        },
-        type: EVENT_TYPES[reason],
-        reason,
-        message,
-      });
-    } catch (err) {
-      this.#log.with({ context: 'kubelego' }).warn(`cannot record event ${reason}: ${String(err)}`);
-    }
+    await recordSourceEvent(this.#o.events, this.#log, { source, reason, message });
   }
 
   /** Logs kube-lego's `ignoring as ...` line once per Ingress and reason while it lasts. */

@@ -48,6 +48,8 @@ describe('loadConfig() defaults', () => {
       metricsPort: 9402,
       renewal: { checkIntervalMs: 8 * 3_600_000, minimumValidityMs: 720 * 3_600_000 },
       backoff: { maxElapsedTimeMs: 300_000, initialIntervalMs: 30_000, multiplier: 2 },
+      temporaryCertificate: true,
+      servedCheck: { enabled: true, firstIntervalMs: 10_000, timeoutMs: 1_800_000, port: 443 },
       selfCheck: { enabled: true, timeoutMs: 10_000, delayMs: 0 },
       kube: { apiUrl: 'http://127.0.0.1:8080', apiUrlExplicit: false },
       leaderElection: {
@@ -332,6 +334,21 @@ const validCases: Readonly<Record<string, ValidCase>> = {
     expected: 'ISRG Root X1',
   },
   'LEGO_ARI false': { env: { LEGO_ARI: 'false' }, pick: (c) => c.acme.ari, expected: false },
+  'LEGO_TEMPORARY_CERTIFICATE false': {
+    env: { LEGO_TEMPORARY_CERTIFICATE: 'false' },
+    pick: (c) => c.temporaryCertificate,
+    expected: false,
+  },
+  'LEGO_SERVED_CHECK and its settings': {
+    env: {
+      LEGO_SERVED_CHECK: 'false',
+      LEGO_SERVED_CHECK_INTERVAL: '500ms',
+      LEGO_SERVED_CHECK_TIMEOUT: '20s',
+      LEGO_SERVED_CHECK_PORT: '8443',
+    },
+    pick: (c) => c.servedCheck,
+    expected: { enabled: false, firstIntervalMs: 500, timeoutMs: 20_000, port: 8443 },
+  },
   'LEGO_ARI is case-insensitive': { env: { LEGO_ARI: 'FALSE' }, pick: (c) => c.acme.ari, expected: false },
   'LEGO_SELF_CHECK false': {
     env: { LEGO_SELF_CHECK: 'False' },

@@ -6,6 +6,7 @@ import {
   DAY_MS,
   MINUTE_MS,
   NOW_MS,
+  cert,
   certAged,
   ingress,
   managed,
@@ -24,6 +25,7 @@ describe('certificateStatuses()', () => {
   const ingresses = [
     ingress('valid', withTls(['valid.example'], 'valid-tls')),
     ingress('due', withTls(['due.example'], 'due-tls')),
+    ingress('temp', withTls(['temp.example'], 'temp-tls')),
     ingress('failing', withTls(['failing.example'], 'failing-tls')),
     ingress('limited', withTls(['limited.example'], 'limited-tls')),
     ingress('foreign', withTls(['foreign.example'], 'foreign-tls')),
@@ -34,6 +36,7 @@ describe('certificateStatuses()', () => {
   const snapshot = secretsByKey(
     secret('valid-tls', valid, managed(), withRecord({ failures: 0 })),
     secret('due-tls', certAged(['due.example'], 70), managed()),
+    secret('temp-tls', cert(['temp.example'], { selfSigned: true }), managed()),
     secret(
       'failing-tls',
       failing,
@@ -73,6 +76,7 @@ describe('certificateStatuses()', () => {
       ['foreign-tls', 'foreign', 'Foreign'],
       ['limited-tls', 'limited', 'RateLimited'],
       ['shared-tls', 'one,two', 'Conflict'],
+      ['temp-tls', 'temp', 'Temporary'],
       ['valid-tls', 'valid', 'Ready'],
     ];
     assert.deepEqual(

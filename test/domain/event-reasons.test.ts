@@ -25,6 +25,13 @@ describe('event reasons', () => {
 
   it('EVENT_TYPES records successes as Normal and everything a user must act on as Warning', () => {
     const normal = EVENT_REASONS.filter((r) => EVENT_TYPES[r] === 'Normal');
-    assert.deepEqual(normal, ['CertificateIssued', 'CertificateRenewed', 'SecretAdopted']);
+    assert.deepEqual(normal, [
+      'CertificateIssued',
+      'CertificateRenewed',
+      'SecretAdopted',
+      'TemporaryCertificateIssued',
+      'CertificateServed',
+      'CertificateNotCheckable',
+    ]);
   });
 });

@@ -181,7 +181,7 @@ ${ingressManifest({ name: 'web', hosts: ['web.example.test'] })}`,
     assert.match(result.stdout, /No failure is recorded since the last issuance\./);
     assert.match(
       result.stdout,
-      /\nEvents on Ingress default\/web:\n {2}\S+Z Normal CertificateIssued: Issued certificate for web\.example\.test/,
+      /\nEvents on Ingress default\/web:\n {2}\S+Z Normal TemporaryCertificateIssued: Stored a temporary self-signed certificate for web\.example\.test[^\n]*\n {2}\S+Z Normal CertificateIssued: Issued certificate for web\.example\.test/,
     );
   });
 
@@ -298,13 +298,30 @@ ${ingressManifest({ name: 'web', hosts: ['web.example.test'] })}`,
 
   it('renew reports a failed attempt with its reason and exits 1; status and explain show the failure', async () => {
     const before = await eventually('a certificate', storedCertificate, { context: logTail });
+    // Nothing of an earlier test in flight: no renewal request left and no order open on the Secret.
+    await eventually(
+      'the Secret at rest',
+      async () => {
+        const annotations = (
+          JSON.parse(await kubectl('get', 'secret', 'web-tls', '-o', 'json')) as {
+            metadata?: { annotations?: Record<string, string> };
+          }
+        ).metadata?.annotations;
+        const busy =
+          annotations?.['kube-lego/renew-requested'] !== undefined ||
+          annotations?.['kube-lego/order-url'] !== undefined;
+        return busy ? undefined : true;
+      },
+      { context: logTail },
+    );
+    assert.equal((await storedCertificate())?.serialNumber, before.serialNumber, 'no renewal under way');
     // The CA's validation cannot resolve the host: the order fails (ChallengeFailed).
     await pebble.challtest.setServfail('web.example.test');
     try {
       const result = await runCli(['renew', 'default/web-tls', '--timeout', '90s'], userEnv, {
         timeoutMs: 100_000,
       });
-      assert.equal(result.code, 1, `${result.stdout}\n${result.stderr}`);
+      assert.equal(result.code, 1, `${result.stdout}\n${result.stderr}\n${logTail()}`);
       assert.match(
         result.stdout,
         /^Cannot renew default\/web-tls: the attempt failed \(ChallengeFailed\) at \S+Z; kube-lego makes no new attempt before \S+Z; run kube-lego explain default\/web-tls for the Events\n$/,

@@ -53,6 +53,13 @@ function storedWrite(write: SecretWrite): StoredSecret {
   };
 }
 
+/** An Event the reconciler recorded, with how many orders had been asked of the issuer by then. */
+export interface RecordedEvent {
+  readonly reason: string;
+  readonly message: string;
+  readonly issuedBefore: number;
+}
+
 /** How the rig's fakes behave; every field has a default. */
 export interface ReconcilerRigOptions {
   /** The Ingresses the desired state is computed from (more can be added with `change`). */
@@ -80,6 +87,7 @@ export function reconcilerRig(options: ReconcilerRigOptions = {}) {
   const lines: LogLine[] = [];
   const writes: SecretWrite[] = [];
   const issued: IssueRequest[] = [];
+  const events: RecordedEvent[] = [];
   const stored = new Map<string, StoredSecret>(
     (options.stored ?? []).map((snapshot) => [`${snapshot.namespace}/${snapshot.name}`, storedOf(snapshot)]),
   );
@@ -119,7 +127,12 @@ export function reconcilerRig(options: ReconcilerRigOptions = {}) {
     temporary: {
       create: () => Promise.resolve({ certificatePem: 'TEMPORARY CERT', privateKeyPem: 'TEMPORARY KEY' }),
     },
-    events: { record: () => Promise.resolve() },
+    events: {
+      record: (event): Promise<void> => {
+        events.push({ reason: event.reason, message: event.message, issuedBefore: issued.length });
+        return Promise.resolve();
+      },
+    },
     queue: { add: () => undefined, addAfter: () => undefined },
     orders,
     settings: { policy: planPolicy(), issuanceTimeoutMs: 60_000, ...options.settings },
@@ -139,5 +152,5 @@ export function reconcilerRig(options: ReconcilerRigOptions = {}) {
     await reconciler.reconcile(key);
     await settled();
   };
-  return { reconciler, orders, change, settled, settle, lines, writes, issued, stored, shutdown };
+  return { reconciler, orders, change, settled, settle, lines, writes, issued, events, stored, shutdown };
 }

@@ -99,8 +99,8 @@ describe('Reconciler retries Secret writes that fail transiently', () => {
       },
     });
     await r.settle();
-    // The order URL write, then the failure record: one attempt each.
-    assert.equal(r.attempts.length, 2);
+    // The temporary certificate, the order URL write, then the failure record: one attempt each.
+    assert.equal(r.attempts.length, 3);
   });
 
   it('persists the key before finalize and removes it with the stored certificate', async () => {

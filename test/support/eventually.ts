@@ -1,28 +1,19 @@
 import assert from 'node:assert/strict';
 
-/** How long `eventually()` polls, and what a timeout adds to its message (the last log lines, say). */
-export interface EventuallyOptions {
-  /** @default 60_000 */
-  readonly timeoutMs?: number;
-  /** @default 100 */
-  readonly intervalMs?: number;
-  readonly context?: () => string;
-}
-
-/** Polls `probe` until it returns a value, or fails the test naming `what` after the timeout. */
+/**
+ * Polls `probe` every 200 ms until it gives a value (a thrown error counts as not yet), or fails after
+ * `timeoutMs` with `what` and the `context()` text (the controller's last log lines, usually).
+ */
 export async function eventually<T>(
   what: string,
   probe: () => Promise<T | undefined>,
-  options: EventuallyOptions = {},
+  options: { readonly timeoutMs?: number; readonly context?: () => string } = {},
 ): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   for (;;) {
-    const value = await probe();
+    const value = await probe().catch(() => undefined);
     if (value !== undefined) return value;
-    if (Date.now() > deadline) {
-      const context = options.context?.() ?? '';
-      assert.fail(`timed out waiting for ${what}${context === '' ? '' : `:\n${context}`}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}:\n${options.context?.() ?? ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

@@ -51,6 +51,11 @@ export interface IngressObject {
     readonly rules?: readonly IngressRule[];
     readonly defaultBackend?: unknown;
   };
+  readonly status?: {
+    readonly loadBalancer?: {
+      readonly ingress?: readonly { readonly ip?: string; readonly hostname?: string }[];
+    };
+  };
 }
 
 export interface ServiceObject {

@@ -42,7 +42,7 @@ describe('what the watch caches keep of an object', () => {
     assert.equal(cachedSecret(served), served);
   });
 
-  it('cachedIngress() keeps what ingressView() reads and drops managedFields, status and the kubectl copy', () => {
+  it('cachedIngress() keeps what ingressView() and the served check read, drops managedFields, other status and the kubectl copy', () => {
     const spec = {
       ingressClassName: 'nginx',
       tls: [{ hosts: ['a.example'], secretName: 'web-tls' }],
@@ -70,13 +70,21 @@ describe('what the watch caches keep of an object', () => {
         managedFields,
       },
       spec,
-      status: { loadBalancer: { ingress: [{ ip: '192.0.2.1' }] } },
+      status: {
+        loadBalancer: {
+          ingress: [
+            { ip: '192.0.2.1', ports: [{ port: 443, protocol: 'TCP' }] },
+            { hostname: 'lb.example.net' },
+          ],
+        },
+      },
     } as IngressObject;
     assert.deepEqual(cachedIngress(served), {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
       metadata: { ...kept, annotations: { 'kubernetes.io/tls-acme': 'true' } },
       spec,
+      status: { loadBalancer: { ingress: [{ ip: '192.0.2.1' }, { hostname: 'lb.example.net' }] } },
     });
   });
 });

@@ -1,0 +1,29 @@
+import { EVENT_TYPES, type EventReason } from '../domain/event-reasons.js';
+import type { SourceRef } from '../domain/types.js';
+import type { EventRecorder } from '../ports/events.js';
+import type { Log } from '../ports/log.js';
+
+/** Records an Event on the object a certificate (or a problem) comes from; Events are best effort. */
+export async function recordSourceEvent(
+  events: EventRecorder,
+  log: Log,
+  event: { readonly source: SourceRef; readonly reason: EventReason; readonly message: string },
+): Promise<void> {
+  const { source, reason, message } = event;
+  try {
+    await events.record({
+      involved: {
+        apiVersion: source.apiVersion,
+        kind: source.kind,
+        namespace: source.namespace,
+        name: source.name,
+        ...(source.uid === undefined ? {} : { uid: source.uid }),
+      },
+      type: EVENT_TYPES[reason],
+      reason,
+      message,
+    });
+  } catch (err) {
+    log.with({ context: 'kubelego' }).warn(`cannot record event ${reason}: ${String(err)}`);
+  }
+}
