@@ -25,6 +25,8 @@ const EXPECTED_LOG_LINES = [
   ...DEMO_HOSTS.map(() => /msg="authorization successful" context=acme domain=/),
   /msg="successfully got certificate/,
   /msg="Secret successfully stored"/,
+  // The served-certificate check: the data-plane stand-in serves the new certificate once it reloads.
+  ...DEMO_HOSTS.map(() => /serves the new certificate of secret \\?"myingress-tls\\?" for /),
 ] as const;
 
 /** Typed failure of one demo step; the message says which step and why. */
@@ -155,11 +157,20 @@ async function waitForCertificate(
   const startedMs = Date.now();
   let lastProgressMs = startedMs;
   const path = `/api/v1/namespaces/${DEMO_NAMESPACE}/secrets/${DEMO_SECRET}`;
+  let temporarySeen = false;
   for (;;) {
     const { status, text } = await apiRequest(environment, path);
     if (status === 200) {
       const secret = JSON.parse(text) as SecretJson;
-      if (decode(secret, 'tls.crt').includes('BEGIN CERTIFICATE') && log.complete) return secret;
+      const pem = splitPemBundle(decode(secret, 'tls.crt'))[0];
+      const leaf = pem === undefined ? undefined : new X509Certificate(pem);
+      if (leaf !== undefined && leaf.issuer === leaf.subject && !temporarySeen) {
+        temporarySeen = true;
+        out.write(
+          `  temporary self-signed certificate in ${DEMO_NAMESPACE}/${DEMO_SECRET} after ${String(Date.now() - startedMs)} ms (${leaf.subject.replace(/\n/g, ', ')}), until the CA's arrives\n`,
+        );
+      }
+      if (leaf !== undefined && leaf.issuer !== leaf.subject && log.complete) return secret;
     }
     const nowMs = Date.now();
     if (nowMs - startedMs > certificateTimeoutMs) {
@@ -250,7 +261,9 @@ async function runDemo(environment: DevEnvironment, log: DemoLog, out: LogSink):
   );
   await create(environment, `/api/v1/namespaces/${DEMO_NAMESPACE}/services`, service);
   await create(environment, `/apis/networking.k8s.io/v1/namespaces/${DEMO_NAMESPACE}/ingresses`, ingress);
-  out.write(`[3/4] waiting for kube-lego to obtain the certificate for ${DEMO_HOSTS.join(', ')}\n`);
+  out.write(
+    `[3/4] waiting for kube-lego to obtain the certificate for ${DEMO_HOSTS.join(', ')} and the load balancer to serve it\n`,
+  );
   const secret = await waitForCertificate(environment, log, out);
   out.write('[4/4] verifying the certificate against the sandbox CA root\n\n');
   const row = verifyCertificate(secret, environment.rootPem);

@@ -13,6 +13,7 @@ import { Redactor } from '../../src/log/redactor.js';
 import { controllerSettings } from '../../src/app/main.js';
 import { startControllerRuntime, type RunningController } from '../../src/app/lifecycle.js';
 import { startSandbox, type PolicyRule, type Sandbox } from '../sandbox/sandbox.js';
+import { startDataPlane, type DataPlane } from './data-plane.js';
 import { VERSION } from '../../src/version.js';
 import { ensurePebbleInstalled, startPebble, type PebbleRig } from './pebble.js';
 import { KubeLegoError, type Reaction } from '../../src/domain/kube-lego-error.js';
@@ -53,6 +54,11 @@ export interface DevEnvironmentOptions {
   readonly onProgress?: (message: string) => void;
   /** LEGO_METRICS_PORT of the controller. @default 0 (no metrics listener) */
   readonly metricsPort?: number;
+  /**
+   * How long the data-plane stand-in (an ingress controller's TLS listener) takes to serve a changed Secret,
+   * imitating a slow load balancer; `'never'`: it keeps serving what it loaded first. @default 2000
+   */
+  readonly dataPlaneReloadDelayMs?: number | 'never';
 }
 
 /** The sandbox user the controller runs as, and where its kubeconfig goes. */
@@ -121,7 +127,11 @@ async function writeFileCreatingDir(path: string, text: string): Promise<void> {
   await writeFile(path, text);
 }
 
-function startController(options: DevEnvironmentOptions, pebble: PebbleRig): Promise<RunningController> {
+function startController(
+  options: DevEnvironmentOptions,
+  pebble: PebbleRig,
+  dataPlane: DataPlane,
+): Promise<RunningController> {
   // The same variables the Deployment sets from the ConfigMap and the downward API.
   const result = loadConfig({
     LEGO_EMAIL: SANDBOX_EMAIL,
@@ -136,6 +146,9 @@ function startController(options: DevEnvironmentOptions, pebble: PebbleRig): Pro
     LEGO_LOG_LEVEL: options.logLevel ?? 'info',
     LEGO_SELF_CHECK_TIMEOUT: '2s',
     LEGO_EXPONENTIAL_BACKOFF_INITIAL_INTERVAL: '1s',
+    // The served-certificate check handshakes with the data-plane stand-in, which publishes 127.0.0.1.
+    LEGO_SERVED_CHECK_PORT: String(dataPlane.port),
+    LEGO_SERVED_CHECK_INTERVAL: '1s',
     ...options.controllerEnvironment,
   });
   if (!result.ok) {
@@ -191,9 +204,10 @@ export async function startDevEnvironment(options: DevEnvironmentOptions): Promi
   let sandbox: Sandbox | undefined;
   let pebble: PebbleRig | undefined;
   let controller: RunningController | undefined;
+  let dataPlane: DataPlane | undefined;
   const stopAll = async (): Promise<void> => {
     await controller?.stop();
-    await Promise.all([pebble?.stop(), sandbox?.close()]);
+    await Promise.all([pebble?.stop(), dataPlane?.close(), sandbox?.close()]);
   };
   try {
     progress('starting the Kubernetes API sandbox and Pebble');
@@ -211,12 +225,13 @@ export async function startDevEnvironment(options: DevEnvironmentOptions): Promi
     const rootPem = await pebble.rootPem();
     if (options.caOutPath !== undefined) await writeFileCreatingDir(options.caOutPath, rootPem);
     await createSeedSetup(sandbox, pebble.directoryUrl);
+    dataPlane = await startDataPlane({ sandbox, reloadDelayMs: options.dataPlaneReloadDelayMs ?? 2_000 });
     progress('starting the controller');
-    controller = await startController(options, pebble);
+    controller = await startController(options, pebble, dataPlane);
     const running = controller;
     await waitUntilReady(running);
     let stopping: Promise<void> | undefined;
-    const started = { sandbox, pebble };
+    const started = { sandbox, pebble, dataPlane };
     return {
       kubeconfigPath: options.kubeconfigPath,
       sandbox: started.sandbox,
@@ -227,7 +242,7 @@ export async function startDevEnvironment(options: DevEnvironmentOptions): Promi
       stop: () => {
         stopping ??= (async () => {
           await running.stop();
-          await Promise.all([started.pebble.stop(), started.sandbox.close()]);
+          await Promise.all([started.pebble.stop(), started.dataPlane.close(), started.sandbox.close()]);
         })();
         return stopping;
       },

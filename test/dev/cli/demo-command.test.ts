@@ -25,6 +25,8 @@ describe('kube-lego-dev demo (smoke test)', () => {
       /msg="authorization successful" context=acme domain=(www\.)?myapp\.example\.test/,
       /msg="successfully got certificate: domains=\[myapp.example.test www.myapp.example.test\]/,
       /msg="Secret successfully stored" context=secret name=myingress-tls namespace=default/,
+      /The load balancer at 127\.0\.0\.1 serves the new certificate of secret \\?"myingress-tls\\?" for (www\.)?myapp\.example\.test, [\dhm]*\d+[ms] after it was stored/,
+      /The load balancer at 127\.0\.0\.1 serves the new certificate of secret \\?"myingress-tls\\?" for (www\.)?myapp\.example\.test, [\dhm]*\d+[ms] after it was stored/,
       /^SECRET +HOSTS +ISSUER +NOT AFTER +NEXT RENEWAL$/,
       /^default\/myingress-tls +myapp.example.test,www.myapp.example.test +CN=Pebble Intermediate CA \w+ +\d{4}-\d\d-\d\dT\S+ +\d{4}-\d\d-\d\dT\S+$/,
       /^certificate verified/,
@@ -39,6 +41,17 @@ describe('kube-lego-dev demo (smoke test)', () => {
       (line) => /msg="authorization successful" .*domain=(\S+)/.exec(line)?.[1] ?? [],
     );
     assert.deepEqual(domains.sort(), ['myapp.example.test', 'www.myapp.example.test'], 'one line per domain');
+    // The temporary certificate is there before the CA's (the order runs meanwhile, so its log lines interleave).
+    const temporary = lines.findIndex((line) =>
+      /^ {2}temporary self-signed certificate in default\/myingress-tls after \d+ ms \(CN=kube-lego temporary certificate\), until the CA's arrives$/.test(
+        line,
+      ),
+    );
+    const stored = lines.findIndex((line) => /msg="Secret successfully stored"/.test(line));
+    assert.ok(
+      temporary !== -1 && temporary < stored,
+      `the temporary certificate comes first:\n${result.stdout}`,
+    );
     assert.equal(result.stderr, '');
   });
 });
