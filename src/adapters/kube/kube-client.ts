@@ -83,8 +83,14 @@ export class KubeClient {
       res = await this.#send(req, this.#options.requestTimeoutMs);
     } catch (err) {
       // A keep-alive socket the server closed just as it was reused fails with ECONNRESET before the
-      // request was processed; a GET is safe to send once more on a fresh socket.
-      if (req.method !== 'GET' || !isConnectionReset(err)) throw err;
+      // request reached it (Node's documented race with the server's keep-alive timeout): any request is
+      // sent once more on a fresh socket then; a GET also after a reset on a new socket. A repeated write
+      // is safe: a create answers 409, an update carries its resourceVersion, an Event is a record.
+      if (
+        !isConnectionReset(err) ||
+        (req.method !== 'GET' && !(err instanceof KubeApiError && RESET_ON_REUSED_SOCKET.has(err)))
+      )
+        throw err;
       res = await this.#send(req, this.#options.requestTimeoutMs);
     }
     const text = await readBody(res, req);
@@ -241,13 +247,18 @@ export class KubeClient {
       outgoing.on('error', (err) => {
         clearTimeout(headTimer);
         report(undefined);
-        reject(transportError(req, err));
+        const failure = transportError(req, err);
+        if (outgoing.reusedSocket) RESET_ON_REUSED_SOCKET.add(failure);
+        reject(failure);
       });
       if (payload !== undefined) outgoing.write(payload);
       outgoing.end();
     });
   }
 }
+
+/** Transport errors of requests sent on a kept-alive socket (Node's `reusedSocket`). */
+const RESET_ON_REUSED_SOCKET = new WeakSet<object>();
 
 function isConnectionReset(err: unknown): boolean {
   if (!(err instanceof KubeApiError) || err.code !== 'transport') return false;

@@ -64,3 +64,42 @@ describe('KubeClient against an API server that accepts connections and never an
     });
   }
 });
+
+describe('KubeClient on a keep-alive socket the server closes as it is reused', () => {
+  it('sends a POST once more on a fresh socket when the reused one was reset before any answer', async () => {
+    // Answers the first request of each connection and resets the connection at its second, as a server
+    // whose keep-alive timeout ends just as the client reuses the socket.
+    let answered = 0;
+    const server = createServer((socket) => {
+      let requests = 0;
+      socket.on('error', () => undefined);
+      socket.on('data', (chunk: Buffer) => {
+        if (!chunk.toString('latin1').includes('\r\n\r\n')) return;
+        requests += 1;
+        if (requests > 1) {
+          socket.resetAndDestroy();
+          return;
+        }
+        answered += 1;
+        socket.write(
+          'HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\n{}',
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = new KubeClient(loadKubeConnection({ kind: 'url', url: `http://127.0.0.1:${port}` }), {
+      userAgent: 'kube-lego-test',
+      requestTimeoutMs: 5_000,
+    });
+    try {
+      const post = { method: 'POST', path: '/api/v1/namespaces/default/events', body: {} } as const;
+      await client.request(post);
+      await client.request(post);
+      assert.equal(answered, 2, 'the second POST was answered on a fresh connection');
+    } finally {
+      client.close();
+      server.close();
+    }
+  });
+});
