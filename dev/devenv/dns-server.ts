@@ -252,6 +252,8 @@ async function startOnce(
       name,
       '+short',
       '+norecurse',
+      '+time=2',
+      '+retry=1',
       ...(options.tcp === true ? ['+tcp'] : []),
     ];
     const result = await runTool(install, install.kdig, args);
@@ -260,6 +262,10 @@ async function startOnce(
     return result.output.split('\n').filter((line) => line !== '');
   };
   try {
+    // knotd binds its sockets before it logs this; a kdig sent earlier waits out its own retry timer.
+    await waitUntil('knotd started', [knotd], () =>
+      Promise.resolve(knotd.output().includes('server started')),
+    );
     for (const zone of zones) {
       await waitUntil(`knotd served the SOA of ${zone.name} over UDP and TCP`, [knotd], async () => {
         const udp = await dig(zone.name, 'SOA');
