@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { startDnsServer } from './dns-server.js';
+import { ensureDnsServerInstalled, startDnsServer } from './dns-server.js';
 
 function alive(pid: number): boolean {
   try {
@@ -12,6 +12,12 @@ function alive(pid: number): boolean {
 }
 
 describe('startDnsServer()', () => {
+  it('ensureDnsServerInstalled() runs no install when scripts/install-dns.sh has run', async () => {
+    const told: string[] = [];
+    await ensureDnsServerInstalled((message) => told.push(message));
+    assert.deepEqual(told, []);
+  });
+
   it('runs knotd with the test zones on its own port, side by side with another, and stops it', async () => {
     const [first, second] = await Promise.all([startDnsServer(), startDnsServer()]);
     try {
