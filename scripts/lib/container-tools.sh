@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The daemonless container tools the image scripts share (sourced by scripts/build-image.sh and
-# scripts/test-image.sh): Debian's buildah, mmdebstrap, umoci, skopeo and runc, one storage for all of them.
+# scripts/test-image.sh): Debian's buildah, mmdebstrap, umoci, skopeo and runc (and jq), one storage for all.
 #
 # They are installed with apt-get, system-wide: unpacking them with `dpkg-deb -x` (as scripts/install-pebble.sh
 # does for Pebble) is impractical, because buildah and skopeo read /etc/containers (policy, registries) from the
@@ -23,7 +23,7 @@ bh() {
 # Installs the Debian packages whose commands are missing (nothing when all are there).
 container_tools_install() {
   local missing=() command package
-  for command in buildah:buildah mmdebstrap:mmdebstrap umoci:umoci skopeo:skopeo runc:runc; do
+  for command in buildah:buildah mmdebstrap:mmdebstrap umoci:umoci skopeo:skopeo runc:runc jq:jq; do
     package=${command#*:}
     command -v "${command%%:*}" >/dev/null || missing+=("$package")
   done
