@@ -59,7 +59,8 @@ umoci unpack --image "$work/oci:kube-lego" "$work/bundle" >/dev/null
 rootfs="$work/bundle/rootfs"
 unpacked=$(du -sb "$rootfs" | cut -f1)
 layers=$(jq '.layers | length' "$work/oci/blobs/sha256/${manifest#sha256:}")
-echo "test-image: size: $((compressed / 1024 / 1024)) MiB compressed ($compressed bytes gzip, $layers layer(s)), $((unpacked / 1024 / 1024)) MiB unpacked ($unpacked bytes)"
+mib() { awk -v bytes="$1" 'BEGIN { printf "%.1f MiB", bytes / 1048576 }'; }
+echo "test-image: size: $(mib "$compressed") compressed ($compressed bytes, gzip, $layers layer(s)), $(mib "$unpacked") unpacked ($unpacked bytes)"
 leftovers=$(find "$rootfs" \( -name npm -o -name npx -o -name corepack -o -name npm-cli.js -o -name yarn \) -print | sed "s|^$rootfs||")
 [ -z "$leftovers" ] || fail "build tools left in the image: $leftovers"
 [ -f "$rootfs/usr/local/lib/kube-lego/kube-lego.mjs" ] || fail "the bundle is not in the image"
