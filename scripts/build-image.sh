@@ -27,6 +27,9 @@ base_done=$(seconds)
 version=$(node -p "require('./package.json').version")
 revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 build_args=(--build-arg "VERSION=$version" --build-arg "REVISION=$revision")
+# The clone's origin, when it is a public https URL, overrides the Dockerfile's default SOURCE.
+origin=$(git remote get-url origin 2>/dev/null || true)
+if [[ $origin == https://* ]]; then build_args+=(--build-arg "SOURCE=${origin%.git}"); fi
 # npm in the build stage trusts the same extra CA as this machine's Node, if it has one (a TLS-inspecting
 # proxy); the Dockerfile's optional secret keeps it out of every layer.
 secrets=()

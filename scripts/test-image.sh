@@ -49,7 +49,10 @@ label() {
 [ -n "$(label revision)" ] && [ -n "$(label source)" ] || fail "labels revision and source must be set"
 user=$(bh inspect --type image --format '{{.OCIv1.Config.User}}' "$KUBE_LEGO_IMAGE")
 [ "$user" = "1000:1000" ] || fail "image user is '$user', expected 1000:1000"
-pass "labels version=$version revision=$(label revision) source=$(label source); user $user"
+node_options=$(bh inspect --type image --format '{{range .OCIv1.Config.Env}}{{println .}}{{end}}' "$KUBE_LEGO_IMAGE" |
+  sed -n 's/^NODE_OPTIONS=//p')
+[ "$node_options" = --max-semi-space-size=8 ] || fail "NODE_OPTIONS is '$node_options', expected --max-semi-space-size=8"
+pass "labels version=$version revision=$(label revision) source=$(label source); user $user; NODE_OPTIONS=$node_options"
 
 # --- Size and the unpacked bundle ----------------------------------------------------------------------------
 bh push --quiet --compression-format gzip "$KUBE_LEGO_IMAGE" "oci:$work/oci:kube-lego" >/dev/null
@@ -121,6 +124,7 @@ make_bundle controller '.process.env += $env | .mounts += [{destination: "/etc/k
   --arg url "$acme_url" --arg port "$port" --arg metrics "$metrics_port" '["KUBECONFIG=/etc/kube-lego/kubeconfig",
     "LEGO_EMAIL=admin@example.test", "LEGO_URL=" + $url, "LEGO_NAMESPACE=kube-lego", "LEGO_POD_IP=127.0.0.1",
     "LEGO_PORT=" + $port, "LEGO_METRICS_PORT=" + $metrics]')" >/dev/null
+started=$(date +%s%N)
 run_container controller &
 controller_pid=$!
 probe_status() { curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$port$1" || true; }
@@ -132,7 +136,7 @@ for path in /healthz /readyz; do
   done
   [ "$(probe_status "$path")" = 200 ] || fail "$path did not answer 200 within 30 s: $(tail -5 "$work/controller.err")"
 done
-pass "/healthz and /readyz answer 200 (port $port, host network)"
+pass "/healthz and /readyz answer 200 (port $port, host network), ready $((($(date +%s%N) - started) / 1000000)) ms after the start"
 pid=$(runc --root "$runc_root" state "kube-lego-test-controller-$$" | jq .pid)
 uid=$(awk '/^Uid:/ { print $2 "/" $3 }' "/proc/$pid/status")
 [ "$uid" = 1000/1000 ] || fail "the controller runs with uid (real/effective) $uid, not 1000"
