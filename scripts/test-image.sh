@@ -29,10 +29,13 @@ mkdir -p "$CONTAINER_TOOLS_DIR"
 work=$(mktemp -d "$CONTAINER_TOOLS_DIR/test.XXXXXX")
 runc_root="$work/runc"
 sandbox_pid=
-container_ids=()
+# The containers' ids; the controller's runs in a background job, so the list is fixed here.
+container_id() { echo "kube-lego-test-$1-$$"; }
 cleanup() {
-  local id
-  for id in "${container_ids[@]}"; do runc --root "$runc_root" delete --force "$id" >/dev/null 2>&1 || true; done
+  local name
+  for name in version readonly controller; do
+    runc --root "$runc_root" delete --force "$(container_id "$name")" >/dev/null 2>&1 || true
+  done
   if [ -n "$sandbox_pid" ]; then
     kill -TERM "$sandbox_pid" 2>/dev/null || true
     wait "$sandbox_pid" 2>/dev/null || true
@@ -40,6 +43,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # --- The image's metadata -----------------------------------------------------------------------------------
 label() {
@@ -83,8 +87,7 @@ make_bundle() {
 # Runs bundle NAME in the foreground with its stdout in NAME.out and its stderr in NAME.err.
 run_container() {
   local name=$1
-  container_ids+=("kube-lego-test-$name-$$")
-  runc --root "$runc_root" run --bundle "$work/$name" "kube-lego-test-$name-$$" >"$work/$name.out" 2>"$work/$name.err"
+  runc --root "$runc_root" run --bundle "$work/$name" "$(container_id "$name")" >"$work/$name.out" 2>"$work/$name.err"
 }
 
 # --- --version -----------------------------------------------------------------------------------------------
@@ -137,13 +140,13 @@ for path in /healthz /readyz; do
   [ "$(probe_status "$path")" = 200 ] || fail "$path did not answer 200 within 30 s: $(tail -5 "$work/controller.err")"
 done
 pass "/healthz and /readyz answer 200 (port $port, host network), ready $((($(date +%s%N) - started) / 1000000)) ms after the start"
-pid=$(runc --root "$runc_root" state "kube-lego-test-controller-$$" | jq .pid)
+pid=$(runc --root "$runc_root" state "$(container_id controller)" | jq .pid)
 uid=$(awk '/^Uid:/ { print $2 "/" $3 }' "/proc/$pid/status")
 [ "$uid" = 1000/1000 ] || fail "the controller runs with uid (real/effective) $uid, not 1000"
 pass "the controller runs as uid 1000"
 
 sent=$(date +%s%N)
-runc --root "$runc_root" kill "kube-lego-test-controller-$$" TERM
+runc --root "$runc_root" kill "$(container_id controller)" TERM
 status=0
 wait "$controller_pid" || status=$?
 stopped_ms=$((($(date +%s%N) - sent) / 1000000))
