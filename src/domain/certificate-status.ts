@@ -1,6 +1,7 @@
 import type { DesiredProblem } from './desired.js';
 import type { Plan, PlanEntry } from './plan.js';
 import { renewalSchedule, type RenewalBasis } from './renewal.js';
+import type { ServedOutcome } from './served-outcome.js';
 import type { FailureReason, IssuanceRecord, RenewalWindow, SecretKey } from './types.js';
 
 // What `kube-lego status` and `explain` show for each certificate: the plan's decision (the controller's own
@@ -39,6 +40,8 @@ export interface CertificateStatus {
   readonly ariExplanationUrl?: string;
   readonly renewRequestedMs?: number;
   readonly orderUrl?: string;
+  /** The last served-certificate check of the CA's certificate on the Secret; absent when none is known. */
+  readonly served?: ServedOutcome;
 }
 
 function stateOf(entry: PlanEntry): CertificateState {

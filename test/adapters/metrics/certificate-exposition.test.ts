@@ -63,6 +63,23 @@ describe('certificateExposition()', () => {
     for (const name of CERTIFICATE_METRIC_NAMES) assert.equal(exposition.types.get(name), 'gauge', name);
   });
 
+  it('certificateExposition() writes the served outcome: 1 and its seconds, 0, or no series', () => {
+    const series = (served: CertificateReport['served']) => {
+      const exposition = parseExposition(
+        certificateExposition([served === undefined ? issued : { ...issued, served }]),
+      );
+      return {
+        served: samplesOf(exposition, 'kube_lego_certificate_served').map((s) => s.value),
+        seconds: samplesOf(exposition, 'kube_lego_certificate_served_seconds').map((s) => s.value),
+      };
+    };
+    assert.deepEqual(series({ kind: 'served', elapsedMs: 432_500 }), { served: [1], seconds: [432.5] });
+    assert.deepEqual(series({ kind: 'notServed' }), { served: [0], seconds: [] });
+    assert.deepEqual(series({ kind: 'pending' }), { served: [], seconds: [] });
+    assert.deepEqual(series({ kind: 'notCheckable' }), { served: [], seconds: [] });
+    assert.deepEqual(series(undefined), { served: [], seconds: [] });
+  });
+
   it('certificateExposition() escapes label values and leaves out the dates a certificate does not have', () => {
     const exposition = parseExposition(certificateExposition([failing]));
     const [failures] = samplesOf(exposition, 'kube_lego_certificate_failures');
