@@ -101,8 +101,8 @@ describe('temporary certificate across a controller restart (real processes, san
       const s = await rig.secret('restart-temporary-tls');
       return s?.metadata?.annotations?.[TEMPORARY_CERTIFICATE_ANNOTATION] === 'true' ? s : undefined;
     });
-    await rig.eventually('a failed newOrder of A', async () =>
-      rig.ca.orderRequestsFor(host).some((r) => r.injected === true) ? true : undefined,
+    await rig.eventually('a failed newOrder of A', () =>
+      Promise.resolve(rig.ca.orderRequestsFor(host).some((r) => r.injected === true) ? true : undefined),
     );
     assert.equal(
       rig.ca.orderRequestsFor(host).filter((r) => r.injected !== true).length,
