@@ -49,6 +49,11 @@ const FAMILIES: readonly CertificateFamily[] = [
     value: (r) => seconds(r.status.retryNotBeforeMs),
   },
   {
+    name: 'kube_lego_certificate_temporary',
+    help: "1 while the Secret holds a self-signed placeholder (kube-lego's temporary certificate or your own) until the CA's certificate replaces it, else 0",
+    value: (r) => (r.status.temporary === true ? 1 : 0),
+  },
+  {
     // No series while nothing was checked, a check runs, or there is no address to check: absent, not 0,
     // so `== 0` alerts only on a load balancer that kept serving another certificate to the time limit.
     name: 'kube_lego_certificate_served',
