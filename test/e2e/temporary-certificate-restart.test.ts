@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { TEMPORARY_CERTIFICATE_ANNOTATION } from '../../src/domain/temporary-certificate-state.js';
 import { TEMPORARY_CERTIFICATE_SUBJECT } from '../../src/x509/temporary-certificate.js';
+import { freeLoopbackPort } from '../support/free-port.js';
+import { parseExposition, samplesOf, scrapeMetrics } from '../support/prometheus-text.js';
+import { runCli } from './controller-process.js';
 import {
   assertIssuedPair,
   CONTROLLER_USER,
@@ -12,6 +20,7 @@ import {
 } from './fault-rig.js';
 
 const SERVER_INTERNAL = 'urn:ietf:params:acme:error:serverInternal';
+const run = promisify(execFile);
 
 /** One version of a Secret as a watch from a resourceVersion replays it. */
 interface SecretVersion {
@@ -148,6 +157,92 @@ describe('temporary certificate across a controller restart (real processes, san
     }
   });
 
+  it("the user's own openssl placeholder (the seed's) shows as Temporary in status and metrics until the CA's replaces it", async () => {
+    const host = 'restart-own.example.test';
+    const files = await mkdtemp(join(tmpdir(), 'kube-lego-own-'));
+    try {
+      // The seed's step: a self-signed pair made with openssl, stored as the TLS Secret before kube-lego runs.
+      await run('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '365',
+        '-subj',
+        `/CN=${host}`,
+        '-keyout',
+        join(files, 'tls.key'),
+        '-out',
+        join(files, 'tls.crt'),
+      ]);
+      await rig.kubectl(
+        'create',
+        'secret',
+        'tls',
+        'restart-own-tls',
+        '-n',
+        'default',
+        `--cert=${join(files, 'tls.crt')}`,
+        `--key=${join(files, 'tls.key')}`,
+      );
+    } finally {
+      await rm(files, { recursive: true, force: true });
+    }
+    await rig.applyIngress('restart-own', [host]);
+    const env = { KUBECONFIG: rig.kubeconfig, LEGO_URL: rig.ca.directoryUrl, HOME: tmpdir() };
+    const stateOf = async (): Promise<string | undefined> => {
+      const result = await runCli(['status', '-o', 'json'], env);
+      assert.equal(result.code, 0, result.stderr);
+      const items = (JSON.parse(result.stdout) as { items: { secret: string; state: string }[] }).items;
+      return items.find((i) => i.secret === 'restart-own-tls')?.state;
+    };
+    assert.equal(
+      await stateOf(),
+      'Temporary',
+      'before kube-lego runs, the placeholder is shown as Temporary',
+    );
+
+    // The first order waits out a 503 for 4 s: the placeholder is still on the Secret meanwhile.
+    rig.ca.failNext({
+      pathPattern: /^\/order-plz/,
+      count: 1,
+      status: 503,
+      retryAfterSeconds: 4,
+      problemType: SERVER_INTERNAL,
+      detail: 'The CA is down for maintenance',
+    });
+    const metricsPort = await freeLoopbackPort();
+    const e = rig.startController({ LEGO_METRICS_PORT: String(metricsPort) });
+    const temporarySeries = async (): Promise<number[]> => {
+      const exposition = parseExposition((await scrapeMetrics(metricsPort)).text);
+      return samplesOf(exposition, 'kube_lego_certificate_temporary', { secret: 'restart-own-tls' }).map(
+        (s) => s.value,
+      );
+    };
+    await rig.eventually('the failed first order', () =>
+      Promise.resolve(rig.ca.orderRequestsFor(host).some((r) => r.injected === true) ? true : undefined),
+    );
+    assert.deepEqual(
+      await temporarySeries(),
+      [1],
+      'kube_lego_certificate_temporary while the placeholder is held',
+    );
+    const issued = await rig.eventually(
+      "the CA's certificate",
+      async () => {
+        const s = await rig.secret('restart-own-tls');
+        return s?.metadata?.annotations?.['kube-lego/not-after'] !== undefined ? s : undefined;
+      },
+      90_000,
+    );
+    assertIssuedPair(issued, [host]);
+    assert.deepEqual(await temporarySeries(), [0]);
+    assert.equal(await stateOf(), 'Ready');
+    await e.kill();
+  });
+
   it('a real pair present at restart is never replaced by a temporary one, even while the CA fails', async () => {
     const host = 'restart-real.example.test';
     const c = rig.startController();
@@ -167,7 +262,8 @@ describe('temporary certificate across a controller restart (real processes, san
     ) as SecretJson & { metadata?: { resourceVersion?: string } };
     const resourceVersion = atRestart.metadata?.resourceVersion ?? '';
 
-    // A renewal requested and the CA failing: D must renew, cannot, and keeps the real pair meanwhile.
+    // A renewal requested and the CA failing: D must renew, cannot, and keeps the real pair meanwhile (the
+    // last case: these faults outlast it).
     rig.ca.failNext({
       pathPattern: /^\/order-plz/,
       count: 1000,
