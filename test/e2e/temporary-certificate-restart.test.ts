@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { TEMPORARY_CERTIFICATE_ANNOTATION } from '../../src/domain/temporary-certificate-state.js';
 import { TEMPORARY_CERTIFICATE_SUBJECT } from '../../src/x509/temporary-certificate.js';
 import { freeLoopbackPort } from '../support/free-port.js';
+import { opensslPlaceholder } from '../support/openssl-placeholder.js';
 import { parseExposition, samplesOf, scrapeMetrics } from '../support/prometheus-text.js';
 import { runCli } from './controller-process.js';
 import {
@@ -20,7 +19,6 @@ import {
 } from './fault-rig.js';
 
 const SERVER_INTERNAL = 'urn:ietf:params:acme:error:serverInternal';
-const run = promisify(execFile);
 
 /** One version of a Secret as a watch from a resourceVersion replays it. */
 interface SecretVersion {
@@ -82,6 +80,30 @@ describe('temporary certificate across a controller restart (real processes, san
       }));
   }
 
+  /** The CA in trouble: the next `count` newOrder requests answered 503 with `Retry-After`. */
+  function holdBackOrders(count: number, retryAfterSeconds: number): void {
+    rig.ca.failNext({
+      pathPattern: /^\/order-plz/,
+      count,
+      status: 503,
+      retryAfterSeconds,
+      problemType: SERVER_INTERNAL,
+      detail: 'The CA is down for maintenance',
+    });
+  }
+
+  /** Secret `name` once it holds the CA's certificate (`kube-lego/not-after` is set). */
+  function issuedSecret(name: string): Promise<SecretJson> {
+    return rig.eventually(
+      "the CA's certificate",
+      async () => {
+        const s = await rig.secret(name);
+        return s?.metadata?.annotations?.['kube-lego/not-after'] !== undefined ? s : undefined;
+      },
+      90_000,
+    );
+  }
+
   /** The controller's writes (update, patch) to Secret `name` from the sandbox's audit log. */
   const secretWrites = (name: string): number =>
     rig.sandbox.audit.filter(
@@ -95,14 +117,7 @@ describe('temporary certificate across a controller restart (real processes, san
   it('controller A writes the temporary pair while the CA fails, is killed, and B replaces it with the real one', async () => {
     const host = 'restart-temporary.example.test';
     // Issuance held back: every newOrder of A (and the first of B, should one be left) answered 503.
-    rig.ca.failNext({
-      pathPattern: /^\/order-plz/,
-      count: 3,
-      status: 503,
-      retryAfterSeconds: 1,
-      problemType: SERVER_INTERNAL,
-      detail: 'The CA is down for maintenance',
-    });
+    holdBackOrders(3, 1);
     const beforeIngress = rig.sandbox.store.resourceVersion;
     const a = rig.startController();
     await rig.applyIngress('restart-temporary', [host]);
@@ -124,14 +139,7 @@ describe('temporary certificate across a controller restart (real processes, san
     assert.equal(temporaryLeaf.subject, temporaryLeaf.issuer, 'self-signed');
 
     const b = rig.startController();
-    const issued = await rig.eventually(
-      "the CA's certificate",
-      async () => {
-        const s = await rig.secret('restart-temporary-tls');
-        return s?.metadata?.annotations?.['kube-lego/not-after'] !== undefined ? s : undefined;
-      },
-      90_000,
-    );
+    const issued = await issuedSecret('restart-temporary-tls');
     await b.kill();
     assertIssuedPair(issued, [host]);
     assert.equal(issued.metadata?.annotations?.[TEMPORARY_CERTIFICATE_ANNOTATION], undefined, 'mark removed');
@@ -162,21 +170,7 @@ describe('temporary certificate across a controller restart (real processes, san
     const files = await mkdtemp(join(tmpdir(), 'kube-lego-own-'));
     try {
       // The seed's step: a self-signed pair made with openssl, stored as the TLS Secret before kube-lego runs.
-      await run('openssl', [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '365',
-        '-subj',
-        `/CN=${host}`,
-        '-keyout',
-        join(files, 'tls.key'),
-        '-out',
-        join(files, 'tls.crt'),
-      ]);
+      const placeholder = await opensslPlaceholder(files, host, 365);
       await rig.kubectl(
         'create',
         'secret',
@@ -184,8 +178,8 @@ describe('temporary certificate across a controller restart (real processes, san
         'restart-own-tls',
         '-n',
         'default',
-        `--cert=${join(files, 'tls.crt')}`,
-        `--key=${join(files, 'tls.key')}`,
+        `--cert=${placeholder.certFile}`,
+        `--key=${placeholder.keyFile}`,
       );
     } finally {
       await rm(files, { recursive: true, force: true });
@@ -205,14 +199,7 @@ describe('temporary certificate across a controller restart (real processes, san
     );
 
     // The first order waits out a 503 for 4 s: the placeholder is still on the Secret meanwhile.
-    rig.ca.failNext({
-      pathPattern: /^\/order-plz/,
-      count: 1,
-      status: 503,
-      retryAfterSeconds: 4,
-      problemType: SERVER_INTERNAL,
-      detail: 'The CA is down for maintenance',
-    });
+    holdBackOrders(1, 4);
     const metricsPort = await freeLoopbackPort();
     const e = rig.startController({ LEGO_METRICS_PORT: String(metricsPort) });
     const temporarySeries = async (): Promise<number[]> => {
@@ -229,14 +216,7 @@ describe('temporary certificate across a controller restart (real processes, san
       [1],
       'kube_lego_certificate_temporary while the placeholder is held',
     );
-    const issued = await rig.eventually(
-      "the CA's certificate",
-      async () => {
-        const s = await rig.secret('restart-own-tls');
-        return s?.metadata?.annotations?.['kube-lego/not-after'] !== undefined ? s : undefined;
-      },
-      90_000,
-    );
+    const issued = await issuedSecret('restart-own-tls');
     assertIssuedPair(issued, [host]);
     assert.deepEqual(await temporarySeries(), [0]);
     assert.equal(await stateOf(), 'Ready');
@@ -247,14 +227,7 @@ describe('temporary certificate across a controller restart (real processes, san
     const host = 'restart-real.example.test';
     const c = rig.startController();
     await rig.applyIngress('restart-real', [host]);
-    const real = await rig.eventually(
-      "the CA's certificate",
-      async () => {
-        const s = await rig.secret('restart-real-tls');
-        return s?.metadata?.annotations?.['kube-lego/not-after'] !== undefined ? s : undefined;
-      },
-      90_000,
-    );
+    const real = await issuedSecret('restart-real-tls');
     assertIssuedPair(real, [host]);
     await c.kill();
     const atRestart = JSON.parse(
@@ -264,14 +237,7 @@ describe('temporary certificate across a controller restart (real processes, san
 
     // A renewal requested and the CA failing: D must renew, cannot, and keeps the real pair meanwhile (the
     // last case: these faults outlast it).
-    rig.ca.failNext({
-      pathPattern: /^\/order-plz/,
-      count: 1000,
-      status: 503,
-      retryAfterSeconds: 1,
-      problemType: SERVER_INTERNAL,
-      detail: 'The CA is down for maintenance',
-    });
+    holdBackOrders(1000, 1);
     await rig.kubectl(
       'annotate',
       'secret',

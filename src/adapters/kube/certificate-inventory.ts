@@ -138,23 +138,32 @@ export class CertificateInventory {
     }
   }
 
-  /** Every Ingress of `namespace` (all namespaces when undefined), page by page. */
-  async ingresses(namespace: string | undefined): Promise<IngressView[]> {
-    const out: IngressView[] = [];
+  /** Every object of `resource` in `namespace` (all namespaces when undefined), page by page. */
+  async #list<T>(
+    resource: ResourceKind,
+    namespace: string | undefined,
+    query: Readonly<Record<string, string>> = {},
+  ): Promise<T[]> {
+    const out: T[] = [];
     let next: string | undefined;
     do {
-      const body = await this.#request<ListBody<IngressObject>>(
-        { verb: 'list', resource: INGRESSES, namespace },
+      const body = await this.#request<ListBody<T>>(
+        { verb: 'list', resource, namespace },
         {
           method: 'GET',
-          path: collectionPath(INGRESSES, namespace),
-          query: { limit: '500', continue: next },
+          path: collectionPath(resource, namespace),
+          query: { ...query, limit: '500', continue: next },
         },
       );
-      out.push(...(body.items ?? []).map(ingressView));
+      out.push(...(body.items ?? []));
       next = body.metadata?.continue === '' ? undefined : body.metadata?.continue;
     } while (next !== undefined);
     return out;
+  }
+
+  /** Every Ingress of `namespace` (all namespaces when undefined), page by page. */
+  async ingresses(namespace: string | undefined): Promise<IngressView[]> {
+    return (await this.#list<IngressObject>(INGRESSES, namespace)).map(ingressView);
   }
 
   /** The Secret, or undefined when it does not exist. */
@@ -200,22 +209,8 @@ export class CertificateInventory {
     return byIngress;
   }
 
-  async #events(namespace: string | undefined, fieldSelector: string): Promise<EventObject[]> {
-    const out: EventObject[] = [];
-    let next: string | undefined;
-    do {
-      const body = await this.#request<ListBody<EventObject>>(
-        { verb: 'list', resource: EVENTS, namespace },
-        {
-          method: 'GET',
-          path: collectionPath(EVENTS, namespace),
-          query: { fieldSelector, limit: '500', continue: next },
-        },
-      );
-      out.push(...(body.items ?? []));
-      next = body.metadata?.continue === '' ? undefined : body.metadata?.continue;
-    } while (next !== undefined);
-    return out;
+  #events(namespace: string | undefined, fieldSelector: string): Promise<EventObject[]> {
+    return this.#list<EventObject>(EVENTS, namespace, { fieldSelector });
   }
 
   /** Sets `kube-lego/renew-requested` to `nowMs` on the Secret (a merge patch of that one annotation). */
