@@ -31,13 +31,16 @@ export interface ServedCheckRequest {
 /** How the check of one Ingress ended; `stopped` when a newer certificate or shutdown ended it first. */
 type SourceOutcome = Exclude<ServedOutcome, { kind: 'pending' }> | { readonly kind: 'stopped' };
 
-/** The certificate's outcome from its Ingresses': not served anywhere wins, then not checkable anywhere. */
+/**
+ * The certificate's outcome from its Ingresses', in servedOutcomeOfEvents()'s order (so metrics and
+ * `status` agree): not served anywhere wins, then served (the slowest), then not checkable.
+ */
 function combinedOutcome(outcomes: readonly SourceOutcome[]): ServedOutcome | undefined {
   if (outcomes.some((o) => o.kind === 'stopped')) return undefined;
   if (outcomes.some((o) => o.kind === 'notServed')) return { kind: 'notServed' };
-  if (outcomes.some((o) => o.kind === 'notCheckable')) return { kind: 'notCheckable' };
-  const elapsed = outcomes.map((o) => (o.kind === 'served' ? o.elapsedMs : 0));
-  return { kind: 'served', elapsedMs: Math.max(0, ...elapsed) };
+  const elapsed = outcomes.flatMap((o) => (o.kind === 'served' ? [o.elapsedMs] : []));
+  if (elapsed.length > 0) return { kind: 'served', elapsedMs: Math.max(...elapsed) };
+  return { kind: 'notCheckable' };
 }
 
 /** Starts the served-certificate check of a stored certificate; the reconciler's view of ServedCheck. */

@@ -145,6 +145,30 @@ describe('ServedCheck', () => {
     assert.deepEqual(r.check.outcome('default/web-tls'), { kind: 'notServed' });
   });
 
+  it('a certificate served by one Ingress and not checkable at another is served, as status reads it', async () => {
+    const check = new ServedCheck({
+      probe: {
+        leafOf: () => leaf('02'),
+        handshake: () => Promise.resolve({ kind: 'served', leaf: leaf('02') }),
+      },
+      addresses: { addresses: (_namespace, name) => (name === 'web' ? ['10.0.0.1'] : []) },
+      events: { record: () => Promise.resolve() },
+      policy: { firstIntervalMs: 20, timeoutMs: 200 },
+      log: recordingLog([]),
+      shutdown: new AbortController().signal,
+    });
+    const want = desired(['a.example'], 'web-tls');
+    const [web] = want.sources;
+    assert.ok(web !== undefined);
+    check.start({
+      want: { ...want, sources: [web, { ...web, name: 'api' }] },
+      certificatePem: NEW,
+      storedAtMs: Date.now(),
+    });
+    await check.idle();
+    assert.equal(check.outcome('default/web-tls')?.kind, 'served');
+  });
+
   it('knows no outcome of a Secret it never checked, nor of a check that shutdown stopped', async () => {
     const shutdown = new AbortController();
     const check = new ServedCheck({
