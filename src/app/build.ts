@@ -299,6 +299,7 @@ export function buildController(options: {
       profile: settings.profile,
       annotationKey: settings.policy.annotationKey,
       minimumValidityMs: settings.policy.minimumValidityMs,
+      ...(servedCheck === undefined ? {} : { served: (key: string) => servedCheck.outcome(key) }),
     }),
   });
   return {

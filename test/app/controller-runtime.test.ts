@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { promisify } from 'node:util';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,6 +13,7 @@ import type { ControllerSettings } from '../../src/app/controller-settings.js';
 import { startControllerRuntime, type RunningController } from '../../src/app/lifecycle.js';
 import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { splitPemBundle } from '../../src/x509/pem-bundle.js';
+import { opensslPlaceholder } from '../support/openssl-placeholder.js';
 import { startPebble, type PebbleRig } from '../support/pebble.js';
 import { recordingLog, type LogLine } from '../reconcile/recording-log.js';
 import { eventually } from '../support/eventually.js';
@@ -198,24 +197,7 @@ describe('controller runtime against the API sandbox and Pebble', () => {
   }
 
   it('replaces a self-signed openssl placeholder Secret (adoption)', async () => {
-    const run = promisify(execFile);
-    await run('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=placeholder.example.test',
-      '-keyout',
-      join(dir, 'placeholder.key'),
-      '-out',
-      join(dir, 'placeholder.crt'),
-    ]);
-    const crt = await readFile(join(dir, 'placeholder.crt'), 'utf8');
-    const key = await readFile(join(dir, 'placeholder.key'), 'utf8');
+    const { certPem: crt, keyPem: key } = await opensslPlaceholder(dir, 'placeholder.example.test');
     await objects.create<SecretObject>(SECRETS, 'default', {
       metadata: { name: 'placeholder-tls', namespace: 'default', labels: { team: 'web' } },
       type: 'kubernetes.io/tls',
