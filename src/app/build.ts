@@ -232,8 +232,9 @@ export function buildController(options: {
       desired.invalidate();
     },
     annotationKey: settings.policy.annotationKey,
-    onSecretGone: (uid) => {
+    onSecretGone: (uid, key) => {
       facts.forget(uid);
+      servedCheck?.forget(key);
     },
     synced: options.synced,
     log: log.with({ context: 'kubelego' }),

@@ -123,6 +123,13 @@ export class ServedCheck implements ServedCheckStarter {
     return this.#outcomes.get(key);
   }
 
+  /** Stops the check of the Secret `key` and drops its outcome (the Secret is gone or no longer managed). */
+  forget(key: string): void {
+    this.#running.get(key)?.stop.abort();
+    this.#running.delete(key);
+    this.#outcomes.delete(key);
+  }
+
   /** Resolves when every running check has ended (for shutdown and tests). */
   async idle(): Promise<void> {
     await Promise.all([...this.#running.values()].map((r) => r.done));

@@ -188,4 +188,22 @@ describe('ServedCheck', () => {
     assert.equal(check.outcome('default/web-tls'), undefined);
     assert.equal(check.outcome('default/other-tls'), undefined);
   });
+
+  it('forget() drops the outcome of a Secret that is gone and stops its running check', async () => {
+    const r = checkRig({ addresses: ['10.0.0.1'] });
+    r.start(OLD);
+    await r.check.idle();
+    assert.deepEqual(r.check.outcome('default/web-tls'), { kind: 'notServed' });
+    r.check.forget('default/web-tls');
+    assert.equal(r.check.outcome('default/web-tls'), undefined);
+    r.start(OLD);
+    r.check.forget('default/web-tls');
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    assert.equal(r.check.outcome('default/web-tls'), undefined, 'a forgotten check reports no outcome');
+    assert.equal(
+      r.events.filter((e) => e.reason === 'CertificateNotServed').length,
+      2,
+      'the second check ended silently',
+    );
+  });
 });
