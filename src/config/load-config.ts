@@ -4,6 +4,8 @@ import type {
   ConfigResult,
   DecisionConfig,
   DecisionConfigResult,
+  InstallationConfig,
+  InstallationConfigResult,
   ExternalAccountBindingConfig,
   IngressProvider,
   KeyType,
@@ -497,6 +499,26 @@ export function loadDecisionConfig(env: Readonly<Record<string, string | undefin
     ingress: readIngress(reader),
     directoryUrl: readDirectoryUrl(reader),
     minimumValidityMs: readMinimumValidity(reader),
+  };
+  checkNames(reader);
+  const warnings = deepFreeze(inDocumentationOrder(reader.warnings));
+  if (reader.problems.length > 0)
+    return { ok: false, problems: deepFreeze(inDocumentationOrder(reader.problems)), warnings };
+  return { ok: true, config: deepFreeze(config), warnings };
+}
+
+/** The names of the objects the controller creates, for `kube-lego uninstall` (no LEGO_EMAIL needed). */
+export function loadInstallationConfig(
+  env: Readonly<Record<string, string | undefined>>,
+): InstallationConfigResult {
+  const reader = new EnvironmentReader(env);
+  const config: InstallationConfig = {
+    namespace: reader.raw('LEGO_NAMESPACE'),
+    accountSecretName: reader.text('LEGO_SECRET_NAME'),
+    leaseName: reader.text('LEGO_LEASE_NAME'),
+    gceServiceName: reader.text('LEGO_SERVICE_NAME_GCE'),
+    annotation: reader.text('LEGO_KUBE_ANNOTATION'),
+    port: readPort(reader),
   };
   checkNames(reader);
   const warnings = deepFreeze(inDocumentationOrder(reader.warnings));
