@@ -127,13 +127,8 @@ describe('kube-lego uninstall after an nginx and a gce issuance', () => {
     );
     await first.terminate();
 
-    // 2. A controller stopped in the middle of two challenges leaves its routing behind.
-    const second = rig.startController({
-      ...REPLICA,
-      LEGO_POD_NAME: 'kube-lego-b',
-      // No self-check: the challenge waits this long with its routing in place.
-      LEGO_SELF_CHECK_DELAY: '10m',
-    });
+    // 2. A controller stopped in the middle of two challenges leaves its routing behind. The Ingresses are
+    // applied first, so their own rules are read before any edit.
     await apply(
       'pending.yaml',
       [
@@ -142,6 +137,12 @@ describe('kube-lego uninstall after an nginx and a gce issuance', () => {
       ].join('---\n'),
     );
     for (const item of await list('ingresses')) originalRules.set(item.metadata.name, item.spec?.rules);
+    const second = rig.startController({
+      ...REPLICA,
+      LEGO_POD_NAME: 'kube-lego-b',
+      // No self-check: the challenge waits this long with its routing in place.
+      LEGO_SELF_CHECK_DELAY: '10m',
+    });
     await rig.eventually(
       'challenge routing in place for both providers',
       async () => {
