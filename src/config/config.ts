@@ -183,18 +183,14 @@ export interface InstallationConfig {
   readonly port: number;
 }
 
-export type InstallationConfigResult =
-  | { readonly ok: true; readonly config: InstallationConfig; readonly warnings: readonly ConfigWarning[] }
+/** What a partial loader (loadDecisionConfig, loadInstallationConfig) returns. */
+export type PartialConfigResult<T> =
+  | { readonly ok: true; readonly config: T; readonly warnings: readonly ConfigWarning[] }
   | {
       readonly ok: false;
       readonly problems: readonly ConfigProblem[];
       readonly warnings: readonly ConfigWarning[];
     };
 
-export type DecisionConfigResult =
-  | { readonly ok: true; readonly config: DecisionConfig; readonly warnings: readonly ConfigWarning[] }
-  | {
-      readonly ok: false;
-      readonly problems: readonly ConfigProblem[];
-      readonly warnings: readonly ConfigWarning[];
-    };
+export type DecisionConfigResult = PartialConfigResult<DecisionConfig>;
+export type InstallationConfigResult = PartialConfigResult<InstallationConfig>;

@@ -9,6 +9,7 @@ import {
   gceChallengeEndpointSlice,
   gceChallengeService,
 } from '../../src/domain/gce-challenge-routing.js';
+import { NGINX_SETTINGS } from '../support/builders.js';
 import { kustomize, REPO_ROOT } from '../support/kustomize.js';
 
 // The sandbox checks manifests against its own schemas; these are the upstream OpenAPI schemas of the
@@ -85,14 +86,7 @@ describe('manifests against the schemas of kubernetes-models', () => {
   });
 
   it('the challenge objects kube-lego creates are valid: nginx Service and Ingress, gce Service, Endpoints, EndpointSlice', async () => {
-    const nginx = {
-      namespace: 'kube-lego',
-      serviceName: 'kube-lego-nginx',
-      ingressName: 'kube-lego-nginx',
-      port: 8080,
-      serviceSelector: 'kube-lego',
-      defaultClass: 'nginx',
-    };
+    const nginx = NGINX_SETTINGS;
     const gce = { namespace: 'shop', serviceName: 'kube-lego-gce', port: 8080, podIp: '10.8.0.12' };
     const objects: KubeObject[] = [
       nginxChallengeService(nginx),

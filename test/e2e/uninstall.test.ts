@@ -34,23 +34,13 @@ function gceIngress(name: string, hosts: readonly string[], namespace: string): 
 /** The users' own objects, which uninstall must leave exactly as they are. */
 const USER_OBJECTS = `apiVersion: v1
 kind: Secret
-metadata:
-  name: user-secret
-  namespace: default
-type: Opaque
-data:
-  password: aHVudGVyMg==
+metadata: {name: user-secret, namespace: default}
+stringData: {password: hunter2}
 ---
 apiVersion: v1
 kind: Service
-metadata:
-  name: web
-  namespace: shop
-spec:
-  selector:
-    app: web
-  ports:
-  - port: 80
+metadata: {name: web, namespace: shop}
+spec: {selector: {app: web}, ports: [{port: 80}]}
 `;
 
 describe('kube-lego uninstall after an nginx and a gce issuance', () => {
