@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { ingressManifest, namespaceManifest } from '../support/ingress-manifest.js';
 import { runCli, type CliRun } from './controller-process.js';
 import { assertIssuedPair, startFaultRig, type FaultRig } from './fault-rig.js';
@@ -220,5 +221,48 @@ describe('kube-lego uninstall after an nginx and a gce issuance', () => {
     assert.match(run.stderr, /^5 removed, 0 Ingresses reverted, 0 Secrets kept$/m);
     const again = await uninstall('--delete-secrets');
     assert.equal(again.stdout, '', 'nothing of kube-lego is left to remove');
+  });
+});
+
+describe('kube-lego uninstall with too few permissions', () => {
+  let sandbox: Sandbox;
+  let dir: string;
+
+  before(async () => {
+    sandbox = await startSandbox({
+      users: {
+        'operator-token': {
+          name: 'operator',
+          // Everything uninstall reads, except listing Secrets.
+          rules: [
+            {
+              verbs: ['get', 'list'],
+              apiGroups: ['networking.k8s.io', '', 'discovery.k8s.io', 'coordination.k8s.io'],
+              resources: ['ingresses', 'services', 'endpoints', 'endpointslices', 'leases'],
+            },
+            { verbs: ['get'], apiGroups: [''], resources: ['secrets'] },
+          ],
+        },
+      },
+    });
+    dir = await mkdtemp(join(tmpdir(), 'kube-lego-uninstall-rbac-'));
+    await sandbox.writeKubeconfig(join(dir, 'operator'), { user: 'operator' });
+  });
+
+  after(async () => {
+    await sandbox.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('names the permission that is missing and changes nothing', async () => {
+    const before = sandbox.store.resourceVersion;
+    const run = await runCli(['uninstall', '--kubeconfig', join(dir, 'operator')], {}, { timeoutMs: 30_000 });
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(
+      run.stderr,
+      /^error: Missing permission: list secrets in all namespaces; ask for a Role \(or ClusterRole\) granting "list" on "secrets"/m,
+    );
+    assert.equal(run.stdout, '');
+    assert.equal(sandbox.store.resourceVersion, before);
   });
 });

@@ -157,6 +157,15 @@ describe('the release', () => {
       assert.equal(image, `registry.example.org/platform/kube-lego:${VERSION}`);
       // A second apply changes nothing: the overlay is a stable install.
       assert.doesNotMatch(await kubectl('apply', '-k', overlay, '--validate=strict'), /created|configured/);
+      // The single-file release passes the same server-side checks over that install.
+      const release = await kubectl(
+        'apply',
+        '-f',
+        join(REPO_ROOT, 'deploy/release.yaml'),
+        '--dry-run=server',
+        '--validate=strict',
+      );
+      assert.match(release, /deployment\.apps\/kube-lego configured \(server dry run\)/);
     });
   });
 });

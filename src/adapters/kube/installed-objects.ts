@@ -35,6 +35,9 @@ const RESOURCES: Readonly<Record<InstalledKind, ResourceKind>> = {
   Secret: SECRETS,
 };
 
+/** Fresh reads of an Ingress whose revert met a conflict, before the conflict is reported. */
+const REVERT_ATTEMPTS = 5;
+
 interface ListedObject {
   readonly metadata?: ObjectMeta;
 }
@@ -128,7 +131,7 @@ export class InstalledObjects {
     }
     // A revert reads the Ingress afresh and writes with its resourceVersion: a change made meanwhile is
     // kept (the edit is recomputed on it), never overwritten.
-    for (;;) {
+    for (let attempt = 1; ; attempt += 1) {
       const have = await this.#asked({ verb: 'get', resource, namespace: object.namespace }, () =>
         this.#objects.find<IngressObject>(INGRESSES, object.namespace, object.name),
       );
@@ -145,7 +148,8 @@ export class InstalledObjects {
         );
         return 'done';
       } catch (err) {
-        if (!isKubeError(err, 'conflict')) throw err;
+        // Someone keeps changing it (a controller still running?): give up after a few fresh reads.
+        if (!isKubeError(err, 'conflict') || attempt >= REVERT_ATTEMPTS) throw err;
       }
     }
   }
