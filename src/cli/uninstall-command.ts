@@ -17,7 +17,7 @@ export interface UninstallOptions extends Omit<ClusterFlags, 'namespace'> {
   readonly dryRun: boolean;
 }
 
-function describe(step: UninstallStep, dryRun: boolean): string {
+function line(step: UninstallStep, dryRun: boolean): string {
   const what = `${step.object.kind} ${step.object.namespace}/${step.object.name}`;
   const verb = { delete: 'removed', revert: 'reverted', keep: 'kept' }[step.kind];
   const said = dryRun ? `would ${{ delete: 'remove', revert: 'revert', keep: 'keep' }[step.kind]}` : verb;
@@ -56,9 +56,9 @@ export async function uninstallCommand(options: UninstallOptions, io: CommandIo)
     for (const step of steps) {
       if (!options.dryRun && (await cluster.apply(step, names)) === 'gone') continue;
       counts[step.kind] += 1;
-      io.out.write(describe(step, options.dryRun));
+      io.out.write(line(step, options.dryRun));
     }
-    const summary = `${String(counts.delete)} removed, ${String(counts.revert)} Ingresses reverted, ${String(counts.keep)} Secrets kept`;
+    const summary = `${String(counts.delete)} removed, ${String(counts.revert)} reverted, ${String(counts.keep)} kept`;
     io.err.write(options.dryRun ? `dry run, nothing changed: ${summary}\n` : `${summary}\n`);
     return 0;
   } catch (err) {

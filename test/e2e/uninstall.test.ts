@@ -168,7 +168,7 @@ describe('kube-lego uninstall after an nginx and a gce issuance', () => {
     );
     assert.match(run.stdout, /^would revert Ingress shop\/gce-pending \(gce challenge routing\)$/m);
     assert.match(run.stdout, /^would keep Secret kube-lego\/kube-lego-account \(ACME account key/m);
-    assert.match(run.stderr, /^dry run, nothing changed: 7 removed, 1 Ingresses reverted, 5 Secrets kept$/m);
+    assert.match(run.stderr, /^dry run, nothing changed: 7 removed, 1 reverted, 5 kept$/m);
   });
 
   it('removes everything of kube-lego but the TLS Secrets and the account Secret, and says what it removed', async () => {
@@ -208,7 +208,7 @@ describe('kube-lego uninstall after an nginx and a gce issuance', () => {
       assert.deepEqual(item.spec?.rules, originalRules.get(item.metadata.name), item.metadata.name);
     }
     assert.deepEqual(names(await list('leases')), []);
-    assert.match(run.stderr, /^7 removed, 1 Ingresses reverted, 5 Secrets kept$/m);
+    assert.match(run.stderr, /^7 removed, 1 reverted, 5 kept$/m);
   });
 
   it('--delete-secrets removes the TLS and account Secrets too, never a Secret of the user', async () => {
@@ -218,7 +218,7 @@ describe('kube-lego uninstall after an nginx and a gce issuance', () => {
     assert.deepEqual(await leftovers(), []);
     assert.deepEqual(names(await list('secrets')), ['default/user-secret']);
     assert.deepEqual(names(await list('services')), ['shop/web']);
-    assert.match(run.stderr, /^5 removed, 0 Ingresses reverted, 0 Secrets kept$/m);
+    assert.match(run.stderr, /^5 removed, 0 reverted, 0 kept$/m);
     const again = await uninstall('--delete-secrets');
     assert.equal(again.stdout, '', 'nothing of kube-lego is left to remove');
   });
