@@ -14,7 +14,7 @@ import { collectionPath, EVENTS, INGRESSES, objectPath, SECRETS, type ResourceKi
 
 /** What a command needed and was refused: the RBAC rule that would allow it. */
 export interface Permission {
-  readonly verb: 'get' | 'list' | 'patch';
+  readonly verb: 'get' | 'list' | 'patch' | 'update' | 'delete';
   readonly resource: ResourceKind;
   /** Undefined: across all namespaces. */
   readonly namespace: string | undefined;
