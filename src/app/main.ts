@@ -139,6 +139,7 @@ export function planPolicy(config: DecisionConfig): PlanPolicy {
     supportedProviders: config.ingress.supportedProviders,
     defaultProvider: config.ingress.defaultProvider,
     challengeType: 'http-01',
+    dns01Configured: false,
     maxNamesPerCertificate: 100,
     directoryUrl: config.directoryUrl,
     minimumValidityMs: config.minimumValidityMs,
