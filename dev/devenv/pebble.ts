@@ -74,7 +74,8 @@ export interface PebbleRig {
 const startupTimeoutMs = 15_000;
 const startAttempts = 3;
 
-function projectRoot(): string {
+/** The repository's root: the nearest folder above this module with package.json and scripts/. */
+export function projectRoot(): string {
   let dir = fileURLToPath(new URL('.', import.meta.url));
   for (;;) {
     if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'scripts', 'install-pebble.sh')))
@@ -196,7 +197,8 @@ async function choosePorts(options: PebbleOptions): Promise<Ports> {
   };
 }
 
-class StartupError extends KubeLegoError {
+/** A test server that did not come up (a port taken, a crash at start); the rigs start again on fresh ports. */
+export class StartupError extends KubeLegoError {
   override readonly name = 'StartupError';
   readonly code = 'startupFailed';
   /** A development-environment failure: nothing to retry, the message says what to fix. */
@@ -205,7 +207,8 @@ class StartupError extends KubeLegoError {
   }
 }
 
-async function waitUntil(
+/** Polls `probe` until it returns true; fails when one of `processes` exits or after the start-up timeout. */
+export async function waitUntil(
   what: string,
   processes: readonly ManagedProcess[],
   probe: () => Promise<boolean>,
