@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { freeLoopbackPort } from './free-port.js';
 import { startManagedProcess, type ManagedProcess } from './managed-process.js';
 import { projectRoot, StartupError, waitUntil } from './pebble.js';
+import { runProjectScript } from './project-script.js';
+import { KubeLegoError, type Reaction } from '../../src/domain/kube-lego-error.js';
 import type { TsigAlgorithm } from '../../src/dns/tsig.js';
 
 /** A TSIG key of the rig, as the server's configuration holds it (the secret is a throwaway). */
@@ -92,8 +94,40 @@ interface KnotInstall {
 const startAttempts = 3;
 const toolTimeoutMs = 10_000;
 
+/** Typed failure of the Knot DNS install step (`scripts/install-dns.sh`). */
+export class DnsServerInstallError extends KubeLegoError {
+  override readonly name = 'DnsServerInstallError';
+  readonly code = 'dnsServerInstallFailed';
+  /** A development-environment failure: nothing to retry, the message says what to fix. */
+  override get reaction(): Reaction {
+    return { kind: 'giveUp', reason: 'Unknown' };
+  }
+}
+
+function knotBase(): string {
+  return join(projectRoot(), '.tools', 'knot');
+}
+
+/**
+ * Makes sure Knot DNS is unpacked in `.tools/knot`, running the project's install script when it is missing.
+ * `onInstall` is told before the script runs (it downloads Debian packages).
+ */
+export async function ensureDnsServerInstalled(
+  onInstall: (message: string) => void = () => undefined,
+): Promise<void> {
+  const knotd = join(knotBase(), 'usr', 'sbin', 'knotd');
+  if (existsSync(knotd)) return;
+  onInstall(`Knot DNS is not installed in ${knotBase()}: running "bash scripts/install-dns.sh"`);
+  const output = await runProjectScript(projectRoot(), 'install-dns.sh');
+  if (output.code !== 0 || !existsSync(knotd)) {
+    throw new DnsServerInstallError(
+      `Cannot install Knot DNS with "bash scripts/install-dns.sh" (exit ${String(output.code)}): ${output.text.trim()}; run it by hand and check network access to the Debian archive`,
+    );
+  }
+}
+
 function findKnot(): KnotInstall {
-  const base = join(projectRoot(), '.tools', 'knot');
+  const base = knotBase();
   const knotd = join(base, 'usr', 'sbin', 'knotd');
   if (!existsSync(knotd)) {
     throw new Error(`Knot DNS is not installed in ${base}: run "bash scripts/install-dns.sh" first`);
@@ -252,6 +286,8 @@ async function startOnce(
       name,
       '+short',
       '+norecurse',
+      '+time=2',
+      '+retry=1',
       ...(options.tcp === true ? ['+tcp'] : []),
     ];
     const result = await runTool(install, install.kdig, args);
@@ -260,6 +296,10 @@ async function startOnce(
     return result.output.split('\n').filter((line) => line !== '');
   };
   try {
+    // knotd binds its sockets before it logs this; a kdig sent earlier waits out its own retry timer.
+    await waitUntil('knotd started', [knotd], () =>
+      Promise.resolve(knotd.output().includes('server started')),
+    );
     for (const zone of zones) {
       await waitUntil(`knotd served the SOA of ${zone.name} over UDP and TCP`, [knotd], async () => {
         const udp = await dig(zone.name, 'SOA');

@@ -14,7 +14,7 @@ export type DnsErrorCode =
   | 'dnsServerFailure'
   /** TSIG error BADSIG: the server knows the key name but the secret differs. */
   | 'dnsBadSignature'
-  /** TSIG error BADKEY: the server has no key of that name and algorithm. */
+  /** TSIG error BADKEY: the server has no key of that name and algorithm (Knot also says so when its ACL denies the key). */
   | 'dnsBadKey'
   /** TSIG error BADTIME: the clocks differ by more than the fudge; `clockOffsetSeconds` says by how much. */
   | 'dnsBadTime'

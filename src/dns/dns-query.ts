@@ -70,7 +70,7 @@ function recordsAt(records: readonly DnsRecord[], name: string): DnsRecord[] {
 }
 
 /**
- * The zone that contains `name` on `server`: the owner of the SOA in the answer (when `name` is a zone apex)
+ * The zone that contains `name` on `server`, in lower case: the owner of the SOA in the answer (when `name` is a zone apex)
  * or in the authority section (RFC 2308 §2: negative and NODATA answers carry the zone's SOA).
  */
 export async function findZone(server: DnsServer, name: string, options: QueryOptions = {}): Promise<string> {
@@ -102,7 +102,8 @@ export async function findZone(server: DnsServer, name: string, options: QueryOp
       },
     );
   }
-  return soa.name;
+  // Servers echo the question's case in the owner name; zones are compared and configured in lower case.
+  return soa.name.toLowerCase();
 }
 
 /** The host names of the zone's NS records, as `server` has them. */

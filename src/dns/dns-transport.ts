@@ -28,7 +28,7 @@ function answersRequest(answer: Buffer, request: Uint8Array): boolean {
   );
 }
 
-/** Sends `wire` over UDP and resolves with the first answer that carries its ID and the QR bit. */
+/** Sends `wire` over UDP and resolves with the first answer from the server that carries its ID and the QR bit. */
 export function exchangeUdp(server: DnsServer, wire: Uint8Array, signal: AbortSignal): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
@@ -59,8 +59,11 @@ export function exchangeUdp(server: DnsServer, wire: Uint8Array, signal: AbortSi
         reject(error);
       });
     });
-    socket.on('message', (answer) => {
-      if (!answersRequest(answer, wire)) return;
+    socket.on('message', (answer, peer) => {
+      // Only the server's own address and port may answer (RFC 5452 §9.1), besides the ID.
+      const fromServer =
+        peer.port === server.port && (isIP(server.host) === 0 || peer.address === server.host);
+      if (!fromServer || !answersRequest(answer, wire)) return;
       finish(() => {
         resolve(answer);
       });

@@ -115,7 +115,7 @@ export async function sendUpdate(
         );
       case Rcode.BADKEY:
         throw new DnsError(
-          `DNS server ${at} rejected ${what} (${header}/${tsigName}): the server has no ${key.algorithm} key of that name`,
+          `DNS server ${at} rejected ${what} (${header}/${tsigName}): the server has no ${key.algorithm} key of that name, or its ACL does not let this key update the zone`,
           { ...scope, code: 'dnsBadKey', rcode: verification.error },
         );
       case Rcode.BADTIME: {
