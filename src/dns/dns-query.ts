@@ -7,21 +7,16 @@ import { randomInt } from 'node:crypto';
 import { Opcode, Rcode, RecordClass, RecordType, rcodeName, recordTypeName } from './dns-codes.js';
 import { DnsError } from './dns-error.js';
 import { exchange, type ExchangeOptions } from './dns-exchange.js';
-import { encodeMessage, type DecodedMessage, type DnsRecord } from './dns-message.js';
+import { encodeMessage, type DecodedMessage, type DnsMessage, type DnsRecord } from './dns-message.js';
 import { sameName } from './dns-name.js';
 import { formatServer, type DnsServer } from './dns-transport.js';
 
 export type QueryOptions = ExchangeOptions;
 
-/** Asks `server` for `type` records at `name` (class IN, no recursion) and returns its answer. */
-export async function queryDns(
-  server: DnsServer,
-  name: string,
-  type: number,
-  options: QueryOptions = {},
-): Promise<DecodedMessage> {
-  const wire = encodeMessage({
-    id: randomInt(0x10000),
+/** A query for `type` records at `name`, class IN, without recursion (an authoritative server is asked). */
+export function queryMessage(id: number, name: string, type: number): DnsMessage {
+  return {
+    id,
     response: false,
     opcode: Opcode.QUERY,
     authoritative: false,
@@ -33,7 +28,17 @@ export async function queryDns(
     answers: [],
     authorities: [],
     additionals: [],
-  });
+  };
+}
+
+/** Asks `server` for `type` records at `name` (class IN, no recursion) and returns its answer. */
+export async function queryDns(
+  server: DnsServer,
+  name: string,
+  type: number,
+  options: QueryOptions = {},
+): Promise<DecodedMessage> {
+  const wire = encodeMessage(queryMessage(randomInt(0x10000), name, type));
   const what = `the ${recordTypeName(type)} query for "${name}"`;
   const { message } = await exchange(server, wire, options, { what });
   const question = message.questions[0];

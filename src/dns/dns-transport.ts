@@ -4,7 +4,7 @@
  * two-octet length (RFC 1035 §4.2.2, RFC 7766). Aborting the signal closes the socket and rejects with the
  * signal's reason.
  */
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createSocket } from 'node:dgram';
 import { connect, isIP } from 'node:net';
 
 export interface DnsServer {
@@ -28,6 +28,46 @@ function answersRequest(answer: Buffer, request: Uint8Array): boolean {
   );
 }
 
+/** Resolves or rejects a promise once, after `close()`; aborting `signal` rejects with its reason. */
+interface Settlement {
+  readonly succeed: (answer: Buffer) => void;
+  readonly fail: (error: unknown) => void;
+}
+
+function settleOnce(
+  signal: AbortSignal,
+  close: () => void,
+  resolve: (answer: Buffer) => void,
+  reject: (error: unknown) => void,
+): Settlement {
+  let settled = false;
+  const finish = (settle: () => void): void => {
+    if (settled) return;
+    settled = true;
+    signal.removeEventListener('abort', onAbort);
+    close();
+    settle();
+  };
+  const onAbort = (): void => {
+    finish(() => {
+      reject(signal.reason);
+    });
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  return {
+    succeed: (answer) => {
+      finish(() => {
+        resolve(answer);
+      });
+    },
+    fail: (error) => {
+      finish(() => {
+        reject(error);
+      });
+    },
+  };
+}
+
 /** Sends `wire` over UDP and resolves with the first answer from the server that carries its ID and the QR bit. */
 export function exchangeUdp(server: DnsServer, wire: Uint8Array, signal: AbortSignal): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -35,48 +75,29 @@ export function exchangeUdp(server: DnsServer, wire: Uint8Array, signal: AbortSi
       reject(signal.reason as Error);
       return;
     }
-    const socket: UdpSocket = createSocket(isIP(server.host) === 6 ? 'udp6' : 'udp4');
-    const timer = setInterval(() => {
-      send();
-    }, udpResendMs);
-    let settled = false;
-    const finish = (settle: () => void): void => {
-      if (settled) return;
-      settled = true;
-      clearInterval(timer);
-      signal.removeEventListener('abort', onAbort);
-      socket.close();
-      settle();
-    };
-    const onAbort = (): void => {
-      finish(() => {
-        reject(signal.reason as Error);
+    const socket = createSocket(isIP(server.host) === 6 ? 'udp6' : 'udp4');
+    const send = (): void => {
+      socket.send(wire, server.port, server.host, (error) => {
+        if (error !== null) settlement.fail(error);
       });
     };
-    signal.addEventListener('abort', onAbort, { once: true });
-    socket.on('error', (error) => {
-      finish(() => {
-        reject(error);
-      });
-    });
+    const timer = setInterval(send, udpResendMs);
+    const settlement = settleOnce(
+      signal,
+      () => {
+        clearInterval(timer);
+        socket.close();
+      },
+      resolve,
+      reject,
+    );
+    socket.on('error', settlement.fail);
     socket.on('message', (answer, peer) => {
       // Only the server's own address and port may answer (RFC 5452 §9.1), besides the ID.
       const fromServer =
         peer.port === server.port && (isIP(server.host) === 0 || peer.address === server.host);
-      if (!fromServer || !answersRequest(answer, wire)) return;
-      finish(() => {
-        resolve(answer);
-      });
+      if (fromServer && answersRequest(answer, wire)) settlement.succeed(answer);
     });
-    function send(): void {
-      socket.send(wire, server.port, server.host, (error) => {
-        if (error !== null) {
-          finish(() => {
-            reject(error);
-          });
-        }
-      });
-    }
     send();
   });
 }
@@ -89,26 +110,9 @@ export function exchangeTcp(server: DnsServer, wire: Uint8Array, signal: AbortSi
       return;
     }
     const socket = connect({ host: server.host, port: server.port });
+    const settlement = settleOnce(signal, () => socket.destroy(), resolve, reject);
     let received = Buffer.alloc(0);
-    let settled = false;
-    const finish = (settle: () => void): void => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      socket.destroy();
-      settle();
-    };
-    const onAbort = (): void => {
-      finish(() => {
-        reject(signal.reason as Error);
-      });
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    socket.on('error', (error) => {
-      finish(() => {
-        reject(error);
-      });
-    });
+    socket.on('error', settlement.fail);
     socket.on('connect', () => {
       const length = Buffer.alloc(2);
       length.writeUInt16BE(wire.length);
@@ -116,24 +120,18 @@ export function exchangeTcp(server: DnsServer, wire: Uint8Array, signal: AbortSi
     });
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
-      for (;;) {
-        if (received.length < 2) return;
+      while (received.length >= 2 && received.length >= 2 + received.readUInt16BE(0)) {
         const size = received.readUInt16BE(0);
-        if (received.length < 2 + size) return;
-        const answer = received.subarray(2, 2 + size);
+        const answer = Buffer.from(received.subarray(2, 2 + size));
         received = received.subarray(2 + size);
         if (answersRequest(answer, wire)) {
-          finish(() => {
-            resolve(Buffer.from(answer));
-          });
+          settlement.succeed(answer);
           return;
         }
       }
     });
     socket.on('end', () => {
-      finish(() => {
-        reject(new Error(`${formatServer(server)} closed the TCP connection before answering`));
-      });
+      settlement.fail(new Error(`${formatServer(server)} closed the TCP connection before answering`));
     });
   });
 }

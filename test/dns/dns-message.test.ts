@@ -10,6 +10,7 @@ import {
   isAtOrBelow,
   sameName,
 } from '../../src/dns/dns-name.js';
+import { queryMessage } from '../../src/dns/dns-query.js';
 import { buildUpdateMessage } from '../../src/dns/dns-update.js';
 import { KNSUPDATE_ADD_AND_DELETE_SHA256 } from './knsupdate-captures.js';
 
@@ -18,21 +19,7 @@ function hex(text: string): Buffer {
 }
 
 function query(overrides: Partial<DnsMessage> = {}): DnsMessage {
-  return {
-    id: 0x1234,
-    response: false,
-    opcode: Opcode.QUERY,
-    authoritative: false,
-    truncated: false,
-    recursionDesired: false,
-    recursionAvailable: false,
-    rcode: 0,
-    questions: [{ name: 'example.test', type: RecordType.SOA, recordClass: RecordClass.IN }],
-    answers: [],
-    authorities: [],
-    additionals: [],
-    ...overrides,
-  };
+  return { ...queryMessage(0x1234, 'example.test', RecordType.SOA), ...overrides };
 }
 
 function record(name: string, data: DnsRecord['data'], ttlSeconds = 60): DnsRecord {

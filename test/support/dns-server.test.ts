@@ -2,15 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ensureDnsServerInstalled, startDnsServer } from './dns-server.js';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe('startDnsServer()', () => {
   it('ensureDnsServerInstalled() runs no install when scripts/install-dns.sh has run', async () => {
     const told: string[] = [];
@@ -39,8 +30,8 @@ describe('startDnsServer()', () => {
     } finally {
       await Promise.all([first.stop(), second.stop()]);
     }
-    assert.equal(alive(first.pid), false);
-    assert.equal(alive(second.pid), false);
+    // Signal 0 probes a PID: ESRCH once the process is gone.
+    for (const pid of [first.pid, second.pid]) assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' });
     await first.stop();
   });
 });
