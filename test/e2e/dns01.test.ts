@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { startChasingResolver, type ChasingResolver } from '../../dev/devenv/chasing-resolver.js';
 import { FAILURE_DELAYS_MS } from '../../src/domain/backoff.js';
 import { parseIssuanceRecord } from '../../src/domain/secret-annotations.js';
 import { NGINX_ONLY } from '../support/controller-env.js';
@@ -21,14 +22,18 @@ const DNS01 = { 'kube-lego/challenge': 'dns-01' } as const;
 describe('dns-01 end to end: the controller process, the sandbox, Pebble resolving through knotd, RFC 2136 updates', () => {
   let dns: DnsServerRig;
   let rig: FaultRig;
+  let resolver: ChasingResolver;
 
   before(async () => {
     dns = await startDnsServer();
-    rig = await startFaultRig({ pebble: { dnsServer: dns.address } });
+    // Pebble resolves as the CA's recursive resolver does, following CNAMEs into the other zone of knotd.
+    resolver = await startChasingResolver({ host: dns.host, port: dns.port });
+    rig = await startFaultRig({ pebble: { dnsServer: resolver.address } });
   });
 
   after(async () => {
     await rig.close();
+    await resolver.close();
     await dns.stop();
   });
 
@@ -105,7 +110,7 @@ describe('dns-01 end to end: the controller process, the sandbox, Pebble resolvi
     }
   });
 
-  it('issues one certificate for *.wild.example.test and wild.example.test; the TXT records are gone afterwards', async () => {
+  it('issues *.wild.example.test with wild.example.test in one certificate, a mixed order and a CNAME-delegated host; the TXT records are gone afterwards', async () => {
     const lego = await started(dns01Env(dns.keys.sha256.secretBase64));
     try {
       const routeWritesBefore = challengeRouteWrites();
@@ -136,6 +141,15 @@ describe('dns-01 end to end: the controller process, the sandbox, Pebble resolvi
       assertIssuedPair(await issued('mixed-tls'), mixed);
       assert.ok(challengeRouteWrites() > routeWritesBefore, 'www.mixed.example.test was routed for http-01');
       assert.deepEqual(await dns.dig('_acme-challenge.mixed.example.test', 'TXT'), []);
+
+      // CNAME delegation: _acme-challenge.delegated.example.test points into acme-delegate.test.
+      await rig.applyIngress('delegated', ['delegated.example.test'], DNS01);
+      assertIssuedPair(await issued('delegated-tls'), ['delegated.example.test']);
+      assert.deepEqual(
+        await dns.dig('delegated.acme-delegate.test', 'TXT'),
+        [],
+        'deleted in the second zone',
+      );
     } finally {
       assert.equal(await lego.terminate(), 0);
     }
