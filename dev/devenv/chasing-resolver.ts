@@ -85,20 +85,36 @@ async function answer(upstream: DnsServer, wire: Buffer): Promise<Buffer | undef
   });
 }
 
-/** Serves one TCP connection: two-octet length-prefixed messages (RFC 7766). */
+/**
+ * Serves one TCP connection: two-octet length-prefixed messages (RFC 7766), answered as they are resolved. A
+ * client that half-closes after its queries still gets every answer, then the connection ends.
+ */
 function serveTcp(upstream: DnsServer, connection: Socket): void {
   let buffered = Buffer.alloc(0);
+  let pending = 0;
+  let ended = false;
+  const finish = (): void => {
+    if (ended && pending === 0) connection.end();
+  };
   connection.on('error', () => undefined);
+  connection.on('end', () => {
+    ended = true;
+    finish();
+  });
   connection.on('data', (chunk: Buffer) => {
     buffered = Buffer.concat([buffered, chunk]);
     while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
-      const message = buffered.subarray(2, 2 + buffered.readUInt16BE(0));
+      const message = Buffer.from(buffered.subarray(2, 2 + buffered.readUInt16BE(0)));
       buffered = buffered.subarray(2 + message.length);
-      void answer(upstream, Buffer.from(message)).then((reply) => {
-        if (reply === undefined || connection.destroyed) return;
-        const length = Buffer.alloc(2);
-        length.writeUInt16BE(reply.length);
-        connection.write(Buffer.concat([length, reply]));
+      pending += 1;
+      void answer(upstream, message).then((reply) => {
+        pending -= 1;
+        if (reply !== undefined && !connection.destroyed) {
+          const length = Buffer.alloc(2);
+          length.writeUInt16BE(reply.length);
+          connection.write(Buffer.concat([length, reply]));
+        }
+        finish();
       });
     }
   });
@@ -121,7 +137,7 @@ export async function startChasingResolver(upstream: DnsServer): Promise<Chasing
   });
   const port = socket.address().port;
   const connections = new Set<Socket>();
-  const tcp = createServer((connection) => {
+  const tcp = createServer({ allowHalfOpen: true }, (connection) => {
     connections.add(connection);
     connection.once('close', () => connections.delete(connection));
     serveTcp(upstream, connection);

@@ -15,6 +15,7 @@ import { controllerSettings } from '../../src/app/main.js';
 import { startControllerRuntime, type RunningController } from '../../src/app/lifecycle.js';
 import { startSandbox, type PolicyRule, type Sandbox } from '../sandbox/sandbox.js';
 import { startDataPlane, type DataPlane } from './data-plane.js';
+import { startChasingResolver, type ChasingResolver } from './chasing-resolver.js';
 import { VERSION } from '../../src/version.js';
 import { ensurePebbleInstalled, startPebble, type PebbleRig } from './pebble.js';
 import {
@@ -198,7 +199,7 @@ function startController(
   }
   const settings = prepared.settings;
   logger.info(`kube-lego ${VERSION} starting`, { context: 'kubelego' });
-  // Every name resolves to 127.0.0.1 for Pebble (challtestsrv) but not for this machine's resolver: the
+  // The names resolve to 127.0.0.1 for Pebble (the sandbox's DNS server) but not for this machine's resolver: the
   // self-check dials the challenge port directly, with the host name in the Host header.
   return startControllerRuntime(
     {
@@ -235,11 +236,13 @@ export async function startDevEnvironment(options: DevEnvironmentOptions): Promi
   let sandbox: Sandbox | undefined;
   let pebble: PebbleRig | undefined;
   let dns: DnsServerRig | undefined;
+  let resolver: ChasingResolver | undefined;
   let controller: RunningController | undefined;
   let dataPlane: DataPlane | undefined;
   const stopAll = async (): Promise<void> => {
     await controller?.stop();
-    await Promise.all([pebble?.stop(), dns?.stop(), dataPlane?.close(), sandbox?.close()]);
+    await pebble?.stop();
+    await Promise.all([resolver?.close(), dns?.stop(), dataPlane?.close(), sandbox?.close()]);
   };
   try {
     progress('starting the Kubernetes API sandbox, Knot DNS and Pebble');
@@ -247,7 +250,9 @@ export async function startDevEnvironment(options: DevEnvironmentOptions): Promi
       startSandbox({ auditLog: options.auditLog ?? false, users: sandboxUsers(options.controllerIdentity) }),
       startDnsServer({ zones: [...defaultTestZones, ...CATCH_ALL_ZONES] }),
     ]);
-    pebble = await startPebble({ nonceRejectPercent: 0, dnsServer: dns.address });
+    // Pebble resolves like the CA's recursive resolver: CNAME delegations between the zones are followed.
+    resolver = await startChasingResolver({ host: dns.host, port: dns.port });
+    pebble = await startPebble({ nonceRejectPercent: 0, dnsServer: resolver.address });
     await mkdir(dirname(options.kubeconfigPath), { recursive: true });
     await sandbox.writeKubeconfig(options.kubeconfigPath);
     const identity = options.controllerIdentity;
@@ -264,7 +269,7 @@ export async function startDevEnvironment(options: DevEnvironmentOptions): Promi
     const running = controller;
     await waitUntilReady(running);
     let stopping: Promise<void> | undefined;
-    const started = { sandbox, pebble, dns, dataPlane };
+    const started = { sandbox, pebble, dns, resolver, dataPlane };
     return {
       kubeconfigPath: options.kubeconfigPath,
       sandbox: started.sandbox,
@@ -276,8 +281,9 @@ export async function startDevEnvironment(options: DevEnvironmentOptions): Promi
       stop: () => {
         stopping ??= (async () => {
           await running.stop();
+          await started.pebble.stop();
           await Promise.all([
-            started.pebble.stop(),
+            started.resolver.close(),
             started.dns.stop(),
             started.dataPlane.close(),
             started.sandbox.close(),
