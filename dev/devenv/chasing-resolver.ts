@@ -3,7 +3,12 @@
  * loopback resolver (UDP and TCP, one port) that forwards each question to one authoritative server (the knotd of dns-server.ts)
  * and, when the answer is a CNAME into another of its zones, asks again for the target and answers with the
  * whole chain. Pebble's VA pointed at it (`-dnsserver`) validates a CNAME-delegated `_acme-challenge` the way
- * the CA would; every record still comes from the real server.
+ * the CA would; every TXT and CNAME record comes from the real server.
+ *
+ * With `defaultIpv4`, an A question the server answers without an address gets that one, as challtestsrv's
+ * `-defaultIPv4` does: a zone's `* A` wildcard stops covering `www.a.example` once kube-lego writes
+ * `_acme-challenge.a.example` (RFC 4592 §2.2: `a.example` becomes an existing node), and the http-01 names of
+ * a mixed order must keep reaching the test's challenge port.
  */
 import { createSocket } from 'node:dgram';
 import { createServer, type Socket } from 'node:net';
@@ -50,8 +55,17 @@ async function resolveChain(
   }
 }
 
+export interface ChasingResolverOptions {
+  /** The address of A questions the server answers with none (NODATA, NXDOMAIN, REFUSED). */
+  readonly defaultIpv4?: string;
+}
+
 /** The answer to one query message; undefined for bytes that are not a DNS query. */
-async function answer(upstream: DnsServer, wire: Buffer): Promise<Buffer | undefined> {
+async function answer(
+  upstream: DnsServer,
+  wire: Buffer,
+  options: ChasingResolverOptions,
+): Promise<Buffer | undefined> {
   let request;
   try {
     request = decodeMessage(wire);
@@ -67,6 +81,24 @@ async function answer(upstream: DnsServer, wire: Buffer): Promise<Buffer | undef
       ({ rcode, answers, authorities } = await resolveChain(upstream, question.name, question.type));
     } catch (err) {
       rcode = err instanceof DnsError && err.rcode !== undefined ? err.rcode : Rcode.SERVFAIL;
+    }
+    const address = options.defaultIpv4;
+    if (
+      question.type === RecordType.A &&
+      address !== undefined &&
+      !answers.some((r) => r.data.type === 'A')
+    ) {
+      rcode = Rcode.NOERROR;
+      answers = [
+        ...answers,
+        {
+          name: question.name,
+          recordClass: question.recordClass,
+          ttlSeconds: 0,
+          data: { type: 'A', address },
+        },
+      ];
+      authorities = [];
     }
   }
   return encodeMessage({
@@ -89,7 +121,7 @@ async function answer(upstream: DnsServer, wire: Buffer): Promise<Buffer | undef
  * Serves one TCP connection: two-octet length-prefixed messages (RFC 7766), answered as they are resolved. A
  * client that half-closes after its queries still gets every answer, then the connection ends.
  */
-function serveTcp(upstream: DnsServer, connection: Socket): void {
+function serveTcp(upstream: DnsServer, connection: Socket, options: ChasingResolverOptions): void {
   let buffered = Buffer.alloc(0);
   let pending = 0;
   let ended = false;
@@ -107,7 +139,7 @@ function serveTcp(upstream: DnsServer, connection: Socket): void {
       const message = Buffer.from(buffered.subarray(2, 2 + buffered.readUInt16BE(0)));
       buffered = buffered.subarray(2 + message.length);
       pending += 1;
-      void answer(upstream, message).then((reply) => {
+      void answer(upstream, message, options).then((reply) => {
         pending -= 1;
         if (reply !== undefined && !connection.destroyed) {
           const length = Buffer.alloc(2);
@@ -121,10 +153,13 @@ function serveTcp(upstream: DnsServer, connection: Socket): void {
 }
 
 /** Starts the resolver on a free loopback port (UDP and TCP) in front of `upstream`. */
-export async function startChasingResolver(upstream: DnsServer): Promise<ChasingResolver> {
+export async function startChasingResolver(
+  upstream: DnsServer,
+  options: ChasingResolverOptions = {},
+): Promise<ChasingResolver> {
   const socket = createSocket('udp4');
   socket.on('message', (wire, peer) => {
-    void answer(upstream, wire).then((reply) => {
+    void answer(upstream, wire, options).then((reply) => {
       if (reply !== undefined) socket.send(reply, peer.port, peer.address);
     });
   });
@@ -140,7 +175,7 @@ export async function startChasingResolver(upstream: DnsServer): Promise<Chasing
   const tcp = createServer({ allowHalfOpen: true }, (connection) => {
     connections.add(connection);
     connection.once('close', () => connections.delete(connection));
-    serveTcp(upstream, connection);
+    serveTcp(upstream, connection, options);
   });
   await new Promise<void>((resolve, reject) => {
     tcp.once('error', reject);

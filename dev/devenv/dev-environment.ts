@@ -251,7 +251,7 @@ export async function startDevEnvironment(options: DevEnvironmentOptions): Promi
       startDnsServer({ zones: [...defaultTestZones, ...CATCH_ALL_ZONES] }),
     ]);
     // Pebble resolves like the CA's recursive resolver: CNAME delegations between the zones are followed.
-    resolver = await startChasingResolver({ host: dns.host, port: dns.port });
+    resolver = await startChasingResolver({ host: dns.host, port: dns.port }, { defaultIpv4: '127.0.0.1' });
     pebble = await startPebble({ nonceRejectPercent: 0, dnsServer: resolver.address });
     await mkdir(dirname(options.kubeconfigPath), { recursive: true });
     await sandbox.writeKubeconfig(options.kubeconfigPath);

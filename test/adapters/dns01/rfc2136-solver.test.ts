@@ -66,7 +66,7 @@ describe('Dns01Solvers against knotd and Pebble resolving through it', () => {
     dns = await startDnsServer({ zones: [...defaultTestZones, lagZone] });
     // knotd answers a CNAME into another of its zones with the CNAME alone: the resolver in front of it
     // follows the chain as the CA's recursive resolver would.
-    resolver = await startChasingResolver({ host: dns.host, port: dns.port });
+    resolver = await startChasingResolver({ host: dns.host, port: dns.port }, { defaultIpv4: '127.0.0.1' });
     testbed = await startAcmeTestbed({ authzReusePercent: 0, dnsServer: resolver.address });
   });
 
