@@ -246,10 +246,16 @@ export async function startDevEnvironment(options: DevEnvironmentOptions): Promi
   };
   try {
     progress('starting the Kubernetes API sandbox, Knot DNS and Pebble');
-    [sandbox, dns] = await Promise.all([
+    // Settled both ways before going on: what started is stopped by stopAll() when the other failed.
+    const [sandboxStart, dnsStart] = await Promise.allSettled([
       startSandbox({ auditLog: options.auditLog ?? false, users: sandboxUsers(options.controllerIdentity) }),
       startDnsServer({ zones: [...defaultTestZones, ...CATCH_ALL_ZONES] }),
     ]);
+    if (sandboxStart.status === 'fulfilled') sandbox = sandboxStart.value;
+    if (dnsStart.status === 'fulfilled') dns = dnsStart.value;
+    if (sandboxStart.status === 'rejected') throw sandboxStart.reason;
+    if (dnsStart.status === 'rejected') throw dnsStart.reason;
+    [sandbox, dns] = [sandboxStart.value, dnsStart.value];
     // Pebble resolves like the CA's recursive resolver: CNAME delegations between the zones are followed.
     resolver = await startChasingResolver({ host: dns.host, port: dns.port }, { defaultIpv4: '127.0.0.1' });
     pebble = await startPebble({ nonceRejectPercent: 0, dnsServer: resolver.address });

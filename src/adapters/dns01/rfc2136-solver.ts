@@ -67,9 +67,9 @@ export class Dns01Solvers implements SolverSource {
     const written = new Map<string, Dns01Record>();
     return {
       type: 'dns-01',
-      present: async (authz: AcmeAuthorization, _challenge: AcmeChallenge, keyAuthorization: string) => {
+      present: async (authz: AcmeAuthorization, challenge: AcmeChallenge, keyAuthorization: string) => {
         const record = await this.#recordFor(authz, dns01TxtValue(keyAuthorization), signal);
-        written.set(_challenge.url, record);
+        written.set(challenge.url, record);
         await this.#journal.remember(record);
         await this.#update(
           record,
