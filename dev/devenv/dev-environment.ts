@@ -1,6 +1,7 @@
 /**
  * The local environment behind `kube-lego-dev sandbox` and `kube-lego-dev demo`: the Kubernetes API sandbox,
- * Pebble + pebble-challtestsrv, and the controller running in this process against both.
+ * Pebble + pebble-challtestsrv, Knot DNS (the server Pebble's VA resolves through and kube-lego updates for
+ * dns-01), and the controller running in this process against them.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -14,14 +15,37 @@ import { controllerSettings } from '../../src/app/main.js';
 import { startControllerRuntime, type RunningController } from '../../src/app/lifecycle.js';
 import { startSandbox, type PolicyRule, type Sandbox } from '../sandbox/sandbox.js';
 import { startDataPlane, type DataPlane } from './data-plane.js';
+import { startChasingResolver, type ChasingResolver } from './chasing-resolver.js';
 import { VERSION } from '../../src/version.js';
 import { ensurePebbleInstalled, startPebble, type PebbleRig } from './pebble.js';
+import {
+  defaultTestZones,
+  ensureDnsServerInstalled,
+  startDnsServer,
+  type DnsServerRig,
+  type DnsZoneSpec,
+} from './dns-server.js';
 import { KubeLegoError, type Reaction } from '../../src/domain/kube-lego-error.js';
 
 /** The seed's account e-mail (ConfigMap `kube-lego`, key `lego.email`) in the sandbox. */
 export const SANDBOX_EMAIL = 'admin@example.test';
 /** The namespace and ConfigMap the seed creates before deploying kube-lego. */
 export const SANDBOX_NAMESPACE = 'kube-lego';
+
+/**
+ * Top-level zones whose every name answers 127.0.0.1 (besides the test zones of dns-server.ts), so an Ingress
+ * for any name under them is issued over http-01, and over dns-01 through the zone kube-lego updates.
+ */
+const CATCH_ALL_ZONES: readonly DnsZoneSpec[] = ['test', 'com', 'net', 'org', 'io', 'dev', 'app'].map(
+  (name) => ({
+    name,
+    records: [
+      '@ SOA ns1.example.test. hostmaster.example.test. 1 3600 600 86400 60',
+      '@ NS ns1.example.test.',
+      '* A 127.0.0.1',
+    ],
+  }),
+);
 
 /** Typed failure to bring the environment up; `cause` keeps the original error. */
 export class DevEnvironmentError extends KubeLegoError {
@@ -73,9 +97,11 @@ export interface DevEnvironment {
   readonly kubeconfigPath: string;
   readonly sandbox: Sandbox;
   readonly pebble: PebbleRig;
+  /** The DNS server Pebble resolves through and the controller updates (dns-01). */
+  readonly dns: DnsServerRig;
   /** Pebble's root certificate (PEM) that issued certificates chain to. */
   readonly rootPem: string;
-  /** PIDs of the child processes (Pebble, challtestsrv). */
+  /** PIDs of the child processes (Pebble, challtestsrv, knotd). */
   readonly pids: readonly number[];
   /** Resolves when the controller has stopped (after `stop()` or on its own). */
   readonly controllerStopped: Promise<void>;
@@ -129,9 +155,9 @@ async function writeFileCreatingDir(path: string, text: string): Promise<void> {
 
 function startController(
   options: DevEnvironmentOptions,
-  pebble: PebbleRig,
-  dataPlane: DataPlane,
+  rig: { readonly pebble: PebbleRig; readonly dns: DnsServerRig; readonly dataPlane: DataPlane },
 ): Promise<RunningController> {
+  const { pebble, dns, dataPlane } = rig;
   // The same variables the Deployment sets from the ConfigMap and the downward API.
   const result = loadConfig({
     LEGO_EMAIL: SANDBOX_EMAIL,
@@ -149,6 +175,11 @@ function startController(
     // The served-certificate check handshakes with the data-plane stand-in, which publishes 127.0.0.1.
     LEGO_SERVED_CHECK_PORT: String(dataPlane.port),
     LEGO_SERVED_CHECK_INTERVAL: '1s',
+    // dns-01 (wildcards, `kube-lego/challenge: dns-01`) against the sandbox's DNS server.
+    LEGO_DNS01_RFC2136_NAMESERVER: dns.address,
+    LEGO_DNS01_RFC2136_TSIG_KEY_NAME: dns.keys.sha256.name,
+    LEGO_DNS01_RFC2136_TSIG_SECRET: dns.keys.sha256.secretBase64,
+    LEGO_DNS01_PROPAGATION_TIMEOUT: '20s',
     ...options.controllerEnvironment,
   });
   if (!result.ok) {
@@ -168,7 +199,7 @@ function startController(
   }
   const settings = prepared.settings;
   logger.info(`kube-lego ${VERSION} starting`, { context: 'kubelego' });
-  // Every name resolves to 127.0.0.1 for Pebble (challtestsrv) but not for this machine's resolver: the
+  // The names resolve to 127.0.0.1 for Pebble (the sandbox's DNS server) but not for this machine's resolver: the
   // self-check dials the challenge port directly, with the host name in the Host header.
   return startControllerRuntime(
     {
@@ -201,20 +232,33 @@ async function waitUntilReady(controller: RunningController): Promise<void> {
 export async function startDevEnvironment(options: DevEnvironmentOptions): Promise<DevEnvironment> {
   const progress = options.onProgress ?? (() => undefined);
   await ensurePebbleInstalled(progress);
+  await ensureDnsServerInstalled(progress);
   let sandbox: Sandbox | undefined;
   let pebble: PebbleRig | undefined;
+  let dns: DnsServerRig | undefined;
+  let resolver: ChasingResolver | undefined;
   let controller: RunningController | undefined;
   let dataPlane: DataPlane | undefined;
   const stopAll = async (): Promise<void> => {
     await controller?.stop();
-    await Promise.all([pebble?.stop(), dataPlane?.close(), sandbox?.close()]);
+    await pebble?.stop();
+    await Promise.all([resolver?.close(), dns?.stop(), dataPlane?.close(), sandbox?.close()]);
   };
   try {
-    progress('starting the Kubernetes API sandbox and Pebble');
-    [sandbox, pebble] = await Promise.all([
+    progress('starting the Kubernetes API sandbox, Knot DNS and Pebble');
+    // Settled both ways before going on: what started is stopped by stopAll() when the other failed.
+    const [sandboxStart, dnsStart] = await Promise.allSettled([
       startSandbox({ auditLog: options.auditLog ?? false, users: sandboxUsers(options.controllerIdentity) }),
-      startPebble({ nonceRejectPercent: 0 }),
+      startDnsServer({ zones: [...defaultTestZones, ...CATCH_ALL_ZONES] }),
     ]);
+    if (sandboxStart.status === 'fulfilled') sandbox = sandboxStart.value;
+    if (dnsStart.status === 'fulfilled') dns = dnsStart.value;
+    if (sandboxStart.status === 'rejected') throw sandboxStart.reason;
+    if (dnsStart.status === 'rejected') throw dnsStart.reason;
+    [sandbox, dns] = [sandboxStart.value, dnsStart.value];
+    // Pebble resolves like the CA's recursive resolver: CNAME delegations between the zones are followed.
+    resolver = await startChasingResolver({ host: dns.host, port: dns.port }, { defaultIpv4: '127.0.0.1' });
+    pebble = await startPebble({ nonceRejectPercent: 0, dnsServer: resolver.address });
     await mkdir(dirname(options.kubeconfigPath), { recursive: true });
     await sandbox.writeKubeconfig(options.kubeconfigPath);
     const identity = options.controllerIdentity;
@@ -227,22 +271,29 @@ export async function startDevEnvironment(options: DevEnvironmentOptions): Promi
     await createSeedSetup(sandbox, pebble.directoryUrl);
     dataPlane = await startDataPlane({ sandbox, reloadDelayMs: options.dataPlaneReloadDelayMs ?? 2_000 });
     progress('starting the controller');
-    controller = await startController(options, pebble, dataPlane);
+    controller = await startController(options, { pebble, dns, dataPlane });
     const running = controller;
     await waitUntilReady(running);
     let stopping: Promise<void> | undefined;
-    const started = { sandbox, pebble, dataPlane };
+    const started = { sandbox, pebble, dns, resolver, dataPlane };
     return {
       kubeconfigPath: options.kubeconfigPath,
       sandbox: started.sandbox,
       pebble: started.pebble,
+      dns: started.dns,
       rootPem,
-      pids: pebble.pids,
+      pids: [...pebble.pids, dns.pid],
       controllerStopped: running.stopped,
       stop: () => {
         stopping ??= (async () => {
           await running.stop();
-          await Promise.all([started.pebble.stop(), started.dataPlane.close(), started.sandbox.close()]);
+          await started.pebble.stop();
+          await Promise.all([
+            started.resolver.close(),
+            started.dns.stop(),
+            started.dataPlane.close(),
+            started.sandbox.close(),
+          ]);
         })();
         return stopping;
       },

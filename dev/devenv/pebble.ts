@@ -40,6 +40,12 @@ export interface PebbleOptions {
   readonly httpPort?: number;
   /** Retry-After seconds Pebble sends on pending authorizations and orders; unset = none. */
   readonly retryAfter?: { readonly authz: number; readonly order: number };
+  /**
+   * `host:port` of the DNS server the VA resolves through instead of challtestsrv's (a real authoritative
+   * server such as the knotd of dns-server.ts, for dns-01: its test zones answer `* A 127.0.0.1`, so http-01
+   * names in them still reach the VA's http port).
+   */
+  readonly dnsServer?: string;
 }
 
 export interface PebbleRig {
@@ -56,7 +62,7 @@ export interface PebbleRig {
   /** The Debian package version, e.g. "2.10.0+ds1-2". */
   readonly version: string;
   readonly challtest: ChalltestClient;
-  /** `127.0.0.1:<port>` of challtestsrv's DNS server, the resolver Pebble's VA uses. */
+  /** `host:port` of the resolver Pebble's VA uses: challtestsrv's DNS server unless `dnsServer` was given. */
   readonly dnsServer: string;
   /** Root certificate `index` (GET /roots/<n>); the root changes on every start. */
   rootPem(index?: number): Promise<string>;
@@ -281,7 +287,7 @@ async function startOnce(options: PebbleOptions, install: PebbleInstall, dir: st
       startManagedProcess({
         name: 'pebble',
         command: install.pebble,
-        args: ['-config', configFile, '-dnsserver', `127.0.0.1:${ports.dns}`],
+        args: ['-config', configFile, '-dnsserver', options.dnsServer ?? `127.0.0.1:${ports.dns}`],
         env,
         cwd: dir,
       }),
@@ -324,7 +330,7 @@ async function startOnce(options: PebbleOptions, install: PebbleInstall, dir: st
       managementUrl,
       version: install.version,
       challtest,
-      dnsServer: `127.0.0.1:${ports.dns}`,
+      dnsServer: options.dnsServer ?? `127.0.0.1:${ports.dns}`,
       rootPem: (index = 0) => getPem(`/roots/${index}`),
       intermediatePem: (index = 0) => getPem(`/intermediates/${index}`),
       setRenewalInfo: async (certPem, window, explanationUrl) => {

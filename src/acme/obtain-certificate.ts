@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DNS01_SETUP_HINT } from '../domain/challenge-choice.js';
 import { inspectCertificate } from '../x509/inspect-certificate.js';
 import { splitPemBundle } from '../x509/pem-bundle.js';
 import type { AcmeClient } from './acme-client.js';
@@ -13,21 +14,9 @@ import {
 } from './errors.js';
 import { phasePollPolicy, pollDelayMs, type PollPhase } from './poll-delay.js';
 import type { AcmeAuthorization, AcmeChallenge, AcmeOrder } from './resources.js';
+import type { ChallengeSolver, SolverChoice } from './challenge-solver.js';
 
-/** Proves control of identifiers for one challenge type; `obtainCertificate` always calls `cleanup` after `present`. */
-export interface ChallengeSolver {
-  readonly type: 'http-01' | 'dns-01';
-  /** Make the challenge answerable: serve the key authorization (http-01) or publish its TXT digest (dns-01). */
-  present(authz: AcmeAuthorization, challenge: AcmeChallenge, keyAuthorization: string): Promise<void>;
-  /** Undo `present`. Failures are reported through `onCleanupError`, never thrown over the issuance result. */
-  cleanup(authz: AcmeAuthorization, challenge: AcmeChallenge, keyAuthorization: string): Promise<void>;
-  /**
-   * Resolves once the CA has fetched the challenge's response from us (an http-01 token served by this
-   * process). When every presented challenge has, the order is polled a few ms later instead of after the
-   * validation delay. Solvers that cannot tell leave it out.
-   */
-  fetched?(authz: AcmeAuthorization, challenge: AcmeChallenge): Promise<void>;
-}
+export type { ChallengeSolver } from './challenge-solver.js';
 
 /** What `obtainCertificate` needs. */
 export interface ObtainCertificateOptions {
@@ -46,7 +35,8 @@ export interface ObtainCertificateOptions {
    * write after finalize then never throws the certificate away.
    */
   readonly beforeFinalize?: ((csr: CsrChoice) => Promise<void>) | undefined;
-  readonly solver: ChallengeSolver;
+  /** One solver for every authorization, or the choice of a solver per authorization. */
+  readonly solver: ChallengeSolver | SolverChoice;
   /** Profile name from the directory's `meta.profiles`. */
   readonly profile?: string | undefined;
   /**
@@ -109,6 +99,7 @@ export interface ObtainedCertificate {
 }
 
 interface Presented {
+  readonly solver: ChallengeSolver;
   readonly authz: AcmeAuthorization;
   readonly challenge: AcmeChallenge;
   readonly keyAuthorization: string;
@@ -249,7 +240,7 @@ async function authorize(
     const failed = outcomes.find((outcome) => outcome.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
     // One order poll answers for every authorization: it leaves `pending` when all are valid or one failed.
-    const polled = await pollWhile(run, order, 'pending', allFetched(run, presented));
+    const polled = await pollWhile(run, order, 'pending', allFetched(presented));
     if (polled.status === 'invalid') throw await validationFailure(run, polled, tried);
     for (const authz of tried) run.options.onAuthorized?.(nameOf(authz));
     succeeded = true;
@@ -276,11 +267,13 @@ async function prepareAuthorization(
       target.orderUrl,
     );
   }
-  const challenge = pickChallenge(authz, options.solver.type, target.orderUrl);
+  const solver = typeof options.solver === 'function' ? options.solver(authz) : options.solver;
+  const challenge = pickChallenge(authz, solver.type, target.orderUrl);
   const keyAuthorization = client.keyAuthorization(challenge.token ?? '');
   target.tried.push(authz);
-  target.presented.push({ authz, challenge, keyAuthorization });
-  await options.solver.present(authz, challenge, keyAuthorization);
+  target.presented.push({ solver, authz, challenge, keyAuthorization });
+  await solver.present(authz, challenge, keyAuthorization);
+  await solver.ready?.(authz, challenge, keyAuthorization);
   if (challenge.status === 'pending') await client.respondToChallenge(challenge.url, options.signal);
 }
 
@@ -298,9 +291,10 @@ function pickChallenge(
   if (challenge !== undefined) return challenge;
   const name = nameOf(authz);
   const offered = authz.challenges.map((c) => c.type).join(', ');
-  const why = authz.wildcard
-    ? `wildcard names need the dns-01 challenge, this solver uses ${type}`
-    : `the CA offers ${offered === '' ? 'no challenges' : offered}, this solver uses ${type}`;
+  const why =
+    authz.wildcard && type !== 'dns-01'
+      ? `wildcard names need the dns-01 challenge, which is not configured: ${DNS01_SETUP_HINT}`
+      : `the CA offers ${offered === '' ? 'no challenges' : offered}, this solver uses ${type}`;
   throw new AcmeOrderError(
     'challengeUnavailable',
     `Cannot issue certificate for "${name}": ${why}`,
@@ -309,11 +303,11 @@ function pickChallenge(
 }
 
 /** Settles when the CA has fetched every presented challenge; `undefined` when the solver cannot tell. */
-function allFetched(run: Run, presented: readonly Presented[]): Promise<void> | undefined {
-  const { solver } = run.options;
-  if (solver.fetched === undefined || presented.length === 0) return undefined;
+function allFetched(presented: readonly Presented[]): Promise<void> | undefined {
+  if (presented.length === 0 || presented.some(({ solver }) => solver.fetched === undefined))
+    return undefined;
   const fetches = presented.map(
-    ({ authz, challenge }) => solver.fetched?.(authz, challenge) ?? Promise.resolve(),
+    ({ solver, authz, challenge }) => solver.fetched?.(authz, challenge) ?? Promise.resolve(),
   );
   return Promise.all(fetches).then(() => undefined);
 }
@@ -442,9 +436,9 @@ function orderFailure(order: AcmeOrder): Error {
 
 async function cleanup(run: Run, presented: readonly Presented[]): Promise<void> {
   await Promise.all(
-    presented.map(async ({ authz, challenge, keyAuthorization }) => {
+    presented.map(async ({ solver, authz, challenge, keyAuthorization }) => {
       try {
-        await run.options.solver.cleanup(authz, challenge, keyAuthorization);
+        await solver.cleanup(authz, challenge, keyAuthorization);
       } catch (err) {
         run.options.onCleanupError?.(err, authz);
       }

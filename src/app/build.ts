@@ -1,5 +1,8 @@
 import { AccountService } from '../adapters/acme/account-service.js';
 import { CertificateIssuer } from '../adapters/acme/certificate-issuer.js';
+import { Dns01Solvers } from '../adapters/dns01/rfc2136-solver.js';
+import { SecretDns01Journal } from '../adapters/dns01/secret-journal.js';
+import { createTsigKey } from '../dns/tsig.js';
 import { RenewalInfoSource } from '../adapters/acme/renewal-info-source.js';
 import {
   Http01Solvers,
@@ -49,6 +52,8 @@ export interface ControllerGraph {
   readonly challenges: SharedChallengeStore | undefined;
   readonly instanceId: string;
   readonly nginx: NginxRouting;
+  /** Absent when dns-01 is not configured. */
+  readonly dns01?: Dns01Solvers;
   readonly accounts: AccountService;
   readonly queue: WorkQueue;
   readonly watches: Watches;
@@ -130,6 +135,33 @@ function solvers(
   });
 }
 
+/** The dns-01 solvers when `LEGO_DNS01_*` configures them; their journal is a Secret beside the account's. */
+function dns01Solvers(
+  settings: ControllerSettings,
+  objects: KubeObjects,
+  log: Log,
+): Dns01Solvers | undefined {
+  const dns01 = settings.dns01;
+  if (dns01 === undefined) return undefined;
+  return new Dns01Solvers({
+    settings: {
+      nameserver: dns01.nameserver,
+      key: createTsigKey({
+        name: dns01.tsigKeyName,
+        algorithm: dns01.tsigAlgorithm,
+        secretBase64: dns01.tsigSecretBase64,
+      }),
+      zones: dns01.zones,
+      propagationTimeoutMs: dns01.propagationTimeoutMs,
+    },
+    journal: new SecretDns01Journal(objects, {
+      namespace: settings.namespace,
+      name: `${settings.accountSecretName}-dns01`,
+    }),
+    log: log.with({ context: 'acme' }),
+  });
+}
+
 /**
  * Builds every adapter and the reconciler from the settings, on a connected client. `synced` tells the
  * watches whether the first full pass has run (events before it are covered by that pass).
@@ -193,9 +225,11 @@ export function buildController(options: {
           },
         }),
   });
+  const dns01 = dns01Solvers(settings, objects, log);
   const issuer = new CertificateIssuer({
     accounts,
     solvers: solvers(settings, { tokens, nginx, gce, log }),
+    dns01,
     ari: settings.ari,
     keySpec: settings.keySpec,
     log,
@@ -309,6 +343,7 @@ export function buildController(options: {
     challenges,
     instanceId,
     nginx,
+    ...(dns01 === undefined ? {} : { dns01 }),
     accounts,
     queue,
     watches,

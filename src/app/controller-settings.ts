@@ -58,6 +58,16 @@ export interface ControllerSettings {
     readonly timeoutMs: number;
     readonly port: number;
   };
+  /** `LEGO_DNS01_*`: dns-01 over RFC 2136; absent: dns-01 is off. */
+  readonly dns01?: {
+    readonly nameserver: { readonly host: string; readonly port: number };
+    readonly tsigKeyName: string;
+    readonly tsigAlgorithm: 'hmac-sha256' | 'hmac-sha512';
+    /** base64; never logged (the logger redacts it). */
+    readonly tsigSecretBase64: string;
+    readonly zones: readonly string[];
+    readonly propagationTimeoutMs: number;
+  };
   /** Delay between ACME polls without Retry-After. */
   readonly pollIntervalMs?: number;
 }

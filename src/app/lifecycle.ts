@@ -122,6 +122,9 @@ export async function startControllerRuntime(
     await graph.challenges?.adoptLeftovers().catch((err: unknown) => {
       acmeLog.warn(`cannot clear the challenge secret: ${String(err)}`);
     });
+    await graph.dns01?.removeLeftovers().catch((err: unknown) => {
+      acmeLog.warn(`cannot remove the dns-01 records an earlier run left: ${String(err)}`);
+    });
     try {
       await graph.nginx.removeLeftovers();
     } catch (err) {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeConnectionSource } from '../adapters/kube/kube-connection.js';
 import type { Config, ConfigProblem, DecisionConfig } from '../config/config.js';
+import type { Dns01Config } from '../config/dns01-config.js';
 import type { PlanPolicy } from '../domain/plan.js';
 import type { Logger } from '../log/logger.js';
 import type { Log } from '../ports/log.js';
@@ -119,6 +120,7 @@ function settingsOf(config: Config, files: HostFiles, caPem: string | undefined)
       ingress: config.ingress,
       directoryUrl: config.acme.directoryUrl,
       minimumValidityMs: config.renewal.minimumValidityMs,
+      dns01: { configured: config.dns01 !== undefined, default: config.dns01?.default ?? false },
     }),
     checkIntervalMs: config.renewal.checkIntervalMs,
     ari: config.acme.ari,
@@ -127,6 +129,18 @@ function settingsOf(config: Config, files: HostFiles, caPem: string | undefined)
     ...(config.leaderElection.enabled ? { leaderElection: config.leaderElection } : {}),
     temporaryCertificate: config.temporaryCertificate,
     servedCheck: config.servedCheck,
+    ...(config.dns01 === undefined ? {} : { dns01: dns01Settings(config.dns01) }),
+  };
+}
+
+function dns01Settings(dns01: Dns01Config): NonNullable<ControllerSettings['dns01']> {
+  return {
+    nameserver: dns01.nameserver,
+    tsigKeyName: dns01.tsigKeyName,
+    tsigAlgorithm: dns01.tsigAlgorithm,
+    tsigSecretBase64: dns01.tsigSecret.reveal(),
+    zones: dns01.zones,
+    propagationTimeoutMs: dns01.propagationTimeoutMs,
   };
 }
 
@@ -138,7 +152,8 @@ export function planPolicy(config: DecisionConfig): PlanPolicy {
     defaultClass: config.ingress.defaultClass,
     supportedProviders: config.ingress.supportedProviders,
     defaultProvider: config.ingress.defaultProvider,
-    challengeType: 'http-01',
+    challengeType: config.dns01.default ? 'dns-01' : 'http-01',
+    dns01Configured: config.dns01.configured,
     maxNamesPerCertificate: 100,
     directoryUrl: config.directoryUrl,
     minimumValidityMs: config.minimumValidityMs,

@@ -52,6 +52,8 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   const { config } = result;
   const hmacKey = config.acme.externalAccountBinding?.hmacKey;
   if (hmacKey !== undefined) redactor.add(hmacKey.reveal());
+  const tsigSecret = config.dns01?.tsigSecret.reveal();
+  if (tsigSecret !== undefined && tsigSecret !== '') redactor.add(tsigSecret);
   const logger = createLogger({
     level: config.log.level,
     format: config.log.type,

@@ -1,4 +1,5 @@
 import type { LogLevel, LogType } from '../log/log-entry.js';
+import type { Dns01Config } from './dns01-config.js';
 import type { SecretValue } from './secret-value.js';
 
 /** Providers that make HTTP-01 traffic reach kube-lego. */
@@ -118,6 +119,8 @@ export interface Config {
     /** Wait before asking the CA to validate when the self-check is off. */
     readonly delayMs: number;
   };
+  /** `LEGO_DNS01_*`; undefined when `LEGO_DNS01_RFC2136_NAMESERVER` is unset (dns-01 off). */
+  readonly dns01: Dns01Config | undefined;
   readonly kube: KubeConnectionConfig;
   readonly leaderElection: LeaderElectionConfig;
   readonly log: {
@@ -166,6 +169,8 @@ export interface DecisionConfig {
   readonly ingress: Config['ingress'];
   readonly directoryUrl: string;
   readonly minimumValidityMs: number;
+  /** Whether dns-01 is configured (`LEGO_DNS01_RFC2136_NAMESERVER`) and the default for unannotated names. */
+  readonly dns01: { readonly configured: boolean; readonly default: boolean };
 }
 
 /**

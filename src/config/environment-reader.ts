@@ -3,7 +3,10 @@ import { parseGoDuration } from './go-duration.js';
 import { CONFIG_VARIABLES, type ConfigVariableName } from './variables.js';
 
 /** Variables whose value must never be echoed in a message. */
-const secretVariables: ReadonlySet<ConfigVariableName> = new Set(['LEGO_EAB_HMAC_KEY']);
+const secretVariables: ReadonlySet<ConfigVariableName> = new Set([
+  'LEGO_EAB_HMAC_KEY',
+  'LEGO_DNS01_RFC2136_TSIG_SECRET',
+]);
 
 const defaults: ReadonlyMap<string, string | undefined> = new Map(
   CONFIG_VARIABLES.map((variable) => [variable.name, variable.defaultValue]),

@@ -12,6 +12,7 @@ import type {
   KeyType,
 } from './config.js';
 import type { LogLevel } from '../log/log-entry.js';
+import { readDns01 } from './dns01-config.js';
 import { EnvironmentReader } from './environment-reader.js';
 import { annotationKeyProblem, namespaceNameProblem, objectNameProblem } from './kubernetes-names.js';
 import { SecretValue } from './secret-value.js';
@@ -509,6 +510,10 @@ export function loadDecisionConfig(env: Readonly<Record<string, string | undefin
     ingress: readIngress(reader),
     directoryUrl: readDirectoryUrl(reader),
     minimumValidityMs: readMinimumValidity(reader),
+    dns01: {
+      configured: reader.isSet('LEGO_DNS01_RFC2136_NAMESERVER'),
+      default: reader.boolean('LEGO_DNS01_DEFAULT'),
+    },
   };
   return partialResult(reader, config);
 }
@@ -598,6 +603,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
         belowMinimum: 'negative, accepted are durations of 0s or longer',
       }),
     },
+    dns01: readDns01(reader),
     kube: readKube(reader),
     leaderElection: readLeaderElection(reader),
     log,

@@ -66,6 +66,13 @@ export const CONFIG_VARIABLES = [
   { name: 'LEGO_SERVED_CHECK_INTERVAL', defaultValue: '10s' },
   { name: 'LEGO_SERVED_CHECK_TIMEOUT', defaultValue: '30m' },
   { name: 'LEGO_SERVED_CHECK_PORT', defaultValue: '443' },
+  { name: 'LEGO_DNS01_RFC2136_NAMESERVER', defaultValue: undefined },
+  { name: 'LEGO_DNS01_RFC2136_TSIG_KEY_NAME', defaultValue: undefined },
+  { name: 'LEGO_DNS01_RFC2136_TSIG_ALGORITHM', defaultValue: 'hmac-sha256' },
+  { name: 'LEGO_DNS01_RFC2136_TSIG_SECRET', defaultValue: undefined },
+  { name: 'LEGO_DNS01_ZONES', defaultValue: undefined },
+  { name: 'LEGO_DNS01_PROPAGATION_TIMEOUT', defaultValue: '2m' },
+  { name: 'LEGO_DNS01_DEFAULT', defaultValue: 'false' },
 ] as const satisfies readonly ConfigVariable[];
 
 /** The name of a variable in CONFIG_VARIABLES. */

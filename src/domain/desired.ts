@@ -1,3 +1,4 @@
+import { DNS01_SETUP_HINT, requestedChallenge } from './challenge-choice.js';
 import { checkHostName, type ChallengeType, type HostProblemCode } from './host-name.js';
 import {
   secretKey,
@@ -26,14 +27,24 @@ export interface DesiredPolicy {
   readonly supportedProviders: readonly string[];
   /** `LEGO_DEFAULT_INGRESS_PROVIDER`. */
   readonly defaultProvider: string;
+  /** The challenge of names that are not wildcards, unless annotated (`LEGO_DNS01_DEFAULT`: dns-01). */
   readonly challengeType: ChallengeType;
+  /** Whether a dns-01 solver is configured (`LEGO_DNS01_RFC2136_*`): wildcards and dns-01 names need it. */
+  readonly dns01Configured: boolean;
   /** Most names the CA accepts in one order (100 for Let's Encrypt's classic profile). */
   readonly maxNamesPerCertificate: number;
 }
 
 /** Why a `spec.tls[]` entry (or a whole Ingress) yields no certificate. */
 export type DesiredProblemCode =
-  HostProblemCode | 'NoHosts' | 'EmptySecretName' | 'TooManyNames' | 'SecretConflict' | 'UnsupportedProvider';
+  | HostProblemCode
+  | 'NoHosts'
+  | 'EmptySecretName'
+  | 'TooManyNames'
+  | 'SecretConflict'
+  | 'UnsupportedProvider'
+  | 'InvalidChallenge'
+  | 'Dns01NotConfigured';
 
 /** A configuration problem to report on the Ingress (log line and Warning Event). */
 export interface DesiredProblem {
@@ -78,6 +89,7 @@ interface Claim {
   readonly hosts: readonly string[];
   readonly provider: string;
   readonly class: string;
+  readonly challenge: ChallengeType;
 }
 
 /** The group version and kind an IngressView is read from. */
@@ -179,8 +191,24 @@ function checkEntry(selected: Selected, tlsIndex: number, policy: DesiredPolicy)
   }
   const key = secretKey(selected.ingress.namespace, secretName);
   const problems: DesiredProblem[] = [];
+  const challenge = requestedChallenge(selected.ingress.annotations, policy.challengeType);
+  if (!challenge.ok) {
+    problems.push({
+      ...base,
+      key,
+      code: 'InvalidChallenge',
+      message: `Cannot issue certificate for "${hosts.join(', ')}": ${challenge.detail}`,
+    });
+  } else if (challenge.challenge === 'dns-01' && !policy.dns01Configured) {
+    problems.push({
+      ...base,
+      key,
+      code: 'Dns01NotConfigured',
+      message: `Cannot issue certificate for "${hosts.join(', ')}": ${where} asks for the dns-01 challenge, which is not configured: ${DNS01_SETUP_HINT}`,
+    });
+  }
   for (const host of hosts) {
-    const bad = checkHostName(host, policy.challengeType);
+    const bad = checkHostName(host, policy.dns01Configured);
     if (bad)
       problems.push({
         ...base,
@@ -199,7 +227,8 @@ function checkEntry(selected: Selected, tlsIndex: number, policy: DesiredPolicy)
   }
   if (problems.length > 0) return problems;
   const source: CertificateSource = { ...selected.ref, tlsIndex, classSource: selected.classSource };
-  return { ingress: selected.ref, source, hosts, provider: selected.provider, class: selected.class };
+  const claim = { ingress: selected.ref, source, hosts, provider: selected.provider, class: selected.class };
+  return { ...claim, challenge: challenge.ok ? challenge.challenge : 'http-01' };
 }
 
 function sameHostSet(a: readonly string[], b: readonly string[]): boolean {
@@ -257,6 +286,7 @@ function merge(key: SecretKey, claims: readonly Claim[]): DesiredCertificate | D
     sources: uniqueSources(sorted),
     provider: first.provider,
     class: first.class,
+    ...(first.challenge === 'dns-01' ? { challenge: first.challenge } : {}),
   };
 }
 

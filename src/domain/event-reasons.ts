@@ -65,6 +65,8 @@ export function problemEventReason(code: DesiredProblemCode): EventReason {
     case 'WildcardNeedsDns01':
     case 'InvalidHostName':
     case 'IpAddressNotSupported':
+    case 'InvalidChallenge':
+    case 'Dns01NotConfigured':
       return 'InvalidIngress';
   }
 }

@@ -1,5 +1,6 @@
 // Validation of the names a certificate is requested for. A CA rejects the whole order when one
 // name is invalid, so kube-lego refuses the entry up front (all or nothing, never a subset).
+import { DNS01_SETUP_HINT } from './challenge-choice.js';
 
 /** The challenge type used to prove control of the names. */
 export type ChallengeType = 'http-01' | 'dns-01';
@@ -25,9 +26,10 @@ function looksLikeIpAddress(host: string): boolean {
 
 /**
  * Checks one lower-cased host against RFC 1123 (labels of 1-63 letters, digits and inner hyphens,
- * at most 253 characters, at least two labels) and the challenge type (a `*.` wildcard label needs dns-01).
+ * at most 253 characters, at least two labels) and the challenges available (a `*.` wildcard label needs
+ * dns-01, which must be configured).
  */
-export function checkHostName(host: string, challengeType: ChallengeType): HostProblem | undefined {
+export function checkHostName(host: string, dns01Configured: boolean): HostProblem | undefined {
   if (looksLikeIpAddress(host)) {
     return {
       code: 'IpAddressNotSupported',
@@ -36,11 +38,11 @@ export function checkHostName(host: string, challengeType: ChallengeType): HostP
     };
   }
   const wildcard = host.startsWith('*.');
-  if (wildcard && challengeType !== 'dns-01') {
+  if (wildcard && !dns01Configured) {
     return {
       code: 'WildcardNeedsDns01',
       host,
-      detail: `wildcard names need the dns-01 challenge, this ingress uses ${challengeType}`,
+      detail: `wildcard names need the dns-01 challenge, which is not configured: ${DNS01_SETUP_HINT}`,
     };
   }
   const name = wildcard ? host.slice(2) : host;

@@ -1,3 +1,5 @@
+import type { ChallengeType } from './host-name.js';
+
 // Plain data views the pure core works on. No Kubernetes client types appear here: adapters copy the
 // fields they read into these shapes, so the core can be tested with literals and reused by every
 // source of desired certificates (Ingress today, Gateway API later).
@@ -96,6 +98,11 @@ export interface DesiredCertificate {
   readonly sources: readonly CertificateSource[];
   readonly provider: string;
   readonly class: string;
+  /**
+   * `dns-01` when the names that are not wildcards are proven over dns-01 (`kube-lego/challenge` or
+   * `LEGO_DNS01_DEFAULT`); absent: http-01. Wildcards always use dns-01 (`challengeForName`).
+   */
+  readonly challenge?: ChallengeType;
 }
 
 /** An ARI (RFC 9773) suggested renewal window. */

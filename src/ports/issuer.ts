@@ -1,3 +1,4 @@
+import type { ChallengeType } from '../domain/host-name.js';
 import type { ClassSource, IssuanceRecord } from '../domain/types.js';
 
 /** How a certificate's challenges are routed: the provider and the class of its Ingress. */
@@ -7,6 +8,8 @@ export interface RouteTarget {
   readonly classSource: ClassSource;
   /** `namespace/name` of the Ingresses the certificate comes from. */
   readonly ingresses: readonly string[];
+  /** The challenge of the names that are not wildcards (wildcards always use dns-01); absent: http-01. */
+  readonly challenge?: ChallengeType;
 }
 
 /** One certificate to obtain: all names of one `spec.tls[]` entry, in one order (never a subset). */

@@ -90,6 +90,39 @@ describe('obtainCertificate() against Pebble', () => {
     });
   });
 
+  it('issues one certificate for a mixed order: the solver is chosen per authorization', async () => {
+    const names = ['mixed.example.test', '*.mixed.example.test', 'other.example.test'];
+    const key = await generateKey({ type: 'ecdsa', curve: 'P-256' });
+    const dns01 = challtestDns01Solver(rig);
+    const fetchedBefore = http01.requests();
+    const chosen: string[] = [];
+    const result = await obtainCertificate(client, {
+      identifiers: toIdentifiers(names),
+      csrDer: (await createCsr(key, names)).der,
+      solver: (authz) => {
+        const solver = authz.wildcard ? dns01 : http01.solver;
+        chosen.push(`${authz.wildcard ? '*.' : ''}${authz.identifier.value} ${solver.type}`);
+        return solver;
+      },
+      pollIntervalMs: 50,
+    });
+    assertIssued({
+      chainPem: result.certificatePem,
+      rootPem: await rig.rootPem(),
+      key,
+      names,
+      nowMs: Date.now(),
+    });
+    assert.deepEqual(chosen.sort(), [
+      '*.mixed.example.test dns-01',
+      'mixed.example.test http-01',
+      'other.example.test http-01',
+    ]);
+    assert.ok(http01.requests() - fetchedBefore >= 2, 'the VA fetched both http-01 tokens');
+    assert.equal(dns01.live.size, 0, 'the TXT record was cleared');
+    assert.equal(http01.served.size, 0, 'the tokens were cleaned up');
+  });
+
   it('issues a certificate for an IP address identifier over http-01 (RFC 8738)', async () => {
     const names = ['127.0.0.1'];
     const key = await generateKey({ type: 'ecdsa', curve: 'P-256' });

@@ -106,6 +106,7 @@ describe('controller runtime against the API sandbox and Pebble', () => {
         supportedProviders: ['nginx', 'gce'],
         defaultProvider: 'nginx',
         challengeType: 'http-01',
+        dns01Configured: false,
         maxNamesPerCertificate: 100,
         directoryUrl: pebble.directoryUrl,
         minimumValidityMs: 30 * 24 * 3600 * 1000,

@@ -29,7 +29,7 @@ function documentedVariables(markdown: string): DocumentedVariable[] {
   const rows: DocumentedVariable[] = [];
   for (const line of section.split('\n')) {
     const cells = line.split('|').map((cell) => cell.trim());
-    const name = /^`([A-Z_]+)`$/.exec(cells[1] ?? '')?.[1];
+    const name = /^`([A-Z][A-Z0-9_]*)`$/.exec(cells[1] ?? '')?.[1];
     if (name === undefined) continue;
     const literal = /^`([^`]*)`$/.exec(cells[2] ?? '')?.[1];
     rows.push({ name, defaultValue: literal });

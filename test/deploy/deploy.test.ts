@@ -312,7 +312,7 @@ components:
       await environment?.stop();
     });
 
-    it('deploy/base/rbac.yaml grants exactly what kube-lego used (nginx, gce, leftovers, a foreign Secret), no more, no fewer', async () => {
+    it('deploy/base/rbac.yaml grants exactly what kube-lego used (nginx, gce, dns-01, leftovers, a foreign Secret), no more, no fewer', async () => {
       assert.ok(clusterRules.length > 0, 'the ClusterRole was read back from the sandbox');
       // The controller runs under the deploy/ rules, enforced by the sandbox: a missing rule fails the run.
       const rules: PolicyRule[] = [
@@ -449,6 +449,8 @@ data:
           leftovers,
           ingressFor('nginx-web', 'nginx.example.test', 'nginx'),
           ingressFor('gce-web', 'gce.example.test', 'gce'),
+          // A wildcard: dns-01 against the sandbox's DNS server, with the journal Secret in kube-lego's namespace.
+          ingressFor('wild-web', '"*.wild.example.test"', 'nginx'),
           // A namespace without leftovers: the gce objects are created there.
           'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n',
           ingressFor('gce-shop', 'shop.example.test', 'gce', 'shop'),
@@ -460,7 +462,7 @@ data:
         exec('kubectl', ['--kubeconfig', admin, ...args], { timeout: 30_000 });
       await adminKubectl('apply', '-f', manifest);
       const deadline = Date.now() + 60_000;
-      for (const name of ['nginx-web-tls', 'gce-web-tls', 'gce-shop-tls']) {
+      for (const name of ['nginx-web-tls', 'gce-web-tls', 'wild-web-tls', 'gce-shop-tls']) {
         while (
           !lines.some((line) =>
             line.includes(`msg="Secret successfully stored" context=secret name=${name} `),

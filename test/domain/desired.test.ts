@@ -5,6 +5,7 @@ import {
   type DesiredPolicy,
   type DesiredProblemCode,
 } from '../../src/domain/desired.js';
+import { CHALLENGE_ANNOTATION, challengeForName } from '../../src/domain/challenge-choice.js';
 import type { IngressView } from '../../src/domain/types.js';
 import {
   OPT_IN,
@@ -243,7 +244,7 @@ describe('desiredCertificates() hosts and entries', () => {
       entry: { hosts: ['*.example.com'], secretName: 's' },
       code: 'WildcardNeedsDns01',
       message:
-        /^Cannot issue certificate for "\*.example.com": wildcard names need the dns-01 challenge, this ingress uses http-01$/,
+        /^Cannot issue certificate for "\*.example.com": wildcard names need the dns-01 challenge, which is not configured: set LEGO_DNS01_RFC2136_NAMESERVER, LEGO_DNS01_RFC2136_TSIG_KEY_NAME and LEGO_DNS01_RFC2136_TSIG_SECRET \(see docs\/dns01.md\)$/,
     },
     {
       name: 'refuses a label longer than 63 characters',
@@ -322,10 +323,12 @@ describe('desiredCertificates() hosts and entries', () => {
   it('desiredCertificates() accepts a wildcard under dns-01', () => {
     const state = desiredCertificates(
       [ingress('web', withTls(['*.example.com', 'example.com'], 's'))],
-      desiredPolicy({ challengeType: 'dns-01' }),
+      desiredPolicy({ dns01Configured: true }),
     );
     assert.deepEqual(state.problems, []);
     assert.deepEqual(state.certificates[0]?.hosts, ['*.example.com', 'example.com']);
+    // The apex stays on http-01: only the wildcard needs dns-01 (a mixed order).
+    assert.equal(state.certificates[0].challenge, undefined);
   });
 
   it('desiredCertificates() never issues a subset: one bad host blocks the whole entry (bug 4)', () => {
@@ -431,4 +434,69 @@ describe('desiredCertificates() shared secrets', () => {
     assert.deepEqual(state.certificates, []);
     assert.equal(state.problems.length, 2);
   });
+});
+
+describe('desiredCertificates() challenge choice', () => {
+  const annotated = (value: string) =>
+    ingress('web', withTls(['a.example', '*.a.example'], 's'), withAnnotation(CHALLENGE_ANNOTATION, value));
+
+  it('desiredCertificates() puts a certificate on dns-01 when its Ingress is annotated kube-lego/challenge: dns-01', () => {
+    const state = desiredCertificates([annotated('DNS-01')], desiredPolicy({ dns01Configured: true }));
+    assert.deepEqual(state.problems, []);
+    assert.equal(state.certificates[0]?.challenge, 'dns-01');
+  });
+
+  it('desiredCertificates() puts every certificate on dns-01 under LEGO_DNS01_DEFAULT unless annotated http-01', () => {
+    const policy = desiredPolicy({ dns01Configured: true, challengeType: 'dns-01' });
+    const state = desiredCertificates(
+      [ingress('a', withTls(['a.example'], 'a')), annotated('http-01')],
+      policy,
+    );
+    assert.deepEqual(state.problems, []);
+    assert.deepEqual(
+      state.certificates.map((c) => [c.key, c.challenge]),
+      [
+        ['default/a', 'dns-01'],
+        ['default/s', undefined],
+      ],
+    );
+  });
+
+  it('desiredCertificates() refuses an Ingress annotated dns-01 when dns-01 is not configured, saying what to set', () => {
+    const state = desiredCertificates(
+      [ingress('web', withTls(['a.example'], 's'), withAnnotation(CHALLENGE_ANNOTATION, 'dns-01'))],
+      desiredPolicy(),
+    );
+    assert.deepEqual(state.certificates, []);
+    assert.equal(state.problems[0]?.code, 'Dns01NotConfigured');
+    assert.match(
+      state.problems[0].message,
+      /^Cannot issue certificate for "a.example": spec.tls\[0\] of ingress "default\/web" asks for the dns-01 challenge, which is not configured: set LEGO_DNS01_RFC2136_NAMESERVER/,
+    );
+  });
+
+  it('desiredCertificates() refuses an unknown kube-lego/challenge value instead of guessing', () => {
+    const state = desiredCertificates([annotated('dns')], desiredPolicy({ dns01Configured: true }));
+    assert.deepEqual(state.certificates, []);
+    assert.equal(state.problems[0]?.code, 'InvalidChallenge');
+    assert.match(
+      state.problems[0].message,
+      /annotation kube-lego\/challenge is "dns", set it to dns-01 or http-01$/,
+    );
+  });
+});
+
+describe('challengeForName()', () => {
+  const cases: [string, 'dns-01' | 'http-01' | undefined, string][] = [
+    ['*.a.example', undefined, 'dns-01'],
+    ['*.a.example', 'http-01', 'dns-01'],
+    ['a.example', undefined, 'http-01'],
+    ['a.example', 'http-01', 'http-01'],
+    ['a.example', 'dns-01', 'dns-01'],
+  ];
+  for (const [name, certificate, expected] of cases) {
+    it(`challengeForName() proves ${name} of a ${certificate ?? 'default'} certificate over ${expected}`, () => {
+      assert.equal(challengeForName(name, certificate), expected);
+    });
+  }
 });

@@ -9,7 +9,7 @@ import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { splitPemBundle } from '../../src/x509/pem-bundle.js';
 import { startCountingAcmeProxy, type CountingAcmeProxy } from '../support/counting-acme-proxy.js';
 import { ingressManifest } from '../support/ingress-manifest.js';
-import { startPebble, type PebbleRig } from '../support/pebble.js';
+import { startPebble, type PebbleOptions, type PebbleRig } from '../support/pebble.js';
 import { controllerEnv } from '../support/controller-env.js';
 import { startControllerProcess, type ControllerProcess } from './controller-process.js';
 
@@ -62,7 +62,11 @@ export interface FaultRig {
   readonly kubeconfig: string;
   kubectl(...args: string[]): Promise<string>;
   /** Applies an opted-in Ingress `name` for `hosts`, its Secret `${name}-tls` in `default`. */
-  applyIngress(name: string, hosts: readonly string[]): Promise<void>;
+  applyIngress(
+    name: string,
+    hosts: readonly string[],
+    annotations?: Readonly<Record<string, string>>,
+  ): Promise<void>;
   /**
    * Starts a controller process against the proxy (the sandbox's audit names it `CONTROLLER_USER`); `extra`
    * adds or overrides variables (a second replica's LEGO_PORT, leader election).
@@ -81,7 +85,12 @@ export interface FaultRig {
  * run as (a second replica the sandbox can partition on its own).
  */
 export async function startFaultRig(
-  options: { readonly bookmarkIntervalMs?: number; readonly users?: readonly string[] } = {},
+  options: {
+    readonly bookmarkIntervalMs?: number;
+    readonly users?: readonly string[];
+    /** Pebble's options besides `nonceRejectPercent: 0` (its VA's DNS server). */
+    readonly pebble?: PebbleOptions;
+  } = {},
 ): Promise<FaultRig> {
   const token = randomBytes(16).toString('hex');
   const extraUsers = options.users ?? [];
@@ -94,7 +103,7 @@ export async function startFaultRig(
         ...Object.fromEntries([...tokens].map(([user, secret]) => [secret, { name: user }])),
       },
     }),
-    startPebble({ nonceRejectPercent: 0 }),
+    startPebble({ nonceRejectPercent: 0, ...options.pebble }),
   ]);
   const ca = await startCountingAcmeProxy({
     pebbleDirectoryUrl: pebble.directoryUrl,
@@ -127,7 +136,7 @@ export async function startFaultRig(
     processes,
     kubeconfig: adminConfig,
     kubectl,
-    applyIngress: (name, hosts) => apply(ingressManifest({ name, hosts })),
+    applyIngress: (name, hosts, annotations = {}) => apply(ingressManifest({ name, hosts, annotations })),
     startController(extra = {}, user = CONTROLLER_USER) {
       const started = startControllerProcess(
         controllerEnv(

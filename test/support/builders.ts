@@ -129,6 +129,7 @@ export function desiredPolicy(overrides: Partial<DesiredPolicy> = {}): DesiredPo
     supportedProviders: ['nginx', 'gce'],
     defaultProvider: 'nginx',
     challengeType: 'http-01',
+    dns01Configured: false,
     maxNamesPerCertificate: 100,
     ...overrides,
   };

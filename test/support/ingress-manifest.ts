@@ -8,17 +8,20 @@ export interface IngressManifestOptions {
   readonly secretName?: string;
   /** The backend Service of every rule. @default name */
   readonly service?: string;
+  /** Annotations besides the opt-in (`kube-lego/challenge: dns-01`). */
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 /**
  * An Ingress opted in with `kubernetes.io/tls-acme: "true"`, as YAML for `kubectl apply`: one TLS entry for all
- * `hosts` stored in `secretName`, one rule per host to port 80 of `service`.
+ * `hosts` stored in `secretName`, one rule per host to port 80 of `service`. Hosts are quoted (`*.` would
+ * start a YAML alias).
  */
 export function ingressManifest(options: IngressManifestOptions): string {
   const service = options.service ?? options.name;
   const rules = options.hosts
     .map(
-      (host) => `  - host: ${host}
+      (host) => `  - host: ${JSON.stringify(host)}
     http:
       paths:
       - path: /
@@ -36,10 +39,12 @@ metadata:
   name: ${options.name}
   namespace: ${options.namespace ?? 'default'}
   annotations:
-    kubernetes.io/tls-acme: "true"
+    kubernetes.io/tls-acme: "true"${Object.entries(options.annotations ?? {})
+      .map(([key, value]) => `\n    ${key}: ${JSON.stringify(value)}`)
+      .join('')}
 spec:
   tls:
-  - hosts: [${options.hosts.join(', ')}]
+  - hosts: [${options.hosts.map((host) => JSON.stringify(host)).join(', ')}]
     secretName: ${options.secretName ?? `${options.name}-tls`}
   rules:
 ${rules}

@@ -9,12 +9,16 @@ import { createCsr } from '../../x509/create-csr.js';
 import { inspectCertificate } from '../../x509/inspect-certificate.js';
 import { KeyPool } from '../../x509/key-pool.js';
 import { keyToPem, parsePrivateKeyPem, type KeySpec } from '../../x509/private-key.js';
-import type { Http01Solvers } from '../http01/http01-solver.js';
+import type { SolverChoice, SolverSource } from '../../acme/challenge-solver.js';
+import { challengeForName } from '../../domain/challenge-choice.js';
 import type { AccountService } from './account-service.js';
 
 export interface CertificateIssuerOptions {
   readonly accounts: AccountService;
-  readonly solvers: Http01Solvers;
+  /** The http-01 solvers. */
+  readonly solvers: SolverSource;
+  /** The dns-01 solvers; absent when dns-01 is not configured (wildcards are then refused). */
+  readonly dns01?: SolverSource | undefined;
   readonly keySpec: KeySpec;
   /** `LEGO_ARI`: send `replaces` on renewals when the CA offers ARI. */
   readonly ari: boolean;
@@ -25,7 +29,10 @@ export interface CertificateIssuerOptions {
   readonly log?: Log;
 }
 
-/** Obtains certificates over http-01 with a fresh key per certificate (kube-lego never reused keys). */
+/**
+ * Obtains certificates with a fresh key per certificate (kube-lego never reused keys), choosing the solver
+ * per authorization: wildcards and the names of a dns-01 certificate over dns-01, the others over http-01.
+ */
 export class CertificateIssuer implements Issuer {
   readonly #options: CertificateIssuerOptions;
   readonly #keys: KeyPool;
@@ -51,7 +58,7 @@ export class CertificateIssuer implements Issuer {
       beforeFinalize: async (choice) => {
         if (choice === 'fresh') await request.onKey(keyToPem(key));
       },
-      solver: this.#options.solvers.solverFor(request.route, request.signal),
+      solver: this.#solverChoice(request),
       profile: this.#options.profile,
       replaces,
       onReplacesRefused: (refusal) => {
@@ -79,6 +86,21 @@ export class CertificateIssuer implements Issuer {
       validity: { notBeforeMs: info.notBeforeMs, notAfterMs: info.notAfterMs },
       accountUrl: client.accountUrl,
       certId: certIdOf(result.certificatePem),
+    };
+  }
+
+  /** Solvers are made once per order, and only for the challenge types its names use. */
+  #solverChoice(request: IssueRequest): SolverChoice {
+    const made = new Map<SolverSource, ReturnType<SolverSource['solverFor']>>();
+    return (authz) => {
+      const name = authz.wildcard ? `*.${authz.identifier.value}` : authz.identifier.value;
+      const dns01 = challengeForName(name, request.route.challenge) === 'dns-01';
+      // Without a dns-01 solver the http-01 one is asked: the CA offers it no challenge for a wildcard,
+      // and the refusal says how to configure dns-01.
+      const source = dns01 ? (this.#options.dns01 ?? this.#options.solvers) : this.#options.solvers;
+      const solver = made.get(source) ?? source.solverFor(request.route, request.signal);
+      made.set(source, solver);
+      return solver;
     };
   }
 

@@ -1,4 +1,4 @@
-import type { ChallengeSolver } from '../../acme/obtain-certificate.js';
+import type { ChallengeSolver } from '../../acme/challenge-solver.js';
 import type { AcmeAuthorization, AcmeChallenge } from '../../acme/resources.js';
 import { abortableSleep } from '../../runtime/abortable-sleep.js';
 import type { ChallengeFetches } from '../../ports/challenge-fetches.js';

@@ -15,7 +15,12 @@ import { ingressManifest } from '../../support/ingress-manifest.js';
 const run = promisify(execFile);
 const cli = fileURLToPath(new URL('../../../dev/cli/main.js', import.meta.url));
 
-const ingressYaml = ingressManifest({ name: 'shop', hosts: ['shop.example.test'] });
+const WILDCARD_HOSTS = ['*.shop.example.com', 'shop.example.com'];
+const ingressYaml = [
+  ingressManifest({ name: 'shop', hosts: ['shop.example.test'] }),
+  // A wildcard: dns-01 through the sandbox's DNS server, the apex over http-01, in one certificate.
+  ingressManifest({ name: 'wild', hosts: WILDCARD_HOSTS }),
+].join('---\n');
 
 /** Every process below `pid` (children, grandchildren ...), read from /proc. */
 function descendants(pid: number): number[] {
@@ -83,7 +88,7 @@ describe('kube-lego-dev sandbox (child process, real kubectl)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('prints the ready line, issues a certificate for an Ingress applied with kubectl, and stops every process on SIGTERM', async () => {
+  it('prints the ready line, issues certificates for Ingresses applied with kubectl (a wildcard over dns-01 among them), and stops every process on SIGTERM', async () => {
     const deadline = Date.now() + 60_000;
     while (!stdout.includes('\n')) {
       assert.ok(child.exitCode === null, `sandbox exited early (${String(child.exitCode)}):\n${stderr}`);
@@ -107,23 +112,25 @@ describe('kube-lego-dev sandbox (child process, real kubectl)', () => {
     const manifest = join(dir, 'ingress.yaml');
     await writeFile(manifest, ingressYaml);
     await kubectl('apply', '-f', manifest);
-    let certPem = '';
     // Until the CA's certificate arrives, the Secret holds a temporary self-signed one: wait for the
     // issuance record kube-lego writes with the real certificate.
-    while (certPem === '') {
-      assert.ok(Date.now() < deadline, `no certificate in shop-tls within 60 s:\n${stderr}`);
-      try {
-        const secret = JSON.parse(await kubectl('get', 'secret', 'shop-tls', '-o', 'json')) as {
-          data?: Record<string, string>;
-          metadata?: { annotations?: Record<string, string> };
-        };
-        if (secret.metadata?.annotations?.['kube-lego/not-after'] !== undefined)
-          certPem = Buffer.from(secret.data?.['tls.crt'] ?? '', 'base64').toString('utf8');
-        else await sleep(200);
-      } catch {
+    const certificateIn = async (name: string): Promise<string> => {
+      for (;;) {
+        assert.ok(Date.now() < deadline, `no certificate in ${name} within 60 s:\n${stderr}`);
+        try {
+          const secret = JSON.parse(await kubectl('get', 'secret', name, '-o', 'json')) as {
+            data?: Record<string, string>;
+            metadata?: { annotations?: Record<string, string> };
+          };
+          if (secret.metadata?.annotations?.['kube-lego/not-after'] !== undefined)
+            return Buffer.from(secret.data?.['tls.crt'] ?? '', 'base64').toString('utf8');
+        } catch {
+          // not there yet
+        }
         await sleep(200);
       }
-    }
+    };
+    const certPem = await certificateIn('shop-tls');
     const type = await kubectl('get', 'secret', 'shop-tls', '-o', 'jsonpath={.type}');
     assert.equal(type, 'kubernetes.io/tls');
 
@@ -136,9 +143,14 @@ describe('kube-lego-dev sandbox (child process, real kubectl)', () => {
     }
     assert.equal(chain[0]!.subjectAltName, 'DNS:shop.example.test');
     assert.match(stderr, /msg="Secret successfully stored" context=secret name=shop-tls namespace=default/);
+    const wildcard = new X509Certificate(splitPemBundle(await certificateIn('wild-tls'))[0] ?? '');
+    assert.equal(wildcard.subjectAltName, WILDCARD_HOSTS.map((host) => `DNS:${host}`).join(', '));
 
     const started = descendants(child.pid!);
-    assert.ok(started.length >= 2, `Pebble and challtestsrv run below the sandbox: ${started.join(', ')}`);
+    assert.ok(
+      started.length >= 3,
+      `Pebble, challtestsrv and knotd run below the sandbox: ${started.join(', ')}`,
+    );
     child.kill('SIGTERM');
     assert.equal(await exited, 0, stderr);
     const left: number[] = [];
