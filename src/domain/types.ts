@@ -1,3 +1,5 @@
+import type { GatewayChallengeTarget } from './gateway-types.js';
+
 // Plain data views the pure core works on. No Kubernetes client types appear here: adapters copy the
 // fields they read into these shapes, so the core can be tested with literals and reused by every
 // source of desired certificates (Ingress today, Gateway API later).
@@ -79,10 +81,16 @@ export interface CertInfo {
 /** Which source decided the ingress class: kube-lego's default, the legacy annotation or the spec field. */
 export type ClassSource = 'ingressClassName' | 'annotation' | 'default';
 
-/** A reference to the `spec.tls[]` entry a desired certificate comes from. */
+/**
+ * A reference to the `spec.tls[]` entry (or, for a Gateway or ListenerSet, the listener) a desired
+ * certificate comes from.
+ */
 export interface CertificateSource extends SourceRef {
+  /** Index in `spec.tls` of an Ingress, or in `spec.listeners` of a Gateway or ListenerSet. */
   readonly tlsIndex: number;
   readonly classSource: ClassSource;
+  /** The listener's name, for a Gateway or ListenerSet. */
+  readonly listener?: string;
 }
 
 /** A certificate that should exist: one per distinct `spec.tls[]` entry. */
@@ -96,6 +104,8 @@ export interface DesiredCertificate {
   readonly sources: readonly CertificateSource[];
   readonly provider: string;
   readonly class: string;
+  /** For a certificate from Gateway listeners: the HTTP listeners its http-01 challenges are routed through. */
+  readonly challenge?: GatewayChallengeTarget;
 }
 
 /** An ARI (RFC 9773) suggested renewal window. */

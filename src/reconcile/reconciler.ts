@@ -838,7 +838,11 @@ export class Reconciler {
       this.#log
         .with({ context: 'ingress', name: problem.ingress.name, namespace: problem.ingress.namespace })
         .warn(problem.message);
-      await this.#recordEvent(problem.ingress, problemEventReason(problem.code), problem.message);
+      await this.#recordEvent(
+        problem.ingress,
+        problemEventReason(problem.code, problem.ingress.kind),
+        problem.message,
+      );
     }
     this.#reportedProblems.clear();
     for (const id of current) this.#reportedProblems.add(id);
