@@ -10,6 +10,13 @@ function sources(partial: Partial<GatewaySources>): GatewaySources {
   return { gateways: [], listenerSets: [], referenceGrants: [], ...partial };
 }
 
+/** The first element, asserted to exist. */
+function first<T>(list: readonly T[]): T {
+  const [item] = list;
+  assert.ok(item);
+  return item;
+}
+
 function codes(state: ReturnType<typeof desiredCertificates>): DesiredProblemCode[] {
   return state.problems.map((p) => p.code);
 }
@@ -32,11 +39,12 @@ describe('desiredCertificates() from Gateway listeners', () => {
       ],
     );
     const shared = state.certificates[1];
+    assert.ok(shared);
     assert.deepEqual(
-      shared?.sources.map((s) => [s.kind, s.name, s.listener]),
+      shared.sources.map((s) => [s.kind, s.name, s.listener]),
       [['Gateway', 'gw', 'a']],
     );
-    assert.deepEqual(shared?.challenge, {
+    assert.deepEqual(shared.challenge, {
       gateway: { namespace: 'default', name: 'gw' },
       parents: [{ kind: 'Gateway', namespace: 'default', name: 'gw', sectionName: 'http' }],
     });
@@ -84,14 +92,11 @@ describe('desiredCertificates() from Gateway listeners', () => {
     const state = desiredCertificates([], desiredPolicy(), sources({ gateways: [gw] }));
     assert.equal(state.certificates.length, 0);
     assert.deepEqual(codes(state), ['NoHttpListener']);
-    const [problem] = state.problems;
-    assert.equal(problem?.key, 'default/s');
-    assert.match(problem?.message ?? '', /listener "a" of gateway "default\/gw"/);
-    assert.match(
-      problem?.message ?? '',
-      /add a listener with protocol HTTP, port 80 and hostname "a.example"/,
-    );
-    assert.equal(problemEventReason(problem?.code ?? 'NoHosts', problem?.ingress.kind), 'InvalidListener');
+    const problem = first(state.problems);
+    assert.equal(problem.key, 'default/s');
+    assert.match(problem.message, /listener "a" of gateway "default\/gw"/);
+    assert.match(problem.message, /add a listener with protocol HTTP, port 80 and hostname "a.example"/);
+    assert.equal(problemEventReason(problem.code, problem.ingress.kind), 'InvalidListener');
   });
 
   it('routes through the HTTP listeners whose hostname covers the host (exact, wildcard or none)', () => {
@@ -103,7 +108,7 @@ describe('desiredCertificates() from Gateway listeners', () => {
     ]);
     const state = desiredCertificates([], desiredPolicy(), sources({ gateways: [gw] }));
     assert.deepEqual(
-      state.certificates[0]?.challenge?.parents.map((p) => p.sectionName),
+      first(state.certificates).challenge?.parents.map((p) => p.sectionName),
       ['exact', 'wild'],
     );
   });
@@ -113,7 +118,7 @@ describe('desiredCertificates() from Gateway listeners', () => {
     const http01 = desiredCertificates([], desiredPolicy(), sources({ gateways: [gw] }));
     assert.deepEqual(codes(http01), ['WildcardNeedsDns01']);
     assert.match(
-      http01.problems[0]?.message ?? '',
+      first(http01.problems).message,
       /listener "w" of gateway "default\/gw" is answered with http-01/,
     );
     assert.equal(problemEventReason('WildcardNeedsDns01', 'Gateway'), 'InvalidListener');
@@ -134,9 +139,9 @@ describe('desiredCertificates() from Gateway listeners', () => {
     });
     const without = desiredCertificates([], desiredPolicy(), sources({ gateways: [gw] }));
     assert.deepEqual(codes(without), ['ReferenceNotGranted']);
-    assert.equal(without.problems[0]?.key, 'certs/cert');
-    assert.equal(without.problems[0]?.ingress.kind, 'Gateway');
-    assert.match(without.problems[0]?.message ?? '', /no ReferenceGrant in namespace "certs"/);
+    assert.equal(first(without.problems).key, 'certs/cert');
+    assert.equal(first(without.problems).ingress.kind, 'Gateway');
+    assert.match(first(without.problems).message, /no ReferenceGrant in namespace "certs"/);
     for (const wrong of [
       secretGrant('web', 'web'),
       secretGrant('certs', 'other'),
@@ -180,7 +185,7 @@ describe('desiredCertificates() from Gateway listeners', () => {
       annotations: { [OPT_IN]: 'true' },
     });
     const state = desiredCertificates([], desiredPolicy(), sources({ gateways: [gw], listenerSets: [set] }));
-    assert.deepEqual(state.certificates[0]?.challenge?.parents, [
+    assert.deepEqual(first(state.certificates).challenge?.parents, [
       { kind: 'ListenerSet', namespace: 'default', name: 'extra', sectionName: 'x-http' },
     ]);
   });
@@ -198,7 +203,7 @@ describe('desiredCertificates() from Gateway listeners', () => {
     );
     assert.equal(state.certificates.length, 0);
     assert.deepEqual(codes(state), ['ListenerSetNotAllowed']);
-    assert.equal(state.problems[0]?.ingress.name, 'extra');
+    assert.equal(first(state.problems).ingress.name, 'extra');
     const same = gateway('gw', [http('http')], { allowedListeners: 'Same' });
     const foreign = listenerSet('extra', 'gw', [https('x', 'x.example', 'x-tls')], {
       namespace: 'team',
@@ -223,10 +228,10 @@ describe('desiredCertificates() from Gateway listeners', () => {
       ['SecretConflict', 'Ingress'],
     ]);
     assert.match(
-      state.problems[0]?.message ?? '',
+      first(state.problems).message,
       /gateway "default\/gw" listener "a" \(a.example; provider gateway\)/,
     );
-    assert.match(state.problems[0]?.message ?? '', /ingress "default\/web" spec.tls\[0\]/);
+    assert.match(first(state.problems).message, /ingress "default\/web" spec.tls\[0\]/);
   });
 
   it('reports two Gateways claiming one Secret even with the same hostnames (their challenges route apart)', () => {
