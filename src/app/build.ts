@@ -39,6 +39,9 @@ import { CachedIngressAddresses } from '../adapters/kube/ingress-addresses.js';
 import { TlsServedProbe } from '../adapters/tls/tls-served-probe.js';
 import { ServedCheck } from '../reconcile/served-check.js';
 import { watchSources, type Watches } from './watch.js';
+import { watchGateways, type GatewayWatches } from './watch-gateways.js';
+import type { GatewayApiResources } from '../adapters/kube/gateway-api-discovery.js';
+import { NO_GATEWAY_SOURCES } from '../domain/gateway-types.js';
 
 /** The controller's object graph, built but not started: nothing listens, watches or works yet. */
 export interface ControllerGraph {
@@ -52,6 +55,8 @@ export interface ControllerGraph {
   readonly accounts: AccountService;
   readonly queue: WorkQueue;
   readonly watches: Watches;
+  /** Absent when the cluster serves no Gateways: Ingresses only. */
+  readonly gatewayWatches: GatewayWatches | undefined;
   readonly desired: DesiredCache;
   readonly reconciler: Reconciler;
   /** Absent when `LEGO_SERVED_CHECK=false`. */
@@ -141,6 +146,8 @@ export function buildController(options: {
   readonly log: Log;
   /** Absent: metrics are off (`LEGO_METRICS_PORT=0`). */
   readonly metrics?: PrometheusMetrics;
+  /** The Gateway API kinds the cluster serves (discoverGatewayApi); absent or empty: Ingresses only. */
+  readonly gatewayApi?: GatewayApiResources;
 }): ControllerGraph {
   const { settings, client, log, metrics } = options;
   const objects = new KubeObjects(client);
@@ -238,7 +245,22 @@ export function buildController(options: {
     synced: options.synced,
     log: log.with({ context: 'kubelego' }),
   });
-  const desired = new DesiredCache(settings.policy, () => watches.ingresses.list().map(ingressView));
+  const gatewayWatches = watchGateways({
+    client,
+    namespace: settings.watchNamespace,
+    resources: options.gatewayApi ?? {},
+    queue,
+    onChange: () => {
+      desired.invalidate();
+    },
+    synced: options.synced,
+    log: log.with({ context: 'kubelego' }),
+  });
+  const desired = new DesiredCache(
+    settings.policy,
+    () => watches.ingresses.list().map(ingressView),
+    () => gatewayWatches?.sources() ?? NO_GATEWAY_SOURCES,
+  );
   const events = new EventRecorder(objects);
   const servedCheck =
     settings.servedCheck?.enabled === true
@@ -310,6 +332,7 @@ export function buildController(options: {
     accounts,
     queue,
     watches,
+    gatewayWatches,
     desired,
     reconciler,
     ...(servedCheck === undefined ? {} : { servedCheck }),
