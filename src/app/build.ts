@@ -8,6 +8,8 @@ import {
 } from '../adapters/http01/http01-solver.js';
 import { GceRouting } from '../adapters/http01/gce-routing.js';
 import { NginxRouting } from '../adapters/http01/nginx-routing.js';
+import { GatewayRouting } from '../adapters/http01/gateway-routing.js';
+import { GATEWAY_PROVIDER } from '../domain/certificate-claim.js';
 import { AccessReview } from '../adapters/kube/access-review.js';
 import { EventRecorder } from '../adapters/kube/event-recorder.js';
 import { ingressView } from '../adapters/kube/ingress-view.js';
@@ -110,11 +112,18 @@ export async function connectKube(
 
 function solvers(
   settings: ControllerSettings,
-  parts: { tokens: ChallengeTokens; nginx: NginxRouting; gce: GceRouting; log: Log },
+  parts: {
+    tokens: ChallengeTokens;
+    nginx: NginxRouting;
+    gce: GceRouting;
+    gateway: GatewayRouting | undefined;
+    log: Log;
+  },
 ): Http01Solvers {
   const routers = new Map<string, ChallengeRouter>([
     ['nginx', parts.nginx],
     ['gce', parts.gce],
+    ...(parts.gateway === undefined ? [] : [[GATEWAY_PROVIDER, parts.gateway] as const]),
   ]);
   return new Http01Solvers({
     tokens: parts.tokens,
@@ -180,6 +189,23 @@ export function buildController(options: {
     log,
     settings: { serviceName: settings.gce.serviceName, podIp: settings.gce.podIp, port: settings.port },
   });
+  const gatewayApi = options.gatewayApi ?? {};
+  const gatewayRouting =
+    gatewayApi.gateways === undefined
+      ? undefined
+      : new GatewayRouting({
+          objects,
+          log,
+          resources: gatewayApi,
+          shutdown: shutdown.signal,
+          settings: {
+            namespace: settings.namespace,
+            serviceName: settings.gateway?.serviceName ?? 'kube-lego-gateway',
+            routeNamespace: settings.gateway?.routeNamespace ?? 'kube-lego',
+            port: settings.port,
+            serviceSelector: settings.nginx.serviceSelector,
+          },
+        });
   const accounts = new AccountService({
     objects,
     log,
@@ -202,7 +228,7 @@ export function buildController(options: {
   });
   const issuer = new CertificateIssuer({
     accounts,
-    solvers: solvers(settings, { tokens, nginx, gce, log }),
+    solvers: solvers(settings, { tokens, nginx, gce, gateway: gatewayRouting, log }),
     ari: settings.ari,
     keySpec: settings.keySpec,
     log,
@@ -248,7 +274,7 @@ export function buildController(options: {
   const gatewayWatches = watchGateways({
     client,
     namespace: settings.watchNamespace,
-    resources: options.gatewayApi ?? {},
+    resources: gatewayApi,
     queue,
     onChange: () => {
       desired.invalidate();

@@ -66,6 +66,8 @@ export const CONFIG_VARIABLES = [
   { name: 'LEGO_SERVED_CHECK_INTERVAL', defaultValue: '10s' },
   { name: 'LEGO_SERVED_CHECK_TIMEOUT', defaultValue: '30m' },
   { name: 'LEGO_SERVED_CHECK_PORT', defaultValue: '443' },
+  { name: 'LEGO_SERVICE_NAME_GATEWAY', defaultValue: 'kube-lego-gateway' },
+  { name: 'LEGO_GATEWAY_CHALLENGE_NAMESPACE', defaultValue: 'kube-lego' },
 ] as const satisfies readonly ConfigVariable[];
 
 /** The name of a variable in CONFIG_VARIABLES. */

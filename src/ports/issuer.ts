@@ -1,3 +1,4 @@
+import type { GatewayChallengeTarget } from '../domain/gateway-types.js';
 import type { ClassSource, IssuanceRecord } from '../domain/types.js';
 
 /** How a certificate's challenges are routed: the provider and the class of its Ingress. */
@@ -7,6 +8,8 @@ export interface RouteTarget {
   readonly classSource: ClassSource;
   /** `namespace/name` of the Ingresses the certificate comes from. */
   readonly ingresses: readonly string[];
+  /** For a certificate from Gateway listeners: the HTTP listeners the challenge HTTPRoute attaches to. */
+  readonly challenge?: GatewayChallengeTarget;
 }
 
 /** One certificate to obtain: all names of one `spec.tls[]` entry, in one order (never a subset). */

@@ -414,6 +414,7 @@ export class Reconciler {
         ingressClass: want.class,
         classSource: source?.classSource ?? 'default',
         ingresses: want.sources.map((s) => `${s.namespace}/${s.name}`),
+        ...(want.challenge === undefined ? {} : { challenge: want.challenge }),
       },
       ...(options.resumeOrderUrl === undefined ? {} : { resumeOrderUrl: options.resumeOrderUrl }),
       ...(options.resumeKeyPem === undefined ? {} : { resumeKeyPem: options.resumeKeyPem }),

@@ -7,6 +7,7 @@ import {
   type NginxChallengeSettings,
   type PendingHost,
 } from '../../domain/challenge-routing.js';
+import type { GatewayChallengeTarget } from '../../domain/gateway-types.js';
 import type { Log } from '../../ports/log.js';
 import type { KubeObjects } from '../kube/kube-objects.js';
 import type { IngressObject, ServiceObject } from '../kube/kube-types.js';
@@ -20,6 +21,8 @@ export type NginxRoutingSettings = NginxChallengeSettings;
 export interface RoutedHost extends PendingHost {
   /** The Ingresses (`namespace/name`) asking for the host: the gce provider edits these. */
   readonly ingresses: readonly string[];
+  /** For a host of Gateway listeners: the listeners its challenge HTTPRoute attaches to. */
+  readonly challenge?: GatewayChallengeTarget;
 }
 
 /** JSON with sorted object keys: the API server may return fields in another order than we sent. */
