@@ -38,6 +38,7 @@ import { createTemporaryCertificate } from '../x509/temporary-certificate.js';
 import { TEMPORARY_VALIDITY_MS } from '../domain/temporary-certificate-state.js';
 import type { ControllerSettings } from './controller-settings.js';
 import { CachedIngressAddresses } from '../adapters/kube/ingress-addresses.js';
+import { CachedSourceAddresses } from '../adapters/kube/source-addresses.js';
 import { TlsServedProbe } from '../adapters/tls/tls-served-probe.js';
 import { ServedCheck } from '../reconcile/served-check.js';
 import { watchSources, type Watches } from './watch.js';
@@ -292,7 +293,13 @@ export function buildController(options: {
     settings.servedCheck?.enabled === true
       ? new ServedCheck({
           probe: new TlsServedProbe({ port: settings.servedCheck.port }),
-          addresses: new CachedIngressAddresses(watches.ingresses),
+          addresses: new CachedSourceAddresses({
+            ingresses: new CachedIngressAddresses(watches.ingresses),
+            ...(gatewayWatches === undefined ? {} : { gateways: gatewayWatches.gateways }),
+            ...(gatewayWatches?.listenerSets === undefined
+              ? {}
+              : { listenerSets: gatewayWatches.listenerSets }),
+          }),
           events,
           policy: settings.servedCheck,
           log,

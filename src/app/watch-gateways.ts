@@ -18,6 +18,8 @@ import { Informer } from '../runtime/informer.js';
 /** The Gateway API caches: Gateways, and ListenerSets and ReferenceGrants when the cluster serves them. */
 export interface GatewayWatches {
   readonly informers: readonly Informer<{ readonly metadata?: ObjectMeta }>[];
+  readonly gateways: Informer<GatewayObject>;
+  readonly listenerSets: Informer<ListenerSetObject> | undefined;
   /** The cached objects as the core reads them. */
   sources(): GatewaySources;
 }
@@ -34,11 +36,16 @@ export interface GatewayWatchOptions {
   readonly log: Log;
 }
 
-/** Drops server-side apply bookkeeping and the status, which the core never reads, from the caches. */
+/**
+ * Drops server-side apply bookkeeping and the status from the caches; of a Gateway's status only the
+ * addresses are kept (the served-certificate check connects to them).
+ */
 function slim<T extends { readonly metadata?: ObjectMeta; readonly status?: unknown }>(object: T): T {
   const { managedFields: _managed, ...metadata } = object.metadata ?? {};
-  const { status: _status, ...rest } = object;
-  return { ...rest, metadata } as T;
+  const { status, ...rest } = object;
+  const addresses =
+    status !== null && typeof status === 'object' && 'addresses' in status ? status.addresses : undefined;
+  return { ...rest, metadata, ...(addresses === undefined ? {} : { status: { addresses } }) } as T;
 }
 
 /**
@@ -112,6 +119,8 @@ export function watchGateways(options: GatewayWatchOptions): GatewayWatches | un
   const informers = [gateways, listenerSets, referenceGrants].filter((i) => i !== undefined);
   return {
     informers,
+    gateways,
+    listenerSets,
     sources: () => ({
       gateways: gateways.list().map(gatewayView),
       listenerSets: (listenerSets?.list() ?? []).map(listenerSetView),
