@@ -9,7 +9,17 @@ import { inspectCertificate } from '../../x509/inspect-certificate.js';
 import { ingressView } from './ingress-view.js';
 import type { KubeClient } from './kube-client.js';
 import { isKubeError } from './kube-errors.js';
-import type { IngressObject, ObjectMeta, SecretObject } from './kube-types.js';
+import type {
+  GatewayObject,
+  IngressObject,
+  ListenerSetObject,
+  ObjectMeta,
+  ReferenceGrantObject,
+  SecretObject,
+} from './kube-types.js';
+import { NO_GATEWAY_SOURCES, type GatewaySources } from '../../domain/gateway-types.js';
+import { discoverGatewayApi } from './gateway-api-discovery.js';
+import { gatewayView, listenerSetView, referenceGrantView } from './gateway-views.js';
 import { collectionPath, EVENTS, INGRESSES, objectPath, SECRETS, type ResourceKind } from './resources.js';
 
 /** What a command needed and was refused: the RBAC rule that would allow it. */
@@ -115,23 +125,50 @@ export class CertificateInventory {
     }
   }
 
-  /** Every Ingress of `namespace` (all namespaces when undefined), page by page. */
-  async ingresses(namespace: string | undefined): Promise<IngressView[]> {
-    const out: IngressView[] = [];
+  /** Every object of `resource` in `namespace` (all namespaces when undefined), page by page. */
+  async #list<T>(resource: ResourceKind, namespace: string | undefined): Promise<T[]> {
+    const out: T[] = [];
     let next: string | undefined;
     do {
-      const body = await this.#request<ListBody<IngressObject>>(
-        { verb: 'list', resource: INGRESSES, namespace },
+      const body = await this.#request<ListBody<T>>(
+        { verb: 'list', resource, namespace },
         {
           method: 'GET',
-          path: collectionPath(INGRESSES, namespace),
+          path: collectionPath(resource, namespace),
           query: { limit: '500', continue: next },
         },
       );
-      out.push(...(body.items ?? []).map(ingressView));
+      out.push(...(body.items ?? []));
       next = body.metadata?.continue === '' ? undefined : body.metadata?.continue;
     } while (next !== undefined);
     return out;
+  }
+
+  /** Every Ingress of `namespace` (all namespaces when undefined), page by page. */
+  async ingresses(namespace: string | undefined): Promise<IngressView[]> {
+    return (await this.#list<IngressObject>(INGRESSES, namespace)).map(ingressView);
+  }
+
+  /**
+   * The Gateways, ListenerSets and ReferenceGrants of `namespace` (all when undefined), the kinds the
+   * cluster serves; none when it serves no Gateways. ReferenceGrants are read in every namespace: a
+   * Gateway's Secret may live in another one.
+   */
+  async gatewaySources(namespace: string | undefined): Promise<GatewaySources> {
+    const served = await discoverGatewayApi(this.#client);
+    if (served.gateways === undefined) return NO_GATEWAY_SOURCES;
+    const [gateways, listenerSets, referenceGrants] = await Promise.all([
+      this.#list<GatewayObject>(served.gateways, namespace),
+      served.listenerSets === undefined ? [] : this.#list<ListenerSetObject>(served.listenerSets, namespace),
+      served.referenceGrants === undefined
+        ? []
+        : this.#list<ReferenceGrantObject>(served.referenceGrants, undefined),
+    ]);
+    return {
+      gateways: gateways.map(gatewayView),
+      listenerSets: listenerSets.map(listenerSetView),
+      referenceGrants: referenceGrants.map(referenceGrantView),
+    };
   }
 
   /** The Secret, or undefined when it does not exist. */
