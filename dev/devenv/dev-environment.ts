@@ -59,6 +59,8 @@ export interface DevEnvironmentOptions {
    * imitating a slow load balancer; `'never'`: it keeps serving what it loaded first. @default 2000
    */
   readonly dataPlaneReloadDelayMs?: number | 'never';
+  /** Serve the Gateway API kinds in the sandbox (false: a cluster without them). @default true */
+  readonly gatewayApi?: boolean;
 }
 
 /** The sandbox user the controller runs as, and where its kubeconfig goes. */
@@ -212,7 +214,11 @@ export async function startDevEnvironment(options: DevEnvironmentOptions): Promi
   try {
     progress('starting the Kubernetes API sandbox and Pebble');
     [sandbox, pebble] = await Promise.all([
-      startSandbox({ auditLog: options.auditLog ?? false, users: sandboxUsers(options.controllerIdentity) }),
+      startSandbox({
+        auditLog: options.auditLog ?? false,
+        users: sandboxUsers(options.controllerIdentity),
+        gatewayApi: options.gatewayApi ?? true,
+      }),
       startPebble({ nonceRejectPercent: 0 }),
     ]);
     await mkdir(dirname(options.kubeconfigPath), { recursive: true });
