@@ -65,7 +65,7 @@ describe('kube-lego process against a cluster without the Gateway API kinds (iss
   let lego: ControllerProcess | undefined;
 
   before(async () => {
-    rig = await startProxiedPebbleRig('kube-lego-no-gateway-');
+    rig = await startProxiedPebbleRig('kube-lego-no-gateway-', { gatewayApi: false });
   });
 
   after(async () => {

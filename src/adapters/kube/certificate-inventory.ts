@@ -152,18 +152,28 @@ export class CertificateInventory {
   /**
    * The Gateways, ListenerSets and ReferenceGrants of `namespace` (all when undefined), the kinds the
    * cluster serves; none when it serves no Gateways. ReferenceGrants are read in every namespace: a
-   * Gateway's Secret may live in another one.
+   * Gateway's Secret may live in another one. A kind the caller may not list reads as none: someone who
+   * may read Ingresses but not Gateways still gets the Ingresses' certificates.
    */
   async gatewaySources(namespace: string | undefined): Promise<GatewaySources> {
     const served = await discoverGatewayApi(this.#client);
     if (served.gateways === undefined) return NO_GATEWAY_SOURCES;
-    const [gateways, listenerSets, referenceGrants] = await Promise.all([
-      this.#list<GatewayObject>(served.gateways, namespace),
-      served.listenerSets === undefined ? [] : this.#list<ListenerSetObject>(served.listenerSets, namespace),
-      served.referenceGrants === undefined
-        ? []
-        : this.#list<ReferenceGrantObject>(served.referenceGrants, undefined),
-    ]);
+    const readable = async <T>(
+      resource: ResourceKind | undefined,
+      where: string | undefined,
+    ): Promise<T[]> => {
+      if (resource === undefined) return [];
+      try {
+        return await this.#list<T>(resource, where);
+      } catch (err) {
+        if (err instanceof MissingPermissionError) return [];
+        throw err;
+      }
+    };
+    const gateways = await readable<GatewayObject>(served.gateways, namespace);
+    if (gateways.length === 0) return NO_GATEWAY_SOURCES;
+    const listenerSets = await readable<ListenerSetObject>(served.listenerSets, namespace);
+    const referenceGrants = await readable<ReferenceGrantObject>(served.referenceGrants, undefined);
     return {
       gateways: gateways.map(gatewayView),
       listenerSets: listenerSets.map(listenerSetView),
