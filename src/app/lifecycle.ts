@@ -6,7 +6,11 @@ import type { Log } from '../ports/log.js';
 import type { KeySpec } from '../x509/private-key.js';
 import { runWorkers } from '../runtime/worker-pool.js';
 import { buildController, connectKube } from './build.js';
-import { discoverGatewayApi, type GatewayApiResources } from '../adapters/kube/gateway-api-discovery.js';
+import {
+  discoverGatewayApi,
+  listableGatewayApi,
+  type GatewayApiResources,
+} from '../adapters/kube/gateway-api-discovery.js';
 import type { KubeClient } from '../adapters/kube/kube-client.js';
 import { GATEWAY_GROUP } from '../domain/gateway-types.js';
 import type { ControllerSettings } from './controller-settings.js';
@@ -52,6 +56,20 @@ async function gatewayApiOf(client: KubeClient, log: Log): Promise<GatewayApiRes
     log.info(`the cluster serves no Gateway API gateways (${GATEWAY_GROUP}), watching ingresses only`);
     return {};
   }
+  let listable: Awaited<ReturnType<typeof listableGatewayApi>>;
+  try {
+    listable = await listableGatewayApi(client, found);
+  } catch (err) {
+    log.warn(`cannot list the Gateway API kinds, watching ingresses only: ${String(err)}`);
+    return {};
+  }
+  if (listable.forbidden.length > 0) {
+    log.warn(
+      `kube-lego may not list ${listable.forbidden.join(', ')}: grant list and watch in its ClusterRole (deploy/base/rbac.yaml); ${listable.resources.gateways === undefined ? 'watching ingresses only' : 'watching the others'}`,
+    );
+  }
+  if (listable.resources.gateways === undefined) return {};
+  found = listable.resources;
   const kinds = [found.gateways, found.listenerSets, found.referenceGrants, found.httpRoutes]
     .filter((kind) => kind !== undefined)
     .map((kind) => `${kind.kind} ${kind.apiVersion}`);

@@ -3,9 +3,10 @@ import { GATEWAY_GROUP, type ChallengeParentRef, type GatewayChallengeTarget } f
 import { MANAGED_LABEL } from './secret-annotations.js';
 
 // The http-01 routing of certificates from Gateway listeners, computed as plain objects in
-// gateway.networking.k8s.io/v1 shapes: one HTTPRoute per Gateway with pending challenges, attached to
-// its port-80 HTTP listeners, sending `/.well-known/acme-challenge/` of the pending hostnames to
-// kube-lego's challenge Service. The executor writes them only on change and deletes them by name.
+// gateway.networking.k8s.io/v1 shapes: one HTTPRoute per pending hostname of a Gateway, attached to the
+// port-80 HTTP listeners serving it, sending `/.well-known/acme-challenge/` to kube-lego's challenge
+// Service. A route per hostname is created when its challenge is presented and deleted when it is
+// settled, never edited while another challenge may be using it; the executor deletes them by name.
 
 /** Where the HTTPRoutes live: kube-lego's namespace (the default) or each Gateway's. */
 export type ChallengeRouteNamespace = 'kube-lego' | 'gateway';
@@ -78,19 +79,26 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : 1;
 }
 
+/** FNV-1a, 32 bits, as 8 hex digits: a short, stable suffix for names derived from long inputs. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, '0');
+}
+
 /**
- * The name of a Gateway's challenge HTTPRoute: `<service>.<gateway>` in the Gateway's namespace, and
- * `<service>.<namespace>.<gateway>` in kube-lego's (a namespace has no dot, so names never collide).
+ * The name of the challenge HTTPRoute of one hostname of a Gateway: `<service>-<hash>`, the hash of the
+ * Gateway's namespace and name and the hostname (a hostname can be 253 characters, a name no longer).
  */
 export function challengeRouteName(
   settings: GatewayChallengeSettings,
   gateway: GatewayChallengeTarget['gateway'],
+  host: string,
 ): string {
-  const name =
-    settings.routeNamespace === 'gateway'
-      ? `${settings.serviceName}.${gateway.name}`
-      : `${settings.serviceName}.${gateway.namespace}.${gateway.name}`;
-  return name.slice(0, 253).replace(/[-.]+$/, '');
+  return `${settings.serviceName.slice(0, 240)}-${fnv1a(`${gateway.namespace}/${gateway.name}/${host}`)}`;
 }
 
 function routeNamespaceOf(
@@ -101,15 +109,15 @@ function routeNamespaceOf(
 }
 
 /**
- * The challenge HTTPRoutes for the hosts with pending challenges: one per Gateway, its hostnames the
- * union of that Gateway's pending hosts (sorted), its parents the union of their HTTP listeners; sorted
- * by namespace and name. No pending host means no route: the executor deletes the ones it wrote.
+ * The challenge HTTPRoutes for the hosts with pending challenges: one per hostname and Gateway, its
+ * parents the HTTP listeners serving that hostname; sorted by namespace and name. No pending host means
+ * no route: the executor deletes the ones it wrote.
  */
 export function gatewayChallengeRoutes(
   settings: GatewayChallengeSettings,
   pending: readonly GatewayPendingHost[],
 ): ChallengeHttpRoute[] {
-  const byGateway = new Map<
+  const byHost = new Map<
     string,
     {
       gateway: GatewayChallengeTarget['gateway'];
@@ -118,21 +126,21 @@ export function gatewayChallengeRoutes(
     }
   >();
   for (const { host, challenge } of pending) {
-    const id = `${challenge.gateway.namespace}/${challenge.gateway.name}`;
-    const entry = byGateway.get(id) ?? { gateway: challenge.gateway, hosts: new Set(), parents: new Map() };
-    byGateway.set(id, entry);
+    const id = `${challenge.gateway.namespace}/${challenge.gateway.name}/${host.toLowerCase()}`;
+    const entry = byHost.get(id) ?? { gateway: challenge.gateway, hosts: new Set(), parents: new Map() };
+    byHost.set(id, entry);
     entry.hosts.add(host.toLowerCase());
     for (const parent of challenge.parents) {
       entry.parents.set(`${parent.kind}/${parent.namespace}/${parent.name}/${parent.sectionName}`, parent);
     }
   }
-  const routes = [...byGateway.values()].map(({ gateway, hosts, parents }): ChallengeHttpRoute => {
+  const routes = [...byHost.values()].map(({ gateway, hosts, parents }): ChallengeHttpRoute => {
     const namespace = routeNamespaceOf(settings, gateway);
     return {
       apiVersion: `${GATEWAY_GROUP}/v1`,
       kind: 'HTTPRoute',
       metadata: {
-        name: challengeRouteName(settings, gateway),
+        name: challengeRouteName(settings, gateway, [...hosts].join(',')),
         namespace,
         labels: { [MANAGED_LABEL]: 'true' },
         annotations: {},

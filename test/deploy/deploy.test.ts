@@ -317,7 +317,7 @@ components:
       await environment?.stop();
     });
 
-    it('deploy/base/rbac.yaml grants exactly what kube-lego used (nginx, gce, leftovers, a foreign Secret), no more, no fewer', async () => {
+    it('deploy/base/rbac.yaml grants exactly what kube-lego used (nginx, gce, a Gateway, leftovers, a foreign Secret), no more, no fewer', async () => {
       assert.ok(clusterRules.length > 0, 'the ClusterRole was read back from the sandbox');
       // The controller runs under the deploy/ rules, enforced by the sandbox: a missing rule fails the run.
       const rules: PolicyRule[] = [
@@ -459,13 +459,38 @@ data:
           ingressFor('gce-shop', 'shop.example.test', 'gce', 'shop'),
           // A Secret kube-lego does not own: it leaves it alone and warns, again on every change of the Ingress.
           ingressFor('foreign', 'foreign.example.test', 'nginx'),
+          // A Gateway: watched with its ListenerSets and ReferenceGrants, http-01 through a challenge HTTPRoute.
+          `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: edge
+  namespace: default
+  annotations:
+    kubernetes.io/tls-acme: "true"
+spec:
+  gatewayClassName: example
+  listeners:
+  - name: https
+    hostname: gateway.example.test
+    port: 443
+    protocol: HTTPS
+    tls:
+      certificateRefs:
+      - name: edge-tls
+  - name: http
+    port: 80
+    protocol: HTTP
+    allowedRoutes:
+      namespaces:
+        from: All
+`,
         ].join('---\n'),
       );
       const adminKubectl = (...args: string[]) =>
         exec('kubectl', ['--kubeconfig', admin, ...args], { timeout: 30_000 });
       await adminKubectl('apply', '-f', manifest);
       const deadline = Date.now() + 60_000;
-      for (const name of ['nginx-web-tls', 'gce-web-tls', 'gce-shop-tls']) {
+      for (const name of ['nginx-web-tls', 'gce-web-tls', 'gce-shop-tls', 'edge-tls']) {
         while (
           !lines.some((line) =>
             line.includes(`msg="Secret successfully stored" context=secret name=${name} `),

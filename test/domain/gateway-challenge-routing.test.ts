@@ -26,32 +26,39 @@ function pending(host: string, gateway: string, sections: string[], namespace = 
 }
 
 describe('gatewayChallengeRoutes()', () => {
-  it('builds one HTTPRoute per Gateway with the union of its pending hosts and HTTP listeners', () => {
+  it('builds one HTTPRoute per pending hostname of a Gateway, attached to the HTTP listeners serving it', () => {
     const routes = gatewayChallengeRoutes(SETTINGS, [
       pending('b.example', 'gw', ['http']),
-      pending('a.example', 'gw', ['http', 'http-a']),
+      pending('a.example', 'gw', ['http-a', 'http']),
+      pending('a.example', 'gw', ['http']),
       pending('c.example', 'other', ['plain']),
     ]);
+    assert.deepEqual(routes.map((r) => r.spec.hostnames).sort(), [
+      ['a.example'],
+      ['b.example'],
+      ['c.example'],
+    ]);
+    assert.ok(routes.every((r) => r.metadata.namespace === 'kube-lego'));
+    assert.ok(routes.every((r) => /^kube-lego-gateway-[0-9a-f]{8}$/.test(r.metadata.name)));
+    assert.equal(new Set(routes.map((r) => r.metadata.name)).size, 3, 'a name per hostname and Gateway');
+    const a = routes.find((r) => r.spec.hostnames[0] === 'a.example');
+    assert.ok(a);
+    assert.deepEqual(a.metadata.labels, { 'kube-lego/managed': 'true' });
     assert.deepEqual(
-      routes.map((r) => [r.metadata.namespace, r.metadata.name, r.spec.hostnames]),
-      [
-        ['kube-lego', 'kube-lego-gateway.web.gw', ['a.example', 'b.example']],
-        ['kube-lego', 'kube-lego-gateway.web.other', ['c.example']],
-      ],
+      a.spec.parentRefs.map((p) => `${p.kind}/${p.namespace}/${p.name}/${p.sectionName}`),
+      ['Gateway/web/gw/http', 'Gateway/web/gw/http-a'],
     );
-    const [first] = routes;
-    assert.ok(first);
-    assert.deepEqual(first.metadata.labels, { 'kube-lego/managed': 'true' });
-    assert.deepEqual(
-      first.spec.parentRefs.map((p) => p.sectionName),
-      ['http', 'http-a'],
-    );
-    assert.deepEqual(first.spec.rules, [
+    assert.deepEqual(a.spec.rules, [
       {
         matches: [{ path: { type: 'PathPrefix', value: '/.well-known/acme-challenge/' } }],
         backendRefs: [{ group: '', kind: 'Service', name: 'kube-lego-gateway', port: 8080 }],
       },
     ]);
+    assert.equal(
+      gatewayChallengeRoutes(SETTINGS, [pending('a.example', 'gw', ['http'])])[0]?.metadata.name,
+      a.metadata.name,
+      'the name is stable',
+    );
   });
 
   it('needs no route and no grant when nothing is pending', () => {
@@ -70,8 +77,8 @@ describe('gatewayChallengeRoutes()', () => {
       pending('b.example', 'gw', ['http'], 'shop'),
     ]);
     assert.deepEqual(
-      routes.map((r) => `${r.metadata.namespace}/${r.metadata.name}`),
-      ['shop/kube-lego-gateway.gw', 'web/kube-lego-gateway.gw'],
+      routes.map((r) => `${r.metadata.namespace} ${r.spec.hostnames.join(',')}`),
+      ['shop b.example', 'web a.example'],
     );
     assert.deepEqual(challengeServiceGrant(inGateway, routes)?.spec, {
       from: [
@@ -125,7 +132,7 @@ describe('routeVerdict()', () => {
     assert.ok(verdict.kind === 'refused');
     assert.match(
       verdict.message,
-      /HTTPRoute "kube-lego\/kube-lego-gateway.web.gw" for a.example was refused by gateway "web\/gw" listener "http": Accepted=False \(NotAllowedByListeners: namespace kube-lego is not allowed\)/,
+      /HTTPRoute "kube-lego\/kube-lego-gateway-[0-9a-f]{8}" for a.example was refused by gateway "web\/gw" listener "http": Accepted=False \(NotAllowedByListeners: namespace kube-lego is not allowed\)/,
     );
   });
 });

@@ -69,7 +69,7 @@ function parentConditions(route: HttpRouteObject): RouteParentConditions[] {
 
 /**
  * Keeps the challenge HTTPRoutes of Gateways equal to the hosts with pending challenges (one route per
- * Gateway, attached to its port-80 HTTP listeners), with kube-lego's challenge Service behind them and,
+ * hostname, attached to the Gateway's port-80 HTTP listeners serving it), with kube-lego's challenge Service behind them and,
  * when the routes live in other namespaces, the ReferenceGrant that lets them reach it. Objects are
  * written only on change, never over an object without kube-lego's label, and deleted by their own
  * names once no host is pending. A route just written is watched until its implementation accepts or
@@ -206,11 +206,11 @@ export class GatewayRouting {
       return false;
     }
     if (canonical(have.spec) === canonical(want.spec)) return false;
-    await this.#objects.replace(resource, namespace, {
-      ...have,
-      ...body,
-      metadata: { ...have.metadata, labels: { ...have.metadata?.labels, ...want.metadata.labels } },
-    });
+    // Replaced, not edited: a route's listeners change only when its Gateway's do, and kube-lego's RBAC
+    // then needs no update on HTTPRoutes (create and delete, like the routes' whole life).
+    const uid = have.metadata?.uid;
+    await this.#objects.delete(resource, { namespace, name, ...(uid === undefined ? {} : { uid }) });
+    await this.#objects.create(resource, namespace, body);
     return true;
   }
 

@@ -1,7 +1,7 @@
 import { GATEWAY_GROUP } from '../../domain/gateway-types.js';
 import type { KubeClient } from './kube-client.js';
 import { isKubeError } from './kube-errors.js';
-import type { ResourceKind } from './resources.js';
+import { collectionPath, type ResourceKind } from './resources.js';
 
 /** The Gateway API kinds the cluster serves, each at the version kube-lego uses; absent: not served. */
 export interface GatewayApiResources {
@@ -35,6 +35,35 @@ const PLURALS = {
   referenceGrants: 'referencegrants',
   httpRoutes: 'httproutes',
 } as const;
+
+/**
+ * Drops the kinds kube-lego may not list (a 403 on a one-item list): without its RBAC for them, an
+ * informer that can never sync would keep the controller from ever becoming ready, Ingresses included.
+ * Returns the kinds kept and the plurals dropped.
+ */
+export async function listableGatewayApi(
+  client: KubeClient,
+  served: GatewayApiResources,
+): Promise<{ readonly resources: GatewayApiResources; readonly forbidden: readonly string[] }> {
+  const kept = new Map<keyof GatewayApiResources, ResourceKind>();
+  for (const key of ['gateways', 'listenerSets', 'referenceGrants', 'httpRoutes'] as const) {
+    const resource = served[key];
+    if (resource !== undefined) kept.set(key, resource);
+  }
+  const forbidden: string[] = [];
+  for (const key of ['gateways', 'listenerSets', 'referenceGrants'] as const) {
+    const resource = served[key];
+    if (resource === undefined) continue;
+    try {
+      await client.request({ method: 'GET', path: collectionPath(resource), query: { limit: '1' } });
+    } catch (err) {
+      if (!isKubeError(err, 'forbidden')) throw err;
+      kept.delete(key);
+      forbidden.push(`${resource.plural}.${GATEWAY_GROUP}`);
+    }
+  }
+  return { resources: kept.has('gateways') ? Object.fromEntries(kept) : {}, forbidden };
+}
 
 /**
  * Asks the API server's discovery which Gateway API kinds it serves (the CRDs may not be installed: a
