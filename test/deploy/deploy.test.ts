@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
+import { gatewayManifest } from '../support/gateway-manifest.js';
 import { loadAll } from 'js-yaml';
 import { loadConfig } from '../../src/config/load-config.js';
 import { CONFIG_VARIABLES } from '../../src/config/variables.js';
@@ -460,30 +461,13 @@ data:
           // A Secret kube-lego does not own: it leaves it alone and warns, again on every change of the Ingress.
           ingressFor('foreign', 'foreign.example.test', 'nginx'),
           // A Gateway: watched with its ListenerSets and ReferenceGrants, http-01 through a challenge HTTPRoute.
-          `apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: edge
-  namespace: default
-  annotations:
-    kubernetes.io/tls-acme: "true"
-spec:
-  gatewayClassName: example
-  listeners:
-  - name: https
-    hostname: gateway.example.test
-    port: 443
-    protocol: HTTPS
-    tls:
-      certificateRefs:
-      - name: edge-tls
-  - name: http
-    port: 80
-    protocol: HTTP
-    allowedRoutes:
-      namespaces:
-        from: All
-`,
+          gatewayManifest({
+            name: 'edge',
+            listeners: [
+              { name: 'https', hostname: 'gateway.example.test', secret: 'edge-tls' },
+              { name: 'http' },
+            ],
+          }),
         ].join('---\n'),
       );
       const adminKubectl = (...args: string[]) =>

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { controllerEnv, NGINX_ONLY } from '../support/controller-env.js';
 import { eventually } from '../support/eventually.js';
+import { gatewayManifest } from '../support/gateway-manifest.js';
 import { ingressManifest, namespaceManifest } from '../support/ingress-manifest.js';
 import { startProxiedPebbleRig, type ProxiedPebbleRig } from '../support/proxied-pebble-rig.js';
 import { readyzOk } from '../support/readyz.js';
@@ -113,56 +114,16 @@ kind: Namespace
 metadata:
   name: certs
 ---
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: edge
-  namespace: default
-  annotations:
-    kubernetes.io/tls-acme: "true"
-spec:
-  gatewayClassName: example
-  allowedListeners:
-    namespaces:
-      from: Same
-  listeners:
-  - name: http
-    port: 80
-    protocol: HTTP
-    allowedRoutes:
-      namespaces:
-        from: All
-  - name: https-a
-    hostname: a.gw.example.test
-    port: 443
-    protocol: HTTPS
-    tls:
-      certificateRefs:
-      - name: shared-tls
-  - name: https-b
-    hostname: b.gw.example.test
-    port: 443
-    protocol: HTTPS
-    tls:
-      mode: Terminate
-      certificateRefs:
-      - name: shared-tls
-  - name: https-c
-    hostname: c.gw.example.test
-    port: 443
-    protocol: HTTPS
-    tls:
-      certificateRefs:
-      - name: c-tls
-  - name: https-x
-    hostname: x.gw.example.test
-    port: 443
-    protocol: HTTPS
-    tls:
-      certificateRefs:
-      - name: x-tls
-        namespace: certs
----
+${gatewayManifest({
+  name: 'edge',
+  listeners: [
+    { name: 'http' },
+    { name: 'https-a', hostname: 'a.gw.example.test', secret: 'shared-tls' },
+    { name: 'https-b', hostname: 'b.gw.example.test', secret: 'shared-tls' },
+    { name: 'https-c', hostname: 'c.gw.example.test', secret: 'c-tls' },
+    { name: 'https-x', hostname: 'x.gw.example.test', secret: 'certs/x-tls' },
+  ],
+})}---
 apiVersion: gateway.networking.k8s.io/v1
 kind: ListenerSet
 metadata:

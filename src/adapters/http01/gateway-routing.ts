@@ -16,6 +16,7 @@ import type { HttpRouteObject, ObjectMeta, ServiceObject } from '../kube/kube-ty
 import { SERVICES, type ResourceKind } from '../kube/resources.js';
 import { ChallengeRouteRefusedError } from './challenge-route-refused-error.js';
 import type { RoutedHost } from './nginx-routing.js';
+import { sameContent } from './same-content.js';
 
 /** Where the Gateway provider's objects live, and the `app` label its Service selects kube-lego's pods by. */
 export interface GatewayRoutingSettings extends GatewayChallengeSettings {
@@ -30,15 +31,6 @@ interface Managed {
   readonly kind?: string;
   readonly metadata?: ObjectMeta;
   readonly spec?: unknown;
-}
-
-/** JSON with sorted object keys: the API server may return fields in another order than we sent. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
 }
 
 function parentConditions(route: HttpRouteObject): RouteParentConditions[] {
@@ -176,8 +168,11 @@ export class GatewayRouting {
       return;
     }
     if (
-      canonical(have.spec?.selector) === canonical(want.spec.selector) &&
-      canonical(have.spec?.ports?.map((p) => p.port)) === canonical([port])
+      sameContent(have.spec?.selector, want.spec.selector) &&
+      sameContent(
+        have.spec?.ports?.map((p) => p.port),
+        [port],
+      )
     )
       return;
     await this.#objects.replace<ServiceObject>(SERVICES, namespace, {
@@ -205,7 +200,7 @@ export class GatewayRouting {
       );
       return false;
     }
-    if (canonical(have.spec) === canonical(want.spec)) return false;
+    if (sameContent(have.spec, want.spec)) return false;
     // Replaced, not edited: a route's listeners change only when its Gateway's do, and kube-lego's RBAC
     // then needs no update on HTTPRoutes (create and delete, like the routes' whole life).
     const uid = have.metadata?.uid;
