@@ -112,12 +112,34 @@ describe('the sandbox serves the Gateway API kinds to kubectl', () => {
   let sb: Sandbox;
   let dir: string;
   let kc: string;
+  let readerKc: string;
 
   before(async () => {
-    sb = await startSandbox();
+    sb = await startSandbox({
+      users: {
+        'reader-token': {
+          name: 'gateway-reader',
+          rules: [
+            {
+              verbs: ['get', 'list', 'watch'],
+              apiGroups: ['gateway.networking.k8s.io'],
+              resources: ['gateways', 'listenersets', 'referencegrants'],
+            },
+            {
+              verbs: ['create', 'update', 'delete'],
+              apiGroups: ['gateway.networking.k8s.io'],
+              resources: ['httproutes'],
+              namespaces: ['kube-lego'],
+            },
+          ],
+        },
+      },
+    });
     dir = await mkdtemp(join(tmpdir(), 'sandbox-gateway-'));
     kc = join(dir, 'admin.kubeconfig');
+    readerKc = join(dir, 'reader.kubeconfig');
     await sb.writeKubeconfig(kc);
+    await sb.writeKubeconfig(readerKc, { user: 'gateway-reader', namespace: 'checks' });
     await writeFile(join(dir, 'gateway.yaml'), MANIFESTS);
     const created = await kubectl(kc, ['create', 'namespace', 'checks']);
     assert.equal(created.code, 0, created.stderr);
@@ -322,6 +344,23 @@ describe('the sandbox serves the Gateway API kinds to kubectl', () => {
     ]);
     assert.notEqual(badStatus.code, 0);
     assert.match(badStatus.stderr, /status\.conditions\[0\]\.reason: Required value/);
+  });
+
+  it('authorizes the group and its resources like any other (RBAC wording, can-i)', async () => {
+    const listed = await kubectl(readerKc, ['get', 'gateways,listenersets,referencegrants', '-A']);
+    assert.equal(listed.code, 0, listed.stderr);
+    const routes = await kubectl(readerKc, ['get', 'httproutes']);
+    assert.notEqual(routes.code, 0);
+    assert.match(
+      routes.stderr,
+      /httproutes\.gateway\.networking\.k8s\.io is forbidden: User "gateway-reader" cannot list resource "httproutes" in API group "gateway\.networking\.k8s\.io" in the namespace "checks"/,
+    );
+    const canI = async (...args: string[]): Promise<string> =>
+      (await kubectl(readerKc, ['auth', 'can-i', ...args])).stdout.trim();
+    assert.equal(await canI('create', 'httproutes.gateway.networking.k8s.io', '-n', 'kube-lego'), 'yes');
+    assert.equal(await canI('create', 'httproutes.gateway.networking.k8s.io', '-n', 'checks'), 'no');
+    assert.equal(await canI('update', 'gateways.gateway.networking.k8s.io/status', '-n', 'checks'), 'no');
+    assert.equal(await canI('watch', 'gateways.gateway.networking.k8s.io', '-A'), 'yes');
   });
 
   it('refuses a strategic merge patch as the apiextensions apiserver does', async () => {
