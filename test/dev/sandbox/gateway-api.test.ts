@@ -252,6 +252,43 @@ describe('the sandbox serves the Gateway API kinds to kubectl', () => {
     );
   });
 
+  it("applies the CRD's CEL rules: no tls on HTTP listeners, unique names, absolute path prefixes", async () => {
+    const file = join(dir, 'cel.yaml');
+    await writeFile(
+      file,
+      gatewayWith(
+        '  - name: http\n    port: 80\n    protocol: HTTP\n    tls:\n      mode: Terminate\n' +
+          '  - name: http\n    port: 8080\n    protocol: HTTP\n',
+      ),
+    );
+    const gateway = await kubectl(kc, ['apply', '-f', file]);
+    assert.notEqual(gateway.code, 0);
+    assert.match(
+      gateway.stderr,
+      /spec\.listeners: Invalid value: "array": tls must not be specified for protocols \['HTTP', 'TCP', 'UDP'\]/,
+    );
+    assert.match(
+      gateway.stderr,
+      /spec\.listeners: Invalid value: "array": Listener name must be unique within the Gateway/,
+    );
+    await writeFile(
+      file,
+      `apiVersion: ${GATEWAY_API}
+kind: HTTPRoute
+metadata: {name: relative, namespace: checks}
+spec:
+  rules:
+  - matches: [{path: {type: PathPrefix, value: well-known}}]
+`,
+    );
+    const route = await kubectl(kc, ['apply', '-f', file]);
+    assert.notEqual(route.code, 0);
+    assert.match(
+      route.stderr,
+      /spec\.rules\[0\]\.matches\[0\]\.path: Invalid value: "object": value must be an absolute path and start with '\/' when type one of \['Exact', 'PathPrefix'\]/,
+    );
+  });
+
   it('refuses an unknown field under --validate=strict and only warns without', async () => {
     const file = join(dir, 'unknown.yaml');
     await writeFile(
