@@ -233,6 +233,13 @@ spec:
     );
     assert.equal(condition(listeners.get('missing')?.conditions, 'Programmed'), 'False/Invalid');
     assert.equal(listeners.get('https')?.attachedRoutes, 0);
+    const table = await kubectl(kc, ['get', 'gateway', 'web', '-n', 'edge', '--no-headers']);
+    assert.match(table.stdout, /^web\s+sandbox\s+127\.0\.0\.1\s+True\s+\d+s$/m, table.stderr);
+    const classes = await kubectl(kc, ['get', 'gatewayclasses', '--no-headers']);
+    assert.match(
+      classes.stdout,
+      new RegExp(`^sandbox\\s+${DATA_PLANE_CONTROLLER_NAME}\\s+True\\s+\\d+s$`, 'm'),
+    );
   });
 
   it('writes each status once: a settled cluster gets no more status writes (audit log)', async () => {
