@@ -112,6 +112,22 @@ function referenceGranted(
   });
 }
 
+/** `ResolvedRefs` False/RefNotPermitted for a reference into another namespace no ReferenceGrant allows. */
+function refusedAcrossNamespaces(
+  snapshot: GatewaySnapshot,
+  from: { group: string; kind: string; namespace: string },
+  to: { group: string; kind: string; namespace: string; name: string },
+): Condition | undefined {
+  if (from.namespace === to.namespace || referenceGranted(snapshot.referenceGrants, from, to))
+    return undefined;
+  return {
+    type: 'ResolvedRefs',
+    status: 'False',
+    reason: 'RefNotPermitted',
+    message: `No ReferenceGrant in namespace ${to.namespace} allows a reference to ${to.kind} ${to.name}`,
+  };
+}
+
 function namespaceLabels(snapshot: GatewaySnapshot, namespace: string): JsonObject {
   const ns = snapshot.namespaces.find((n) => metaOf(n).name === namespace);
   return childObject(childObject(ns ?? {}, 'metadata') ?? {}, 'labels') ?? {};
@@ -219,21 +235,12 @@ function resolvedRefs(snapshot: GatewaySnapshot, route: JsonObject): Condition {
           message: `Unsupported backend kind ${kind}`,
         };
       }
-      if (
-        namespace !== routeNamespace &&
-        !referenceGranted(
-          snapshot.referenceGrants,
-          { group: GROUP, kind: 'HTTPRoute', namespace: routeNamespace },
-          { group: '', kind: 'Service', namespace, name },
-        )
-      ) {
-        return {
-          type: 'ResolvedRefs',
-          status: 'False',
-          reason: 'RefNotPermitted',
-          message: `No ReferenceGrant in namespace ${namespace} allows a reference to Service ${name}`,
-        };
-      }
+      const refused = refusedAcrossNamespaces(
+        snapshot,
+        { group: GROUP, kind: 'HTTPRoute', namespace: routeNamespace },
+        { group: '', kind: 'Service', namespace, name },
+      );
+      if (refused !== undefined) return refused;
       if (!snapshot.services.some((s) => metaOf(s).namespace === namespace && metaOf(s).name === name)) {
         return {
           type: 'ResolvedRefs',
@@ -262,21 +269,12 @@ function certificateRefsResolved(
   for (const ref of objects(tls['certificateRefs'])) {
     const name = childString(ref, 'name') ?? '';
     const namespace = childString(ref, 'namespace') ?? ownerNamespace;
-    if (
-      namespace !== ownerNamespace &&
-      !referenceGranted(
-        snapshot.referenceGrants,
-        { group: GROUP, kind: ownerKind, namespace: ownerNamespace },
-        { group: '', kind: 'Secret', namespace, name },
-      )
-    ) {
-      return {
-        type: 'ResolvedRefs',
-        status: 'False',
-        reason: 'RefNotPermitted',
-        message: `No ReferenceGrant in namespace ${namespace} allows a reference to Secret ${name}`,
-      };
-    }
+    const refused = refusedAcrossNamespaces(
+      snapshot,
+      { group: GROUP, kind: ownerKind, namespace: ownerNamespace },
+      { group: '', kind: 'Secret', namespace, name },
+    );
+    if (refused !== undefined) return refused;
     const secret = snapshot.secrets.find((s) => metaOf(s).namespace === namespace && metaOf(s).name === name);
     const data = childObject(secret ?? {}, 'data') ?? {};
     if (secret === undefined || typeof data['tls.crt'] !== 'string' || typeof data['tls.key'] !== 'string') {
