@@ -78,10 +78,22 @@ function jsonType(value: JsonValue | undefined): string {
   return typeof value;
 }
 
+/** go-openapi's wording of the bounds it checks (`<path> in body should ...`), by Ajv keyword. */
+const IN_BODY: Readonly<Record<string, (limit: string) => string>> = {
+  minLength: (limit) => `should be at least ${limit} chars long`,
+  minItems: (limit) => `should have at least ${limit} items`,
+  maximum: (limit) => `should be less than or equal to ${limit}`,
+  minimum: (limit) => `should be greater than or equal to ${limit}`,
+};
+
 function problemOf(error: CompiledError, object: JsonObject): FieldProblem | undefined {
   const field = fieldPath(error.instancePath);
   const value = valueAt(object, error.instancePath);
   const limit = error.params['limit'];
+  const bound = IN_BODY[error.keyword];
+  if (bound !== undefined) {
+    return { type: 'Invalid', field, value, detail: `${field} in body ${bound(String(limit))}` };
+  }
   switch (error.keyword) {
     case 'required': {
       const missing = error.params['missingProperty'];
@@ -104,40 +116,12 @@ function problemOf(error: CompiledError, object: JsonObject): FieldProblem | und
     }
     case 'maxLength':
       return { type: 'TooLong', field, value, detail: `may not be more than ${String(limit)} bytes` };
-    case 'minLength':
-      return {
-        type: 'Invalid',
-        field,
-        value,
-        detail: `${field} in body should be at least ${String(limit)} chars long`,
-      };
     case 'maxItems':
       return {
         type: 'TooMany',
         field,
         value: Array.isArray(value) ? value.length : 0,
         detail: `must have at most ${String(limit)} items`,
-      };
-    case 'minItems':
-      return {
-        type: 'Invalid',
-        field,
-        value,
-        detail: `${field} in body should have at least ${String(limit)} items`,
-      };
-    case 'maximum':
-      return {
-        type: 'Invalid',
-        field,
-        value,
-        detail: `${field} in body should be less than or equal to ${String(limit)}`,
-      };
-    case 'minimum':
-      return {
-        type: 'Invalid',
-        field,
-        value,
-        detail: `${field} in body should be greater than or equal to ${String(limit)}`,
       };
     case 'type': {
       const expected = error.params['type'];

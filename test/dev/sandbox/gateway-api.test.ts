@@ -236,9 +236,11 @@ describe('the sandbox serves the Gateway API kinds to kubectl', () => {
     assert.match(stderr, /The Gateway "bad" is invalid: spec\.listeners\[0\]\.name: Required value/);
   });
 
-  it('refuses a TLS mode outside the enum and a protocol outside the pattern', async () => {
+  it('refuses a TLS mode outside the enum, a protocol outside the pattern, a port out of range', async () => {
     const stderr = await refusal(
-      gatewayWith('  - name: https\n    port: 443\n    protocol: "HTTP S"\n    tls:\n      mode: Offload\n'),
+      gatewayWith(
+        '  - name: https\n    port: 70000\n    protocol: "HTTP S"\n    tls:\n      mode: Offload\n',
+      ),
     );
     assert.match(
       stderr,
@@ -247,6 +249,10 @@ describe('the sandbox serves the Gateway API kinds to kubectl', () => {
     assert.match(
       stderr,
       /spec\.listeners\[0\]\.protocol: Invalid value: "HTTP S": spec\.listeners\[0\]\.protocol in body should match '/,
+    );
+    assert.match(
+      stderr,
+      /spec\.listeners\[0\]\.port: Invalid value: 70000: spec\.listeners\[0\]\.port in body should be less than or equal to 65535/,
     );
   });
 
@@ -324,17 +330,19 @@ spec:
         },
       ],
     };
-    const patched = await kubectl(kc, [
-      'patch',
-      'gateway',
-      'bad',
-      '-n',
-      'watched',
-      '--subresource=status',
-      '--type=merge',
-      '-p',
-      JSON.stringify({ status }),
-    ]);
+    const patchGateway = (patch: unknown, ...extra: string[]): ReturnType<typeof kubectl> =>
+      kubectl(kc, [
+        'patch',
+        'gateway',
+        'bad',
+        '-n',
+        'watched',
+        '--type=merge',
+        ...extra,
+        '-p',
+        JSON.stringify(patch),
+      ]);
+    const patched = await patchGateway({ status }, '--subresource=status');
     assert.equal(patched.code, 0, patched.stderr);
     const stored = await call(
       sb,
@@ -343,31 +351,15 @@ spec:
     );
     assert.deepEqual((stored.body as { status?: unknown }).status, status);
 
-    const viaMain = await kubectl(kc, [
-      'patch',
-      'gateway',
-      'bad',
-      '-n',
-      'watched',
-      '--type=merge',
-      '-p',
-      JSON.stringify({ status: { addresses: [{ type: 'IPAddress', value: '10.0.0.1' }] } }),
-    ]);
+    const viaMain = await patchGateway({ status: { addresses: [{ type: 'IPAddress', value: '10.0.0.1' }] } });
     assert.equal(viaMain.code, 0, viaMain.stderr);
     const after = await call(sb, 'GET', '/apis/gateway.networking.k8s.io/v1/namespaces/watched/gateways/bad');
     assert.deepEqual((after.body as { status?: unknown }).status, status, 'the main resource ignores status');
 
-    const badStatus = await kubectl(kc, [
-      'patch',
-      'gateway',
-      'bad',
-      '-n',
-      'watched',
+    const badStatus = await patchGateway(
+      { status: { conditions: [{ type: 'Programmed', status: 'Maybe' }] } },
       '--subresource=status',
-      '--type=merge',
-      '-p',
-      JSON.stringify({ status: { conditions: [{ type: 'Programmed', status: 'Maybe' }] } }),
-    ]);
+    );
     assert.notEqual(badStatus.code, 0);
     assert.match(badStatus.stderr, /status\.conditions\[0\]\.reason: Required value/);
   });
