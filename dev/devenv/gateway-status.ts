@@ -1,7 +1,8 @@
 /**
  * The status a Gateway API implementation writes, computed from a snapshot of the cluster: GatewayClasses
  * it implements get `Accepted`; their Gateways get the data plane's address and per-listener conditions
- * (certificate references resolved or not, routes attached); HTTPRoutes whose parentRefs name such a
+ * (certificate references resolved or not, routes attached), and so do the ListenerSets attached to them
+ * (routes attach to Gateway listeners only, here); HTTPRoutes whose parentRefs name such a
  * Gateway get one `status.parents` entry per parentRef with `Accepted` and `ResolvedRefs`, worded with the
  * reasons of the Gateway API spec (NoMatchingParent, NotAllowedByListeners, NoMatchingListenerHostname,
  * BackendNotFound, RefNotPermitted, InvalidKind). Other implementations' entries are kept as they are.
@@ -33,7 +34,7 @@ export interface GatewaySnapshot {
 
 /** One status to write through a `status` subresource (the whole `status`, a merge patch replaces lists). */
 export interface StatusWrite {
-  readonly plural: 'gatewayclasses' | 'gateways' | 'httproutes';
+  readonly plural: 'gatewayclasses' | 'gateways' | 'httproutes' | 'listenersets';
   readonly namespace: string;
   readonly name: string;
   readonly status: JsonObject;
@@ -110,6 +111,13 @@ function referenceGranted(
     );
     return fromOk && toOk;
   });
+}
+
+/** Whether a ListenerSet's parentRef names the Gateway. */
+function attachedTo(listenerSet: JsonObject, gateway: JsonObject): boolean {
+  const parent = childObject(childObject(listenerSet, 'spec') ?? {}, 'parentRef') ?? {};
+  const namespace = childString(parent, 'namespace') ?? metaOf(listenerSet).namespace;
+  return namespace === metaOf(gateway).namespace && childString(parent, 'name') === metaOf(gateway).name;
 }
 
 /** `ResolvedRefs` False/RefNotPermitted for a reference into another namespace no ReferenceGrant allows. */
@@ -289,6 +297,46 @@ function certificateRefsResolved(
   return { type: 'ResolvedRefs', status: 'True', reason: 'ResolvedRefs', message: 'All references resolved' };
 }
 
+/** The `status.listeners` of a Gateway or ListenerSet; `attachedRoutes` by listener name. */
+function listenerStatuses(
+  snapshot: GatewaySnapshot,
+  owner: JsonObject,
+  attachedRoutes: ReadonlyMap<string, number>,
+  nowIso: string,
+): JsonObject[] {
+  const { namespace, generation } = metaOf(owner);
+  const previousListeners = objects(childObject(owner, 'status')?.['listeners']);
+  return objects(childObject(owner, 'spec')?.['listeners']).map((listener): JsonObject => {
+    const listenerName = childString(listener, 'name') ?? '';
+    const protocol = childString(listener, 'protocol') ?? '';
+    const resolved: Condition =
+      protocol === 'HTTPS' || protocol === 'TLS'
+        ? certificateRefsResolved(snapshot, owner, tlsOf(listener), namespace)
+        : {
+            type: 'ResolvedRefs',
+            status: 'True',
+            reason: 'ResolvedRefs',
+            message: 'All references resolved',
+          };
+    const conditions: Condition[] = [
+      { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'Listener is accepted' },
+      resolved.status === 'True'
+        ? { type: 'Programmed', status: 'True', reason: 'Programmed', message: 'Listener is programmed' }
+        : { type: 'Programmed', status: 'False', reason: 'Invalid', message: resolved.message },
+      resolved,
+      { type: 'Conflicted', status: 'False', reason: 'NoConflicts', message: 'No conflicts' },
+    ];
+    const before = previousListeners.find((l) => l['name'] === listenerName);
+    return {
+      name: listenerName,
+      supportedKinds:
+        protocol === 'HTTP' || protocol === 'HTTPS' ? [{ group: GROUP, kind: 'HTTPRoute' }] : [],
+      attachedRoutes: attachedRoutes.get(listenerName) ?? 0,
+      conditions: stamped(conditions, before?.['conditions'], generation, nowIso),
+    };
+  });
+}
+
 /** The status writes that bring the snapshot in line with what this implementation reports. */
 export function gatewayStatusWrites(
   snapshot: GatewaySnapshot,
@@ -362,48 +410,38 @@ export function gatewayStatusWrites(
     }
     if (handled) want('httproutes', route, { ...previous, parents });
   }
+  const listenerSets = snapshot.listenerSets.filter((set) => ours.some((g) => attachedTo(set, g)));
+  for (const listenerSet of listenerSets) {
+    const previous = childObject(listenerSet, 'status') ?? {};
+    const { generation } = metaOf(listenerSet);
+    const conditions: Condition[] = [
+      { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'ListenerSet is accepted' },
+      { type: 'Programmed', status: 'True', reason: 'Programmed', message: 'ListenerSet is programmed' },
+    ];
+    want('listenersets', listenerSet, {
+      ...previous,
+      conditions: stamped(conditions, previous['conditions'], generation, nowIso),
+      listeners: listenerStatuses(snapshot, { ...listenerSet, kind: 'ListenerSet' }, new Map(), nowIso),
+    });
+  }
   for (const gateway of ours) {
     const { namespace, name, generation } = metaOf(gateway);
     const previous = childObject(gateway, 'status') ?? {};
-    const previousListeners = objects(previous['listeners']);
-    const listeners = objects(childObject(gateway, 'spec')?.['listeners']).map((listener): JsonObject => {
-      const listenerName = childString(listener, 'name') ?? '';
-      const protocol = childString(listener, 'protocol') ?? '';
-      const tls = protocol === 'HTTPS' || protocol === 'TLS';
-      const resolved: Condition = tls
-        ? certificateRefsResolved(snapshot, gateway, tlsOf(listener), namespace)
-        : {
-            type: 'ResolvedRefs',
-            status: 'True',
-            reason: 'ResolvedRefs',
-            message: 'All references resolved',
-          };
-      const conditions: Condition[] = [
-        { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'Listener is accepted' },
-        resolved.status === 'True'
-          ? { type: 'Programmed', status: 'True', reason: 'Programmed', message: 'Listener is programmed' }
-          : { type: 'Programmed', status: 'False', reason: 'Invalid', message: resolved.message },
-        resolved,
-        { type: 'Conflicted', status: 'False', reason: 'NoConflicts', message: 'No conflicts' },
-      ];
-      const before = previousListeners.find((l) => l['name'] === listenerName);
-      return {
-        name: listenerName,
-        supportedKinds:
-          protocol === 'HTTP' || protocol === 'HTTPS' ? [{ group: GROUP, kind: 'HTTPRoute' }] : [],
-        attachedRoutes: attached.get(`${namespace}/${name}/${listenerName}`) ?? 0,
-        conditions: stamped(conditions, before?.['conditions'], generation, nowIso),
-      };
-    });
     const conditions: Condition[] = [
       { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'Gateway is accepted' },
       { type: 'Programmed', status: 'True', reason: 'Programmed', message: 'Gateway is programmed' },
     ];
+    const routes = new Map(
+      [...attached]
+        .filter(([key]) => key.startsWith(`${namespace}/${name}/`))
+        .map(([key, n]) => [key.slice(namespace.length + name.length + 2), n]),
+    );
     want('gateways', gateway, {
       ...previous,
       addresses: [{ type: 'IPAddress', value: identity.address }],
       conditions: stamped(conditions, previous['conditions'], generation, nowIso),
-      listeners,
+      listeners: listenerStatuses(snapshot, gateway, routes, nowIso),
+      attachedListenerSets: listenerSets.filter((set) => attachedTo(set, gateway)).length,
     });
   }
   return writes;
@@ -443,13 +481,8 @@ export function servedCertificates(snapshot: GatewaySnapshot, controllerName: st
   };
   for (const gateway of ours) serve(gateway, objects(childObject(gateway, 'spec')?.['listeners']));
   for (const listenerSet of snapshot.listenerSets) {
-    const spec = childObject(listenerSet, 'spec') ?? {};
-    const parent = childObject(spec, 'parentRef') ?? {};
-    const parentNamespace = childString(parent, 'namespace') ?? metaOf(listenerSet).namespace;
-    const attachedTo = ours.some(
-      (g) => metaOf(g).namespace === parentNamespace && metaOf(g).name === childString(parent, 'name'),
-    );
-    if (attachedTo) serve({ ...listenerSet, kind: 'ListenerSet' }, objects(spec['listeners']));
+    if (!ours.some((g) => attachedTo(listenerSet, g))) continue;
+    serve({ ...listenerSet, kind: 'ListenerSet' }, objects(childObject(listenerSet, 'spec')?.['listeners']));
   }
   return served;
 }

@@ -233,6 +233,13 @@ spec:
     );
     assert.equal(condition(listeners.get('missing')?.conditions, 'Programmed'), 'False/Invalid');
     assert.equal(listeners.get('https')?.attachedRoutes, 0);
+    assert.equal((gateway as { attachedListenerSets?: number }).attachedListenerSets, 1);
+    const listenerSet = await until('ListenerSet blog status', () => {
+      const s = status('listenersets', 'blog') as (GatewayStatus & { conditions?: Condition[] }) | undefined;
+      return s?.listeners === undefined ? undefined : s;
+    });
+    assert.equal(condition(listenerSet.conditions, 'Accepted'), 'True/Accepted');
+    assert.equal(condition(listenerSet.listeners?.[0]?.conditions, 'ResolvedRefs'), 'True/ResolvedRefs');
     const table = await kubectl(kc, ['get', 'gateway', 'web', '-n', 'edge', '--no-headers']);
     assert.match(table.stdout, /^web\s+sandbox\s+127\.0\.0\.1\s+True\s+\d+s$/m, table.stderr);
     const classes = await kubectl(kc, ['get', 'gatewayclasses', '--no-headers']);
@@ -254,7 +261,7 @@ spec:
     const settled = statusWrites();
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     assert.equal(statusWrites(), settled, 'twenty polls later, no further status write');
-    assert.ok(settled >= 6, `the class, the Gateway and four routes' status were written (${settled})`);
+    assert.ok(settled >= 7, `the class, the Gateway, the ListenerSet, four routes: ${settled} status writes`);
   });
 
   it('serves by SNI the Secret of an HTTPS listener and of an attached ListenerSet listener', async () => {
