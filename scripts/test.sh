@@ -9,6 +9,7 @@ npm ci --no-audit --no-fund --loglevel=error
 export PATH="$PWD/node_modules/.bin:$PATH"
 echo "node $(node --version)"
 bash scripts/install-pebble.sh
+bash scripts/install-dns.sh
 # A clean build: compiled files of moved or deleted sources (tests above all) must not linger in dist/ and run.
 rm -rf dist
 npm run build --silent

@@ -13,7 +13,7 @@ import { Redactor } from '../../src/log/redactor.js';
 import { controllerSettings } from '../../src/app/main.js';
 import { startControllerRuntime, type RunningController } from '../../src/app/lifecycle.js';
 import { startSandbox, type PolicyRule, type Sandbox } from '../sandbox/sandbox.js';
-import { startDataPlane, type DataPlane } from './data-plane.js';
+import { DATA_PLANE_CONTROLLER_NAME, startDataPlane, type DataPlane } from './data-plane.js';
 import { VERSION } from '../../src/version.js';
 import { ensurePebbleInstalled, startPebble, type PebbleRig } from './pebble.js';
 import { KubeLegoError, type Reaction } from '../../src/domain/kube-lego-error.js';
@@ -22,6 +22,8 @@ import { KubeLegoError, type Reaction } from '../../src/domain/kube-lego-error.j
 export const SANDBOX_EMAIL = 'admin@example.test';
 /** The namespace and ConfigMap the seed creates before deploying kube-lego. */
 export const SANDBOX_NAMESPACE = 'kube-lego';
+/** The GatewayClass the data plane implements, created as an implementation's install does (with `gatewayApi`). */
+export const SANDBOX_GATEWAY_CLASS = 'sandbox';
 
 /** Typed failure to bring the environment up; `cause` keeps the original error. */
 export class DevEnvironmentError extends KubeLegoError {
@@ -231,6 +233,14 @@ export async function startDevEnvironment(options: DevEnvironmentOptions): Promi
     const rootPem = await pebble.rootPem();
     if (options.caOutPath !== undefined) await writeFileCreatingDir(options.caOutPath, rootPem);
     await createSeedSetup(sandbox, pebble.directoryUrl);
+    if (options.gatewayApi ?? true) {
+      await createObject(sandbox, '/apis/gateway.networking.k8s.io/v1/gatewayclasses', {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'GatewayClass',
+        metadata: { name: SANDBOX_GATEWAY_CLASS },
+        spec: { controllerName: DATA_PLANE_CONTROLLER_NAME },
+      });
+    }
     dataPlane = await startDataPlane({ sandbox, reloadDelayMs: options.dataPlaneReloadDelayMs ?? 2_000 });
     progress('starting the controller');
     controller = await startController(options, pebble, dataPlane);

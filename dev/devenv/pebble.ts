@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ChalltestClient } from './challtestsrv.js';
 import { freeLoopbackPort } from './free-port.js';
+import { runProjectScript } from './project-script.js';
 import { testHttpRequest } from './https-request.js';
 import { startManagedProcess, type ManagedProcess } from './managed-process.js';
 import { createThrowawayTls } from '../tls/throwaway-tls.js';
@@ -74,7 +74,8 @@ export interface PebbleRig {
 const startupTimeoutMs = 15_000;
 const startAttempts = 3;
 
-function projectRoot(): string {
+/** The repository's root: the nearest folder above this module with package.json and scripts/. */
+export function projectRoot(): string {
   let dir = fileURLToPath(new URL('.', import.meta.url));
   for (;;) {
     if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'scripts', 'install-pebble.sh')))
@@ -112,23 +113,8 @@ export async function ensurePebbleInstalled(
   const root = projectRoot();
   const base = join(root, '.tools', 'pebble', 'usr', 'bin');
   if (existsSync(join(base, 'pebble')) && existsSync(join(base, 'pebble-challtestsrv'))) return;
-  const script = join(root, 'scripts', 'install-pebble.sh');
   onInstall(`Pebble is not installed in ${base}: running "bash scripts/install-pebble.sh"`);
-  const output = await new Promise<{ code: number | null; text: string }>((resolve) => {
-    const child = spawn('bash', [script], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let text = '';
-    const append = (chunk: Buffer): void => {
-      text = (text + chunk.toString('utf8')).slice(-4096);
-    };
-    child.stdout.on('data', append);
-    child.stderr.on('data', append);
-    child.once('error', (error) => {
-      resolve({ code: null, text: error.message });
-    });
-    child.once('close', (code) => {
-      resolve({ code, text });
-    });
-  });
+  const output = await runProjectScript(root, 'install-pebble.sh');
   if (output.code !== 0 || !existsSync(join(base, 'pebble'))) {
     throw new PebbleInstallError(
       `Cannot install Pebble with "bash scripts/install-pebble.sh" (exit ${String(output.code)}): ${output.text.trim()}; run it by hand and check network access to the Debian archive`,
@@ -196,7 +182,8 @@ async function choosePorts(options: PebbleOptions): Promise<Ports> {
   };
 }
 
-class StartupError extends KubeLegoError {
+/** A test server that did not come up (a port taken, a crash at start); the rigs start again on fresh ports. */
+export class StartupError extends KubeLegoError {
   override readonly name = 'StartupError';
   readonly code = 'startupFailed';
   /** A development-environment failure: nothing to retry, the message says what to fix. */
@@ -205,7 +192,8 @@ class StartupError extends KubeLegoError {
   }
 }
 
-async function waitUntil(
+/** Polls `probe` until it returns true; fails when one of `processes` exits or after the start-up timeout. */
+export async function waitUntil(
   what: string,
   processes: readonly ManagedProcess[],
   probe: () => Promise<boolean>,

@@ -90,6 +90,8 @@ export interface SandboxStoreReader {
   list(resource: string, namespace?: string): JsonObject[];
   /** The latest resourceVersion. */
   readonly resourceVersion: string;
+  /** Whether the sandbox serves a resource (`gateways.gateway.networking.k8s.io` only with `gatewayApi`). */
+  serves(resource: string): boolean;
 }
 
 /** A running sandbox. */
@@ -418,6 +420,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       },
       get resourceVersion() {
         return String(store.resourceVersion);
+      },
+      serves: (resource) => {
+        try {
+          resolveResource(resource);
+          return true;
+        } catch {
+          return false;
+        }
       },
     },
     writeKubeconfig: async (path, opts = {}) => {

@@ -266,8 +266,9 @@ export function buildController(options: {
       desired.invalidate();
     },
     annotationKey: settings.policy.annotationKey,
-    onSecretGone: (uid) => {
+    onSecretGone: (uid, key) => {
       facts.forget(uid);
+      servedCheck?.forget(key);
     },
     synced: options.synced,
     log: log.with({ context: 'kubelego' }),
@@ -354,6 +355,7 @@ export function buildController(options: {
       profile: settings.profile,
       annotationKey: settings.policy.annotationKey,
       minimumValidityMs: settings.policy.minimumValidityMs,
+      ...(servedCheck === undefined ? {} : { served: (key: string) => servedCheck.outcome(key) }),
     }),
   });
   return {

@@ -28,7 +28,7 @@ export interface WatchOptions {
   /** The opt-in annotation (LEGO_KUBE_ANNOTATION). */
   readonly annotationKey: string;
   /** A managed Secret is gone (deleted, or no longer labelled): what is kept per Secret can be dropped. */
-  readonly onSecretGone?: (uid: string) => void;
+  readonly onSecretGone?: (uid: string, key: string) => void;
   /** Before the first sync, the full pass after it covers every key once. */
   readonly synced: () => boolean;
   readonly log: Log;
@@ -72,7 +72,7 @@ export function watchSources(options: WatchOptions): Watches {
     }),
     onChange: (key, current, previous) => {
       const goneUid = previous?.metadata?.uid;
-      if (goneUid !== undefined && current?.metadata?.uid !== goneUid) options.onSecretGone?.(goneUid);
+      if (goneUid !== undefined && current?.metadata?.uid !== goneUid) options.onSecretGone?.(goneUid, key);
       if (synced()) queue.add(key);
     },
     onError: (err, retryInMs) => {

@@ -1,7 +1,13 @@
-import type { CertificateInventory, InventorySecret } from '../adapters/kube/certificate-inventory.js';
+import {
+  MissingPermissionError,
+  type CertificateInventory,
+  type InventorySecret,
+  type RecordedEvent,
+} from '../adapters/kube/certificate-inventory.js';
 import { certificateStatuses, type CertificateStatus } from '../domain/certificate-status.js';
 import { desiredCertificates } from '../domain/desired.js';
 import { plan, type Plan, type PlanPolicy } from '../domain/plan.js';
+import { servedOutcomeOfEvents } from '../domain/served-outcome.js';
 import type { SecretKey, SecretSnapshot } from '../domain/types.js';
 
 /** The plan of a namespace (or of all) as the controller would make it now, and each row of `status`. */
@@ -56,5 +62,33 @@ export async function certificateReport(
     minimumValidityMs: options.policy.minimumValidityMs,
     random: MIDDLE_OF_WINDOW,
   });
-  return { plan: planned, statuses, secrets };
+  const events = await ingressEvents(inventory, options.namespace);
+  return { plan: planned, statuses: statuses.map((s) => withServed(s, events)), secrets };
+}
+
+/** The Events on the Ingresses; none when the user may not list Events (the SERVED column shows `-`). */
+async function ingressEvents(
+  inventory: CertificateInventory,
+  namespace: string | undefined,
+): Promise<ReadonlyMap<string, readonly RecordedEvent[]>> {
+  try {
+    return await inventory.ingressEventsByIngress(namespace);
+  } catch (err) {
+    if (err instanceof MissingPermissionError) return new Map();
+    throw err;
+  }
+}
+
+/**
+ * The served-certificate check's outcome from the Events its Ingresses carry, for a Secret that holds the
+ * CA's certificate (the check never runs on a temporary one).
+ */
+function withServed(
+  status: CertificateStatus,
+  events: ReadonlyMap<string, readonly RecordedEvent[]>,
+): CertificateStatus {
+  if (status.notAfterMs === undefined || status.state === 'Temporary' || status.secret === '') return status;
+  const mine = status.ingresses.flatMap((ingress) => events.get(`${status.namespace}/${ingress}`) ?? []);
+  const served = servedOutcomeOfEvents(mine, status.secret);
+  return served === undefined ? status : { ...status, served };
 }

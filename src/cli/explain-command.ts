@@ -2,6 +2,7 @@ import type { InventorySecret, RecordedEvent } from '../adapters/kube/certificat
 import type { CertificateStatus } from '../domain/certificate-status.js';
 import { renewalBasisText } from '../domain/decide.js';
 import { parseIssuanceRecord, formatTime, isManagedSecret } from '../domain/secret-annotations.js';
+import { servedOutcomeText, type ServedOutcome } from '../domain/served-outcome.js';
 import type { IssuanceRecord } from '../domain/types.js';
 import { certificateReport } from './certificate-report.js';
 import type { ClusterFlags } from './cluster-connection.js';
@@ -64,6 +65,24 @@ function historyLines(status: CertificateStatus | undefined, secret: InventorySe
   return lines;
 }
 
+function servedLine(outcome: ServedOutcome | undefined): string {
+  const what = ((): string => {
+    switch (outcome?.kind) {
+      case undefined:
+        return 'no served-certificate check of the stored certificate is recorded';
+      case 'pending':
+        return 'the check that the load balancer serves the stored certificate is running (or LEGO_SERVED_CHECK is off)';
+      case 'served':
+        return 'the load balancer serves the stored certificate (CertificateServed)';
+      case 'notServed':
+        return 'the load balancer still served another certificate at the time limit (CertificateNotServed says which, and why)';
+      case 'notCheckable':
+        return 'the Ingress has no load balancer address to check (CertificateNotCheckable); this is not a failure';
+    }
+  })();
+  return `Served: ${servedOutcomeText(outcome)}: ${what}.`;
+}
+
 function eventLines(events: readonly RecordedEvent[]): string[] {
   if (events.length === 0) return ['  (none)'];
   return events.map((event) => {
@@ -111,6 +130,7 @@ export function explainCommand(target: string, flags: ClusterFlags, io: CommandI
     out.push(`Certificate ${namespace}/${name} for ${status.hosts.join(', ')} (Ingress ${ingresses})`);
     out.push(`State: ${status.state}`);
     out.push(`What kube-lego will do: ${sentence(status.detail)}`);
+    out.push(servedLine(status.served));
     if (secret !== undefined) out.push('', 'History:', ...historyLines(status, secret).map((l) => `  ${l}`));
     else out.push('', 'History:', '  The Secret does not exist yet.');
     for (const ingress of status.ingresses) {

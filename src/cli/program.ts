@@ -7,6 +7,7 @@ import { explainCommand } from './explain-command.js';
 import { renewCommand } from './renew-command.js';
 import { runCommand } from './run-command.js';
 import { statusCommand } from './status-command.js';
+import { uninstallCommand } from './uninstall-command.js';
 import { isStatusFormat, STATUS_FORMATS, type StatusFormat } from './status-output.js';
 
 const CONFIG_HELP = `
@@ -169,6 +170,54 @@ export function buildProgram(
               all: flags.all === true,
               wait: flags.wait,
               timeoutMs: flags.timeout,
+            },
+            io,
+          ),
+        );
+      },
+    );
+
+  program
+    .command('uninstall')
+    .description(
+      "remove every object kube-lego created in the cluster (challenge Ingresses, Services, Endpoints, EndpointSlices, the Lease, the challenges Secret) and revert the gce provider's edits of Ingresses; TLS Secrets and the account Secret are kept",
+    )
+    .option('--kubeconfig <file>', 'the kubeconfig file to use (instead of KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'the kubeconfig context to use')
+    .option(
+      '--lego-namespace <namespace>',
+      "kube-lego's own namespace (default: LEGO_NAMESPACE, else kube-lego)",
+    )
+    .option(
+      '--delete-secrets',
+      'also delete the TLS Secrets kube-lego manages and its account Secret (never a Secret it does not own)',
+    )
+    .option('--dry-run', 'print what would be removed, reverted and kept; change nothing')
+    .addHelpText(
+      'after',
+      `
+Stop the controller first (kubectl -n kube-lego scale deployment kube-lego --replicas=0), or it creates its
+objects again. Runs with your kubeconfig, not kube-lego's ServiceAccount: it lists Ingresses, Services,
+Endpoints, EndpointSlices, Leases and Secrets (by label) in all namespaces, deletes, and updates Ingresses.
+Set LEGO_SERVICE_NAME_GCE, LEGO_SECRET_NAME, LEGO_LEASE_NAME and LEGO_KUBE_ANNOTATION when your Deployment
+changes them.`,
+    )
+    .action(
+      async (flags: {
+        kubeconfig?: string;
+        context?: string;
+        legoNamespace?: string;
+        deleteSecrets?: boolean;
+        dryRun?: boolean;
+      }) => {
+        io.exit(
+          await uninstallCommand(
+            {
+              ...(flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig }),
+              ...(flags.context === undefined ? {} : { context: flags.context }),
+              ...(flags.legoNamespace === undefined ? {} : { legoNamespace: flags.legoNamespace }),
+              deleteSecrets: flags.deleteSecrets === true,
+              dryRun: flags.dryRun === true,
             },
             io,
           ),

@@ -1,6 +1,7 @@
 import { dump } from 'js-yaml';
 import { RENEWAL_BASIS_LABELS, type CertificateStatus } from '../domain/certificate-status.js';
 import { formatTime } from '../domain/secret-annotations.js';
+import { servedOutcomeText } from '../domain/served-outcome.js';
 
 /** The output formats of `kube-lego status`. */
 export const STATUS_FORMATS = ['table', 'json', 'yaml'] as const;
@@ -43,6 +44,13 @@ export function statusDocument(status: CertificateStatus): Record<string, unknow
     ariExplanationUrl: status.ariExplanationUrl,
     renewRequested: time(status.renewRequestedMs),
     orderUrl: status.orderUrl,
+    served:
+      status.served === undefined
+        ? undefined
+        : {
+            outcome: status.served.kind,
+            ...(status.served.kind === 'served' ? { seconds: status.served.elapsedMs / 1000 } : {}),
+          },
   };
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
 }
@@ -66,6 +74,7 @@ function tableRow(status: CertificateStatus, withNamespace: boolean): string[] {
     status.renewal === undefined ? '-' : RENEWAL_BASIS_LABELS[status.renewal.basis],
     failure,
     retry,
+    servedOutcomeText(status.served),
   ];
   return withNamespace ? [status.namespace, ...row] : row;
 }
@@ -80,6 +89,7 @@ const HEADERS = [
   'WHY',
   'LAST FAILURE',
   'NEXT RETRY',
+  'SERVED',
 ];
 
 /** kubectl's table layout: upper-case headers, columns padded to their widest cell, three spaces apart. */

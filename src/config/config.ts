@@ -174,10 +174,29 @@ export interface DecisionConfig {
   readonly minimumValidityMs: number;
 }
 
-export type DecisionConfigResult =
-  | { readonly ok: true; readonly config: DecisionConfig; readonly warnings: readonly ConfigWarning[] }
+/**
+ * The names of what the controller creates in the cluster, from the same LEGO_* variables with the same
+ * defaults: what `kube-lego uninstall` looks for (see loadInstallationConfig). Deeply frozen.
+ */
+export interface InstallationConfig {
+  /** `LEGO_NAMESPACE` when set (the Deployment sets it from the pod's namespace). */
+  readonly namespace: string | undefined;
+  readonly accountSecretName: string;
+  readonly leaseName: string;
+  readonly gceServiceName: string;
+  /** `LEGO_KUBE_ANNOTATION`: 0.1.7 marked the Secrets it managed with it. */
+  readonly annotation: string;
+  readonly port: number;
+}
+
+/** What a partial loader (loadDecisionConfig, loadInstallationConfig) returns. */
+export type PartialConfigResult<T> =
+  | { readonly ok: true; readonly config: T; readonly warnings: readonly ConfigWarning[] }
   | {
       readonly ok: false;
       readonly problems: readonly ConfigProblem[];
       readonly warnings: readonly ConfigWarning[];
     };
+
+export type DecisionConfigResult = PartialConfigResult<DecisionConfig>;
+export type InstallationConfigResult = PartialConfigResult<InstallationConfig>;

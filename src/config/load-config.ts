@@ -4,6 +4,9 @@ import type {
   ConfigResult,
   DecisionConfig,
   DecisionConfigResult,
+  InstallationConfig,
+  InstallationConfigResult,
+  PartialConfigResult,
   ExternalAccountBindingConfig,
   IngressProvider,
   KeyType,
@@ -497,6 +500,15 @@ function readMinimumValidity(reader: EnvironmentReader): number {
   });
 }
 
+/** A partial configuration once read: the names checked, the problems and warnings in documentation order. */
+function partialResult<T>(reader: EnvironmentReader, config: T): PartialConfigResult<T> {
+  checkNames(reader);
+  const warnings = deepFreeze(inDocumentationOrder(reader.warnings));
+  if (reader.problems.length > 0)
+    return { ok: false, problems: deepFreeze(inDocumentationOrder(reader.problems)), warnings };
+  return { ok: true, config: deepFreeze(config), warnings };
+}
+
 /**
  * The part of the configuration that decides what the controller does with a certificate (the opt-in
  * annotation, the class and provider rules, the ACME directory, the minimum validity), read from the same
@@ -510,11 +522,23 @@ export function loadDecisionConfig(env: Readonly<Record<string, string | undefin
     directoryUrl: readDirectoryUrl(reader),
     minimumValidityMs: readMinimumValidity(reader),
   };
-  checkNames(reader);
-  const warnings = deepFreeze(inDocumentationOrder(reader.warnings));
-  if (reader.problems.length > 0)
-    return { ok: false, problems: deepFreeze(inDocumentationOrder(reader.problems)), warnings };
-  return { ok: true, config: deepFreeze(config), warnings };
+  return partialResult(reader, config);
+}
+
+/** The names of the objects the controller creates, for `kube-lego uninstall` (no LEGO_EMAIL needed). */
+export function loadInstallationConfig(
+  env: Readonly<Record<string, string | undefined>>,
+): InstallationConfigResult {
+  const reader = new EnvironmentReader(env);
+  const config: InstallationConfig = {
+    namespace: reader.raw('LEGO_NAMESPACE'),
+    accountSecretName: reader.text('LEGO_SECRET_NAME'),
+    leaseName: reader.text('LEGO_LEASE_NAME'),
+    gceServiceName: reader.text('LEGO_SERVICE_NAME_GCE'),
+    annotation: reader.text('LEGO_KUBE_ANNOTATION'),
+    port: readPort(reader),
+  };
+  return partialResult(reader, config);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { coversHosts } from './observe-secret.js';
 import { lifetimeRenewalTime } from './renewal.js';
 import { toWholeSecondsMs } from './secret-annotations.js';
+import { holdsPlaceholder } from './temporary-certificate-state.js';
 import type { DesiredCertificate, IssuanceRecord, ObservedSecret, RenewalWindow } from './types.js';
 
 /** cert-manager's Ready condition values. */
@@ -22,6 +23,8 @@ export interface CertificateReadiness {
   readonly rateLimited: boolean;
   /** The directory that issued the certificate, when recorded. */
   readonly directoryUrl?: string;
+  /** The Secret holds a self-signed placeholder (kube-lego's temporary certificate or the user's own). */
+  readonly temporary?: true;
 }
 
 function recordOf(observed: ObservedSecret): IssuanceRecord | undefined {
@@ -54,7 +57,11 @@ export function certificateReadiness(options: {
   };
   if (observed.state === 'foreign') return { ready: 'False', ...common };
   if (observed.state !== 'present' || observed.cert.selfSigned) {
-    return { ready: failures > 0 ? 'False' : 'Unknown', ...common };
+    return {
+      ready: failures > 0 ? 'False' : 'Unknown',
+      ...common,
+      ...(holdsPlaceholder(observed) ? { temporary: true } : {}),
+    };
   }
   const cert = observed.cert;
   const sameCertificate = observed.record.notAfterMs === toWholeSecondsMs(cert.notAfterMs);

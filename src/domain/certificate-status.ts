@@ -1,6 +1,8 @@
 import type { DesiredProblem } from './desired.js';
 import type { Plan, PlanEntry } from './plan.js';
 import { renewalSchedule, type RenewalBasis } from './renewal.js';
+import type { ServedOutcome } from './served-outcome.js';
+import { holdsPlaceholder } from './temporary-certificate-state.js';
 import type { FailureReason, IssuanceRecord, RenewalWindow, SecretKey } from './types.js';
 
 // What `kube-lego status` and `explain` show for each certificate: the plan's decision (the controller's own
@@ -39,6 +41,8 @@ export interface CertificateStatus {
   readonly ariExplanationUrl?: string;
   readonly renewRequestedMs?: number;
   readonly orderUrl?: string;
+  /** The last served-certificate check of the CA's certificate on the Secret; absent when none is known. */
+  readonly served?: ServedOutcome;
 }
 
 function stateOf(entry: PlanEntry): CertificateState {
@@ -49,7 +53,7 @@ function stateOf(entry: PlanEntry): CertificateState {
     case 'issue':
       // The Secret holds a self-signed placeholder (kube-lego's temporary certificate or the user's own)
       // until the CA's certificate arrives.
-      return entry.observed.state === 'present' && entry.observed.cert.selfSigned ? 'Temporary' : 'Renewing';
+      return holdsPlaceholder(entry.observed) ? 'Temporary' : 'Renewing';
     case 'wait':
       switch (decision.why) {
         case 'RenewalScheduled':

@@ -10,6 +10,8 @@ export const PREFIX = 'kube-lego/';
 
 /** Label on every object kube-lego manages (TLS Secrets, challenge Services and Ingresses). */
 export const MANAGED_LABEL = 'kube-lego/managed';
+/** Label of the one Secret that holds the pending key authorizations of every replica. */
+export const CHALLENGES_LABEL = 'kube-lego/challenges';
 /** Label selector for the Secret informer. */
 export const MANAGED_SELECTOR = `${MANAGED_LABEL}=true`;
 

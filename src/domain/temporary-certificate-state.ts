@@ -1,4 +1,4 @@
-import type { CertInfo } from './types.js';
+import type { CertInfo, ObservedSecret } from './types.js';
 
 // The temporary self-signed certificate kube-lego writes into an absent TLS Secret: how it is marked, and
 // when it is made again because issuance is taking longer than its life. Pure.
@@ -27,4 +27,22 @@ export function holdsTemporaryCertificate(
  */
 export function temporaryRenewAtMs(cert: Pick<CertInfo, 'notBeforeMs' | 'notAfterMs'>): number {
   return cert.notBeforeMs + Math.floor(((cert.notAfterMs - cert.notBeforeMs) * 2) / 3);
+}
+
+/**
+ * Whether the Secret holds a self-signed placeholder until the CA's certificate arrives: kube-lego's
+ * temporary certificate, or the user's own (the openssl pair made by hand before kube-lego ran, which
+ * kube-lego adopts). Status and metrics show both as `Temporary`.
+ */
+export function holdsPlaceholder(observed: ObservedSecret): boolean {
+  switch (observed.state) {
+    case 'present':
+      return observed.cert.selfSigned;
+    case 'adoptable':
+      return observed.why === 'SelfSigned';
+    case 'absent':
+    case 'unparseable':
+    case 'foreign':
+      return false;
+  }
 }

@@ -12,6 +12,8 @@ export interface InvolvedObject {
 /** One Event: the reason comes from the closed set in domain/event-reasons. */
 export interface EventToRecord {
   readonly involved: InvolvedObject;
+  /** The Secret the Event is about, when it is about one certificate (core/v1 `related`). */
+  readonly related?: InvolvedObject;
   readonly type: EventType;
   readonly reason: EventReason;
   /** The same sentence as the log line; never a key or any other secret. */

@@ -1,4 +1,5 @@
 import type { CertificateReadiness } from '../domain/certificate-readiness.js';
+import type { ServedOutcome } from '../domain/served-outcome.js';
 import type { FailureReason } from '../domain/types.js';
 
 /** How an issuance attempt ended: the certificate was stored, or the failure reason recorded on the Secret. */
@@ -23,6 +24,8 @@ export interface CertificateReport {
   /** The ACME profile requested; empty for the CA's default. */
   readonly profile: string;
   readonly status: CertificateReadiness;
+  /** The last served-certificate check of the CA's certificate on the Secret; absent when none ran. */
+  readonly served?: ServedOutcome;
 }
 
 /** Every certificate kube-lego manages now, read from the caches when asked (a scrape), never pushed. */

@@ -1,5 +1,6 @@
 import { certificateReadiness } from '../domain/certificate-readiness.js';
 import { observeSecret } from '../domain/observe-secret.js';
+import type { ServedOutcome } from '../domain/served-outcome.js';
 import type { DesiredCertificate, ObservedSecret, SecretSnapshot } from '../domain/types.js';
 import type { CertificateReport, CertificateReports } from '../ports/metrics.js';
 import type { DesiredCache } from './desired-index.js';
@@ -15,6 +16,8 @@ export interface CertificateReportOptions {
   readonly profile: string | undefined;
   readonly annotationKey: string;
   readonly minimumValidityMs: number;
+  /** The outcome of the last served-certificate check of a key; absent: the check is off. */
+  readonly served?: (key: string) => ServedOutcome | undefined;
 }
 
 function hostOf(url: string): string {
@@ -53,6 +56,9 @@ export function certificateReports(options: CertificateReportOptions): Certifica
           nowMs,
           minimumValidityMs: options.minimumValidityMs,
         });
+        // A check's outcome is about the CA's certificate it checked: not shown over a temporary one.
+        const served =
+          observed.state === 'present' && !observed.cert.selfSigned ? options.served?.(want.key) : undefined;
         yield {
           namespace: want.namespace,
           secret: want.secretName,
@@ -61,6 +67,7 @@ export function certificateReports(options: CertificateReportOptions): Certifica
           issuer: status.directoryUrl === undefined ? configuredIssuer : hostOf(status.directoryUrl),
           profile: options.profile ?? '',
           status,
+          ...(served === undefined ? {} : { served }),
         };
       }
     },

@@ -802,7 +802,9 @@ export class Reconciler {
   }
 
   async #event(want: DesiredCertificate, reason: EventReason, message: string): Promise<void> {
-    for (const source of want.sources) await this.#recordEvent(source, reason, message);
+    const secret = { namespace: want.namespace, name: want.secretName };
+    for (const source of want.sources)
+      await recordSourceEvent(this.#o.events, this.#log, { source, reason, message, secret });
   }
 
   async #recordEvent(source: SourceRef, reason: EventReason, message: string): Promise<void> {

@@ -11,6 +11,7 @@ import {
   type ServedCheckTarget,
   type ServedInstead,
 } from '../domain/served-check.js';
+import type { ServedOutcome } from '../domain/served-outcome.js';
 import type { DesiredCertificate, SourceRef } from '../domain/types.js';
 import type { EventRecorder } from '../ports/events.js';
 import type { Log } from '../ports/log.js';
@@ -25,6 +26,21 @@ export interface ServedCheckRequest {
   /** What the Secret held before (the previous or the temporary certificate), to name it when still served. */
   readonly previousCertificatePem?: string;
   readonly storedAtMs: number;
+}
+
+/** How the check of one Ingress ended; `stopped` when a newer certificate or shutdown ended it first. */
+type SourceOutcome = Exclude<ServedOutcome, { kind: 'pending' }> | { readonly kind: 'stopped' };
+
+/**
+ * The certificate's outcome from its Ingresses', in servedOutcomeOfEvents()'s order (so metrics and
+ * `status` agree): not served anywhere wins, then served (the slowest), then not checkable.
+ */
+function combinedOutcome(outcomes: readonly SourceOutcome[]): ServedOutcome | undefined {
+  if (outcomes.some((o) => o.kind === 'stopped')) return undefined;
+  if (outcomes.some((o) => o.kind === 'notServed')) return { kind: 'notServed' };
+  const elapsed = outcomes.flatMap((o) => (o.kind === 'served' ? [o.elapsedMs] : []));
+  if (elapsed.length > 0) return { kind: 'served', elapsedMs: Math.max(...elapsed) };
+  return { kind: 'notCheckable' };
 }
 
 /** Starts the served-certificate check of a stored certificate; the reconciler's view of ServedCheck. */
@@ -53,6 +69,7 @@ export interface ServedCheckOptions {
 export class ServedCheck implements ServedCheckStarter {
   readonly #o: ServedCheckOptions;
   readonly #running = new Map<string, { readonly stop: AbortController; readonly done: Promise<void> }>();
+  readonly #outcomes = new Map<string, ServedOutcome>();
 
   constructor(options: ServedCheckOptions) {
     this.#o = options;
@@ -73,16 +90,44 @@ export class ServedCheck implements ServedCheckStarter {
         : this.#o.probe.leafOf(request.previousCertificatePem);
     const stop = new AbortController();
     const signal = AbortSignal.any([stop.signal, this.#o.shutdown]);
+    const current = (): boolean => this.#running.get(key)?.stop === stop;
+    const noteNotCheckable = (): void => {
+      if (current()) this.#outcomes.set(key, { kind: 'notCheckable' });
+    };
+    this.#outcomes.set(key, { kind: 'pending' });
     const done = Promise.all(
       request.want.sources.map((source) =>
-        this.#checkSource(source, { request, stored, previous, signal }).catch((err: unknown) => {
-          this.#logOf(source).warn(`served-certificate check stopped: ${String(err)}`);
-        }),
+        this.#checkSource(source, { request, stored, previous, signal, noteNotCheckable }).catch(
+          (err: unknown): SourceOutcome => {
+            this.#logOf(source).warn(`served-certificate check stopped: ${String(err)}`);
+            return { kind: 'stopped' };
+          },
+        ),
       ),
-    ).then(() => {
-      if (this.#running.get(key)?.stop === stop) this.#running.delete(key);
+    ).then((outcomes) => {
+      if (!current()) return;
+      this.#running.delete(key);
+      const outcome = combinedOutcome(outcomes);
+      if (outcome === undefined) this.#outcomes.delete(key);
+      else this.#outcomes.set(key, outcome);
     });
     this.#running.set(key, { stop, done });
+  }
+
+  /**
+   * The outcome of the last check of the Secret `key` (`namespace/name`) this process ran: `pending` while it
+   * runs, undefined when none ran (the check is off, no certificate was stored since the start, or shutdown
+   * stopped it).
+   */
+  outcome(key: string): ServedOutcome | undefined {
+    return this.#outcomes.get(key);
+  }
+
+  /** Stops the check of the Secret `key` and drops its outcome (the Secret is gone or no longer managed). */
+  forget(key: string): void {
+    this.#running.get(key)?.stop.abort();
+    this.#running.delete(key);
+    this.#outcomes.delete(key);
   }
 
   /** Resolves when every running check has ended (for shutdown and tests). */
@@ -101,19 +146,22 @@ export class ServedCheck implements ServedCheckStarter {
       stored: LeafCertificate;
       previous: LeafCertificate | undefined;
       signal: AbortSignal;
+      noteNotCheckable: () => void;
     },
-  ): Promise<void> {
-    const { request, stored, previous, signal } = context;
+  ): Promise<SourceOutcome> {
+    const { request, stored, previous, signal, noteNotCheckable } = context;
     const { want, storedAtMs } = request;
     const log = this.#logOf(source);
+    const secret = { namespace: want.namespace, name: want.secretName };
     const served = new Set<string>();
     const lastSeen = new Map<string, { target: ServedCheckTarget; instead: ServedInstead }>();
     let reportedNotCheckable = false;
+    let lastServedMs = 0;
     // A function, not the property: the compiler would keep `aborted` narrowed across the awaits.
     const stopped = (): boolean => signal.aborted;
     for (const offsetMs of servedCheckOffsetsMs(this.#o.policy)) {
       await abortableSleep(storedAtMs + offsetMs - this.#now(), signal);
-      if (stopped()) return;
+      if (stopped()) return { kind: 'stopped' };
       // Re-read each time: the ingress controller may publish the address after the certificate is stored.
       const targets = servedCheckTargets(
         this.#o.addresses.addresses(source.namespace, source.name, source.kind),
@@ -121,10 +169,12 @@ export class ServedCheck implements ServedCheckStarter {
       );
       if (targets.length === 0 && !reportedNotCheckable) {
         reportedNotCheckable = true;
+        noteNotCheckable();
         const message = notCheckableMessage(source.name, want.hosts);
         log.info(message);
         await recordSourceEvent(this.#o.events, this.#o.log, {
           source,
+          secret,
           reason: 'CertificateNotCheckable',
           message,
         });
@@ -133,14 +183,16 @@ export class ServedCheck implements ServedCheckStarter {
         const id = `${target.address}|${target.host}`;
         if (served.has(id)) continue;
         const outcome = await this.#o.probe.handshake(target, signal);
-        if (stopped()) return;
+        if (stopped()) return { kind: 'stopped' };
         if (outcome.kind === 'served' && servesStored(stored, outcome.leaf)) {
           served.add(id);
           lastSeen.delete(id);
-          const message = servedMessage(target, want.secretName, this.#now() - storedAtMs);
+          lastServedMs = this.#now() - storedAtMs;
+          const message = servedMessage(target, want.secretName, lastServedMs);
           log.info(message);
           await recordSourceEvent(this.#o.events, this.#o.log, {
             source,
+            secret,
             reason: 'CertificateServed',
             message,
           });
@@ -154,7 +206,8 @@ export class ServedCheck implements ServedCheckStarter {
               : { kind: 'unreachable', problem: outcome.problem },
         });
       }
-      if (targets.length > 0 && targets.every((t) => served.has(`${t.address}|${t.host}`))) return;
+      if (targets.length > 0 && targets.every((t) => served.has(`${t.address}|${t.host}`)))
+        return { kind: 'served', elapsedMs: lastServedMs };
     }
     for (const { target, instead } of lastSeen.values()) {
       const message = notServedMessage(target, {
@@ -166,9 +219,12 @@ export class ServedCheck implements ServedCheckStarter {
       log.warn(message);
       await recordSourceEvent(this.#o.events, this.#o.log, {
         source,
+        secret,
         reason: 'CertificateNotServed',
         message,
       });
     }
+    if (lastSeen.size > 0) return { kind: 'notServed' };
+    return served.size > 0 ? { kind: 'served', elapsedMs: lastServedMs } : { kind: 'notCheckable' };
   }
 }

@@ -1,5 +1,6 @@
 import type { Clock, TimerHandle } from '../ports/clock.js';
 import { clampDelayMs, MAX_DELAY_MS } from './clamp-delay.js';
+import { DeadlineHeap } from './deadline-heap.js';
 import { defaultControllerRateLimiter, type RateLimiter } from './rate-limiter.js';
 
 /** Options of {@link WorkQueue}. */
@@ -11,9 +12,10 @@ export interface WorkQueueOptions {
   readonly maxDelayMs?: number;
 }
 
-interface Delayed {
-  readonly readyAtMs: number;
-  readonly timer: TimerHandle;
+/** The one timer armed, for the earliest delayed key. */
+interface ArmedTimer {
+  readonly atMs: number;
+  readonly handle: TimerHandle;
 }
 
 /**
@@ -21,7 +23,8 @@ interface Delayed {
  * worker, which must call `done(key)`; a key added while it is being processed is queued again after
  * `done`, never handed to two workers at once, and a key is queued at most once however often it is
  * added. Delays go through the injected clock and are clamped (at most a day), so Node's timer overflow
- * can never turn a far renewal into a hot loop.
+ * can never turn a far renewal into a hot loop. Delayed keys wait in one heap behind a single timer armed
+ * for the earliest of them, however many certificates wait for their renewal.
  *
  * @example
  * for (let key = await queue.get(); key !== undefined; key = await queue.get()) {
@@ -40,7 +43,10 @@ export class WorkQueue {
   /** When each dirty key was added: the age of the oldest is how far the workers are behind. */
   readonly #addedAtMs = new Map<string, number>();
   readonly #processing = new Set<string>();
-  readonly #delayed = new Map<string, Delayed>();
+  /** When each delayed key becomes ready; the heap may also hold stale (superseded) entries. */
+  readonly #delayed = new Map<string, number>();
+  readonly #deadlines = new DeadlineHeap();
+  #armed: ArmedTimer | undefined;
   readonly #waiters: ((key: string | undefined) => void)[] = [];
   readonly #drained: (() => void)[] = [];
   #shuttingDown = false;
@@ -73,17 +79,14 @@ export class WorkQueue {
       return;
     }
     const readyAtMs = this.#clock.nowMs() + delay;
-    const existing = this.#delayed.get(key);
-    if (existing !== undefined) {
-      if (existing.readyAtMs <= readyAtMs) return;
-      existing.timer.cancel();
-    }
-    const timer = this.#clock.setTimer(delay, () => {
-      if (this.#delayed.get(key)?.timer !== timer) return;
-      this.#delayed.delete(key);
-      this.add(key);
-    });
-    this.#delayed.set(key, { readyAtMs, timer });
+    const existingAtMs = this.#delayed.get(key);
+    if (existingAtMs !== undefined && existingAtMs <= readyAtMs) return;
+    this.#delayed.set(key, readyAtMs);
+    this.#deadlines.push(key, readyAtMs);
+    // Superseded entries stay in the heap until popped; compact when they outnumber the live ones.
+    if (this.#deadlines.size > 1024 && this.#deadlines.size > 2 * this.#delayed.size)
+      this.#deadlines.retain(({ key: k, dueAtMs }) => this.#delayed.get(k) === dueAtMs);
+    this.#arm();
   }
 
   /** Queues `key` after the rate limiter's delay for it (a failed attempt). */
@@ -157,8 +160,10 @@ export class WorkQueue {
   shutDown(): void {
     if (this.#shuttingDown) return;
     this.#shuttingDown = true;
-    for (const { timer } of this.#delayed.values()) timer.cancel();
+    this.#armed?.handle.cancel();
+    this.#armed = undefined;
     this.#delayed.clear();
+    this.#deadlines.clear();
     this.#queue = [];
     this.#head = 0;
     this.#dirty.clear();
@@ -198,6 +203,46 @@ export class WorkQueue {
       if (key === undefined) return;
       this.#waiters.shift()?.(key);
     }
+  }
+
+  /** Keeps the one timer armed for the earliest live deadline (re-arming only when that changes). */
+  #arm(): void {
+    let next = this.#deadlines.peek();
+    while (next !== undefined && this.#delayed.get(next.key) !== next.dueAtMs) {
+      this.#deadlines.pop();
+      next = this.#deadlines.peek();
+    }
+    if (next === undefined) {
+      this.#armed?.handle.cancel();
+      this.#armed = undefined;
+      return;
+    }
+    if (this.#armed !== undefined && this.#armed.atMs <= next.dueAtMs) return;
+    this.#armed?.handle.cancel();
+    const atMs = next.dueAtMs;
+    const delay = clampDelayMs(atMs - this.#clock.nowMs(), this.#maxDelayMs);
+    const handle = this.#clock.setTimer(delay, () => {
+      if (this.#armed?.handle !== handle) return;
+      this.#armed = undefined;
+      this.#releaseDue();
+    });
+    this.#armed = { atMs, handle };
+  }
+
+  /** Queues every delayed key whose time has come, then arms the timer for the next one. */
+  #releaseDue(): void {
+    const nowMs = this.#clock.nowMs();
+    for (
+      let next = this.#deadlines.peek();
+      next !== undefined && next.dueAtMs <= nowMs;
+      next = this.#deadlines.peek()
+    ) {
+      this.#deadlines.pop();
+      if (this.#delayed.get(next.key) !== next.dueAtMs) continue; // superseded by an earlier time
+      this.#delayed.delete(next.key);
+      this.add(next.key);
+    }
+    this.#arm();
   }
 
   #resolveDrained(): void {

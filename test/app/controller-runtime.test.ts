@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { promisify } from 'node:util';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,6 +13,7 @@ import type { ControllerSettings } from '../../src/app/controller-settings.js';
 import { startControllerRuntime, type RunningController } from '../../src/app/lifecycle.js';
 import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { splitPemBundle } from '../../src/x509/pem-bundle.js';
+import { opensslPlaceholder } from '../support/openssl-placeholder.js';
 import { startPebble, type PebbleRig } from '../support/pebble.js';
 import { recordingLog, type LogLine } from '../reconcile/recording-log.js';
 import { eventually } from '../support/eventually.js';
@@ -198,24 +197,7 @@ describe('controller runtime against the API sandbox and Pebble', () => {
   }
 
   it('replaces a self-signed openssl placeholder Secret (adoption)', async () => {
-    const run = promisify(execFile);
-    await run('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=placeholder.example.test',
-      '-keyout',
-      join(dir, 'placeholder.key'),
-      '-out',
-      join(dir, 'placeholder.crt'),
-    ]);
-    const crt = await readFile(join(dir, 'placeholder.crt'), 'utf8');
-    const key = await readFile(join(dir, 'placeholder.key'), 'utf8');
+    const { certPem: crt, keyPem: key } = await opensslPlaceholder(dir, 'placeholder.example.test');
     await objects.create<SecretObject>(SECRETS, 'default', {
       metadata: { name: 'placeholder-tls', namespace: 'default', labels: { team: 'web' } },
       type: 'kubernetes.io/tls',
@@ -358,11 +340,25 @@ describe('controller runtime against the API sandbox and Pebble', () => {
         ],
       },
     };
-    await objects.create(INGRESSES, 'default', original);
-    await secretWithCert(
-      'gce-tls',
-      (sans) => sans.includes('gce.example.test') && sans.includes('bare.example.test'),
-    );
+    // The challenge's backend exists only while the challenge is pending: sample the store meanwhile.
+    const seen: { endpoints?: unknown; slice?: unknown; serviceType?: unknown } = {};
+    const sample = setInterval(() => {
+      const service = sandbox.store.get('services', 'default', 'kube-lego-gce');
+      if (service !== undefined) seen.serviceType = (service['spec'] as { type?: string } | undefined)?.type;
+      seen.endpoints ??= sandbox.store.get('endpoints', 'default', 'kube-lego-gce')?.['subsets'];
+      seen.slice ??= sandbox.store.get('endpointslices.discovery.k8s.io', 'default', 'kube-lego-gce')?.[
+        'endpoints'
+      ];
+    }, 5);
+    try {
+      await objects.create(INGRESSES, 'default', original);
+      await secretWithCert(
+        'gce-tls',
+        (sans) => sans.includes('gce.example.test') && sans.includes('bare.example.test'),
+      );
+    } finally {
+      clearInterval(sample);
+    }
     const edits = () =>
       sandbox.audit.filter((a) => a.method === 'PUT' && a.path.endsWith('/ingresses/gce-web'));
     await eventually('challenge paths removed', async () => {
@@ -374,14 +370,26 @@ describe('controller runtime against the API sandbox and Pebble', () => {
     assert.ok(edits().length >= 2 && edits().length <= 4, `${edits().length} edits`);
     const restored = await objects.get<IngressObject>(INGRESSES, 'default', 'gce-web');
     assert.equal(restored.metadata?.annotations?.['kube-lego/gce-added-rules'], undefined);
-    const service = sandbox.store.get('services', 'default', 'kube-lego-gce');
-    assert.equal((service?.['spec'] as { type?: string } | undefined)?.type, 'NodePort');
-    const endpoints = sandbox.store.get('endpoints', 'default', 'kube-lego-gce');
-    const slice = sandbox.store.get('endpointslices.discovery.k8s.io', 'default', 'kube-lego-gce');
-    assert.deepEqual(slice?.['endpoints'], [{ addresses: ['10.0.0.7'], conditions: { ready: true } }]);
-    assert.deepEqual(endpoints?.['subsets'], [
+    assert.equal(seen.serviceType, 'NodePort');
+    assert.deepEqual(seen.slice, [{ addresses: ['10.0.0.7'], conditions: { ready: true } }]);
+    assert.deepEqual(seen.endpoints, [
       { addresses: [{ ip: '10.0.0.7' }], ports: [{ name: 'http', port: pebble.httpPort, protocol: 'TCP' }] },
     ]);
+    // No challenge of the namespace is pending any more: the Service, Endpoints and EndpointSlice are gone.
+    await eventually('the gce challenge objects deleted', () =>
+      Promise.resolve(
+        ['services', 'endpoints', 'endpointslices.discovery.k8s.io'].every(
+          (resource) => sandbox.store.get(resource, 'default', 'kube-lego-gce') === undefined,
+        )
+          ? true
+          : undefined,
+      ),
+    );
+    const deletes = sandbox.audit
+      .filter((a) => a.verb === 'delete' && a.name === 'kube-lego-gce' && a.namespace === 'default')
+      .map((a) => `${a.resource} ${a.status}`)
+      .sort();
+    assert.deepEqual(deletes, ['endpoints 200', 'endpointslices 200', 'services 200']);
   });
 
   it('follows an ARI window forced through Pebble: renews inside it', async () => {

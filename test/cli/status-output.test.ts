@@ -16,6 +16,7 @@ const ready: CertificateStatus = {
   notAfterMs: NOW_MS + 80 * DAY_MS,
   renewal: { atMs: NOW_MS + 50 * DAY_MS, basis: 'ariWindow' },
   failures: 0,
+  served: { kind: 'served', elapsedMs: 7 * MINUTE_MS + 12_000 },
 };
 const failing: CertificateStatus = {
   namespace: 'shop',
@@ -35,9 +36,9 @@ describe('status output', () => {
     assert.equal(
       text,
       [
-        'NAMESPACE   INGRESS   SECRET     HOSTS                         STATE        NOT AFTER              NEXT RENEWAL           WHY          LAST FAILURE                               NEXT RETRY',
-        'default     web       web-tls    web.example,www.web.example   Ready        2027-02-16T12:00:00Z   2027-01-17T12:00:00Z   ARI window   -                                          -',
-        'shop        shop      shop-tls   shop.example                  BackingOff   -                      -                      -            2026-11-28T11:59:00Z ChallengeFailed (2)   2026-11-28T12:09:00Z',
+        'NAMESPACE   INGRESS   SECRET     HOSTS                         STATE        NOT AFTER              NEXT RENEWAL           WHY          LAST FAILURE                               NEXT RETRY             SERVED',
+        'default     web       web-tls    web.example,www.web.example   Ready        2027-02-16T12:00:00Z   2027-01-17T12:00:00Z   ARI window   -                                          -                      yes (7m12s)',
+        'shop        shop      shop-tls   shop.example                  BackingOff   -                      -                      -            2026-11-28T11:59:00Z ChallengeFailed (2)   2026-11-28T12:09:00Z   -',
         '',
       ].join('\n'),
     );
@@ -67,5 +68,9 @@ describe('status output', () => {
     assert.deepEqual(json, expected);
     assert.deepEqual(yaml, expected);
     assert.deepEqual(statusDocument(ready).renewal, { at: '2027-01-17T12:00:00Z', basis: 'ariWindow' });
+    assert.deepEqual(statusDocument(ready).served, { outcome: 'served', seconds: 432 });
+    assert.deepEqual(statusDocument({ ...ready, served: { kind: 'notServed' } }).served, {
+      outcome: 'notServed',
+    });
   });
 });

@@ -4,7 +4,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { gatewayManifest } from '../support/gateway-manifest.js';
@@ -13,9 +12,9 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { CONFIG_VARIABLES } from '../../src/config/variables.js';
 import { startDevEnvironment, type DevEnvironment } from '../../dev/devenv/dev-environment.js';
 import { startSandbox, type AuditEntry, type PolicyRule, type Sandbox } from '../../dev/sandbox/sandbox.js';
+import { kustomize, REPO_ROOT } from '../support/kustomize.js';
 
 const exec = promisify(execFile);
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 const CONTROLLER_USER = 'system:serviceaccount:kube-lego:kube-lego';
 const OWN_NAMESPACE = 'kube-lego';
 
@@ -57,10 +56,6 @@ interface Deployment {
       };
     };
   };
-}
-
-async function kustomize(path: string): Promise<string> {
-  return (await exec('kubectl', ['kustomize', join(root, path)], { timeout: 30_000 })).stdout;
 }
 
 /** One permission: verb on group/resource, either cluster-wide or in kube-lego's own namespace. */
@@ -238,7 +233,7 @@ describe('deploy/ manifests', () => {
       service.spec.ports.map((p) => [p.port, p.targetPort]),
       [[loaded.config.metricsPort, 'metrics']],
     );
-    assert.deepEqual(container.readinessProbe?.httpGet, { path: '/healthz', port });
+    assert.deepEqual(container.readinessProbe?.httpGet, { path: '/readyz', port });
     assert.deepEqual(container.livenessProbe?.httpGet, { path: '/healthz', port });
     assert.ok(container.resources?.requests !== undefined && container.resources.limits !== undefined);
     assert.equal(podSpec.serviceAccountName, 'kube-lego');
@@ -259,12 +254,12 @@ describe('deploy/ manifests', () => {
       `apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 resources:
-  - ${relative(overlay, join(root, 'deploy/overlays/staging'))}
+  - ${relative(overlay, join(REPO_ROOT, 'deploy/overlays/staging'))}
 components:
-  - ${relative(overlay, join(root, 'deploy/monitoring'))}
+  - ${relative(overlay, join(REPO_ROOT, 'deploy/monitoring'))}
 `,
     );
-    const rendered = (await exec('kubectl', ['kustomize', overlay], { timeout: 30_000 })).stdout;
+    const rendered = await kustomize(overlay);
     const objects = loadAll(rendered) as {
       kind: string;
       metadata: { name: string; labels?: Record<string, string> };

@@ -22,8 +22,14 @@ describe('certificateReadiness()', () => {
     [
       'is Unknown while only the temporary self-signed certificate is stored and nothing failed',
       { state: 'present', cert: cert(HOSTS, { selfSigned: true }), record: record() },
-      { ready: 'Unknown' },
+      { ready: 'Unknown', temporary: true },
     ],
+    [
+      "is Unknown and temporary while the user's own self-signed placeholder waits to be adopted",
+      { state: 'adoptable', why: 'SelfSigned', cert: cert(HOSTS, { selfSigned: true }) },
+      { ready: 'Unknown', temporary: true },
+    ],
+
     [
       'is False once the first issuance failed, with the failures and the retry time',
       {
@@ -102,6 +108,15 @@ describe('certificateReadiness()', () => {
         assert.deepEqual(status[key as keyof CertificateReadiness], value, key);
     });
   }
+
+  it('certificateReadiness() is not temporary for a CA certificate, valid or expired and being adopted', () => {
+    assert.equal(
+      statusOf({ state: 'adoptable', why: 'Expired', cert: certAged(HOSTS, 100) }).temporary,
+      undefined,
+    );
+    const valid: ObservedSecret = { state: 'present', cert: certAged(HOSTS, 10), record: record() };
+    assert.equal(statusOf(valid).temporary, undefined);
+  });
 
   it('certificateReadiness() is False when the desired hosts are no longer covered', () => {
     const observed: ObservedSecret = { state: 'present', cert: certAged(HOSTS, 10), record: record() };

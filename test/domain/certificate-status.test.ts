@@ -26,6 +26,7 @@ describe('certificateStatuses()', () => {
     ingress('valid', withTls(['valid.example'], 'valid-tls')),
     ingress('due', withTls(['due.example'], 'due-tls')),
     ingress('temp', withTls(['temp.example'], 'temp-tls')),
+    ingress('own', withTls(['own.example'], 'own-tls')),
     ingress('failing', withTls(['failing.example'], 'failing-tls')),
     ingress('limited', withTls(['limited.example'], 'limited-tls')),
     ingress('foreign', withTls(['foreign.example'], 'foreign-tls')),
@@ -37,6 +38,8 @@ describe('certificateStatuses()', () => {
     secret('valid-tls', valid, managed(), withRecord({ failures: 0 })),
     secret('due-tls', certAged(['due.example'], 70), managed()),
     secret('temp-tls', cert(['temp.example'], { selfSigned: true }), managed()),
+    // The user's own placeholder, made with openssl before kube-lego ran: not (yet) managed, adopted.
+    secret('own-tls', cert(['own.example'], { selfSigned: true })),
     secret(
       'failing-tls',
       failing,
@@ -75,6 +78,7 @@ describe('certificateStatuses()', () => {
       ['failing-tls', 'failing', 'BackingOff'],
       ['foreign-tls', 'foreign', 'Foreign'],
       ['limited-tls', 'limited', 'RateLimited'],
+      ['own-tls', 'own', 'Temporary'],
       ['shared-tls', 'one,two', 'Conflict'],
       ['temp-tls', 'temp', 'Temporary'],
       ['valid-tls', 'valid', 'Ready'],

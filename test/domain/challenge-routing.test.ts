@@ -9,16 +9,9 @@ import {
   type NginxChallengeSettings,
 } from '../../src/domain/challenge-routing.js';
 import { INGRESS_KIND } from '../../src/domain/desired.js';
-import { desired } from '../support/builders.js';
+import { desired, NGINX_SETTINGS } from '../support/builders.js';
 
-const settings: NginxChallengeSettings = {
-  namespace: 'kube-lego',
-  serviceName: 'kube-lego-nginx',
-  ingressName: 'kube-lego-nginx',
-  port: 8080,
-  serviceSelector: 'kube-lego',
-  defaultClass: 'nginx',
-};
+const settings: NginxChallengeSettings = NGINX_SETTINGS;
 
 describe('nginx challenge routing', () => {
   it("nginxChallengeService() is the ClusterIP Service of 0.1.7 selecting kube-lego's pods", () => {

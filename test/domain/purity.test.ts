@@ -68,6 +68,8 @@ const layers: { folder: string; mayImport: readonly string[] }[] = [
   { folder: 'runtime', mayImport: ['domain', 'ports'] },
   // The reconcile loop sees the world only through ports.
   { folder: 'reconcile', mayImport: ['domain', 'ports', 'runtime'] },
+  // The DNS protocol (wire format, TSIG, UPDATE, transport): like src/acme/, below every adapter that uses it.
+  { folder: 'dns', mayImport: ['domain'] },
 ];
 
 /** Who in src/ may import the composition root: the CLI runs it (and dev/, outside src/, starts it in process). */

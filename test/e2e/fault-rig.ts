@@ -58,6 +58,8 @@ export interface FaultRig {
   readonly pebble: PebbleRig;
   readonly ca: CountingAcmeProxy;
   readonly processes: readonly ControllerProcess[];
+  /** The administrator's kubeconfig: what a user's `kubectl` and `kube-lego status` read. */
+  readonly kubeconfig: string;
   kubectl(...args: string[]): Promise<string>;
   /** Applies an opted-in Ingress `name` for `hosts`, its Secret `${name}-tls` in `default`. */
   applyIngress(name: string, hosts: readonly string[]): Promise<void>;
@@ -123,6 +125,7 @@ export async function startFaultRig(
     pebble,
     ca,
     processes,
+    kubeconfig: adminConfig,
     kubectl,
     applyIngress: (name, hosts) => apply(ingressManifest({ name, hosts })),
     startController(extra = {}, user = CONTROLLER_USER) {

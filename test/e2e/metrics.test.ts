@@ -44,6 +44,7 @@ const CERTIFICATE_METRICS = [
   'kube_lego_certificate_ready_status',
   'kube_lego_certificate_failures',
   'kube_lego_certificate_retry_not_before_timestamp_seconds',
+  'kube_lego_certificate_temporary',
 ];
 const ACME_RESOURCES = new Set([
   'directory',

@@ -3,7 +3,6 @@ import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { connect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { startDataPlane, type DataPlane } from '../../dev/devenv/data-plane.js';
@@ -15,8 +14,11 @@ import { ingressManifest, namespaceManifest } from '../support/ingress-manifest.
 import type { PebbleRig } from '../support/pebble.js';
 import { startProxiedPebbleRig, type ProxiedPebbleRig } from '../support/proxied-pebble-rig.js';
 import { eventually } from '../support/eventually.js';
+import { freeLoopbackPort } from '../support/free-port.js';
+import { parseExposition, samplesOf, scrapeMetrics } from '../support/prometheus-text.js';
 import { readyzOk } from '../support/readyz.js';
-import { startControllerProcess, type ControllerProcess } from './controller-process.js';
+import { servedLeaf } from '../support/served-leaf.js';
+import { runCli, startControllerProcess, type ControllerProcess } from './controller-process.js';
 
 const run = promisify(execFile);
 const RELOAD_DELAY_MS = 1_500;
@@ -27,22 +29,15 @@ interface EventJson {
   readonly involvedObject?: { readonly name?: string };
 }
 
+interface StatusItem {
+  readonly secret: string;
+  readonly state: string;
+  readonly served?: { readonly outcome: string; readonly seconds?: number };
+}
+
 interface SecretJson {
   readonly data?: Readonly<Record<string, string>>;
   readonly metadata?: { readonly annotations?: Readonly<Record<string, string>> };
-}
-
-/** The leaf the data plane serves for `host` (a handshake of our own, independent of kube-lego's probe). */
-function servedLeaf(port: number, host: string): Promise<X509Certificate> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port, servername: host, rejectUnauthorized: false }, () => {
-      const peer = socket.getPeerX509Certificate();
-      socket.destroy();
-      if (peer === undefined) reject(new Error('no certificate served'));
-      else resolve(peer);
-    });
-    socket.once('error', reject);
-  });
 }
 
 describe('kube-lego process: temporary certificate at once, then the served-certificate check (issue 14)', () => {
@@ -55,12 +50,31 @@ describe('kube-lego process: temporary certificate at once, then the served-cert
   let caFile: string;
   let lego: ControllerProcess | undefined;
   let plane: DataPlane | undefined;
+  let metricsPort = 0;
 
   const kubectl = async (...args: string[]): Promise<string> =>
     (await run('kubectl', ['--kubeconfig', kubeconfig, ...args])).stdout;
 
   const until = <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> =>
     eventually(what, probe, { context: () => lego?.lines.slice(-30).join('\n') ?? '' });
+
+  /** The served-certificate series of `secret` in one scrape of the controller's /metrics. */
+  const servedSeries = async (secret: string): Promise<{ served: number[]; seconds: number[] }> => {
+    const exposition = parseExposition((await scrapeMetrics(metricsPort)).text);
+    return {
+      served: samplesOf(exposition, 'kube_lego_certificate_served', { secret }).map((s) => s.value),
+      seconds: samplesOf(exposition, 'kube_lego_certificate_served_seconds', { secret }).map((s) => s.value),
+    };
+  };
+
+  /** `kube-lego status` as a user runs it, in its own process: the table and the JSON items. */
+  const status = async (): Promise<{ table: string; items: StatusItem[] }> => {
+    const env = { KUBECONFIG: kubeconfig, LEGO_URL: proxy.directoryUrl, HOME: dir };
+    const [table, json] = await Promise.all([runCli(['status'], env), runCli(['status', '-o', 'json'], env)]);
+    assert.equal(table.code, 0, table.stderr);
+    assert.equal(json.code, 0, json.stderr);
+    return { table: table.stdout, items: (JSON.parse(json.stdout) as { items: StatusItem[] }).items };
+  };
 
   const eventOf = async (ingress: string, reason: string): Promise<EventJson | undefined> => {
     const list = JSON.parse(await kubectl('get', 'events', '-n', 'default', '-o', 'json')) as {
@@ -77,6 +91,7 @@ describe('kube-lego process: temporary certificate at once, then the served-cert
   ): Promise<DataPlane> {
     const dataPlane = await startDataPlane({ sandbox, reloadDelayMs });
     plane = dataPlane;
+    metricsPort = await freeLoopbackPort();
     lego = startControllerProcess(
       controllerEnv(
         { kubeconfig, directoryUrl: proxy.directoryUrl, caFile, httpPort: pebble.httpPort },
@@ -85,6 +100,7 @@ describe('kube-lego process: temporary certificate at once, then the served-cert
           LEGO_SERVED_CHECK_PORT: String(dataPlane.port),
           LEGO_SERVED_CHECK_INTERVAL: '250ms',
           LEGO_SERVED_CHECK_TIMEOUT: '6s',
+          LEGO_METRICS_PORT: String(metricsPort),
         },
       ),
     );
@@ -120,6 +136,40 @@ describe('kube-lego process: temporary certificate at once, then the served-cert
     try {
       const measured = await checkServed(dataPlane, host);
       t.diagnostic(`measured: ${JSON.stringify(measured)}`);
+
+      // The same outcome through /metrics (the controller's own check) and `status` (the Events).
+      const series = await servedSeries('served-tls');
+      assert.deepEqual(series.served, [1]);
+      const [seconds] = series.seconds;
+      assert.ok(
+        seconds !== undefined && Math.abs(seconds * 1000 - measured.servedAfterMs) < 150,
+        `kube_lego_certificate_served_seconds ${String(seconds)}, the Event said ${String(measured.servedAfterMs)} ms`,
+      );
+      const shown = await status();
+      const item = shown.items.find((i) => i.secret === 'served-tls');
+      assert.equal(item?.state, 'Ready');
+      assert.equal(item.served?.outcome, 'served');
+      // Events record whole seconds: the time from CertificateIssued to CertificateServed, to the second.
+      assert.ok(
+        item.served.seconds !== undefined &&
+          Math.abs(item.served.seconds * 1000 - measured.servedAfterMs) <= 2_000,
+        `status says served after ${String(item.served.seconds)} s`,
+      );
+      assert.match(shown.table, /^INGRESS .* SERVED\n/);
+      assert.match(
+        shown.table,
+        /\nserved +served-tls +served\.example\.test +Ready .* yes \(\d+(\.\d)?s\)\n/,
+      );
+      const explain = await runCli(['explain', 'default/served-tls'], {
+        KUBECONFIG: kubeconfig,
+        LEGO_URL: proxy.directoryUrl,
+        HOME: dir,
+      });
+      assert.match(
+        explain.stdout,
+        /\nServed: yes \(\d+(\.\d)?s\): the load balancer serves the stored certificate/,
+      );
+      t.diagnostic(`status: ${shown.table}`);
     } finally {
       await stopAll();
     }
@@ -193,5 +243,13 @@ describe('kube-lego process: temporary certificate at once, then the served-cert
     assert.match(message, /still serves kube-lego's temporary self-signed certificate/);
     assert.ok(message.includes(`serial ${leaf.serialNumber.toUpperCase()}`), message);
     assert.equal(await eventOf('stale', 'CertificateServed'), undefined);
+
+    assert.deepEqual(await servedSeries('stale-tls'), { served: [0], seconds: [] });
+    // This process checked nothing of the first test's certificate: no series, not a 0.
+    assert.deepEqual(await servedSeries('served-tls'), { served: [], seconds: [] });
+    const shown = await status();
+    assert.equal(shown.items.find((i) => i.secret === 'stale-tls')?.served?.outcome, 'notServed');
+    assert.equal(shown.items.find((i) => i.secret === 'served-tls')?.served?.outcome, 'served');
+    assert.match(shown.table, /\nstale +stale-tls +stale\.example\.test +Ready .* no\n/);
   });
 });

@@ -138,12 +138,14 @@ ${ingressManifest({ name: 'web', hosts: ['web.example.test'] })}`,
     const [header, row, ...rest] = table.stdout.trimEnd().split('\n');
     assert.match(
       header ?? '',
-      /^INGRESS\s+SECRET\s+HOSTS\s+STATE\s+NOT AFTER\s+NEXT RENEWAL\s+WHY\s+LAST FAILURE\s+NEXT RETRY$/,
+      /^INGRESS\s+SECRET\s+HOSTS\s+STATE\s+NOT AFTER\s+NEXT RENEWAL\s+WHY\s+LAST FAILURE\s+NEXT RETRY\s+SERVED$/,
     );
     assert.match(
       row ?? '',
       /^web\s+web-tls\s+web\.example\.test\s+Ready\s+\d{4}-\d\d-\d\dT\S+Z\s+\d{4}-\d\d-\d\dT\S+Z\s+/,
     );
+    // The Ingress has no load balancer address here: the check has nothing to handshake with.
+    assert.match(row ?? '', /\s(pending|not checkable)$/);
     assert.deepEqual(rest, []);
     const all = await runCli(['status', '-A', 'web'], userEnv);
     assert.match(all.stdout, /^NAMESPACE\s+INGRESS/);
@@ -269,7 +271,8 @@ ${ingressManifest({ name: 'web', hosts: ['web.example.test'] })}`,
     assert.equal(readerStatus.code, 0, 'read access is enough for status');
     // What status costs, from the sandbox's audit log: one list of Ingresses, the discovery of the Gateway API
     // group and its two versions, one list of Gateways (refused: this user reads Ingresses and Secrets only,
-    // which is enough), one read per Secret.
+    // which is enough), one read per Secret, one list of the Events on Ingresses (the served-certificate
+    // check's outcome).
     assert.deepEqual(
       sandbox.audit
         .slice(seen)
@@ -282,6 +285,7 @@ ${ingressManifest({ name: 'web', hosts: ['web.example.test'] })}`,
         'get  / 200',
         'list gateways default/ 403',
         'get secrets default/web-tls 200',
+        'list events default/ 200',
       ],
     );
   });

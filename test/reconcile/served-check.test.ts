@@ -77,7 +77,11 @@ describe('ServedCheck', () => {
   it('reports CertificateServed per address and host once the new leaf is served, then stops', async () => {
     const r = checkRig({ addresses: ['10.0.0.1'], switchAtMs: 50 });
     r.start(OLD);
+    assert.deepEqual(r.check.outcome('default/web-tls'), { kind: 'pending' });
     await r.check.idle();
+    const outcome = r.check.outcome('default/web-tls');
+    assert.ok(outcome?.kind === 'served' && outcome.elapsedMs >= 50, JSON.stringify(outcome));
+    assert.ok(r.events.every((e) => e.related?.kind === 'Secret' && e.related.name === 'web-tls'));
     const served = r.events.filter((e) => e.reason === 'CertificateServed');
     assert.deepEqual(
       served.map((e) => /for (\S+),/.exec(e.message)?.[1]),
@@ -96,6 +100,7 @@ describe('ServedCheck', () => {
     await r.check.idle();
     const notServed = r.events.filter((e) => e.reason === 'CertificateNotServed');
     assert.equal(notServed.length, 2);
+    assert.deepEqual(r.check.outcome('default/web-tls'), { kind: 'notServed' });
     const [first] = notServed;
     assert.ok(first !== undefined);
     assert.equal(first.type, 'Warning');
@@ -128,6 +133,7 @@ describe('ServedCheck', () => {
     );
     assert.match(r.events[0]?.message ?? '', /a\.example, b\.example.*status\.loadBalancer\.ingress/);
     assert.equal(r.handshakes.length, 0);
+    assert.deepEqual(r.check.outcome('default/web-tls'), { kind: 'notCheckable' });
   });
 
   it('a newer certificate for the same Secret ends the check still running', async () => {
@@ -136,5 +142,68 @@ describe('ServedCheck', () => {
     r.start(OLD);
     await r.check.idle();
     assert.equal(r.events.filter((e) => e.reason === 'CertificateNotServed').length, 2, 'one check reported');
+    assert.deepEqual(r.check.outcome('default/web-tls'), { kind: 'notServed' });
+  });
+
+  it('a certificate served by one Ingress and not checkable at another is served, as status reads it', async () => {
+    const check = new ServedCheck({
+      probe: {
+        leafOf: () => leaf('02'),
+        handshake: () => Promise.resolve({ kind: 'served', leaf: leaf('02') }),
+      },
+      addresses: { addresses: (_namespace, name) => (name === 'web' ? ['10.0.0.1'] : []) },
+      events: { record: () => Promise.resolve() },
+      policy: { firstIntervalMs: 20, timeoutMs: 200 },
+      log: recordingLog([]),
+      shutdown: new AbortController().signal,
+    });
+    const want = desired(['a.example'], 'web-tls');
+    const [web] = want.sources;
+    assert.ok(web !== undefined);
+    check.start({
+      want: { ...want, sources: [web, { ...web, name: 'api' }] },
+      certificatePem: NEW,
+      storedAtMs: Date.now(),
+    });
+    await check.idle();
+    assert.equal(check.outcome('default/web-tls')?.kind, 'served');
+  });
+
+  it('knows no outcome of a Secret it never checked, nor of a check that shutdown stopped', async () => {
+    const shutdown = new AbortController();
+    const check = new ServedCheck({
+      probe: {
+        leafOf: () => leaf('02'),
+        handshake: () => Promise.resolve({ kind: 'served', leaf: leaf('01') }),
+      },
+      addresses: { addresses: () => ['10.0.0.1'] },
+      events: { record: () => Promise.resolve() },
+      policy: { firstIntervalMs: 20, timeoutMs: 10_000 },
+      log: recordingLog([]),
+      shutdown: shutdown.signal,
+    });
+    check.start({ want: desired(['a.example'], 'web-tls'), certificatePem: NEW, storedAtMs: Date.now() });
+    shutdown.abort();
+    await check.idle();
+    assert.equal(check.outcome('default/web-tls'), undefined);
+    assert.equal(check.outcome('default/other-tls'), undefined);
+  });
+
+  it('forget() drops the outcome of a Secret that is gone and stops its running check', async () => {
+    const r = checkRig({ addresses: ['10.0.0.1'] });
+    r.start(OLD);
+    await r.check.idle();
+    assert.deepEqual(r.check.outcome('default/web-tls'), { kind: 'notServed' });
+    r.check.forget('default/web-tls');
+    assert.equal(r.check.outcome('default/web-tls'), undefined);
+    r.start(OLD);
+    r.check.forget('default/web-tls');
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    assert.equal(r.check.outcome('default/web-tls'), undefined, 'a forgotten check reports no outcome');
+    assert.equal(
+      r.events.filter((e) => e.reason === 'CertificateNotServed').length,
+      2,
+      'the second check ended silently',
+    );
   });
 });

@@ -157,11 +157,56 @@ describe('WorkQueue', () => {
     const { clock, queue } = setup();
     for (let i = 0; i < 4; i++) queue.addRateLimited('a');
     queue.addRateLimited('b');
-    // Only the first timer per key is kept (earlier wins); the delays requested grow 100, 200, 400, 800.
+    // Only the earliest time per key is kept; the delays requested grow 100, 200, 400, 800. Both keys are
+    // due at 100 ms, behind the one timer.
     assert.equal(queue.numRequeues('a'), 4);
     queue.forget('a');
     assert.equal(queue.numRequeues('a'), 0);
-    assert.deepEqual(clock.armedDelaysMs, [100, 100]);
+    assert.deepEqual(clock.armedDelaysMs, [100]);
+    clock.advance(99);
+    assert.equal(queue.length, 0);
+    clock.advance(1);
+    assert.equal(queue.length, 2);
+    assert.equal(queue.delayedCount, 0);
+  });
+
+  it('WorkQueue keeps one timer for many delayed keys and releases them in time order', async () => {
+    const { clock, queue } = setup();
+    const count = 3_000;
+    // Distinct delays in a scrambled order, each key rescheduled earlier once (a superseded heap entry).
+    for (let i = 0; i < count; i++) queue.addAfter(`k${i}`, 10_000 + ((i * 7919) % count) * 10);
+    for (let i = 0; i < count; i += 2) queue.addAfter(`k${i}`, 5_000 + ((i * 7919) % count) * 10);
+    assert.equal(queue.delayedCount, count);
+    assert.ok(clock.pendingTimers <= 1, `${clock.pendingTimers} timers armed`);
+    clock.advance(60_000);
+    assert.equal(queue.length, count);
+    const released: string[] = [];
+    for (let i = 0; i < count; i++) released.push((await queue.get()) ?? '');
+    assert.equal(new Set(released).size, count, 'every key exactly once');
+    const dueOf = (key: string): number => {
+      const i = Number(key.slice(1));
+      return (i % 2 === 0 ? 5_000 : 10_000) + ((i * 7919) % count) * 10;
+    };
+    const dues = released.map(dueOf);
+    assert.deepEqual(
+      dues,
+      [...dues].sort((a, b) => a - b),
+    );
+    assert.equal(clock.pendingTimers, 0);
+  });
+
+  it('WorkQueue re-arms its one timer when a key is wanted earlier than the earliest waiting one', () => {
+    const { clock, queue } = setup();
+    queue.addAfter('late', 60_000);
+    queue.addAfter('soon', 1_000);
+    assert.equal(clock.pendingTimers, 1);
+    clock.advance(1_000);
+    assert.equal(queue.length, 1);
+    assert.equal(queue.delayedCount, 1);
+    clock.advance(58_999);
+    assert.equal(queue.length, 1);
+    clock.advance(1);
+    assert.equal(queue.length, 2);
   });
 
   it('WorkQueue get() resolves undefined after shutDown() and new keys are ignored', async () => {

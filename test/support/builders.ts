@@ -1,5 +1,6 @@
 // Small builders with modifiers for the pure core's table tests:
 //   ingress('web', withTls(['a.example'], 'web-tls'), withAnnotation('kubernetes.io/ingress.class', 'gce'))
+import type { NginxChallengeSettings } from '../../src/domain/challenge-routing.js';
 import type { DecisionPolicy } from '../../src/domain/decide.js';
 import { INGRESS_KIND, type DesiredPolicy } from '../../src/domain/desired.js';
 import type { PlanPolicy } from '../../src/domain/plan.js';
@@ -23,6 +24,16 @@ export const NOW_MS = Date.UTC(2026, 10, 28, 12, 0, 0);
 export const OPT_IN = 'kubernetes.io/tls-acme';
 export const PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
 export const STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
+
+/** The nginx provider's settings with kube-lego's defaults, in namespace kube-lego. */
+export const NGINX_SETTINGS: NginxChallengeSettings = {
+  namespace: 'kube-lego',
+  serviceName: 'kube-lego-nginx',
+  ingressName: 'kube-lego-nginx',
+  port: 8080,
+  serviceSelector: 'kube-lego',
+  defaultClass: 'nginx',
+};
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer U)[] ? U[] : T[K] };
 type IngressDraft = Mutable<IngressView> & { annotations: Record<string, string> };

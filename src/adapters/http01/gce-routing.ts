@@ -40,7 +40,8 @@ function sameJson(a: unknown, b: unknown): boolean {
  * The gce provider (kube-lego §3.4): adds the challenge path to the user's own Ingresses for the hosts
  * with a pending challenge, points a selector-less NodePort Service and its Endpoints at this pod, and
  * restores the user's rules exactly once the challenge is done (bug 19). Writes only on change, with
- * the Ingress's resourceVersion.
+ * the Ingress's resourceVersion. A namespace's Service, Endpoints and EndpointSlice are deleted once none
+ * of its hosts is pending (0.1.7 left them behind), after its Ingresses no longer route to them.
  */
 export class GceRouting {
   readonly #objects: KubeObjects;
@@ -48,6 +49,8 @@ export class GceRouting {
   readonly #log: Log;
   /** Ingresses edited at the last sync, so they are restored when their hosts are done. */
   readonly #edited = new Set<string>();
+  /** Namespaces whose Service, Endpoints and EndpointSlice this process set up and has not removed since. */
+  readonly #backends = new Set<string>();
 
   constructor(options: {
     readonly objects: KubeObjects;
@@ -70,13 +73,49 @@ export class GceRouting {
       }
     }
     const namespaces = new Set([...byIngress.keys()].map((key) => key.split('/')[0] ?? ''));
-    for (const namespace of namespaces) await this.#ensureBackend(namespace);
+    for (const namespace of namespaces) {
+      await this.#ensureBackend(namespace);
+      this.#backends.add(namespace);
+    }
     const targets = new Set([...byIngress.keys(), ...this.#edited]);
     for (const key of targets) {
       await this.#editIngress(key, byIngress.get(key) ?? []);
       if (byIngress.has(key)) this.#edited.add(key);
       else this.#edited.delete(key);
     }
+    // Only once every Ingress of the namespace is restored: GLBC never sees a path to a missing Service.
+    for (const namespace of [...this.#backends]) {
+      if (namespaces.has(namespace)) continue;
+      await this.#removeBackend(namespace);
+      this.#backends.delete(namespace);
+    }
+  }
+
+  /** Deletes the namespace's challenge Service, Endpoints and EndpointSlice, each only if kube-lego's. */
+  async #removeBackend(namespace: string): Promise<void> {
+    const name = this.#settings.serviceName;
+    for (const resource of [ENDPOINT_SLICES, ENDPOINTS, SERVICES]) {
+      const have = await this.#objects.find<ServiceObject | EndpointsObject | EndpointSliceObject>(
+        resource,
+        namespace,
+        name,
+      );
+      if (have === undefined) continue;
+      if (!isManagedChallengeObject(have.metadata)) {
+        this.#log.error(
+          `do not delete ${resource.kind.toLowerCase()} '${namespace}/${name}' as it was not created by kube-lego`,
+        );
+        continue;
+      }
+      const uid = have.metadata?.uid;
+      try {
+        await this.#objects.delete(resource, { namespace, name, ...(uid === undefined ? {} : { uid }) });
+      } catch (err) {
+        // Gone already, or replaced by another object since the read (the uid precondition): not ours to delete.
+        if (!isKubeError(err, 'notFound') && !isKubeError(err, 'conflict')) throw err;
+      }
+    }
+    this.#log.debug('removed svc endpoint', { namespace });
   }
 
   async #editIngress(key: string, pendingHosts: readonly string[]): Promise<void> {

@@ -24,7 +24,7 @@ import { collectionPath, EVENTS, INGRESSES, objectPath, SECRETS, type ResourceKi
 
 /** What a command needed and was refused: the RBAC rule that would allow it. */
 export interface Permission {
-  readonly verb: 'get' | 'list' | 'patch';
+  readonly verb: 'get' | 'list' | 'patch' | 'update' | 'delete';
   readonly resource: ResourceKind;
   /** Undefined: across all namespaces. */
   readonly namespace: string | undefined;
@@ -66,6 +66,8 @@ export interface RecordedEvent {
   readonly count: number;
   /** The last time it happened (`lastTimestamp`, else `eventTime`, else the creation time). */
   readonly lastMs: number | undefined;
+  /** Name of the Secret it is about (its `related` object), when it names one. */
+  readonly secret: string | undefined;
 }
 
 /** A Secret read for `status`: the core's snapshot plus what only a person reads (the serial). */
@@ -90,6 +92,8 @@ interface EventObject {
   readonly lastTimestamp?: string;
   readonly eventTime?: string;
   readonly firstTimestamp?: string;
+  readonly involvedObject?: { readonly namespace?: string; readonly name?: string };
+  readonly related?: { readonly kind?: string; readonly name?: string };
 }
 
 function serialOf(secret: SecretObject): string | undefined {
@@ -106,6 +110,25 @@ function timeOf(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const ms = Date.parse(text);
   return Number.isFinite(ms) ? ms : undefined;
+}
+
+function recordedEvent(event: EventObject): RecordedEvent {
+  return {
+    type: event.type ?? '',
+    reason: event.reason ?? '',
+    message: event.message ?? '',
+    count: event.count ?? 1,
+    lastMs:
+      timeOf(event.lastTimestamp) ??
+      timeOf(event.eventTime) ??
+      timeOf(event.firstTimestamp) ??
+      timeOf(event.metadata?.creationTimestamp),
+    secret: event.related?.kind === SECRETS.kind ? event.related.name : undefined,
+  };
+}
+
+function oldestFirst(a: RecordedEvent, b: RecordedEvent): number {
+  return (a.lastMs ?? 0) - (b.lastMs ?? 0);
 }
 
 /** Reads certificates' state from the cluster with the caller's credentials. */
@@ -126,7 +149,11 @@ export class CertificateInventory {
   }
 
   /** Every object of `resource` in `namespace` (all namespaces when undefined), page by page. */
-  async #list<T>(resource: ResourceKind, namespace: string | undefined): Promise<T[]> {
+  async #list<T>(
+    resource: ResourceKind,
+    namespace: string | undefined,
+    query: Readonly<Record<string, string>> = {},
+  ): Promise<T[]> {
     const out: T[] = [];
     let next: string | undefined;
     do {
@@ -135,7 +162,7 @@ export class CertificateInventory {
         {
           method: 'GET',
           path: collectionPath(resource, namespace),
-          query: { limit: '500', continue: next },
+          query: { ...query, limit: '500', continue: next },
         },
       );
       out.push(...(body.items ?? []));
@@ -202,29 +229,30 @@ export class CertificateInventory {
 
   /** The Events recorded on an Ingress, oldest first. */
   async ingressEvents(namespace: string, name: string): Promise<RecordedEvent[]> {
-    const body = await this.#request<ListBody<EventObject>>(
-      { verb: 'list', resource: EVENTS, namespace },
-      {
-        method: 'GET',
-        path: collectionPath(EVENTS, namespace),
-        query: {
-          fieldSelector: `involvedObject.kind=${INGRESSES.kind},involvedObject.name=${name}`,
-        },
-      },
+    const events = await this.#events(
+      namespace,
+      `involvedObject.kind=${INGRESSES.kind},involvedObject.name=${name}`,
     );
-    return (body.items ?? [])
-      .map((event): RecordedEvent => ({
-        type: event.type ?? '',
-        reason: event.reason ?? '',
-        message: event.message ?? '',
-        count: event.count ?? 1,
-        lastMs:
-          timeOf(event.lastTimestamp) ??
-          timeOf(event.eventTime) ??
-          timeOf(event.firstTimestamp) ??
-          timeOf(event.metadata?.creationTimestamp),
-      }))
-      .sort((a, b) => (a.lastMs ?? 0) - (b.lastMs ?? 0));
+    return events.map((e) => recordedEvent(e)).sort(oldestFirst);
+  }
+
+  /**
+   * The Events recorded on every Ingress of `namespace` (all namespaces when undefined) in one list request,
+   * oldest first, by `namespace/name` of the Ingress.
+   */
+  async ingressEventsByIngress(namespace: string | undefined): Promise<Map<string, RecordedEvent[]>> {
+    const events = await this.#events(namespace, `involvedObject.kind=${INGRESSES.kind}`);
+    const byIngress = new Map<string, RecordedEvent[]>();
+    for (const event of events) {
+      const id = `${event.involvedObject?.namespace ?? ''}/${event.involvedObject?.name ?? ''}`;
+      byIngress.set(id, [...(byIngress.get(id) ?? []), recordedEvent(event)]);
+    }
+    for (const list of byIngress.values()) list.sort(oldestFirst);
+    return byIngress;
+  }
+
+  #events(namespace: string | undefined, fieldSelector: string): Promise<EventObject[]> {
+    return this.#list<EventObject>(EVENTS, namespace, { fieldSelector });
   }
 
   /** Sets `kube-lego/renew-requested` to `nowMs` on the Secret (a merge patch of that one annotation). */

@@ -78,6 +78,7 @@ export class EventRecorder implements EventRecorderPort {
           name: involved.name,
           ...(involved.uid === undefined ? {} : { uid: involved.uid }),
         },
+        ...(event.related === undefined ? {} : { related: event.related }),
         type: event.type,
         reason: event.reason,
         message,

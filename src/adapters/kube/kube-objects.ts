@@ -44,6 +44,22 @@ export class KubeObjects {
     }
   }
 
+  /** LIST of `namespace` (all namespaces when undefined), page by page, optionally by label selector. */
+  async list<T>(resource: ResourceKind, namespace: string | undefined, labelSelector?: string): Promise<T[]> {
+    const items: T[] = [];
+    let next: string | undefined;
+    do {
+      const page = (await this.#client.request({
+        method: 'GET',
+        path: collectionPath(resource, namespace),
+        query: { labelSelector, limit: '500', continue: next },
+      })) as { readonly items?: readonly T[]; readonly metadata?: { readonly continue?: string } };
+      items.push(...(page.items ?? []));
+      next = page.metadata?.continue === '' ? undefined : page.metadata?.continue;
+    } while (next !== undefined);
+    return items;
+  }
+
   async create<T>(resource: ResourceKind, namespace: string, object: T, options?: WriteOptions): Promise<T> {
     return (await this.#client.request({
       method: 'POST',

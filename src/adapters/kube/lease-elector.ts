@@ -7,6 +7,7 @@ import {
   type LeaseObservation,
   type LeaseSpec,
 } from '../../domain/lease-decision.js';
+import { MANAGED_LABEL } from '../../domain/secret-annotations.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Leadership } from '../../ports/leadership.js';
 import type { Log } from '../../ports/log.js';
@@ -27,6 +28,8 @@ export interface LeaseElectorOptions {
 }
 
 const jitterFactor = 0.2;
+/** kube-lego's label, so `kube-lego uninstall` finds the Lease by it as it finds the other objects. */
+const LEASE_LABELS: Readonly<Record<string, string>> = { [MANAGED_LABEL]: 'true' };
 
 function specOf(lease: LeaseObject): LeaseSpec {
   const spec = lease.spec ?? {};
@@ -116,8 +119,13 @@ export class LeaseElector implements Leadership {
       if (decision.kind === 'held') return false;
       const metadata =
         decision.kind === 'create'
-          ? { name: config.leaseName, namespace }
-          : { name: config.leaseName, namespace, resourceVersion: this.#resourceVersion };
+          ? { name: config.leaseName, namespace, labels: LEASE_LABELS }
+          : {
+              name: config.leaseName,
+              namespace,
+              labels: LEASE_LABELS,
+              resourceVersion: this.#resourceVersion,
+            };
       const written = (await client.request({
         method: decision.kind === 'create' ? 'POST' : 'PUT',
         path:
@@ -177,7 +185,12 @@ export class LeaseElector implements Leadership {
         body: {
           apiVersion: LEASES.apiVersion,
           kind: LEASES.kind,
-          metadata: { name: config.leaseName, namespace, resourceVersion: this.#resourceVersion },
+          metadata: {
+            name: config.leaseName,
+            namespace,
+            labels: LEASE_LABELS,
+            resourceVersion: this.#resourceVersion,
+          },
           spec: releasedLease(observed.spec, clock.nowMs()),
         },
         signal: AbortSignal.timeout(config.retryPeriodMs),

@@ -9,9 +9,9 @@ import { kubeListWatcher } from './kube-list-watcher.js';
 import { KubeObjects } from './kube-objects.js';
 import type { SecretObject } from './kube-types.js';
 import { SECRETS } from './resources.js';
+import { CHALLENGES_LABEL } from '../../domain/secret-annotations.js';
 
-/** The label of the one Secret that holds the pending key authorizations of every replica. */
-export const CHALLENGES_LABEL = 'kube-lego/challenges';
+export { CHALLENGES_LABEL };
 
 export interface SharedChallengeStoreOptions {
   readonly client: KubeClient;

@@ -48,6 +48,23 @@ const FAMILIES: readonly CertificateFamily[] = [
     help: 'No attempt before this time after a failure (Unix seconds)',
     value: (r) => seconds(r.status.retryNotBeforeMs),
   },
+  {
+    name: 'kube_lego_certificate_temporary',
+    help: "1 while the Secret holds a self-signed placeholder (kube-lego's temporary certificate or your own) until the CA's certificate replaces it, else 0",
+    value: (r) => (r.status.temporary === true ? 1 : 0),
+  },
+  {
+    // No series while nothing was checked, a check runs, or there is no address to check: absent, not 0,
+    // so `== 0` alerts only on a load balancer that kept serving another certificate to the time limit.
+    name: 'kube_lego_certificate_served',
+    help: "1 when the last served-certificate check saw the load balancer serve the Secret's certificate, 0 when it still served another at LEGO_SERVED_CHECK_TIMEOUT",
+    value: (r) => (r.served?.kind === 'served' ? 1 : r.served?.kind === 'notServed' ? 0 : undefined),
+  },
+  {
+    name: 'kube_lego_certificate_served_seconds',
+    help: 'How long after it was stored the load balancer served the certificate, at the last served-certificate check',
+    value: (r) => (r.served?.kind === 'served' ? seconds(r.served.elapsedMs) : undefined),
+  },
 ];
 
 const READY_FAMILY = 'kube_lego_certificate_ready_status';

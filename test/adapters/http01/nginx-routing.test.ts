@@ -11,6 +11,7 @@ import type { IngressObject, ServiceObject } from '../../../src/adapters/kube/ku
 import { INGRESSES, SERVICES, type ResourceKind } from '../../../src/adapters/kube/resources.js';
 import type { Log } from '../../../src/ports/log.js';
 import { startSandbox, type Sandbox } from '../../../dev/sandbox/sandbox.js';
+import { NGINX_SETTINGS } from '../../support/builders.js';
 
 const NAMESPACES: ResourceKind = {
   apiVersion: 'v1',
@@ -54,14 +55,7 @@ describe('NginxRouting against the API sandbox', () => {
     routing = new NginxRouting({
       objects,
       log: quietLog(errors),
-      settings: {
-        namespace: 'kube-lego',
-        serviceName: 'kube-lego-nginx',
-        ingressName: 'kube-lego-nginx',
-        port: 8080,
-        serviceSelector: 'kube-lego',
-        defaultClass: 'nginx',
-      },
+      settings: NGINX_SETTINGS,
     });
   });
 

@@ -102,6 +102,11 @@ describe('LeaseElector against the API sandbox', () => {
     assert.ok(handoverMs < timing.leaseDurationMs, `handed over after ${handoverMs} ms`);
     assert.equal(leaseSpec('one-leader')['holderIdentity'], other.identity);
     assert.equal(leaseSpec('one-leader')['leaseTransitions'], 1);
+    // Created, renewed, released and taken over, the Lease keeps kube-lego's label (uninstall finds it by it).
+    const metadata = sandbox.store.get('leases.coordination.k8s.io', 'default', 'one-leader')?.[
+      'metadata'
+    ] as { labels?: Record<string, string> } | undefined;
+    assert.deepEqual(metadata?.labels, { 'kube-lego/managed': 'true' });
     other.stop.abort();
     await other.done;
   });
@@ -181,5 +186,8 @@ describe('LeaseElector against the API sandbox', () => {
     assert.ok(waitedMs <= 2_000 + 3 * timing.retryPeriodMs, `took the Lease after ${waitedMs} ms`);
     assert.equal(leaseSpec('foreign')['holderIdentity'], 'pod-a');
     assert.equal(leaseSpec('foreign')['leaseTransitions'], 8);
+    const taken = sandbox.store.get('leases.coordination.k8s.io', 'default', 'foreign')?.['metadata'] as
+      { labels?: Record<string, string> } | undefined;
+    assert.equal(taken?.labels?.['kube-lego/managed'], 'true', 'a Lease made before 1.0.0 gains the label');
   });
 });

@@ -48,6 +48,7 @@ describe('certificateExposition()', () => {
     assert.deepEqual(value('ari_window_start_timestamp_seconds'), [1_000_250_000]);
     assert.deepEqual(value('ari_window_end_timestamp_seconds'), [1_000_260_000]);
     assert.deepEqual(value('failures'), [0]);
+    assert.deepEqual(value('temporary'), [0]);
     assert.deepEqual(value('retry_not_before_timestamp_seconds'), []);
     assert.deepEqual(
       samplesOf(exposition, 'kube_lego_certificate_ready_status').map((s) => [
@@ -61,6 +62,36 @@ describe('certificateExposition()', () => {
       ],
     );
     for (const name of CERTIFICATE_METRIC_NAMES) assert.equal(exposition.types.get(name), 'gauge', name);
+  });
+
+  it('certificateExposition() writes kube_lego_certificate_temporary 1 while the Secret holds a placeholder', () => {
+    const placeholder: CertificateReport = {
+      ...issued,
+      status: { ready: 'Unknown', failures: 0, rateLimited: false, temporary: true },
+    };
+    const exposition = parseExposition(certificateExposition([placeholder]));
+    assert.deepEqual(
+      samplesOf(exposition, 'kube_lego_certificate_temporary').map((s) => s.value),
+      [1],
+    );
+    assert.deepEqual(samplesOf(exposition, 'kube_lego_certificate_expiration_timestamp_seconds'), []);
+  });
+
+  it('certificateExposition() writes the served outcome: 1 and its seconds, 0, or no series', () => {
+    const series = (served: CertificateReport['served']) => {
+      const exposition = parseExposition(
+        certificateExposition([served === undefined ? issued : { ...issued, served }]),
+      );
+      return {
+        served: samplesOf(exposition, 'kube_lego_certificate_served').map((s) => s.value),
+        seconds: samplesOf(exposition, 'kube_lego_certificate_served_seconds').map((s) => s.value),
+      };
+    };
+    assert.deepEqual(series({ kind: 'served', elapsedMs: 432_500 }), { served: [1], seconds: [432.5] });
+    assert.deepEqual(series({ kind: 'notServed' }), { served: [0], seconds: [] });
+    assert.deepEqual(series({ kind: 'pending' }), { served: [], seconds: [] });
+    assert.deepEqual(series({ kind: 'notCheckable' }), { served: [], seconds: [] });
+    assert.deepEqual(series(undefined), { served: [], seconds: [] });
   });
 
   it('certificateExposition() escapes label values and leaves out the dates a certificate does not have', () => {

@@ -112,12 +112,34 @@ describe('the sandbox serves the Gateway API kinds to kubectl', () => {
   let sb: Sandbox;
   let dir: string;
   let kc: string;
+  let readerKc: string;
 
   before(async () => {
-    sb = await startSandbox();
+    sb = await startSandbox({
+      users: {
+        'reader-token': {
+          name: 'gateway-reader',
+          rules: [
+            {
+              verbs: ['get', 'list', 'watch'],
+              apiGroups: ['gateway.networking.k8s.io'],
+              resources: ['gateways', 'listenersets', 'referencegrants'],
+            },
+            {
+              verbs: ['create', 'update', 'delete'],
+              apiGroups: ['gateway.networking.k8s.io'],
+              resources: ['httproutes'],
+              namespaces: ['kube-lego'],
+            },
+          ],
+        },
+      },
+    });
     dir = await mkdtemp(join(tmpdir(), 'sandbox-gateway-'));
     kc = join(dir, 'admin.kubeconfig');
+    readerKc = join(dir, 'reader.kubeconfig');
     await sb.writeKubeconfig(kc);
+    await sb.writeKubeconfig(readerKc, { user: 'gateway-reader', namespace: 'checks' });
     await writeFile(join(dir, 'gateway.yaml'), MANIFESTS);
     const created = await kubectl(kc, ['create', 'namespace', 'checks']);
     assert.equal(created.code, 0, created.stderr);
@@ -127,6 +149,15 @@ describe('the sandbox serves the Gateway API kinds to kubectl', () => {
     await sb.close();
     await rm(dir, { recursive: true, force: true });
   });
+
+  /** Applies `manifest` with `kubectl apply --validate=strict`, expects a refusal and returns its stderr. */
+  const refusal = async (manifest: string): Promise<string> => {
+    const file = join(dir, 'refused.yaml');
+    await writeFile(file, manifest);
+    const res = await kubectl(kc, ['apply', '--validate=strict', '-f', file]);
+    assert.notEqual(res.code, 0, `kubectl apply accepted:\n${manifest}`);
+    return res.stderr;
+  };
 
   it('lists the group, its kinds and their scopes in discovery', async () => {
     const res = await kubectl(kc, ['api-resources', '--api-group=gateway.networking.k8s.io', '-o', 'wide']);
@@ -201,32 +232,55 @@ describe('the sandbox serves the Gateway API kinds to kubectl', () => {
   });
 
   it('refuses a listener without a name with the apiserver field error', async () => {
-    const file = join(dir, 'no-name.yaml');
-    await writeFile(file, gatewayWith('  - port: 80\n    protocol: HTTP\n'));
-    const res = await kubectl(kc, ['apply', '--validate=strict', '-f', file]);
-    assert.notEqual(res.code, 0);
-    assert.match(
-      res.stderr,
-      /The Gateway "bad" is invalid: spec\.listeners\[0\]\.name: Required value/,
-      res.stderr,
-    );
+    const stderr = await refusal(gatewayWith('  - port: 80\n    protocol: HTTP\n'));
+    assert.match(stderr, /The Gateway "bad" is invalid: spec\.listeners\[0\]\.name: Required value/);
   });
 
-  it('refuses a TLS mode outside the enum and a protocol outside the pattern', async () => {
-    const file = join(dir, 'bad-values.yaml');
-    await writeFile(
-      file,
-      gatewayWith('  - name: https\n    port: 443\n    protocol: "HTTP S"\n    tls:\n      mode: Offload\n'),
+  it('refuses a TLS mode outside the enum, a protocol outside the pattern, a port out of range', async () => {
+    const stderr = await refusal(
+      gatewayWith(
+        '  - name: https\n    port: 70000\n    protocol: "HTTP S"\n    tls:\n      mode: Offload\n',
+      ),
     );
-    const res = await kubectl(kc, ['apply', '--validate=strict', '-f', file]);
-    assert.notEqual(res.code, 0);
     assert.match(
-      res.stderr,
+      stderr,
       /spec\.listeners\[0\]\.tls\.mode: Unsupported value: "Offload": supported values: "Terminate", "Passthrough"/,
     );
     assert.match(
-      res.stderr,
+      stderr,
       /spec\.listeners\[0\]\.protocol: Invalid value: "HTTP S": spec\.listeners\[0\]\.protocol in body should match '/,
+    );
+    assert.match(
+      stderr,
+      /spec\.listeners\[0\]\.port: Invalid value: 70000: spec\.listeners\[0\]\.port in body should be less than or equal to 65535/,
+    );
+  });
+
+  it("applies the CRD's CEL rules: no tls on HTTP listeners, unique names, absolute path prefixes", async () => {
+    const gateway = await refusal(
+      gatewayWith(
+        '  - name: http\n    port: 80\n    protocol: HTTP\n    tls:\n      mode: Terminate\n' +
+          '  - name: http\n    port: 8080\n    protocol: HTTP\n',
+      ),
+    );
+    assert.match(
+      gateway,
+      /spec\.listeners: Invalid value: "array": tls must not be specified for protocols \['HTTP', 'TCP', 'UDP'\]/,
+    );
+    assert.match(
+      gateway,
+      /spec\.listeners: Invalid value: "array": Listener name must be unique within the Gateway/,
+    );
+    const route = await refusal(`apiVersion: ${GATEWAY_API}
+kind: HTTPRoute
+metadata: {name: relative, namespace: checks}
+spec:
+  rules:
+  - matches: [{path: {type: PathPrefix, value: well-known}}]
+`);
+    assert.match(
+      route,
+      /spec\.rules\[0\]\.matches\[0\]\.path: Invalid value: "object": value must be an absolute path and start with '\/' when type one of \['Exact', 'PathPrefix'\]/,
     );
   });
 
@@ -276,17 +330,19 @@ describe('the sandbox serves the Gateway API kinds to kubectl', () => {
         },
       ],
     };
-    const patched = await kubectl(kc, [
-      'patch',
-      'gateway',
-      'bad',
-      '-n',
-      'watched',
-      '--subresource=status',
-      '--type=merge',
-      '-p',
-      JSON.stringify({ status }),
-    ]);
+    const patchGateway = (patch: unknown, ...extra: string[]): ReturnType<typeof kubectl> =>
+      kubectl(kc, [
+        'patch',
+        'gateway',
+        'bad',
+        '-n',
+        'watched',
+        '--type=merge',
+        ...extra,
+        '-p',
+        JSON.stringify(patch),
+      ]);
+    const patched = await patchGateway({ status }, '--subresource=status');
     assert.equal(patched.code, 0, patched.stderr);
     const stored = await call(
       sb,
@@ -295,33 +351,34 @@ describe('the sandbox serves the Gateway API kinds to kubectl', () => {
     );
     assert.deepEqual((stored.body as { status?: unknown }).status, status);
 
-    const viaMain = await kubectl(kc, [
-      'patch',
-      'gateway',
-      'bad',
-      '-n',
-      'watched',
-      '--type=merge',
-      '-p',
-      JSON.stringify({ status: { addresses: [{ type: 'IPAddress', value: '10.0.0.1' }] } }),
-    ]);
+    const viaMain = await patchGateway({ status: { addresses: [{ type: 'IPAddress', value: '10.0.0.1' }] } });
     assert.equal(viaMain.code, 0, viaMain.stderr);
     const after = await call(sb, 'GET', '/apis/gateway.networking.k8s.io/v1/namespaces/watched/gateways/bad');
     assert.deepEqual((after.body as { status?: unknown }).status, status, 'the main resource ignores status');
 
-    const badStatus = await kubectl(kc, [
-      'patch',
-      'gateway',
-      'bad',
-      '-n',
-      'watched',
+    const badStatus = await patchGateway(
+      { status: { conditions: [{ type: 'Programmed', status: 'Maybe' }] } },
       '--subresource=status',
-      '--type=merge',
-      '-p',
-      JSON.stringify({ status: { conditions: [{ type: 'Programmed', status: 'Maybe' }] } }),
-    ]);
+    );
     assert.notEqual(badStatus.code, 0);
     assert.match(badStatus.stderr, /status\.conditions\[0\]\.reason: Required value/);
+  });
+
+  it('authorizes the group and its resources like any other (RBAC wording, can-i)', async () => {
+    const listed = await kubectl(readerKc, ['get', 'gateways,listenersets,referencegrants', '-A']);
+    assert.equal(listed.code, 0, listed.stderr);
+    const routes = await kubectl(readerKc, ['get', 'httproutes']);
+    assert.notEqual(routes.code, 0);
+    assert.match(
+      routes.stderr,
+      /httproutes\.gateway\.networking\.k8s\.io is forbidden: User "gateway-reader" cannot list resource "httproutes" in API group "gateway\.networking\.k8s\.io" in the namespace "checks"/,
+    );
+    const canI = async (...args: string[]): Promise<string> =>
+      (await kubectl(readerKc, ['auth', 'can-i', ...args])).stdout.trim();
+    assert.equal(await canI('create', 'httproutes.gateway.networking.k8s.io', '-n', 'kube-lego'), 'yes');
+    assert.equal(await canI('create', 'httproutes.gateway.networking.k8s.io', '-n', 'checks'), 'no');
+    assert.equal(await canI('update', 'gateways.gateway.networking.k8s.io/status', '-n', 'checks'), 'no');
+    assert.equal(await canI('watch', 'gateways.gateway.networking.k8s.io', '-A'), 'yes');
   });
 
   it('refuses a strategic merge patch as the apiextensions apiserver does', async () => {
