@@ -224,11 +224,19 @@ describe('the sandbox serves the Gateway API kinds to kubectl', () => {
       assert.ok(all.stdout.includes(name), all.stdout);
     }
 
-    const deleted = await kubectl(kc, ['delete', '-f', join(dir, 'gateway.yaml'), '--wait=false']);
-    assert.equal(deleted.code, 0, deleted.stderr);
+    const deletedRoute = await kubectl(kc, ['delete', 'httproute', 'acme', '-n', 'edge']);
+    assert.equal(deletedRoute.code, 0, deletedRoute.stderr);
     const gone = await kubectl(kc, ['get', 'httproute', 'acme', '-n', 'edge']);
     assert.notEqual(gone.code, 0);
     assert.match(gone.stderr, /httproutes\.gateway\.networking\.k8s\.io "acme" not found/);
+    const deleted = await kubectl(kc, [
+      'delete',
+      '-f',
+      join(dir, 'gateway.yaml'),
+      '--ignore-not-found',
+      '--wait=false',
+    ]);
+    assert.equal(deleted.code, 0, deleted.stderr);
   });
 
   it('refuses a listener without a name with the apiserver field error', async () => {
