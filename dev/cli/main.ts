@@ -17,9 +17,11 @@ program
   )
   .option('--kubeconfig <path>', 'where to write the kubeconfig of the sandbox', DEFAULT_SANDBOX_KUBECONFIG)
   .option('--ca-out <path>', 'write the CA root that issued certificates chain to')
-  .action(async (options: { kubeconfig: string; caOut?: string }) => {
+  .option('--no-gateway-api', 'serve no Gateway API kinds, as a cluster without its CRDs installed')
+  .action(async (options: { kubeconfig: string; caOut?: string; gatewayApi: boolean }) => {
     process.exitCode = await sandboxCommand({
       kubeconfig: options.kubeconfig,
+      gatewayApi: options.gatewayApi,
       ...(options.caOut === undefined ? {} : { caOut: options.caOut }),
       out: process.stdout,
       err: process.stderr,

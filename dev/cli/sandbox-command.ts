@@ -10,6 +10,8 @@ export interface SandboxCommandOptions {
   readonly kubeconfig?: string;
   /** `--ca-out PATH`: where to write the CA root issued certificates chain to. */
   readonly caOut?: string;
+  /** `--no-gateway-api` sets false: the sandbox serves no Gateway API kinds. @default true */
+  readonly gatewayApi?: boolean;
   /** Where the ready line goes (stdout). */
   readonly out: LogSink;
   /** Where the controller's log and errors go (stderr). */
@@ -45,6 +47,7 @@ export async function sandboxCommand(options: SandboxCommandOptions): Promise<nu
     environment = await startDevEnvironment({
       kubeconfigPath,
       ...(options.caOut === undefined ? {} : { caOutPath: resolve(options.caOut) }),
+      ...(options.gatewayApi === undefined ? {} : { gatewayApi: options.gatewayApi }),
       logSink: options.err,
       onProgress: (message) => options.err.write(`sandbox: ${message}\n`),
     });

@@ -1,12 +1,25 @@
 import { createSecureContext, createServer, type SecureContext, type Server } from 'node:tls';
 import type { AddressInfo } from 'node:net';
+import type { JsonObject } from '../sandbox/json.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { createThrowawayTls } from '../tls/throwaway-tls.js';
+import {
+  gatewayStatusWrites,
+  servedCertificates,
+  type GatewaySnapshot,
+  type StatusWrite,
+} from './gateway-status.js';
 
 // A stand-in for an ingress controller's data plane in the sandbox: a TLS listener on loopback that
 // serves, by SNI, the certificate of the Secret an Ingress names for that host, and publishes 127.0.0.1 in
 // every Ingress's status.loadBalancer. A Secret seen for the first time is loaded at once (as a controller
 // does at start-up); a change is loaded after `reloadDelayMs`, imitating a slow load balancer, or never.
+// It is also a Gateway API implementation for the GatewayClasses naming its `controllerName`: it writes
+// their status, their Gateways' and the attached HTTPRoutes' (gateway-status.ts), and serves the Secrets
+// of their HTTPS listeners (and of ListenerSets attached to them) the same way.
+
+/** The controllerName the data plane implements unless told otherwise. */
+export const DATA_PLANE_CONTROLLER_NAME = 'sandbox.kube-lego.dev/data-plane';
 
 export interface DataPlaneOptions {
   readonly sandbox: Sandbox;
@@ -16,6 +29,8 @@ export interface DataPlaneOptions {
   readonly pollIntervalMs?: number;
   /** @default 0 (a free port) */
   readonly port?: number;
+  /** The Gateway API controllerName whose GatewayClasses it implements. @default DATA_PLANE_CONTROLLER_NAME */
+  readonly controllerName?: string;
 }
 
 export interface DataPlane {
@@ -45,6 +60,7 @@ interface Loaded {
 /** Starts the data plane; `close()` stops its listener and its polling. */
 export async function startDataPlane(options: DataPlaneOptions): Promise<DataPlane> {
   const { sandbox } = options;
+  const controllerName = options.controllerName ?? DATA_PLANE_CONTROLLER_NAME;
   const fallback = await createThrowawayTls();
   const fallbackContext = createSecureContext({ cert: fallback.certPem, key: fallback.keyPem });
   const loaded = new Map<string, Loaded>();
@@ -85,7 +101,65 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     if (!response.ok) published.delete(id);
   };
 
+  const writeStatus = async (write: StatusWrite): Promise<void> => {
+    const scope = write.plural === 'gatewayclasses' ? '' : `namespaces/${write.namespace}/`;
+    const response = await fetch(
+      `${sandbox.url}/apis/gateway.networking.k8s.io/v1/${scope}${write.plural}/${write.name}/status`,
+      {
+        method: 'PATCH',
+        headers: {
+          authorization: `Bearer ${sandbox.adminToken}`,
+          'content-type': 'application/merge-patch+json',
+        },
+        body: JSON.stringify({ status: write.status }),
+      },
+    );
+    await response.text();
+  };
+
+  const gatewayApi = async (): Promise<Map<string, string>> => {
+    // A cluster without the Gateway API CRDs: nothing to implement.
+    if (!sandbox.store.serves('gateways.gateway.networking.k8s.io')) return new Map();
+    const list = (plural: string): JsonObject[] => sandbox.store.list(`${plural}.gateway.networking.k8s.io`);
+    const snapshot: GatewaySnapshot = {
+      gatewayClasses: list('gatewayclasses'),
+      gateways: list('gateways'),
+      httpRoutes: list('httproutes'),
+      referenceGrants: list('referencegrants'),
+      listenerSets: list('listenersets'),
+      services: sandbox.store.list('services'),
+      secrets: sandbox.store.list('secrets'),
+      namespaces: sandbox.store.list('namespaces'),
+    };
+    const identity = { controllerName, address: '127.0.0.1', nowIso: new Date().toISOString() };
+    for (const write of gatewayStatusWrites(snapshot, identity)) await writeStatus(write);
+    return servedCertificates(snapshot, controllerName);
+  };
+
+  const watchSecret = (key: string): void => {
+    const slash = key.indexOf('/');
+    const namespace = key.slice(0, slash);
+    const name = key.slice(slash + 1);
+    const secret = sandbox.store.get('secrets', namespace, name) as JsonSecret | undefined;
+    const crt = secret?.data?.['tls.crt'];
+    const keyPem = secret?.data?.['tls.key'];
+    if (crt === undefined || keyPem === undefined || crt === '' || loaded.get(key)?.crt === crt) return;
+    if (!loaded.has(key)) load(key, crt, keyPem);
+    else if (options.reloadDelayMs !== 'never' && !reloads.has(key)) {
+      reloads.set(
+        key,
+        setTimeout(() => {
+          reloads.delete(key);
+          // The Secret as it is when the reload happens, as a controller re-reads it.
+          const now = sandbox.store.get('secrets', namespace, name) as JsonSecret | undefined;
+          load(key, now?.data?.['tls.crt'] ?? crt, now?.data?.['tls.key'] ?? keyPem);
+        }, options.reloadDelayMs),
+      );
+    }
+  };
+
   const look = async (): Promise<void> => {
+    const keys = new Set<string>();
     for (const ingress of sandbox.store.list('ingresses.networking.k8s.io') as JsonIngress[]) {
       const namespace = ingress.metadata?.namespace ?? 'default';
       const name = ingress.metadata?.name ?? '';
@@ -94,30 +168,21 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
         if (entry.secretName === undefined) continue;
         const key = `${namespace}/${entry.secretName}`;
         for (const host of entry.hosts ?? []) hostSecrets.set(host.toLowerCase(), key);
-        const secret = sandbox.store.get('secrets', namespace, entry.secretName) as JsonSecret | undefined;
-        const crt = secret?.data?.['tls.crt'];
-        const keyPem = secret?.data?.['tls.key'];
-        if (crt === undefined || keyPem === undefined || crt === '' || loaded.get(key)?.crt === crt) continue;
-        if (!loaded.has(key)) load(key, crt, keyPem);
-        else if (options.reloadDelayMs !== 'never' && !reloads.has(key)) {
-          reloads.set(
-            key,
-            setTimeout(() => {
-              reloads.delete(key);
-              // The Secret as it is when the reload happens, as a controller re-reads it.
-              const now = sandbox.store.get('secrets', namespace, entry.secretName ?? '') as
-                JsonSecret | undefined;
-              load(key, now?.data?.['tls.crt'] ?? crt, now?.data?.['tls.key'] ?? keyPem);
-            }, options.reloadDelayMs),
-          );
-        }
+        keys.add(key);
       }
     }
+    for (const [host, key] of await gatewayApi()) {
+      hostSecrets.set(host, key);
+      keys.add(key);
+    }
+    for (const key of keys) watchSecret(key);
   };
 
   const server: Server = createServer({
     SNICallback: (servername, callback) => {
-      const key = hostSecrets.get(servername.toLowerCase());
+      const host = servername.toLowerCase();
+      // An exact hostname first, then a wildcard listener's (`*.example.com` for `shop.example.com`).
+      const key = hostSecrets.get(host) ?? hostSecrets.get(`*${host.slice(host.indexOf('.'))}`);
       callback(null, (key === undefined ? undefined : loaded.get(key)?.context) ?? fallbackContext);
     },
     cert: fallback.certPem,

@@ -14,7 +14,7 @@ import { Redactor } from '../../src/log/redactor.js';
 import { controllerSettings } from '../../src/app/main.js';
 import { startControllerRuntime, type RunningController } from '../../src/app/lifecycle.js';
 import { startSandbox, type PolicyRule, type Sandbox } from '../sandbox/sandbox.js';
-import { startDataPlane, type DataPlane } from './data-plane.js';
+import { DATA_PLANE_CONTROLLER_NAME, startDataPlane, type DataPlane } from './data-plane.js';
 import { startChasingResolver, type ChasingResolver } from './chasing-resolver.js';
 import { VERSION } from '../../src/version.js';
 import { ensurePebbleInstalled, startPebble, type PebbleRig } from './pebble.js';
@@ -31,6 +31,8 @@ import { KubeLegoError, type Reaction } from '../../src/domain/kube-lego-error.j
 export const SANDBOX_EMAIL = 'admin@example.test';
 /** The namespace and ConfigMap the seed creates before deploying kube-lego. */
 export const SANDBOX_NAMESPACE = 'kube-lego';
+/** The GatewayClass the data plane implements, created as an implementation's install does (with `gatewayApi`). */
+export const SANDBOX_GATEWAY_CLASS = 'sandbox';
 
 /**
  * Top-level zones whose every name answers 127.0.0.1 (besides the test zones of dns-server.ts), so an Ingress
@@ -83,6 +85,8 @@ export interface DevEnvironmentOptions {
    * imitating a slow load balancer; `'never'`: it keeps serving what it loaded first. @default 2000
    */
   readonly dataPlaneReloadDelayMs?: number | 'never';
+  /** Serve the Gateway API kinds in the sandbox (false: a cluster without them). @default true */
+  readonly gatewayApi?: boolean;
 }
 
 /** The sandbox user the controller runs as, and where its kubeconfig goes. */
@@ -248,7 +252,11 @@ export async function startDevEnvironment(options: DevEnvironmentOptions): Promi
     progress('starting the Kubernetes API sandbox, Knot DNS and Pebble');
     // Settled both ways before going on: what started is stopped by stopAll() when the other failed.
     const [sandboxStart, dnsStart] = await Promise.allSettled([
-      startSandbox({ auditLog: options.auditLog ?? false, users: sandboxUsers(options.controllerIdentity) }),
+      startSandbox({
+        auditLog: options.auditLog ?? false,
+        users: sandboxUsers(options.controllerIdentity),
+        gatewayApi: options.gatewayApi ?? true,
+      }),
       startDnsServer({ zones: [...defaultTestZones, ...CATCH_ALL_ZONES] }),
     ]);
     if (sandboxStart.status === 'fulfilled') sandbox = sandboxStart.value;
@@ -269,6 +277,14 @@ export async function startDevEnvironment(options: DevEnvironmentOptions): Promi
     const rootPem = await pebble.rootPem();
     if (options.caOutPath !== undefined) await writeFileCreatingDir(options.caOutPath, rootPem);
     await createSeedSetup(sandbox, pebble.directoryUrl);
+    if (options.gatewayApi ?? true) {
+      await createObject(sandbox, '/apis/gateway.networking.k8s.io/v1/gatewayclasses', {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'GatewayClass',
+        metadata: { name: SANDBOX_GATEWAY_CLASS },
+        spec: { controllerName: DATA_PLANE_CONTROLLER_NAME },
+      });
+    }
     dataPlane = await startDataPlane({ sandbox, reloadDelayMs: options.dataPlaneReloadDelayMs ?? 2_000 });
     progress('starting the controller');
     controller = await startController(options, { pebble, dns, dataPlane });

@@ -143,7 +143,7 @@ export function conflict(resource: string, group: string, name: string, detail?:
 
 /** One field problem, rendered the way field.Error renders (`spec.x: Required value: detail`). */
 export interface FieldProblem {
-  readonly type: 'Required' | 'Invalid' | 'NotSupported' | 'Forbidden' | 'Duplicate' | 'TooLong';
+  readonly type: 'Required' | 'Invalid' | 'NotSupported' | 'Forbidden' | 'Duplicate' | 'TooLong' | 'TooMany';
   readonly field: string;
   readonly value?: unknown;
   readonly detail?: string;
@@ -156,6 +156,7 @@ const PROBLEM_REASON: Record<FieldProblem['type'], string> = {
   Forbidden: 'FieldValueForbidden',
   Duplicate: 'FieldValueDuplicate',
   TooLong: 'FieldValueTooLong',
+  TooMany: 'FieldValueTooMany',
 };
 
 function problemBody(problem: FieldProblem): string {
@@ -173,6 +174,8 @@ function problemBody(problem: FieldProblem): string {
       return `Duplicate value: ${quoted(problem.value)}`;
     case 'TooLong':
       return `Too long: ${problem.detail ?? 'value is too long'}`;
+    case 'TooMany':
+      return `Too many: ${quoted(problem.value)}: ${problem.detail ?? 'has too many items'}`;
   }
 }
 

@@ -291,6 +291,14 @@ export async function serveResource(
     }
     case 'patch': {
       const patchType = patchTypeOf(req.headers['content-type'] ?? '');
+      if (patchType === 'strategic' && type.customResource) {
+        // The apiextensions apiserver has no Go struct to read merge keys from.
+        throw new ApiError(
+          415,
+          'UnsupportedMediaType',
+          `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
+        );
+      }
       if (patchType === undefined) {
         throw new ApiError(
           415,

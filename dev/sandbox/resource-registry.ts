@@ -24,6 +24,8 @@ import {
   selfSubjectReviewSchema,
   serviceSchema,
 } from './kind-schemas.js';
+import { gatewayApiStructures, type GatewayApiKind } from './gateway-api-structure.js';
+import { gatewayApiValidator } from './gateway-api-validation.js';
 import type { Schema } from './schema.js';
 import {
   validateConfigMap,
@@ -63,6 +65,8 @@ export interface ResourceType {
   readonly virtual: boolean;
   /** The Go package path used for OpenAPI definition names (`io.k8s.api.core.v1`). */
   readonly definitionPrefix: string;
+  /** Served like a CRD's kind: no strategic merge patch (415), as the apiextensions apiserver answers. */
+  readonly customResource: boolean;
 }
 
 const ALL_VERBS: readonly Verb[] = [
@@ -92,6 +96,7 @@ function declare(d: Declaration): ResourceType {
     tracksGeneration: false,
     returnsDeletedObject: false,
     virtual: false,
+    customResource: false,
     definitionPrefix: `io.k8s.api.${goGroup}.${d.version}`,
     ...d,
   };
@@ -326,6 +331,60 @@ export const RESOURCES: readonly ResourceType[] = [
     nameRule: 'path-segment',
   }),
 ];
+
+const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
+
+/** How each Gateway API kind is served, as its upstream CRD (v1.5 standard channel) declares it. */
+const GATEWAY_API_KINDS: readonly {
+  kind: GatewayApiKind;
+  plural: string;
+  namespaced: boolean;
+  shortNames: string[];
+  /** Served as v1beta1 too (deprecated there upstream, same schema). */
+  beta: boolean;
+}[] = [
+  { kind: 'GatewayClass', plural: 'gatewayclasses', namespaced: false, shortNames: ['gc'], beta: true },
+  { kind: 'Gateway', plural: 'gateways', namespaced: true, shortNames: ['gtw'], beta: true },
+  { kind: 'HTTPRoute', plural: 'httproutes', namespaced: true, shortNames: [], beta: true },
+  {
+    kind: 'ReferenceGrant',
+    plural: 'referencegrants',
+    namespaced: true,
+    shortNames: ['refgrant'],
+    beta: true,
+  },
+  { kind: 'ListenerSet', plural: 'listenersets', namespaced: true, shortNames: ['lset'], beta: false },
+];
+
+/**
+ * The Gateway API kinds (`gateway.networking.k8s.io`), served like installed CRDs: status subresource,
+ * generation tracking, the upstream schemas and validation. Built on first use (the schemas are read from
+ * the package's declarations).
+ */
+export function gatewayApiResources(): ResourceType[] {
+  const structures = gatewayApiStructures();
+  return ['v1', 'v1beta1'].flatMap((version) =>
+    GATEWAY_API_KINDS.filter((k) => version === 'v1' || k.beta).map((k) => {
+      const schema = structures.get(k.kind);
+      if (schema === undefined) throw new Error(`No Gateway API schema for ${k.kind}`);
+      return declare({
+        group: GATEWAY_API_GROUP,
+        version,
+        kind: k.kind,
+        plural: k.plural,
+        namespaced: k.namespaced,
+        schema,
+        validate: gatewayApiValidator(k.kind),
+        subresources: k.kind === 'ReferenceGrant' ? [] : ['status'],
+        shortNames: k.shortNames,
+        categories: ['gateway-api'],
+        tracksGeneration: true,
+        customResource: true,
+        definitionPrefix: `io.k8s.networking.gateway.${version}`,
+      });
+    }),
+  );
+}
 
 /** `v1` or `networking.k8s.io/v1`. */
 export function apiVersionOf(type: Pick<ResourceType, 'group' | 'version'>): string {

@@ -23,7 +23,7 @@ import { ObjectStore } from './object-store.js';
 import { OpenApiDocuments } from './openapi.js';
 import { ResourceApi, withTypeMeta } from './resource-api.js';
 import { serveResource, type RequestInfo } from './resource-handler.js';
-import { ResourceRegistry, type ResourceType } from './resource-registry.js';
+import { gatewayApiResources, RESOURCES, ResourceRegistry, type ResourceType } from './resource-registry.js';
 import { parseRoute, type Route } from './route.js';
 import { WatchHub } from './watch-stream.js';
 
@@ -57,6 +57,12 @@ export interface SandboxOptions {
    * Default 500; 0 removes everything within the DELETE request.
    */
   namespaceFinalizeDelayMs?: number;
+  /**
+   * Serve the Gateway API kinds (`gateway.networking.k8s.io`: GatewayClass, Gateway, HTTPRoute,
+   * ReferenceGrant, ListenerSet), as a cluster with the v1.5 standard-channel CRDs installed. Default true;
+   * false is a cluster without them (discovery does not list the group, its paths answer 404).
+   */
+  gatewayApi?: boolean;
 }
 
 /** One audited request. */
@@ -84,6 +90,8 @@ export interface SandboxStoreReader {
   list(resource: string, namespace?: string): JsonObject[];
   /** The latest resourceVersion. */
   readonly resourceVersion: string;
+  /** Whether the sandbox serves a resource (`gateways.gateway.networking.k8s.io` only with `gatewayApi`). */
+  serves(resource: string): boolean;
 }
 
 /** A running sandbox. */
@@ -119,7 +127,9 @@ const REASON_BY_STATUS: Record<number, ApiError['reason']> = {
 /** Starts a sandbox API server. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const host = options.host ?? '127.0.0.1';
-  const registry = new ResourceRegistry();
+  const registry = new ResourceRegistry(
+    options.gatewayApi === false ? RESOURCES : [...RESOURCES, ...gatewayApiResources()],
+  );
   const store = new ObjectStore(options.watchHistoryLimit ?? 10_000);
   const finalizeDelayMs = options.namespaceFinalizeDelayMs ?? 500;
   const cleanupTimers = new Set<NodeJS.Timeout>();
@@ -410,6 +420,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       },
       get resourceVersion() {
         return String(store.resourceVersion);
+      },
+      serves: (resource) => {
+        try {
+          resolveResource(resource);
+          return true;
+        } catch {
+          return false;
+        }
       },
     },
     writeKubeconfig: async (path, opts = {}) => {

@@ -39,6 +39,59 @@ function servicePorts(service: JsonObject): string {
     .join(',');
 }
 
+/** `.status.conditions[?(@.type=="<type>")].status`, as a CRD printer column reads it. */
+function conditionStatus(type: string): (o: JsonObject) => string {
+  return (o) => {
+    const conditions = childObject(o, 'status')?.['conditions'];
+    const found = Array.isArray(conditions)
+      ? conditions.find((c) => isJsonObject(c) && c['type'] === type)
+      : undefined;
+    return isJsonObject(found) ? (childString(found, 'status') ?? '') : '';
+  };
+}
+
+function gatewayAddresses(gateway: JsonObject): string {
+  const addresses = childObject(gateway, 'status')?.['addresses'];
+  return Array.isArray(addresses)
+    ? addresses.map((a) => (isJsonObject(a) ? (childString(a, 'value') ?? '') : '')).join(' ')
+    : '';
+}
+
+/** The Gateway API CRDs' additionalPrinterColumns (their `Age` is the common last column). */
+const GATEWAY_API_COLUMNS: Readonly<Record<string, readonly Column[]>> = {
+  GatewayClass: [
+    {
+      name: 'Controller',
+      type: 'string',
+      cell: (o) => childString(childObject(o, 'spec'), 'controllerName') ?? '',
+    },
+    { name: 'Accepted', type: 'string', cell: conditionStatus('Accepted') },
+  ],
+  Gateway: [
+    {
+      name: 'Class',
+      type: 'string',
+      cell: (o) => childString(childObject(o, 'spec'), 'gatewayClassName') ?? '',
+    },
+    { name: 'Address', type: 'string', cell: gatewayAddresses },
+    { name: 'Programmed', type: 'string', cell: conditionStatus('Programmed') },
+  ],
+  HTTPRoute: [
+    {
+      name: 'Hostnames',
+      type: 'string',
+      cell: (o) => {
+        const hostnames = childObject(o, 'spec')?.['hostnames'];
+        return Array.isArray(hostnames) ? JSON.stringify(hostnames) : '';
+      },
+    },
+  ],
+  ListenerSet: [
+    { name: 'Accepted', type: 'string', cell: conditionStatus('Accepted') },
+    { name: 'Programmed', type: 'string', cell: conditionStatus('Programmed') },
+  ],
+};
+
 const KIND_COLUMNS: Readonly<Record<string, readonly Column[]>> = {
   Secret: [
     { name: 'Type', type: 'string', cell: (o) => childString(o, 'type') ?? 'Opaque' },
@@ -118,7 +171,9 @@ export function renderTable(options: {
       format: 'name',
       cell: (o) => childString(childObject(o, 'metadata'), 'name') ?? '',
     },
-    ...(KIND_COLUMNS[options.type.kind] ?? []),
+    ...((options.type.group === 'gateway.networking.k8s.io'
+      ? GATEWAY_API_COLUMNS[options.type.kind]
+      : KIND_COLUMNS[options.type.kind]) ?? []),
     { name: 'Age', type: 'date', cell: (o) => age(o, options.nowMs) },
   ];
   const metadata: JsonObject = { resourceVersion: options.resourceVersion };

@@ -11,6 +11,8 @@ import {
 } from '../adapters/http01/http01-solver.js';
 import { GceRouting } from '../adapters/http01/gce-routing.js';
 import { NginxRouting } from '../adapters/http01/nginx-routing.js';
+import { GatewayRouting } from '../adapters/http01/gateway-routing.js';
+import { GATEWAY_PROVIDER } from '../domain/certificate-claim.js';
 import { AccessReview } from '../adapters/kube/access-review.js';
 import { EventRecorder } from '../adapters/kube/event-recorder.js';
 import { ingressView } from '../adapters/kube/ingress-view.js';
@@ -39,9 +41,13 @@ import { createTemporaryCertificate } from '../x509/temporary-certificate.js';
 import { TEMPORARY_VALIDITY_MS } from '../domain/temporary-certificate-state.js';
 import type { ControllerSettings } from './controller-settings.js';
 import { CachedIngressAddresses } from '../adapters/kube/ingress-addresses.js';
+import { CachedSourceAddresses } from '../adapters/kube/source-addresses.js';
 import { TlsServedProbe } from '../adapters/tls/tls-served-probe.js';
 import { ServedCheck } from '../reconcile/served-check.js';
 import { watchSources, type Watches } from './watch.js';
+import { watchGateways, type GatewayWatches } from './watch-gateways.js';
+import type { GatewayApiResources } from '../adapters/kube/gateway-api-discovery.js';
+import { NO_GATEWAY_SOURCES } from '../domain/gateway-types.js';
 
 /** The controller's object graph, built but not started: nothing listens, watches or works yet. */
 export interface ControllerGraph {
@@ -57,6 +63,8 @@ export interface ControllerGraph {
   readonly accounts: AccountService;
   readonly queue: WorkQueue;
   readonly watches: Watches;
+  /** Absent when the cluster serves no Gateways: Ingresses only. */
+  readonly gatewayWatches: GatewayWatches | undefined;
   readonly desired: DesiredCache;
   readonly reconciler: Reconciler;
   /** Absent when `LEGO_SERVED_CHECK=false`. */
@@ -110,11 +118,18 @@ export async function connectKube(
 
 function solvers(
   settings: ControllerSettings,
-  parts: { tokens: ChallengeTokens; nginx: NginxRouting; gce: GceRouting; log: Log },
+  parts: {
+    tokens: ChallengeTokens;
+    nginx: NginxRouting;
+    gce: GceRouting;
+    gateway: GatewayRouting | undefined;
+    log: Log;
+  },
 ): Http01Solvers {
   const routers = new Map<string, ChallengeRouter>([
     ['nginx', parts.nginx],
     ['gce', parts.gce],
+    ...(parts.gateway === undefined ? [] : [[GATEWAY_PROVIDER, parts.gateway] as const]),
   ]);
   return new Http01Solvers({
     tokens: parts.tokens,
@@ -173,6 +188,8 @@ export function buildController(options: {
   readonly log: Log;
   /** Absent: metrics are off (`LEGO_METRICS_PORT=0`). */
   readonly metrics?: PrometheusMetrics;
+  /** The Gateway API kinds the cluster serves (discoverGatewayApi); absent or empty: Ingresses only. */
+  readonly gatewayApi?: GatewayApiResources;
 }): ControllerGraph {
   const { settings, client, log, metrics } = options;
   const objects = new KubeObjects(client);
@@ -205,6 +222,23 @@ export function buildController(options: {
     log,
     settings: { serviceName: settings.gce.serviceName, podIp: settings.gce.podIp, port: settings.port },
   });
+  const gatewayApi = options.gatewayApi ?? {};
+  const gatewayRouting =
+    gatewayApi.gateways === undefined
+      ? undefined
+      : new GatewayRouting({
+          objects,
+          log,
+          resources: gatewayApi,
+          shutdown: shutdown.signal,
+          settings: {
+            namespace: settings.namespace,
+            serviceName: settings.gateway?.serviceName ?? 'kube-lego-gateway',
+            routeNamespace: settings.gateway?.routeNamespace ?? 'kube-lego',
+            port: settings.port,
+            serviceSelector: settings.nginx.serviceSelector,
+          },
+        });
   const accounts = new AccountService({
     objects,
     log,
@@ -228,7 +262,7 @@ export function buildController(options: {
   const dns01 = dns01Solvers(settings, objects, log);
   const issuer = new CertificateIssuer({
     accounts,
-    solvers: solvers(settings, { tokens, nginx, gce, log }),
+    solvers: solvers(settings, { tokens, nginx, gce, gateway: gatewayRouting, log }),
     dns01,
     ari: settings.ari,
     keySpec: settings.keySpec,
@@ -273,13 +307,34 @@ export function buildController(options: {
     synced: options.synced,
     log: log.with({ context: 'kubelego' }),
   });
-  const desired = new DesiredCache(settings.policy, () => watches.ingresses.list().map(ingressView));
+  const gatewayWatches = watchGateways({
+    client,
+    namespace: settings.watchNamespace,
+    resources: gatewayApi,
+    queue,
+    onChange: () => {
+      desired.invalidate();
+    },
+    synced: options.synced,
+    log: log.with({ context: 'kubelego' }),
+  });
+  const desired = new DesiredCache(
+    settings.policy,
+    () => watches.ingresses.list().map(ingressView),
+    () => gatewayWatches?.sources() ?? NO_GATEWAY_SOURCES,
+  );
   const events = new EventRecorder(objects);
   const servedCheck =
     settings.servedCheck?.enabled === true
       ? new ServedCheck({
           probe: new TlsServedProbe({ port: settings.servedCheck.port }),
-          addresses: new CachedIngressAddresses(watches.ingresses),
+          addresses: new CachedSourceAddresses({
+            ingresses: new CachedIngressAddresses(watches.ingresses),
+            ...(gatewayWatches === undefined ? {} : { gateways: gatewayWatches.gateways }),
+            ...(gatewayWatches?.listenerSets === undefined
+              ? {}
+              : { listenerSets: gatewayWatches.listenerSets }),
+          }),
           events,
           policy: settings.servedCheck,
           log,
@@ -347,6 +402,7 @@ export function buildController(options: {
     accounts,
     queue,
     watches,
+    gatewayWatches,
     desired,
     reconciler,
     ...(servedCheck === undefined ? {} : { servedCheck }),

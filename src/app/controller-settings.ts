@@ -39,6 +39,8 @@ export interface ControllerSettings {
     readonly serviceSelector: string;
   };
   readonly gce: { readonly serviceName: string; readonly podIp: string | undefined };
+  /** http-01 through Gateways; default: Service `kube-lego-gateway`, routes in `namespace`. */
+  readonly gateway?: { readonly serviceName: string; readonly routeNamespace: 'kube-lego' | 'gateway' };
   readonly policy: PlanPolicy;
   readonly checkIntervalMs: number;
   /** `LEGO_ARI`: follow the CA's renewal windows (RFC 9773) and send `replaces` on renewals. */

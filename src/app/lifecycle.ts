@@ -6,6 +6,13 @@ import type { Log } from '../ports/log.js';
 import type { KeySpec } from '../x509/private-key.js';
 import { runWorkers } from '../runtime/worker-pool.js';
 import { buildController, connectKube } from './build.js';
+import {
+  discoverGatewayApi,
+  listableGatewayApi,
+  type GatewayApiResources,
+} from '../adapters/kube/gateway-api-discovery.js';
+import type { KubeClient } from '../adapters/kube/kube-client.js';
+import { GATEWAY_GROUP } from '../domain/gateway-types.js';
 import type { ControllerSettings } from './controller-settings.js';
 
 function keyText(spec: KeySpec): string {
@@ -31,6 +38,43 @@ function reportAcmeSettings(settings: ControllerSettings, accounts: AccountServi
       );
     },
   );
+}
+
+/**
+ * The Gateway API kinds the cluster serves, told in one log line: without them (or when discovery fails)
+ * kube-lego watches Ingresses only, and does not ask again until it restarts.
+ */
+async function gatewayApiOf(client: KubeClient, log: Log): Promise<GatewayApiResources> {
+  let found: GatewayApiResources;
+  try {
+    found = await discoverGatewayApi(client);
+  } catch (err) {
+    log.warn(`cannot discover the Gateway API kinds, watching ingresses only: ${String(err)}`);
+    return {};
+  }
+  if (found.gateways === undefined) {
+    log.info(`the cluster serves no Gateway API gateways (${GATEWAY_GROUP}), watching ingresses only`);
+    return {};
+  }
+  let listable: Awaited<ReturnType<typeof listableGatewayApi>>;
+  try {
+    listable = await listableGatewayApi(client, found);
+  } catch (err) {
+    log.warn(`cannot list the Gateway API kinds, watching ingresses only: ${String(err)}`);
+    return {};
+  }
+  if (listable.forbidden.length > 0) {
+    log.warn(
+      `kube-lego may not list ${listable.forbidden.join(', ')}: grant list and watch in its ClusterRole (deploy/base/rbac.yaml); ${listable.resources.gateways === undefined ? 'watching ingresses only' : 'watching the others'}`,
+    );
+  }
+  if (listable.resources.gateways === undefined) return {};
+  found = listable.resources;
+  const kinds = [found.gateways, found.listenerSets, found.referenceGrants, found.httpRoutes]
+    .filter((kind) => kind !== undefined)
+    .map((kind) => `${kind.kind} ${kind.apiVersion}`);
+  log.info(`watching gateways too: the cluster serves ${kinds.join(', ')}`);
+  return found;
 }
 
 /** A started controller. */
@@ -60,14 +104,17 @@ export async function startControllerRuntime(
   const metrics =
     settings.metricsPort === 0 ? undefined : new PrometheusMetrics({ version: settings.version });
   const client = await connectKube(settings, log, metrics);
+  const gatewayApi = await gatewayApiOf(client, kubeLog);
   let informersSynced = false;
   const graph = buildController({
     settings,
     client,
     synced: () => informersSynced,
     log,
+    gatewayApi,
     ...(metrics === undefined ? {} : { metrics }),
   });
+  const gatewayInformers = graph.gatewayWatches?.informers ?? [];
   const { queue, watches, desired, reconciler, shutdown, elector } = graph;
   // Without leader election this replica always leads.
   const leading = (): boolean => elector?.isLeader() ?? true;
@@ -109,6 +156,7 @@ export async function startControllerRuntime(
   kubeLog.debug('start watching ingress objects');
   watches.ingresses.start();
   watches.secrets.start();
+  for (const informer of gatewayInformers) informer.start();
   // kube-lego's periodic pass over every certificate, logged as it was; the first one follows the sync.
   const checkAll = (): void => {
     if (!leading()) return;
@@ -136,6 +184,7 @@ export async function startControllerRuntime(
   const synced = Promise.all([
     watches.ingresses.waitForSync(),
     watches.secrets.waitForSync(),
+    ...gatewayInformers.map((informer) => informer.waitForSync()),
     graph.challenges?.waitForSync(),
   ]).then(async () => {
     if (shutdown.signal.aborted) return;
@@ -177,7 +226,12 @@ export async function startControllerRuntime(
       election.abort();
       await electing;
       await synced.catch(() => undefined);
-      await Promise.all([watches.ingresses.stop(), watches.secrets.stop(), graph.challenges?.stop()]);
+      await Promise.all([
+        watches.ingresses.stop(),
+        watches.secrets.stop(),
+        ...gatewayInformers.map((informer) => informer.stop()),
+        graph.challenges?.stop(),
+      ]);
       await graph.accounts.close();
       acmeLog.info(`stopping server listening on http://:${server.port}/`);
       await server.close();

@@ -116,6 +116,10 @@ function settingsOf(config: Config, files: HostFiles, caPem: string | undefined)
     },
     nginx: config.nginx,
     gce: { serviceName: config.gce.serviceName, podIp: config.gce.podIp },
+    gateway: {
+      serviceName: config.gateway.serviceName,
+      routeNamespace: config.gateway.challengeNamespace,
+    },
     policy: planPolicy({
       ingress: config.ingress,
       directoryUrl: config.acme.directoryUrl,

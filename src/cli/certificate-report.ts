@@ -25,7 +25,7 @@ export interface CertificateReport {
 const MIDDLE_OF_WINDOW = (): number => 0.5;
 
 /**
- * Reads the Ingresses of `namespace` (all when undefined) and every Secret they ask for, then runs the
+ * Reads the Ingresses and Gateways of `namespace` (all when undefined) and every Secret they ask for, then runs the
  * controller's plan() over them: the decision and its detail are the controller's, not a copy.
  */
 export async function certificateReport(
@@ -33,7 +33,8 @@ export async function certificateReport(
   options: { readonly namespace: string | undefined; readonly policy: PlanPolicy; readonly nowMs: number },
 ): Promise<CertificateReport> {
   const ingresses = await inventory.ingresses(options.namespace);
-  const desired = desiredCertificates(ingresses, options.policy);
+  const gateways = await inventory.gatewaySources(options.namespace);
+  const desired = desiredCertificates(ingresses, options.policy, gateways);
   const keys = [
     ...new Set([
       ...desired.certificates.map((c) => c.key),
@@ -51,6 +52,7 @@ export async function certificateReport(
   );
   const planned = plan({
     ingresses,
+    gateways,
     secrets: snapshots,
     nowMs: options.nowMs,
     policy: options.policy,

@@ -81,6 +81,12 @@ export interface Config {
     /** Value of the `app` label the challenge Service selects kube-lego's pods by. */
     readonly serviceSelector: string;
   };
+  /** http-01 through Gateways: the challenge Service and where the challenge HTTPRoutes live. */
+  readonly gateway: {
+    readonly serviceName: string;
+    /** `kube-lego`: in `LEGO_NAMESPACE`; `gateway`: in each Gateway's namespace. */
+    readonly challengeNamespace: 'kube-lego' | 'gateway';
+  };
   readonly gce: {
     readonly serviceName: string;
     /** The pod's IP (downward API), needed by the gce provider's Endpoints; undefined when not given. */

@@ -281,6 +281,18 @@ function readPodIp(env: EnvironmentReader, providers: readonly IngressProvider[]
   return podIp;
 }
 
+/** `LEGO_GATEWAY_CHALLENGE_NAMESPACE`: where the challenge HTTPRoutes of Gateways live. */
+function readChallengeNamespace(env: EnvironmentReader): 'kube-lego' | 'gateway' {
+  const value = env.text('LEGO_GATEWAY_CHALLENGE_NAMESPACE').toLowerCase();
+  if (value === 'kube-lego' || value === 'gateway') return value;
+  env.invalid(
+    'LEGO_GATEWAY_CHALLENGE_NAMESPACE',
+    value,
+    "accepted are 'kube-lego' (LEGO_NAMESPACE) and 'gateway' (each Gateway's namespace)",
+  );
+  return 'kube-lego';
+}
+
 function readPort(env: EnvironmentReader): number {
   const value = env.text('LEGO_PORT');
   if (!/^[+-]?\d+$/.test(value)) {
@@ -560,6 +572,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
         reader.raw('LEGO_INGRESS_NAME') ??
         reader.text('LEGO_INGRESS_NAME_NGINX'),
       serviceSelector: reader.text('LEGO_SERVICE_SELECTOR'),
+    },
+    gateway: {
+      serviceName: reader.text('LEGO_SERVICE_NAME_GATEWAY'),
+      challengeNamespace: readChallengeNamespace(reader),
     },
     gce: {
       serviceName: reader.text('LEGO_SERVICE_NAME_GCE'),

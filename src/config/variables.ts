@@ -73,6 +73,8 @@ export const CONFIG_VARIABLES = [
   { name: 'LEGO_DNS01_ZONES', defaultValue: undefined },
   { name: 'LEGO_DNS01_PROPAGATION_TIMEOUT', defaultValue: '2m' },
   { name: 'LEGO_DNS01_DEFAULT', defaultValue: 'false' },
+  { name: 'LEGO_SERVICE_NAME_GATEWAY', defaultValue: 'kube-lego-gateway' },
+  { name: 'LEGO_GATEWAY_CHALLENGE_NAMESPACE', defaultValue: 'kube-lego' },
 ] as const satisfies readonly ConfigVariable[];
 
 /** The name of a variable in CONFIG_VARIABLES. */

@@ -1,4 +1,8 @@
 import { DNS01_SETUP_HINT, requestedChallenge } from './challenge-choice.js';
+import { describeSource, sameChallengeRoute, type CertificateClaim } from './certificate-claim.js';
+import { gatewayClaims } from './gateway-claims.js';
+import { NO_GATEWAY_SOURCES, type GatewaySources } from './gateway-types.js';
+import { notOptedIn } from './opt-in.js';
 import { checkHostName, type ChallengeType, type HostProblemCode } from './host-name.js';
 import {
   secretKey,
@@ -35,7 +39,7 @@ export interface DesiredPolicy {
   readonly maxNamesPerCertificate: number;
 }
 
-/** Why a `spec.tls[]` entry (or a whole Ingress) yields no certificate. */
+/** Why a `spec.tls[]` entry or a listener (or a whole source) yields no certificate. */
 export type DesiredProblemCode =
   | HostProblemCode
   | 'NoHosts'
@@ -44,13 +48,20 @@ export type DesiredProblemCode =
   | 'SecretConflict'
   | 'UnsupportedProvider'
   | 'InvalidChallenge'
-  | 'Dns01NotConfigured';
+  | 'Dns01NotConfigured'
+  /** A Gateway listener's hostname has no port-80 HTTP listener to answer http-01 through. */
+  | 'NoHttpListener'
+  /** A listener names a Secret in another namespace and no ReferenceGrant there allows it. */
+  | 'ReferenceNotGranted'
+  /** A ListenerSet's Gateway does not accept ListenerSets from its namespace (`spec.allowedListeners`). */
+  | 'ListenerSetNotAllowed';
 
-/** A configuration problem to report on the Ingress (log line and Warning Event). */
+/** A configuration problem to report on its source (log line and Warning Event). */
 export interface DesiredProblem {
   readonly code: DesiredProblemCode;
+  /** The object the problem is reported on: an Ingress, a Gateway or a ListenerSet. */
   readonly ingress: SourceRef;
-  /** Index in `spec.tls`; absent when the problem concerns the whole Ingress. */
+  /** Index in `spec.tls` (or `spec.listeners`); absent when the problem concerns the whole source. */
   readonly tlsIndex?: number;
   readonly key?: SecretKey;
   readonly hosts: readonly string[];
@@ -60,14 +71,14 @@ export interface DesiredProblem {
 /** Why an Ingress is not considered at all (kube-lego's `ignoring as ...` lines). */
 export type IgnoreReason = 'NoAnnotation' | 'AnnotationNotTrue' | 'UnsupportedClass';
 
-/** An Ingress kube-lego does not manage, with kube-lego's log line. */
+/** A source (Ingress or Gateway) kube-lego does not manage, with kube-lego's log line. */
 export interface IgnoredIngress {
   readonly ingress: SourceRef;
   readonly reason: IgnoreReason;
   readonly message: string;
 }
 
-/** Everything the Ingresses ask for. */
+/** Everything the Ingresses and Gateways ask for. */
 export interface DesiredState {
   /** Sorted by key. */
   readonly certificates: readonly DesiredCertificate[];
@@ -81,15 +92,6 @@ interface Selected {
   readonly class: string;
   readonly classSource: ClassSource;
   readonly provider: string;
-}
-
-interface Claim {
-  readonly ingress: SourceRef;
-  readonly source: CertificateSource;
-  readonly hosts: readonly string[];
-  readonly provider: string;
-  readonly class: string;
-  readonly challenge: ChallengeType;
 }
 
 /** The group version and kind an IngressView is read from. */
@@ -127,21 +129,8 @@ function resolveProvider(ingress: IngressView, ingressClass: string, policy: Des
 
 function select(ingress: IngressView, policy: DesiredPolicy): Selected | IgnoredIngress {
   const ref = refOf(ingress);
-  const optIn = ingress.annotations[policy.annotationKey];
-  if (optIn === undefined) {
-    return {
-      ingress: ref,
-      reason: 'NoAnnotation',
-      message: `ignoring as has no annotation '${policy.annotationKey}'`,
-    };
-  }
-  if (optIn.toLowerCase() !== 'true') {
-    return {
-      ingress: ref,
-      reason: 'AnnotationNotTrue',
-      message: `ignoring as annotation '${policy.annotationKey}' is not true`,
-    };
-  }
+  const ignored = notOptedIn(ingress.annotations, policy.annotationKey, ref);
+  if (ignored !== undefined) return ignored;
   const ingressClass = resolveClass(ingress, policy);
   const supported = policy.supportedClasses.some((c) => c.toLowerCase() === ingressClass.name);
   if (!supported) {
@@ -165,7 +154,11 @@ export function normaliseHosts(hosts: readonly string[]): string[] {
   return [...seen];
 }
 
-function checkEntry(selected: Selected, tlsIndex: number, policy: DesiredPolicy): Claim | DesiredProblem[] {
+function checkEntry(
+  selected: Selected,
+  tlsIndex: number,
+  policy: DesiredPolicy,
+): CertificateClaim | DesiredProblem[] {
   const entry = selected.ingress.tls[tlsIndex];
   const hosts = normaliseHosts(entry?.hosts ?? []);
   const where = `spec.tls[${tlsIndex}] of ingress ${describe(selected.ref)}`;
@@ -227,8 +220,8 @@ function checkEntry(selected: Selected, tlsIndex: number, policy: DesiredPolicy)
   }
   if (problems.length > 0) return problems;
   const source: CertificateSource = { ...selected.ref, tlsIndex, classSource: selected.classSource };
-  const claim = { ingress: selected.ref, source, hosts, provider: selected.provider, class: selected.class };
-  return { ...claim, challenge: challenge.ok ? challenge.challenge : 'http-01' };
+  const challengeType = challenge.ok ? challenge.challenge : 'http-01';
+  return { source, hosts, provider: selected.provider, class: selected.class, challenge: challengeType };
 }
 
 function sameHostSet(a: readonly string[], b: readonly string[]): boolean {
@@ -236,34 +229,36 @@ function sameHostSet(a: readonly string[], b: readonly string[]): boolean {
 }
 
 function compareSources(a: CertificateSource, b: CertificateSource): number {
-  return compareText(a.namespace, b.namespace) || compareText(a.name, b.name) || a.tlsIndex - b.tlsIndex;
+  return (
+    compareText(a.namespace, b.namespace) ||
+    compareText(a.name, b.name) ||
+    compareText(a.kind, b.kind) ||
+    a.tlsIndex - b.tlsIndex
+  );
 }
 
-function uniqueSources(claims: readonly Claim[]): CertificateSource[] {
+function sameSource(a: CertificateSource, b: CertificateSource): boolean {
+  return a.kind === b.kind && a.namespace === b.namespace && a.name === b.name && a.tlsIndex === b.tlsIndex;
+}
+
+function uniqueSources(claims: readonly CertificateClaim[]): CertificateSource[] {
   const out: CertificateSource[] = [];
   for (const { source } of claims) {
-    if (
-      !out.some(
-        (s) => s.namespace === source.namespace && s.name === source.name && s.tlsIndex === source.tlsIndex,
-      )
-    ) {
+    if (!out.some((s) => sameSource(s, source))) {
       out.push(source);
     }
   }
   return out;
 }
 
-function conflictProblems(key: SecretKey, claims: readonly Claim[]): DesiredProblem[] {
+function conflictProblems(key: SecretKey, claims: readonly CertificateClaim[]): DesiredProblem[] {
   const claimants = claims
-    .map(
-      (c) =>
-        `ingress ${describe(c.source)} spec.tls[${c.source.tlsIndex}] (${c.hosts.join(', ')}; provider ${c.provider})`,
-    )
+    .map((c) => `${describeSource(c.source)} (${c.hosts.join(', ')}; provider ${c.provider})`)
     .join(' and ');
   const message = `Cannot issue certificate for secret "${key}": it is claimed with different hosts or providers by ${claimants}; give each entry its own secretName or the same hosts`;
   return claims.map((c) => ({
     code: 'SecretConflict',
-    ingress: c.ingress,
+    ingress: sourceRefOf(c.source),
     tlsIndex: c.source.tlsIndex,
     key,
     hosts: c.hosts,
@@ -271,11 +266,20 @@ function conflictProblems(key: SecretKey, claims: readonly Claim[]): DesiredProb
   }));
 }
 
-function merge(key: SecretKey, claims: readonly Claim[]): DesiredCertificate | DesiredProblem[] {
+/** The object a source names, without the entry fields. */
+function sourceRefOf(source: CertificateSource): SourceRef {
+  const { apiVersion, kind, namespace, name } = source;
+  const ref = { apiVersion, kind, namespace, name };
+  return source.uid === undefined ? ref : { ...ref, uid: source.uid };
+}
+
+function merge(key: SecretKey, claims: readonly CertificateClaim[]): DesiredCertificate | DesiredProblem[] {
   const sorted = [...claims].sort((a, b) => compareSources(a.source, b.source));
   const [first] = sorted;
   if (first === undefined) return [];
-  const agree = sorted.every((c) => c.provider === first.provider && sameHostSet(c.hosts, first.hosts));
+  const agree = sorted.every(
+    (c) => c.provider === first.provider && sameHostSet(c.hosts, first.hosts) && sameChallengeRoute(c, first),
+  );
   if (!agree) return conflictProblems(key, sorted);
   const [namespace, secretName] = splitKey(key);
   return {
@@ -287,6 +291,7 @@ function merge(key: SecretKey, claims: readonly Claim[]): DesiredCertificate | D
     provider: first.provider,
     class: first.class,
     ...(first.challenge === 'dns-01' ? { challenge: first.challenge } : {}),
+    ...(first.gatewayChallenge === undefined ? {} : { gatewayChallenge: first.gatewayChallenge }),
   };
 }
 
@@ -307,18 +312,26 @@ function unsupportedProvider(selected: Selected, policy: DesiredPolicy): Desired
 }
 
 /**
- * Computes the certificates the Ingresses ask for: one per `spec.tls[]` entry of every opted-in Ingress
- * of a supported class, with a problem for every entry that cannot be issued. A Secret claimed by
- * entries that disagree on hosts or provider is reported on every claimant and not issued at all, so
- * neither side can overwrite the other's certificate.
+ * Computes the certificates the Ingresses and Gateways ask for: one per `spec.tls[]` entry of every
+ * opted-in Ingress of a supported class, and one per Secret named by the TLS listeners of every opted-in
+ * Gateway (see gatewayClaims), with a problem for every entry that cannot be issued. A Secret claimed by
+ * entries that disagree on hosts, provider or challenge route is reported on every claimant and not issued
+ * at all, so neither side can overwrite the other's certificate.
  *
  * @example
- * const { certificates, problems } = desiredCertificates(ingresses, policy);
+ * const { certificates, problems } = desiredCertificates(ingresses, policy, gateways);
  */
-export function desiredCertificates(ingresses: readonly IngressView[], policy: DesiredPolicy): DesiredState {
+export function desiredCertificates(
+  ingresses: readonly IngressView[],
+  policy: DesiredPolicy,
+  gateways: GatewaySources = NO_GATEWAY_SOURCES,
+): DesiredState {
   const ignored: IgnoredIngress[] = [];
   const problems: DesiredProblem[] = [];
-  const claims = new Map<SecretKey, Claim[]>();
+  const claims = new Map<SecretKey, CertificateClaim[]>();
+  const addClaim = (key: SecretKey, claim: CertificateClaim): void => {
+    claims.set(key, [...(claims.get(key) ?? []), claim]);
+  };
   for (const ingress of ingresses) {
     const selected = select(ingress, policy);
     if (!('class' in selected)) {
@@ -336,10 +349,16 @@ export function desiredCertificates(ingresses: readonly IngressView[], policy: D
         problems.push(...checked);
         return;
       }
-      const key = secretKey(selected.ingress.namespace, selected.ingress.tls[tlsIndex]?.secretName ?? '');
-      claims.set(key, [...(claims.get(key) ?? []), checked]);
+      addClaim(
+        secretKey(selected.ingress.namespace, selected.ingress.tls[tlsIndex]?.secretName ?? ''),
+        checked,
+      );
     });
   }
+  const fromGateways = gatewayClaims(gateways, policy);
+  ignored.push(...fromGateways.ignored);
+  problems.push(...fromGateways.problems);
+  for (const { key, claim } of fromGateways.claims) addClaim(key, claim);
   const certificates: DesiredCertificate[] = [];
   for (const key of [...claims.keys()].sort(compareText)) {
     const merged = merge(key, claims.get(key) ?? []);

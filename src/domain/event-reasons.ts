@@ -15,6 +15,8 @@ export const EVENT_REASONS = [
   'SecretConflict',
   'ForeignSecret',
   'InvalidIngress',
+  'InvalidListener',
+  'ReferenceNotGranted',
   'UnsupportedProvider',
   'MinimumValidityIgnored',
   'SecretAdopted',
@@ -42,6 +44,8 @@ export const EVENT_TYPES: Readonly<Record<EventReason, EventType>> = Object.free
   SecretConflict: 'Warning',
   ForeignSecret: 'Warning',
   InvalidIngress: 'Warning',
+  InvalidListener: 'Warning',
+  ReferenceNotGranted: 'Warning',
   UnsupportedProvider: 'Warning',
   MinimumValidityIgnored: 'Warning',
   SecretAdopted: 'Normal',
@@ -52,13 +56,21 @@ export const EVENT_TYPES: Readonly<Record<EventReason, EventType>> = Object.free
   CertificateNotCheckable: 'Normal',
 });
 
-/** The Event reason a desired-state problem is reported with. */
-export function problemEventReason(code: DesiredProblemCode): EventReason {
+/**
+ * The Event reason a desired-state problem is reported with; `sourceKind` is the kind of the object it is
+ * recorded on (an entry of a Gateway or a ListenerSet is an `InvalidListener`).
+ */
+export function problemEventReason(code: DesiredProblemCode, sourceKind = 'Ingress'): EventReason {
   switch (code) {
     case 'SecretConflict':
       return 'SecretConflict';
     case 'UnsupportedProvider':
       return 'UnsupportedProvider';
+    case 'ReferenceNotGranted':
+      return 'ReferenceNotGranted';
+    case 'NoHttpListener':
+    case 'ListenerSetNotAllowed':
+      return 'InvalidListener';
     case 'NoHosts':
     case 'EmptySecretName':
     case 'TooManyNames':
@@ -67,7 +79,7 @@ export function problemEventReason(code: DesiredProblemCode): EventReason {
     case 'IpAddressNotSupported':
     case 'InvalidChallenge':
     case 'Dns01NotConfigured':
-      return 'InvalidIngress';
+      return sourceKind === 'Ingress' ? 'InvalidIngress' : 'InvalidListener';
   }
 }
 

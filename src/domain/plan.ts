@@ -5,6 +5,7 @@ import {
   type DesiredProblem,
   type IgnoredIngress,
 } from './desired.js';
+import type { GatewaySources } from './gateway-types.js';
 import { observeSecret } from './observe-secret.js';
 import { isManagedSecret, type AnnotationProblem } from './secret-annotations.js';
 import type { DesiredCertificate, IngressView, ObservedSecret, SecretKey, SecretSnapshot } from './types.js';
@@ -15,6 +16,8 @@ export type PlanPolicy = DesiredPolicy & DecisionPolicy;
 /** The input of plan(): a snapshot of the caches and the time. */
 export interface PlanInput {
   readonly ingresses: readonly IngressView[];
+  /** The Gateway API objects; absent: none (a cluster without the kinds). */
+  readonly gateways?: GatewaySources;
   /** Secrets by key; only the ones that exist. */
   readonly secrets: ReadonlyMap<SecretKey, SecretSnapshot>;
   readonly nowMs: number;
@@ -49,7 +52,7 @@ export interface Plan {
  */
 export function plan(input: PlanInput): Plan {
   const { policy, nowMs } = input;
-  const desired = desiredCertificates(input.ingresses, policy);
+  const desired = desiredCertificates(input.ingresses, policy, input.gateways);
   const entries = desired.certificates.map((want): PlanEntry => {
     const { observed, problems } = observeSecret(
       input.secrets.get(want.key),

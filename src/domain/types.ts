@@ -1,4 +1,5 @@
 import type { ChallengeType } from './host-name.js';
+import type { GatewayChallengeTarget } from './gateway-types.js';
 
 // Plain data views the pure core works on. No Kubernetes client types appear here: adapters copy the
 // fields they read into these shapes, so the core can be tested with literals and reused by every
@@ -81,10 +82,16 @@ export interface CertInfo {
 /** Which source decided the ingress class: kube-lego's default, the legacy annotation or the spec field. */
 export type ClassSource = 'ingressClassName' | 'annotation' | 'default';
 
-/** A reference to the `spec.tls[]` entry a desired certificate comes from. */
+/**
+ * A reference to the `spec.tls[]` entry (or, for a Gateway or ListenerSet, the listener) a desired
+ * certificate comes from.
+ */
 export interface CertificateSource extends SourceRef {
+  /** Index in `spec.tls` of an Ingress, or in `spec.listeners` of a Gateway or ListenerSet. */
   readonly tlsIndex: number;
   readonly classSource: ClassSource;
+  /** The listener's name, for a Gateway or ListenerSet. */
+  readonly listener?: string;
 }
 
 /** A certificate that should exist: one per distinct `spec.tls[]` entry. */
@@ -103,6 +110,8 @@ export interface DesiredCertificate {
    * `LEGO_DNS01_DEFAULT`); absent: http-01. Wildcards always use dns-01 (`challengeForName`).
    */
   readonly challenge?: ChallengeType;
+  /** For a certificate from Gateway listeners: the HTTP listeners its http-01 challenges are routed through. */
+  readonly gatewayChallenge?: GatewayChallengeTarget;
 }
 
 /** An ARI (RFC 9773) suggested renewal window. */

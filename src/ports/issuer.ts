@@ -1,4 +1,5 @@
 import type { ChallengeType } from '../domain/host-name.js';
+import type { GatewayChallengeTarget } from '../domain/gateway-types.js';
 import type { ClassSource, IssuanceRecord } from '../domain/types.js';
 
 /** How a certificate's challenges are routed: the provider and the class of its Ingress. */
@@ -10,6 +11,8 @@ export interface RouteTarget {
   readonly ingresses: readonly string[];
   /** The challenge of the names that are not wildcards (wildcards always use dns-01); absent: http-01. */
   readonly challenge?: ChallengeType;
+  /** For a certificate from Gateway listeners: the HTTP listeners the challenge HTTPRoute attaches to. */
+  readonly gatewayChallenge?: GatewayChallengeTarget;
 }
 
 /** One certificate to obtain: all names of one `spec.tls[]` entry, in one order (never a subset). */

@@ -13,7 +13,10 @@ export interface ServedProbe {
   handshake(target: ServedCheckTarget, signal: AbortSignal): Promise<HandshakeOutcome>;
 }
 
-/** The addresses of an Ingress's `status.loadBalancer.ingress` (IPs and hostnames), from the informer cache. */
+/**
+ * The addresses of a source, from the informer caches: an Ingress's `status.loadBalancer.ingress` (IPs and
+ * hostnames), a Gateway's `status.addresses`, a ListenerSet's Gateway's (`kind` absent: an Ingress).
+ */
 export interface IngressAddresses {
-  addresses(namespace: string, name: string): readonly string[];
+  addresses(namespace: string, name: string, kind?: string): readonly string[];
 }

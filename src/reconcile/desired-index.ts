@@ -4,6 +4,7 @@ import {
   type DesiredProblem,
   type DesiredState,
 } from '../domain/desired.js';
+import { NO_GATEWAY_SOURCES, type GatewaySources } from '../domain/gateway-types.js';
 import type { DesiredCertificate, IngressView, SecretKey } from '../domain/types.js';
 
 /** The desired state of the whole cluster, indexed by Secret key. */
@@ -14,23 +15,29 @@ export interface DesiredIndex {
 }
 
 /**
- * Recomputes desiredCertificates() only when the Ingress cache changed since the last call, so a burst
+ * Recomputes desiredCertificates() only when the Ingress or Gateway API caches changed since the last call, so a burst
  * of reconciles (the periodic check over 10,000 Ingresses) costs one pass, not one per key.
  */
 export class DesiredCache {
   readonly #policy: DesiredPolicy;
   readonly #ingresses: () => readonly IngressView[];
+  readonly #gateways: () => GatewaySources;
   #version = 0;
   #computed: { readonly version: number; readonly index: DesiredIndex } | undefined;
   /** The version the last current() call returned. */
   #seenVersion: number | undefined;
 
-  constructor(policy: DesiredPolicy, ingresses: () => readonly IngressView[]) {
+  constructor(
+    policy: DesiredPolicy,
+    ingresses: () => readonly IngressView[],
+    gateways: () => GatewaySources = () => NO_GATEWAY_SOURCES,
+  ) {
     this.#policy = policy;
     this.#ingresses = ingresses;
+    this.#gateways = gateways;
   }
 
-  /** Marks the cache stale (any Ingress add, update or delete). */
+  /** Marks the cache stale (any Ingress, Gateway, ListenerSet or ReferenceGrant add, update or delete). */
   invalidate(): void {
     this.#version += 1;
   }
@@ -49,7 +56,7 @@ export class DesiredCache {
   /** The current index, recomputed when stale, for readers that report nothing (metrics). */
   peek(): DesiredIndex {
     if (this.#computed?.version === this.#version) return this.#computed.index;
-    const state = desiredCertificates(this.#ingresses(), this.#policy);
+    const state = desiredCertificates(this.#ingresses(), this.#policy, this.#gateways());
     const byKey = new Map(state.certificates.map((c) => [c.key, c] as const));
     const problemsByKey = new Map<string, DesiredProblem[]>();
     for (const problem of state.problems) {

@@ -415,6 +415,7 @@ export class Reconciler {
         classSource: source?.classSource ?? 'default',
         ingresses: want.sources.map((s) => `${s.namespace}/${s.name}`),
         ...(want.challenge === undefined ? {} : { challenge: want.challenge }),
+        ...(want.gatewayChallenge === undefined ? {} : { gatewayChallenge: want.gatewayChallenge }),
       },
       ...(options.resumeOrderUrl === undefined ? {} : { resumeOrderUrl: options.resumeOrderUrl }),
       ...(options.resumeKeyPem === undefined ? {} : { resumeKeyPem: options.resumeKeyPem }),
@@ -841,7 +842,11 @@ export class Reconciler {
       this.#log
         .with({ context: 'ingress', name: problem.ingress.name, namespace: problem.ingress.namespace })
         .warn(problem.message);
-      await this.#recordEvent(problem.ingress, problemEventReason(problem.code), problem.message);
+      await this.#recordEvent(
+        problem.ingress,
+        problemEventReason(problem.code, problem.ingress.kind),
+        problem.message,
+      );
     }
     this.#reportedProblems.clear();
     for (const id of current) this.#reportedProblems.add(id);

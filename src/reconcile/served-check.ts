@@ -164,7 +164,7 @@ export class ServedCheck implements ServedCheckStarter {
       if (stopped()) return { kind: 'stopped' };
       // Re-read each time: the ingress controller may publish the address after the certificate is stored.
       const targets = servedCheckTargets(
-        this.#o.addresses.addresses(source.namespace, source.name),
+        this.#o.addresses.addresses(source.namespace, source.name, source.kind),
         want.hosts,
       );
       if (targets.length === 0 && !reportedNotCheckable) {

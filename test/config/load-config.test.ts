@@ -43,6 +43,7 @@ describe('loadConfig() defaults', () => {
         defaultProvider: 'nginx',
       },
       nginx: { serviceName: 'kube-lego-nginx', ingressName: 'kube-lego-nginx', serviceSelector: 'kube-lego' },
+      gateway: { serviceName: 'kube-lego-gateway', challengeNamespace: 'kube-lego' },
       gce: { serviceName: 'kube-lego-gce' },
       port: 8080,
       metricsPort: 9402,
@@ -152,6 +153,16 @@ const validCases: Readonly<Record<string, ValidCase>> = {
     env: { LEGO_SERVICE_NAME_GCE: 'svc-g' },
     pick: (c) => c.gce.serviceName,
     expected: 'svc-g',
+  },
+  LEGO_SERVICE_NAME_GATEWAY: {
+    env: { LEGO_SERVICE_NAME_GATEWAY: 'svc-gw' },
+    pick: (c) => c.gateway.serviceName,
+    expected: 'svc-gw',
+  },
+  'LEGO_GATEWAY_CHALLENGE_NAMESPACE is case-insensitive': {
+    env: { LEGO_GATEWAY_CHALLENGE_NAMESPACE: 'Gateway' },
+    pick: (c) => c.gateway.challengeNamespace,
+    expected: 'gateway',
   },
   LEGO_INGRESS_NAME_NGINX: {
     env: { LEGO_INGRESS_NAME_NGINX: 'ing-n' },
@@ -392,6 +403,11 @@ describe('loadConfig() valid values', () => {
 
 /** [variable, value, the whole message]: each invalid value yields exactly this one problem. */
 const invalidCases: readonly (readonly [string, string, string])[] = [
+  [
+    'LEGO_GATEWAY_CHALLENGE_NAMESPACE',
+    'default',
+    `Cannot use LEGO_GATEWAY_CHALLENGE_NAMESPACE="default": accepted are 'kube-lego' (LEGO_NAMESPACE) and 'gateway' (each Gateway's namespace)`,
+  ],
   [
     'LEGO_EMAIL',
     'not-an-email',

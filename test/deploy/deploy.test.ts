@@ -6,6 +6,7 @@ import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
+import { gatewayManifest } from '../support/gateway-manifest.js';
 import { loadAll } from 'js-yaml';
 import { loadConfig } from '../../src/config/load-config.js';
 import { CONFIG_VARIABLES } from '../../src/config/variables.js';
@@ -312,7 +313,7 @@ components:
       await environment?.stop();
     });
 
-    it('deploy/base/rbac.yaml grants exactly what kube-lego used (nginx, gce, dns-01, leftovers, a foreign Secret), no more, no fewer', async () => {
+    it('deploy/base/rbac.yaml grants exactly what kube-lego used (nginx, gce, dns-01, a Gateway, leftovers, a foreign Secret), no more, no fewer', async () => {
       assert.ok(clusterRules.length > 0, 'the ClusterRole was read back from the sandbox');
       // The controller runs under the deploy/ rules, enforced by the sandbox: a missing rule fails the run.
       const rules: PolicyRule[] = [
@@ -456,13 +457,21 @@ data:
           ingressFor('gce-shop', 'shop.example.test', 'gce', 'shop'),
           // A Secret kube-lego does not own: it leaves it alone and warns, again on every change of the Ingress.
           ingressFor('foreign', 'foreign.example.test', 'nginx'),
+          // A Gateway: watched with its ListenerSets and ReferenceGrants, http-01 through a challenge HTTPRoute.
+          gatewayManifest({
+            name: 'edge',
+            listeners: [
+              { name: 'https', hostname: 'gateway.example.test', secret: 'edge-tls' },
+              { name: 'http' },
+            ],
+          }),
         ].join('---\n'),
       );
       const adminKubectl = (...args: string[]) =>
         exec('kubectl', ['--kubeconfig', admin, ...args], { timeout: 30_000 });
       await adminKubectl('apply', '-f', manifest);
       const deadline = Date.now() + 60_000;
-      for (const name of ['nginx-web-tls', 'gce-web-tls', 'wild-web-tls', 'gce-shop-tls']) {
+      for (const name of ['nginx-web-tls', 'gce-web-tls', 'wild-web-tls', 'gce-shop-tls', 'edge-tls']) {
         while (
           !lines.some((line) =>
             line.includes(`msg="Secret successfully stored" context=secret name=${name} `),

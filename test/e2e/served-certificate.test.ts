@@ -3,7 +3,6 @@ import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { connect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { startDataPlane, type DataPlane } from '../../dev/devenv/data-plane.js';
@@ -18,6 +17,7 @@ import { eventually } from '../support/eventually.js';
 import { freeLoopbackPort } from '../support/free-port.js';
 import { parseExposition, samplesOf, scrapeMetrics } from '../support/prometheus-text.js';
 import { readyzOk } from '../support/readyz.js';
+import { servedLeaf } from '../support/served-leaf.js';
 import { runCli, startControllerProcess, type ControllerProcess } from './controller-process.js';
 
 const run = promisify(execFile);
@@ -38,19 +38,6 @@ interface StatusItem {
 interface SecretJson {
   readonly data?: Readonly<Record<string, string>>;
   readonly metadata?: { readonly annotations?: Readonly<Record<string, string>> };
-}
-
-/** The leaf the data plane serves for `host` (a handshake of our own, independent of kube-lego's probe). */
-function servedLeaf(port: number, host: string): Promise<X509Certificate> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port, servername: host, rejectUnauthorized: false }, () => {
-      const peer = socket.getPeerX509Certificate();
-      socket.destroy();
-      if (peer === undefined) reject(new Error('no certificate served'));
-      else resolve(peer);
-    });
-    socket.once('error', reject);
-  });
 }
 
 describe('kube-lego process: temporary certificate at once, then the served-certificate check (issue 14)', () => {

@@ -269,14 +269,24 @@ ${ingressManifest({ name: 'web', hosts: ['web.example.test'] })}`,
       KUBECONFIG: join(dir, 'reader'),
     });
     assert.equal(readerStatus.code, 0, 'read access is enough for status');
-    // What status costs, from the sandbox's audit log: one list of Ingresses, one read per Secret, one list
-    // of the Events on Ingresses (the served-certificate check's outcome).
+    // What status costs, from the sandbox's audit log: one list of Ingresses, the discovery of the Gateway API
+    // group and its two versions, one list of Gateways (refused: this user reads Ingresses and Secrets only,
+    // which is enough), one read per Secret, one list of the Events on Ingresses (the served-certificate
+    // check's outcome).
     assert.deepEqual(
       sandbox.audit
         .slice(seen)
         .filter((e) => e.user === 'reader')
         .map((e) => `${e.verb} ${e.resource} ${e.namespace}/${e.name} ${e.status}`),
-      ['list ingresses default/ 200', 'get secrets default/web-tls 200', 'list events default/ 200'],
+      [
+        'list ingresses default/ 200',
+        'get  / 200',
+        'get  / 200',
+        'get  / 200',
+        'list gateways default/ 403',
+        'get secrets default/web-tls 200',
+        'list events default/ 200',
+      ],
     );
   });
 

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../dev/sandbox/sandbox.js';
 import { startCountingAcmeProxy, type CountingAcmeProxy } from './counting-acme-proxy.js';
 import { startPebble, type PebbleRig } from './pebble.js';
 
@@ -18,9 +18,15 @@ export interface ProxiedPebbleRig {
   close(): Promise<void>;
 }
 
-/** Starts the rig; `prefix` names its temporary directory. */
-export async function startProxiedPebbleRig(prefix: string): Promise<ProxiedPebbleRig> {
-  const [sandbox, pebble] = await Promise.all([startSandbox(), startPebble({ nonceRejectPercent: 0 })]);
+/** Starts the rig; `prefix` names its temporary directory, `sandboxOptions` shape the API sandbox. */
+export async function startProxiedPebbleRig(
+  prefix: string,
+  sandboxOptions: SandboxOptions = {},
+): Promise<ProxiedPebbleRig> {
+  const [sandbox, pebble] = await Promise.all([
+    startSandbox(sandboxOptions),
+    startPebble({ nonceRejectPercent: 0 }),
+  ]);
   const proxy = await startCountingAcmeProxy({
     pebbleDirectoryUrl: pebble.directoryUrl,
     pebbleCaPem: pebble.caPem,

@@ -113,6 +113,7 @@ export class Http01Solvers {
         ingressClass: target.ingressClass,
         classSource: target.classSource,
         ingresses: target.ingresses,
+        ...(target.gatewayChallenge === undefined ? {} : { challenge: target.gatewayChallenge }),
       },
     });
   }

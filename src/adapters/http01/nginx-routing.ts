@@ -7,7 +7,9 @@ import {
   type NginxChallengeSettings,
   type PendingHost,
 } from '../../domain/challenge-routing.js';
+import type { GatewayChallengeTarget } from '../../domain/gateway-types.js';
 import type { Log } from '../../ports/log.js';
+import { sameContent } from './same-content.js';
 import type { KubeObjects } from '../kube/kube-objects.js';
 import type { IngressObject, ServiceObject } from '../kube/kube-types.js';
 import { isKubeError } from '../kube/kube-errors.js';
@@ -20,19 +22,8 @@ export type NginxRoutingSettings = NginxChallengeSettings;
 export interface RoutedHost extends PendingHost {
   /** The Ingresses (`namespace/name`) asking for the host: the gce provider edits these. */
   readonly ingresses: readonly string[];
-}
-
-/** JSON with sorted object keys: the API server may return fields in another order than we sent. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
-}
-
-function sameContent(a: unknown, b: unknown): boolean {
-  return canonical(a) === canonical(b);
+  /** For a host of Gateway listeners: the listeners its challenge HTTPRoute attaches to. */
+  readonly challenge?: GatewayChallengeTarget;
 }
 
 /** Whether a challenge Ingress already has the rules and annotations wanted. */

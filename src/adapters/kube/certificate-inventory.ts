@@ -9,7 +9,17 @@ import { inspectCertificate } from '../../x509/inspect-certificate.js';
 import { ingressView } from './ingress-view.js';
 import type { KubeClient } from './kube-client.js';
 import { isKubeError } from './kube-errors.js';
-import type { IngressObject, ObjectMeta, SecretObject } from './kube-types.js';
+import type {
+  GatewayObject,
+  IngressObject,
+  ListenerSetObject,
+  ObjectMeta,
+  ReferenceGrantObject,
+  SecretObject,
+} from './kube-types.js';
+import { NO_GATEWAY_SOURCES, type GatewaySources } from '../../domain/gateway-types.js';
+import { discoverGatewayApi } from './gateway-api-discovery.js';
+import { gatewayView, listenerSetView, referenceGrantView } from './gateway-views.js';
 import { collectionPath, EVENTS, INGRESSES, objectPath, SECRETS, type ResourceKind } from './resources.js';
 
 /** What a command needed and was refused: the RBAC rule that would allow it. */
@@ -164,6 +174,38 @@ export class CertificateInventory {
   /** Every Ingress of `namespace` (all namespaces when undefined), page by page. */
   async ingresses(namespace: string | undefined): Promise<IngressView[]> {
     return (await this.#list<IngressObject>(INGRESSES, namespace)).map(ingressView);
+  }
+
+  /**
+   * The Gateways, ListenerSets and ReferenceGrants of `namespace` (all when undefined), the kinds the
+   * cluster serves; none when it serves no Gateways. ReferenceGrants are read in every namespace: a
+   * Gateway's Secret may live in another one. A kind the caller may not list reads as none: someone who
+   * may read Ingresses but not Gateways still gets the Ingresses' certificates.
+   */
+  async gatewaySources(namespace: string | undefined): Promise<GatewaySources> {
+    const served = await discoverGatewayApi(this.#client);
+    if (served.gateways === undefined) return NO_GATEWAY_SOURCES;
+    const readable = async <T>(
+      resource: ResourceKind | undefined,
+      where: string | undefined,
+    ): Promise<T[]> => {
+      if (resource === undefined) return [];
+      try {
+        return await this.#list<T>(resource, where);
+      } catch (err) {
+        if (err instanceof MissingPermissionError) return [];
+        throw err;
+      }
+    };
+    const gateways = await readable<GatewayObject>(served.gateways, namespace);
+    if (gateways.length === 0) return NO_GATEWAY_SOURCES;
+    const listenerSets = await readable<ListenerSetObject>(served.listenerSets, namespace);
+    const referenceGrants = await readable<ReferenceGrantObject>(served.referenceGrants, undefined);
+    return {
+      gateways: gateways.map(gatewayView),
+      listenerSets: listenerSets.map(listenerSetView),
+      referenceGrants: referenceGrants.map(referenceGrantView),
+    };
   }
 
   /** The Secret, or undefined when it does not exist. */

@@ -110,3 +110,93 @@ export interface LeaseObject {
     readonly leaseTransitions?: number;
   };
 }
+
+/** A listener of a gateway.networking.k8s.io/v1 Gateway or ListenerSet. */
+export interface GatewayListener {
+  readonly name?: string;
+  readonly hostname?: string;
+  readonly port?: number;
+  readonly protocol?: string;
+  readonly tls?: {
+    readonly mode?: string;
+    readonly certificateRefs?: readonly {
+      readonly group?: string;
+      readonly kind?: string;
+      readonly name?: string;
+      readonly namespace?: string;
+    }[];
+  };
+  readonly allowedRoutes?: unknown;
+}
+
+/** A gateway.networking.k8s.io/v1 Gateway (the fields kube-lego reads). */
+export interface GatewayObject {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly metadata?: ObjectMeta;
+  readonly spec?: {
+    readonly gatewayClassName?: string;
+    readonly listeners?: readonly GatewayListener[];
+    readonly allowedListeners?: { readonly namespaces?: { readonly from?: string } };
+  };
+  readonly status?: { readonly addresses?: readonly { readonly type?: string; readonly value?: string }[] };
+}
+
+/** A gateway.networking.k8s.io/v1 ListenerSet (the fields kube-lego reads). */
+export interface ListenerSetObject {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly metadata?: ObjectMeta;
+  readonly spec?: {
+    readonly parentRef?: {
+      readonly group?: string;
+      readonly kind?: string;
+      readonly namespace?: string;
+      readonly name?: string;
+    };
+    readonly listeners?: readonly GatewayListener[];
+  };
+}
+
+/** A gateway.networking.k8s.io ReferenceGrant. */
+export interface ReferenceGrantObject {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly metadata?: ObjectMeta;
+  readonly spec?: {
+    readonly from?: readonly {
+      readonly group?: string;
+      readonly kind?: string;
+      readonly namespace?: string;
+    }[];
+    readonly to?: readonly { readonly group?: string; readonly kind?: string; readonly name?: string }[];
+  };
+}
+
+/** One `status.parents[]` entry of an HTTPRoute, as an implementation writes it. */
+export interface RouteParentStatus {
+  readonly parentRef?: {
+    readonly group?: string;
+    readonly kind?: string;
+    readonly namespace?: string;
+    readonly name?: string;
+    readonly sectionName?: string;
+  };
+  readonly controllerName?: string;
+  readonly conditions?: readonly {
+    readonly type?: string;
+    readonly status?: string;
+    readonly reason?: string;
+    readonly message?: string;
+    readonly observedGeneration?: number;
+  }[];
+}
+
+/** A gateway.networking.k8s.io/v1 HTTPRoute kube-lego writes for http-01, and the status it reads. */
+export interface HttpRouteObject {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly metadata?: ObjectMeta;
+  readonly spec?: unknown;
+  readonly status?: { readonly parents?: readonly RouteParentStatus[] };
+}

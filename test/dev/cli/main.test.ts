@@ -35,12 +35,13 @@ describe('kube-lego-dev CLI (development commands, not in the product)', () => {
     assert.doesNotMatch(result.stdout, /^ {2}run\b/m);
   });
 
-  it('sandbox --help keeps the --kubeconfig and --ca-out options', async () => {
+  it('sandbox --help keeps the --kubeconfig, --ca-out and --no-gateway-api options', async () => {
     const result = await runDevCli(['sandbox', '--help']);
     assert.equal(result.code, 0, result.stderr);
     // commander wraps the help text at 80 columns, so any run of white space may be a line break.
     assert.match(result.stdout, /--kubeconfig <path>\s+where .*\s+\(default:\s+"\.sandbox\/kubeconfig"\)/);
     assert.match(result.stdout, /--ca-out <path>/);
+    assert.match(result.stdout, /--no-gateway-api\s+serve no Gateway API kinds/);
   });
 
   it('--version prints the package version', async () => {

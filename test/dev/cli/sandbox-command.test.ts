@@ -70,7 +70,16 @@ describe('kube-lego-dev sandbox (child process, real kubectl)', () => {
     dir = await mkdtemp(join(tmpdir(), 'kube-lego-sandbox-cli-'));
     child = spawn(
       process.execPath,
-      [cli, 'sandbox', '--kubeconfig', join(dir, 'kubeconfig'), '--ca-out', join(dir, 'ca.pem')],
+      [
+        cli,
+        'sandbox',
+        '--kubeconfig',
+        join(dir, 'kubeconfig'),
+        '--ca-out',
+        join(dir, 'ca.pem'),
+        // A cluster without the Gateway API: Ingresses work all the same.
+        '--no-gateway-api',
+      ],
       { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -100,6 +109,7 @@ describe('kube-lego-dev sandbox (child process, real kubectl)', () => {
     const kubectl = async (...args: string[]): Promise<string> =>
       (await run('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 60_000 })).stdout;
 
+    assert.doesNotMatch(await kubectl('api-versions'), /gateway\.networking\.k8s\.io/);
     // The seed's set-up is there before anything is applied.
     const configMap = JSON.parse(
       await kubectl('get', 'configmap', 'kube-lego', '-n', 'kube-lego', '-o', 'json'),

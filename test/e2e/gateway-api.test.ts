@@ -1,0 +1,288 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { controllerEnv, NGINX_ONLY } from '../support/controller-env.js';
+import { eventually } from '../support/eventually.js';
+import { gatewayManifest } from '../support/gateway-manifest.js';
+import { ingressManifest, namespaceManifest } from '../support/ingress-manifest.js';
+import { startProxiedPebbleRig, type ProxiedPebbleRig } from '../support/proxied-pebble-rig.js';
+import { readyzOk } from '../support/readyz.js';
+import { startControllerProcess, type ControllerProcess } from './controller-process.js';
+
+const run = promisify(execFile);
+const GATEWAY_PATH = '/apis/gateway.networking.k8s.io';
+
+interface SecretJson {
+  readonly data?: Readonly<Record<string, string>>;
+}
+
+/** The rig, a kube-lego process on it, and kubectl as the cluster's admin. */
+async function startWithController(
+  rig: ProxiedPebbleRig,
+  extra: Readonly<Record<string, string>> = {},
+): Promise<{ lego: ControllerProcess; kubectl: (...args: string[]) => Promise<string> }> {
+  const kubectl = async (...args: string[]): Promise<string> =>
+    (await run('kubectl', ['--kubeconfig', rig.kubeconfig, ...args])).stdout;
+  await writeFile(join(rig.dir, 'ns.yaml'), namespaceManifest('kube-lego'));
+  await kubectl('apply', '-f', join(rig.dir, 'ns.yaml'));
+  const lego = startControllerProcess(
+    controllerEnv(
+      {
+        kubeconfig: rig.kubeconfig,
+        directoryUrl: rig.proxy.directoryUrl,
+        caFile: rig.caFile,
+        httpPort: rig.pebble.httpPort,
+      },
+      { ...NGINX_ONLY, LEGO_SERVED_CHECK: 'false', ...extra },
+    ),
+  );
+  await eventually('readyz', async () => ((await readyzOk(rig.pebble.httpPort)) ? true : undefined), {
+    context: () => lego.lines.slice(-30).join('\n'),
+  });
+  return { lego, kubectl };
+}
+
+/** The certificate stored in a Secret, once it is the CA's (not the temporary self-signed one). */
+async function issuedCertificate(
+  kubectl: (...args: string[]) => Promise<string>,
+  namespace: string,
+  name: string,
+): Promise<X509Certificate | undefined> {
+  const secret = JSON.parse(
+    await kubectl('get', 'secret', '-n', namespace, name, '-o', 'json'),
+  ) as SecretJson;
+  const pem = Buffer.from(secret.data?.['tls.crt'] ?? '', 'base64').toString('utf8');
+  if (pem === '') return undefined;
+  const cert = new X509Certificate(pem);
+  return cert.subject === cert.issuer ? undefined : cert;
+}
+
+describe('kube-lego process against a cluster without the Gateway API kinds (issue 15)', () => {
+  let rig: ProxiedPebbleRig;
+  let lego: ControllerProcess | undefined;
+
+  before(async () => {
+    rig = await startProxiedPebbleRig('kube-lego-no-gateway-', { gatewayApi: false });
+  });
+
+  after(async () => {
+    await lego?.terminate();
+    await rig.close();
+  });
+
+  it('says so in one log line, asks discovery once, and still issues for Ingresses', async () => {
+    const started = await startWithController(rig);
+    lego = started.lego;
+    const host = 'plain.example.test';
+    const file = join(rig.dir, 'plain.yaml');
+    await writeFile(file, ingressManifest({ name: 'plain', hosts: [host] }));
+    await started.kubectl('apply', '-f', file);
+    const cert = await eventually(
+      'the certificate of plain-tls',
+      () => issuedCertificate(started.kubectl, 'default', 'plain-tls'),
+      { context: () => started.lego.lines.slice(-30).join('\n') },
+    );
+    assert.ok(cert.checkHost(host), `issued for ${host}`);
+    assert.equal(rig.proxy.ordersFor(host), 1);
+    const gatewayLines = started.lego.lines.filter((line) => /gateway/i.test(line));
+    assert.equal(gatewayLines.length, 1, gatewayLines.join('\n'));
+    assert.match(
+      gatewayLines[0] ?? '',
+      /serves no Gateway API gateways \(gateway\.networking\.k8s\.io\), watching ingresses only/,
+    );
+    // From the sandbox's audit log: one discovery request for the group, no list or watch retried.
+    const asked = rig.sandbox.audit.filter((e) => e.path.startsWith(GATEWAY_PATH));
+    assert.deepEqual(
+      asked.map((e) => `${e.method} ${e.path} ${String(e.status)}`),
+      [`GET ${GATEWAY_PATH} 404`],
+    );
+  });
+});
+
+interface EventJson {
+  readonly reason?: string;
+  readonly message?: string;
+  readonly involvedObject?: { readonly kind?: string; readonly name?: string };
+}
+
+const GATEWAY_MANIFEST = `apiVersion: v1
+kind: Namespace
+metadata:
+  name: certs
+---
+${gatewayManifest({
+  name: 'edge',
+  listeners: [
+    { name: 'http' },
+    { name: 'https-a', hostname: 'a.gw.example.test', secret: 'shared-tls' },
+    { name: 'https-b', hostname: 'b.gw.example.test', secret: 'shared-tls' },
+    { name: 'https-c', hostname: 'c.gw.example.test', secret: 'c-tls' },
+    { name: 'https-x', hostname: 'x.gw.example.test', secret: 'certs/x-tls' },
+  ],
+})}---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ListenerSet
+metadata:
+  name: extra
+  namespace: default
+spec:
+  parentRef:
+    name: edge
+  listeners:
+  - name: https-l
+    hostname: l.gw.example.test
+    port: 443
+    protocol: HTTPS
+    tls:
+      certificateRefs:
+      - name: ls-tls
+`;
+
+const GRANT_MANIFEST = `apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata:
+  name: gateways-of-default
+  namespace: certs
+spec:
+  from:
+  - group: gateway.networking.k8s.io
+    kind: Gateway
+    namespace: default
+  to:
+  - group: ""
+    kind: Secret
+`;
+
+describe('kube-lego process with Gateways and ListenerSets, http-01 through an HTTPRoute (issue 15)', () => {
+  let rig: ProxiedPebbleRig;
+  let lego: ControllerProcess | undefined;
+
+  before(async () => {
+    rig = await startProxiedPebbleRig('kube-lego-gateway-');
+  });
+
+  after(async () => {
+    await lego?.terminate();
+    await rig.close();
+  });
+
+  it('issues the listeners of a Gateway and its ListenerSet, routes challenges only while pending, and needs a ReferenceGrant across namespaces', async (t) => {
+    const started = await startWithController(rig);
+    lego = started.lego;
+    const { kubectl } = started;
+    const context = (): string => started.lego.lines.slice(-30).join('\n');
+    const certificate = (namespace: string, name: string): Promise<X509Certificate> =>
+      eventually(
+        `the certificate of ${namespace}/${name}`,
+        () => issuedCertificate(kubectl, namespace, name),
+        {
+          context,
+        },
+      );
+    await writeFile(join(rig.dir, 'gateway.yaml'), GATEWAY_MANIFEST);
+    await kubectl('apply', '-f', join(rig.dir, 'gateway.yaml'));
+
+    // Two listeners sharing a Secret get one certificate for both hostnames; the third its own; the
+    // ListenerSet's listener is issued as the Gateway's.
+    const shared = await certificate('default', 'shared-tls');
+    assert.ok(
+      shared.checkHost('a.gw.example.test') && shared.checkHost('b.gw.example.test'),
+      shared.subjectAltName,
+    );
+    assert.ok((await certificate('default', 'c-tls')).checkHost('c.gw.example.test'));
+    assert.ok((await certificate('default', 'ls-tls')).checkHost('l.gw.example.test'));
+    for (const host of ['a.gw.example.test', 'c.gw.example.test', 'l.gw.example.test']) {
+      assert.equal(rig.proxy.ordersFor(host), 1, `one order for ${host}`);
+    }
+
+    // The Secret in another namespace: an Event on the Gateway, and no write at all (audit log).
+    const events = async (): Promise<EventJson[]> =>
+      (JSON.parse(await kubectl('get', 'events', '-n', 'default', '-o', 'json')) as { items?: EventJson[] })
+        .items ?? [];
+    const refused = await eventually(
+      'the ReferenceNotGranted Event',
+      async () =>
+        (await events()).find(
+          (e) =>
+            e.reason === 'ReferenceNotGranted' &&
+            e.involvedObject?.kind === 'Gateway' &&
+            e.involvedObject.name === 'edge',
+        ),
+      { context },
+    );
+    assert.match(
+      refused.message ?? '',
+      /names secret "certs\/x-tls" in another namespace and no ReferenceGrant/,
+    );
+    assert.equal(rig.proxy.ordersFor('x.gw.example.test'), 0);
+    const certsWrites = (): string[] =>
+      rig.sandbox.audit
+        .filter(
+          (e) =>
+            e.resource === 'secrets' &&
+            e.namespace === 'certs' &&
+            e.verb !== 'get' &&
+            e.verb !== 'list' &&
+            e.verb !== 'watch',
+        )
+        .map((e) => `${e.verb} ${e.name}`);
+    assert.deepEqual(certsWrites(), []);
+
+    // Every challenge the CA was asked to validate had its HTTPRoute, created before and deleted after.
+    const routeCreates = rig.sandbox.audit.filter(
+      (e) => e.resource === 'httproutes' && e.verb === 'create' && e.status < 300,
+    );
+    const routeDeletes = rig.sandbox.audit.filter(
+      (e) => e.resource === 'httproutes' && e.verb === 'delete' && e.status < 300,
+    );
+    const challengeTimes = rig.proxy.requests
+      .filter((r) => r.method === 'POST' && r.path.includes('/chalZ/'))
+      .map((r) => r.atMs);
+    assert.ok(challengeTimes.length >= 4, `challenges answered: ${String(challengeTimes.length)}`);
+    assert.ok(routeCreates.length >= 4, `routes created: ${String(routeCreates.length)}`);
+    // A create is a POST to the collection (the audit has no name for it): count the routes alive instead.
+    const alive = (at: number): number =>
+      routeCreates.filter((c) => Date.parse(c.at) <= at).length -
+      routeDeletes.filter((d) => Date.parse(d.at) < at).length;
+    for (const at of challengeTimes) {
+      assert.ok(
+        alive(at) > 0,
+        `a challenge route existed when the CA was asked at ${new Date(at).toISOString()}`,
+      );
+    }
+    const remaining = await eventually(
+      'no challenge route left',
+      async () => {
+        const list = JSON.parse(await kubectl('get', 'httproutes', '-A', '-o', 'json')) as {
+          items?: unknown[];
+        };
+        return (list.items ?? []).length === 0 ? list : undefined;
+      },
+      { context },
+    );
+    assert.deepEqual(remaining.items, []);
+    assert.equal(
+      routeDeletes.length,
+      routeCreates.length,
+      'each route was deleted once its challenge was settled',
+    );
+    assert.equal(
+      new Set(routeDeletes.map((d) => d.name)).size,
+      routeDeletes.length,
+      'deleted by name, once each',
+    );
+
+    // With a ReferenceGrant in the Secret's namespace, the cross-namespace listener is issued.
+    await writeFile(join(rig.dir, 'grant.yaml'), GRANT_MANIFEST);
+    await kubectl('apply', '-f', join(rig.dir, 'grant.yaml'));
+    assert.ok((await certificate('certs', 'x-tls')).checkHost('x.gw.example.test'));
+    assert.equal(rig.proxy.ordersFor('x.gw.example.test'), 1);
+    t.diagnostic(
+      `measured: ${String(routeCreates.length)} challenge routes for ${String(challengeTimes.length)} challenges`,
+    );
+  });
+});
