@@ -5,6 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { DATA_PLANE_CONTROLLER_NAME, startDataPlane, type DataPlane } from '../../dev/devenv/data-plane.js';
 import { controllerEnv, NGINX_ONLY } from '../support/controller-env.js';
 import { eventually } from '../support/eventually.js';
 import { gatewayManifest } from '../support/gateway-manifest.js';
@@ -283,6 +284,91 @@ describe('kube-lego process with Gateways and ListenerSets, http-01 through an H
     assert.equal(rig.proxy.ordersFor('x.gw.example.test'), 1);
     t.diagnostic(
       `measured: ${String(routeCreates.length)} challenge routes for ${String(challengeTimes.length)} challenges`,
+    );
+  });
+});
+
+describe('kube-lego process with a Gateway implementation writing route status (issue 15)', () => {
+  let rig: ProxiedPebbleRig;
+  let lego: ControllerProcess | undefined;
+  let dataPlane: DataPlane | undefined;
+
+  before(async () => {
+    rig = await startProxiedPebbleRig('kube-lego-gateway-status-');
+    dataPlane = await startDataPlane({ sandbox: rig.sandbox, reloadDelayMs: 0 });
+  });
+
+  after(async () => {
+    await lego?.terminate();
+    await dataPlane?.close();
+    await rig.close();
+  });
+
+  it('goes on as soon as the implementation accepts the challenge route, and explains a route it refuses instead of waiting for the CA', async (t) => {
+    const started = await startWithController(rig);
+    lego = started.lego;
+    const { kubectl } = started;
+    const context = (): string => started.lego.lines.slice(-30).join('\n');
+    const manifest = `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata:
+  name: sandbox
+spec:
+  controllerName: ${DATA_PLANE_CONTROLLER_NAME}
+---
+${gatewayManifest({
+  name: 'open',
+  gatewayClassName: 'sandbox',
+  listeners: [{ name: 'http' }, { name: 'https', hostname: 'open.gw.example.test', secret: 'open-tls' }],
+})}---
+${gatewayManifest({
+  name: 'closed',
+  gatewayClassName: 'sandbox',
+  // Gateway API's default: only routes of the Gateway's own namespace, so kube-lego's route is refused.
+  listeners: [
+    { name: 'http', routesFrom: 'Same' },
+    { name: 'https', hostname: 'closed.gw.example.test', secret: 'closed-tls' },
+  ],
+})}`;
+    await writeFile(join(rig.dir, 'implemented.yaml'), manifest);
+    await kubectl('apply', '-f', join(rig.dir, 'implemented.yaml'));
+
+    const open = await eventually(
+      'the certificate of default/open-tls',
+      () => issuedCertificate(kubectl, 'default', 'open-tls'),
+      { context },
+    );
+    assert.ok(open.checkHost('open.gw.example.test'));
+    assert.equal(rig.proxy.ordersFor('open.gw.example.test'), 1);
+    const statusWrites = rig.sandbox.audit.filter(
+      (e) => e.resource === 'httproutes' && e.path.endsWith('/status') && e.status < 300,
+    );
+    assert.ok(statusWrites.length > 0, 'the implementation wrote the challenge route status');
+
+    const refused = await eventually(
+      'the Event explaining the refused challenge route',
+      async () =>
+        (
+          (
+            JSON.parse(await kubectl('get', 'events', '-n', 'default', '-o', 'json')) as {
+              items?: EventJson[];
+            }
+          ).items ?? []
+        ).find(
+          (e) =>
+            e.involvedObject?.kind === 'Gateway' &&
+            e.involvedObject.name === 'closed' &&
+            /NotAllowedByListeners|admits this route/.test(e.message ?? ''),
+        ),
+      { context },
+    );
+    assert.match(refused.message ?? '', /allowedRoutes/);
+    t.diagnostic(`${refused.reason ?? ''}: ${refused.message ?? ''}`);
+    assert.equal(rig.proxy.ordersFor('closed.gw.example.test'), 1, 'one order, then the failure backoff');
+    assert.equal(
+      await issuedCertificate(kubectl, 'default', 'closed-tls'),
+      undefined,
+      'no CA certificate stored',
     );
   });
 });

@@ -4,6 +4,8 @@ export interface ListenerManifest {
   readonly hostname?: string;
   /** `namespace/name` or `name` (the Gateway's namespace). */
   readonly secret?: string;
+  /** Which namespaces' routes an HTTP listener admits. @default 'All' (kube-lego's challenge routes live in its own) */
+  readonly routesFrom?: 'All' | 'Same';
 }
 
 /**
@@ -14,12 +16,14 @@ export interface ListenerManifest {
 export function gatewayManifest(options: {
   readonly name: string;
   readonly namespace?: string;
+  /** @default 'example' (a class no one implements: no status is written) */
+  readonly gatewayClassName?: string;
   readonly listeners: readonly ListenerManifest[];
 }): string {
   const listeners = options.listeners.map((l) => {
     const hostname = l.hostname === undefined ? '' : `\n    hostname: ${l.hostname}`;
     if (l.secret === undefined) {
-      return `  - name: ${l.name}${hostname}\n    port: 80\n    protocol: HTTP\n    allowedRoutes:\n      namespaces:\n        from: All`;
+      return `  - name: ${l.name}${hostname}\n    port: 80\n    protocol: HTTP\n    allowedRoutes:\n      namespaces:\n        from: ${l.routesFrom ?? 'All'}`;
     }
     const [first, second] = l.secret.split('/');
     const ref =
@@ -34,7 +38,7 @@ metadata:
   annotations:
     kubernetes.io/tls-acme: "true"
 spec:
-  gatewayClassName: example
+  gatewayClassName: ${options.gatewayClassName ?? 'example'}
   allowedListeners:
     namespaces:
       from: Same
