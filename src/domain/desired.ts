@@ -255,7 +255,7 @@ function conflictProblems(key: SecretKey, claims: readonly CertificateClaim[]): 
   const claimants = claims
     .map((c) => `${describeSource(c.source)} (${c.hosts.join(', ')}; provider ${c.provider})`)
     .join(' and ');
-  const message = `Cannot issue certificate for secret "${key}": it is claimed with different hosts or providers by ${claimants}; give each entry its own secretName or the same hosts`;
+  const message = `Cannot issue certificate for secret "${key}": it is claimed with different hosts, providers or challenges by ${claimants}; give each entry its own secretName or the same hosts and kube-lego/challenge`;
   return claims.map((c) => ({
     code: 'SecretConflict',
     ingress: sourceRefOf(c.source),
@@ -278,7 +278,11 @@ function merge(key: SecretKey, claims: readonly CertificateClaim[]): DesiredCert
   const [first] = sorted;
   if (first === undefined) return [];
   const agree = sorted.every(
-    (c) => c.provider === first.provider && sameHostSet(c.hosts, first.hosts) && sameChallengeRoute(c, first),
+    (c) =>
+      c.provider === first.provider &&
+      sameHostSet(c.hosts, first.hosts) &&
+      sameChallengeRoute(c, first) &&
+      (c.challenge ?? 'http-01') === (first.challenge ?? 'http-01'),
   );
   if (!agree) return conflictProblems(key, sorted);
   const [namespace, secretName] = splitKey(key);

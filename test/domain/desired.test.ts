@@ -387,7 +387,7 @@ describe('desiredCertificates() shared secrets', () => {
       );
       assert.match(
         state.problems[0]?.message ?? '',
-        /claimed with different hosts or providers by ingress "default\/one"/,
+        /claimed with different hosts, providers or challenges by ingress "default\/one"/,
       );
     }
   });
@@ -472,6 +472,24 @@ describe('desiredCertificates() challenge choice', () => {
     assert.match(
       state.problems[0].message,
       /^Cannot issue certificate for "a.example": spec.tls\[0\] of ingress "default\/web" asks for the dns-01 challenge, which is not configured: set LEGO_DNS01_RFC2136_NAMESERVER/,
+    );
+  });
+
+  it('desiredCertificates() reports two Ingresses naming one Secret with different challenges as a conflict on both', () => {
+    const dns = ingress(
+      'dns',
+      withTls(['a.example'], 'shared'),
+      withAnnotation(CHALLENGE_ANNOTATION, 'dns-01'),
+    );
+    const http = ingress('http', withTls(['a.example'], 'shared'));
+    const state = desiredCertificates([http, dns], desiredPolicy({ dns01Configured: true }));
+    assert.deepEqual(state.certificates, []);
+    assert.deepEqual(
+      state.problems.map((p) => [p.code, p.ingress.name]),
+      [
+        ['SecretConflict', 'dns'],
+        ['SecretConflict', 'http'],
+      ],
     );
   });
 
