@@ -26,6 +26,15 @@ describe('obtainCertificate() against Pebble', () => {
 
   after(() => testbed.close());
 
+  /** The chain verifies up to this Pebble's root, for the key and exactly the names, valid now. */
+  const assertIssuedHere = async (
+    chainPem: string,
+    key: Parameters<typeof assertIssued>[0]['key'],
+    names: readonly string[],
+  ): Promise<void> => {
+    assertIssued({ chainPem, rootPem: await rig.rootPem(), key, names, nowMs: Date.now() });
+  };
+
   it('issues a certificate for 3 names over http-01 that verifies up to the root', async () => {
     const names = ['a.example.test', 'b.example.test', 'c.example.test'];
     const key = await generateKey({ type: 'rsa', bits: 2048 });
@@ -41,13 +50,7 @@ describe('obtainCertificate() against Pebble', () => {
       },
     });
     assert.equal(reportedOrder, result.orderUrl);
-    assertIssued({
-      chainPem: result.certificatePem,
-      rootPem: await rig.rootPem(),
-      key,
-      names,
-      nowMs: Date.now(),
-    });
+    await assertIssuedHere(result.certificatePem, key, names);
     assert.ok(http01.requests() >= 3, 'the VA fetched the tokens from the test server');
     assert.equal(http01.served.size, 0, 'every presented token was cleaned up');
   });
@@ -62,13 +65,7 @@ describe('obtainCertificate() against Pebble', () => {
       solver,
       pollIntervalMs: 50,
     });
-    assertIssued({
-      chainPem: result.certificatePem,
-      rootPem: await rig.rootPem(),
-      key,
-      names,
-      nowMs: Date.now(),
-    });
+    await assertIssuedHere(result.certificatePem, key, names);
     assert.equal(solver.live.size, 0, 'every TXT record was cleared');
   });
 
@@ -81,13 +78,7 @@ describe('obtainCertificate() against Pebble', () => {
       solver: challtestDns01Solver(rig),
       pollIntervalMs: 50,
     });
-    assertIssued({
-      chainPem: result.certificatePem,
-      rootPem: await rig.rootPem(),
-      key,
-      names,
-      nowMs: Date.now(),
-    });
+    await assertIssuedHere(result.certificatePem, key, names);
   });
 
   it('issues one certificate for a mixed order: the solver is chosen per authorization', async () => {
@@ -106,13 +97,7 @@ describe('obtainCertificate() against Pebble', () => {
       },
       pollIntervalMs: 50,
     });
-    assertIssued({
-      chainPem: result.certificatePem,
-      rootPem: await rig.rootPem(),
-      key,
-      names,
-      nowMs: Date.now(),
-    });
+    await assertIssuedHere(result.certificatePem, key, names);
     assert.deepEqual(chosen.sort(), [
       '*.mixed.example.test dns-01',
       'mixed.example.test http-01',
@@ -135,13 +120,7 @@ describe('obtainCertificate() against Pebble', () => {
       pollIntervalMs: 50,
     });
     assert.deepEqual(inspectCertificate(result.certificatePem).ipAddresses, names);
-    assertIssued({
-      chainPem: result.certificatePem,
-      rootPem: await rig.rootPem(),
-      key,
-      names,
-      nowMs: Date.now(),
-    });
+    await assertIssuedHere(result.certificatePem, key, names);
   });
 
   it('refuses a wildcard over http-01 with challengeUnavailable, naming the wildcard', async () => {
@@ -214,13 +193,7 @@ describe('obtainCertificate() against Pebble', () => {
       assert.ok(first !== undefined, 'the examined chains are reported');
       assert.equal(first.topIssuerCn, rootCn);
       assert.equal(result.certificatePem, first.pem);
-      assertIssued({
-        chainPem: result.certificatePem,
-        rootPem: await rig.rootPem(),
-        key,
-        names,
-        nowMs: Date.now(),
-      });
+      await assertIssuedHere(result.certificatePem, key, names);
     }
   });
 
@@ -317,12 +290,6 @@ describe('obtainCertificate() against Pebble', () => {
       pollIntervalMs: 50,
     });
     assert.equal(result.orderUrl, pending.url);
-    assertIssued({
-      chainPem: result.certificatePem,
-      rootPem: await rig.rootPem(),
-      key,
-      names,
-      nowMs: Date.now(),
-    });
+    await assertIssuedHere(result.certificatePem, key, names);
   });
 });
