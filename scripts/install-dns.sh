@@ -13,6 +13,8 @@
 # Idempotent: returns at once when the binaries are there and start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/debian-fetch.sh
+source scripts/lib/debian-fetch.sh
 dest=.tools/knot
 triplet=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo "$(uname -m)-linux-gnu")
 libdir="$PWD/$dest/usr/lib/$triplet"
@@ -34,17 +36,8 @@ suite=${suite:-bookworm}
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/etc/preferences.d"
-# Use the machine's own mirror when it names one; Debian's default otherwise.
-mirror=$(grep -rhE '^(URIs:|deb )' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null |
-  grep -oE 'https?://[^ ]+/debian/?( |$)' | grep -v security | head -1 | tr -d ' ' || true)
-mirror=${mirror:-http://deb.debian.org/debian}
-mirror=${mirror%/}
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-echo "deb [signed-by=$keyring] $mirror $suite main" > "$work/sources.list"
-opts=(-o "Dir::Etc::SourceList=$work/sources.list" -o "Dir::Etc::SourceParts=-" -o "Dir::State::Lists=$work/lists"
-  -o "Dir::Cache=$work/cache" -o "Dir::State::Status=/var/lib/dpkg/status" -o "Dir::Etc::Preferences=-"
-  -o "Dir::Etc::PreferencesParts=$work/etc/preferences.d" -o "APT::Get::List-Cleanup=0" -o "Debug::NoLocking=1")
+apt_private_opts "$work" "$suite" /var/lib/dpkg/status
+opts=("${APT_OPTS[@]}")
 if ! apt-get "${opts[@]}" -qq update >"$work/update.log" 2>&1; then
   echo "knot: apt update for Debian $suite failed: $(tail -1 "$work/update.log")" >&2
   exit 1

@@ -14,19 +14,28 @@ debian_mirror() {
   echo "${mirror%/}"
 }
 
-debian_fetch() {
-  local package=$1 suite=$2 dest=$3
-  local work keyring mirror deb version
-  work=$(mktemp -d)
-  keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-  mirror=$(debian_mirror)
+# Fills the array APT_OPTS with options that point apt at a private sources list, lists and cache in
+# <work> for one suite; <status> is the dpkg status apt plans against (an empty file: fetch the package
+# alone; /var/lib/dpkg/status: fetch what this machine lacks of its dependencies).
+# Usage: apt_private_opts <work> <suite> <status>
+apt_private_opts() {
+  local work=$1 suite=$2 status=$3
+  local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
   mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/etc/preferences.d"
-  : > "$work/status"
-  echo "deb [signed-by=$keyring] $mirror $suite main" > "$work/sources.list"
-  local opts=(-o "Dir::Etc::SourceList=$work/sources.list" -o "Dir::Etc::SourceParts=-"
-    -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache" -o "Dir::State::Status=$work/status"
+  echo "deb [signed-by=$keyring] $(debian_mirror) $suite main" > "$work/sources.list"
+  APT_OPTS=(-o "Dir::Etc::SourceList=$work/sources.list" -o "Dir::Etc::SourceParts=-"
+    -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache" -o "Dir::State::Status=$status"
     -o "Dir::Etc::Preferences=-" -o "Dir::Etc::PreferencesParts=$work/etc/preferences.d"
     -o "APT::Get::List-Cleanup=0" -o "Debug::NoLocking=1")
+}
+
+debian_fetch() {
+  local package=$1 suite=$2 dest=$3
+  local work deb version
+  work=$(mktemp -d)
+  : > "$work/status"
+  apt_private_opts "$work" "$suite" "$work/status"
+  local opts=("${APT_OPTS[@]}")
   if ! apt-get "${opts[@]}" -qq update >"$work/update.log" 2>&1; then
     echo "$package: apt update for $suite failed: $(tail -1 "$work/update.log")" >&2
     rm -rf "$work"
