@@ -3,6 +3,11 @@
 #   - lego from Debian sid (4.35) unpacked into .tools/lego-sid/ and from bookworm (4.9) into
 #     .tools/lego-bookworm/, with `dpkg-deb -x` like scripts/install-pebble.sh: nothing system-wide;
 #   - Caddy from Debian sid (2.11) unpacked the same way into .tools/caddy-sid/ (one static Go binary);
+#   - certbot from Debian sid (5.x) unpacked into .tools/certbot-sid/ together with everything it runs on:
+#     sid's Python (its compiled modules need CPython >= 3.12, bookworm has 3.11), the Python packages it
+#     imports, and sid's C libraries down to libc (sid's OpenSSL 3.6 needs glibc 2.38, bookworm has 2.36).
+#     A launcher, .tools/certbot-sid/bin/certbot, runs it through sid's own dynamic loader, so nothing of
+#     the tree leaks into the system and nothing of the system's Python is used;
 #   - certbot from Debian bookworm (2.1). certbot is a Python program with many Python dependencies, so
 #     this script INSTALLS IT SYSTEM-WIDE with `apt-get install -y --no-install-recommends certbot`
 #     (needs root) when /usr/bin/certbot is absent. That is the only system-wide change it makes.
@@ -29,6 +34,45 @@ if [ -x "$dest/usr/bin/caddy" ] && [ -s "$dest/VERSION" ]; then
   echo "caddy $(cat "$dest/VERSION") (Debian sid) already in $dest"
 elif ! debian_fetch caddy sid "$dest"; then
   echo "install-peers: caddy from Debian sid is not available" >&2
+  status=1
+fi
+
+# certbot from sid: the packages it imports (Depends of certbot, python3-certbot, python3-acme and theirs,
+# without debconf/lsb-release/ca-certificates, which the bench does not need) and the interpreter's runtime.
+# Pinned to the suite's current versions like lego's; PACKAGES in the tree records which ones were unpacked.
+certbot_sid_python=python3.14
+certbot_sid_packages=(certbot python3-certbot python3-acme python3-josepy python3-cryptography python3-openssl
+  python3-requests python3-urllib3 python3-idna python3-certifi python3-charset-normalizer python3-chardet
+  python3-configargparse python3-configobj python3-parsedatetime python3-rfc3339 python3-distro
+  python3-typing-extensions python3-cffi-backend python3-bcrypt
+  python3-minimal "$certbot_sid_python-minimal" "lib$certbot_sid_python-minimal" "lib$certbot_sid_python-stdlib"
+  libc6 libgcc-s1 libssl3t64 openssl-provider-legacy zlib1g libzstd1 libexpat1 libbz2-1.0 libffi8 liblzma5
+  libuuid1 libreadline8t64 libtinfo6 libncursesw6)
+dest=.tools/certbot-sid
+if [ -x "$dest/bin/certbot" ] && [ -s "$dest/VERSION" ] &&
+  [ "$(cat "$dest/REQUESTED" 2>/dev/null)" = "${certbot_sid_packages[*]}" ]; then
+  echo "certbot $(cat "$dest/VERSION") (Debian sid) already in $dest"
+elif debian_fetch_set sid "$dest" "${certbot_sid_packages[@]}"; then
+  mkdir -p "$dest/bin"
+  cat > "$dest/bin/certbot" <<'LAUNCHER'
+#!/bin/sh
+# certbot from Debian sid on sid's Python and libraries, through sid's dynamic loader (the system's
+# loader and libc are older than the tree needs). Written by scripts/install-peers.sh.
+root=$(cd "$(dirname "$0")/.." && pwd)
+lib=$root/usr/lib/x86_64-linux-gnu
+export PYTHONHOME="$root/usr" PYTHONPATH="$root/usr/lib/python3/dist-packages" OPENSSL_MODULES="$lib/ossl-modules"
+unset PYTHONSTARTUP PYTHONUSERBASE
+exec "$lib/ld-linux-x86-64.so.2" --library-path "$lib:$root/lib/x86_64-linux-gnu" "$root/usr/bin/python3" -s \
+  "$root/usr/bin/certbot" "$@"
+LAUNCHER
+  chmod +x "$dest/bin/certbot"
+  echo "${certbot_sid_packages[*]}" > "$dest/REQUESTED"
+  if ! version=$("$dest/bin/certbot" --version 2>&1); then
+    echo "install-peers: certbot from Debian sid does not start: $(echo "$version" | tail -1)" >&2
+    status=1
+  fi
+else
+  echo "install-peers: certbot from Debian sid is not available" >&2
   status=1
 fi
 

@@ -55,3 +55,40 @@ debian_fetch() {
   rm -rf "$work"
   echo "$package $version (Debian $suite) unpacked into $dest"
 }
+
+# Fetches several binary packages from one suite with one apt update and unpacks them all into one
+# destination (a self-contained tree of a program and the libraries it needs). apt verifies every .deb
+# against the SHA256 in the suite's signed Packages index, as for debian_fetch.
+# Usage (sourced): debian_fetch_set <suite> <destination> <main package> [<package>...]
+# On success the destination holds the merged tree, VERSION (the main package's), SUITE, and PACKAGES (one
+# "name version" line per package).
+debian_fetch_set() {
+  local suite=$1 dest=$2
+  shift 2
+  local work deb
+  work=$(mktemp -d)
+  : > "$work/status"
+  apt_private_opts "$work" "$suite" "$work/status"
+  local opts=("${APT_OPTS[@]}")
+  if ! apt-get "${opts[@]}" -qq update >"$work/update.log" 2>&1; then
+    echo "$1: apt update for $suite failed: $(tail -1 "$work/update.log")" >&2
+    rm -rf "$work"
+    return 1
+  fi
+  if ! (cd "$work" && apt-get "${opts[@]}" -qq download "$@" >"$work/download.log" 2>&1); then
+    echo "$1: download from $suite failed: $(grep -v unsandboxed "$work/download.log" | tail -1)" >&2
+    rm -rf "$work"
+    return 1
+  fi
+  rm -rf "$dest" && mkdir -p "$dest"
+  : > "$dest/PACKAGES"
+  for deb in "$work"/*.deb; do
+    dpkg-deb -x "$deb" "$dest"
+    echo "$(dpkg-deb -f "$deb" Package) $(dpkg-deb -f "$deb" Version)" >> "$dest/PACKAGES"
+  done
+  deb=$(ls "$work"/"${1}"_*.deb | head -1)
+  dpkg-deb -f "$deb" Version > "$dest/VERSION"
+  echo "$suite" > "$dest/SUITE"
+  rm -rf "$work"
+  echo "$1 $(cat "$dest/VERSION") (Debian $suite) and $(($(wc -l < "$dest/PACKAGES") - 1)) packages it needs unpacked into $dest"
+}
