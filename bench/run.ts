@@ -83,7 +83,8 @@ function allPeers(): Peer[] {
   return [
     legoPeer({ suite: 'sid' }),
     legoPeer({ suite: 'bookworm' }),
-    certbotPeer(),
+    certbotPeer({ suite: 'sid' }),
+    certbotPeer({ suite: 'bookworm' }),
     caddyPeer(),
     acmeClientPeer(),
     kubeLegoFloorPeer(),

@@ -15,11 +15,18 @@ export function projectRoot(): string {
   }
 }
 
-/** A tool unpacked by scripts/install-peers.sh: its binary and its Debian package version, if present. */
-export function unpackedTool(folder: string, binary: string): { binary: string; version?: string } {
+/**
+ * A tool unpacked by scripts/install-peers.sh: its binary (in `binDir` of the tree, the package's usr/bin
+ * unless the script wrote a launcher elsewhere) and its Debian package version, if present.
+ */
+export function unpackedTool(
+  folder: string,
+  binary: string,
+  binDir = 'usr/bin',
+): { binary: string; version?: string } {
   const base = join(projectRoot(), '.tools', folder);
   const versionFile = join(base, 'VERSION');
-  const path = join(base, 'usr', 'bin', binary);
+  const path = join(base, binDir, binary);
   if (!existsSync(path) || !existsSync(versionFile)) return { binary: path };
   return { binary: path, version: readFileSync(versionFile, 'utf8').trim() };
 }

@@ -11,32 +11,24 @@ import {
   type PeerAvailability,
 } from '../peer.js';
 import { failureSummary, runTimedCommand } from '../timed-command.js';
+import { unpackedTool } from '../tool-paths.js';
 
-const certbotBinary = '/usr/bin/certbot';
 const runTimeoutMs = 300_000;
 
 /**
  * certbot (Debian's package) as a user runs it: `certonly --standalone` on the port Pebble dials, its
  * config/work/logs directories in the state directory, trusting Pebble's CA through REQUESTS_CA_BUNDLE.
+ * bookworm's (2.1) is installed system-wide; sid's (5.x) is unpacked with sid's Python and libraries and
+ * started by the launcher scripts/install-peers.sh writes beside them.
  */
-export function certbotPeer(): Peer {
+export function certbotPeer(options: { readonly suite: 'sid' | 'bookworm' }): Peer {
+  const certbotBinary =
+    options.suite === 'sid' ? unpackedTool('certbot-sid', 'certbot', 'bin').binary : '/usr/bin/certbot';
   const peer: Peer = {
-    id: 'certbot',
-    name: 'certbot (Debian bookworm)',
+    id: options.suite === 'sid' ? 'certbot-sid' : 'certbot',
+    name: `certbot (Debian ${options.suite})`,
     kind: 'cli',
-    probe: async (): Promise<PeerAvailability> => {
-      try {
-        const { stdout, stderr } = await promisify(execFile)(certbotBinary, ['--version'], {
-          timeout: 30_000,
-        });
-        const version = /certbot\s+(\S+)/.exec(`${stdout} ${stderr}`)?.[1];
-        return version === undefined
-          ? { available: false, reason: `${certbotBinary} --version printed no version` }
-          : { available: true, version };
-      } catch {
-        return { available: false, reason: `${certbotBinary} is missing: run scripts/install-peers.sh` };
-      }
-    },
+    probe: () => certbotVersion(certbotBinary),
     issue: async (request: IssueRequest): Promise<IssueOutcome> => {
       const lineage = request.names[0] ?? 'certificate';
       const config = join(request.stateDir, 'config');
@@ -101,4 +93,17 @@ export function certbotPeer(): Peer {
     issueMany: (request: BatchRequest) => issueSequentially(peer, request),
   };
   return peer;
+}
+
+/** Runs `certbot --version`: the launcher of the unpacked tree can be present yet fail to start. */
+async function certbotVersion(binary: string): Promise<PeerAvailability> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(binary, ['--version'], { timeout: 30_000 });
+    const version = /certbot\s+(\S+)/.exec(`${stdout} ${stderr}`)?.[1];
+    return version === undefined
+      ? { available: false, reason: `${binary} --version printed no version` }
+      : { available: true, version };
+  } catch {
+    return { available: false, reason: `${binary} is missing: run scripts/install-peers.sh` };
+  }
 }
