@@ -66,6 +66,12 @@ exec "$lib/ld-linux-x86-64.so.2" --library-path "$lib:$root/lib/x86_64-linux-gnu
   "$root/usr/bin/certbot" "$@"
 LAUNCHER
   chmod +x "$dest/bin/certbot"
+  # Byte-compiled once, as Debian's postinst (py3compile) does on an installed system, so the first timed
+  # run does not pay for it. Not in parallel (-j): the workers would start python3 without sid's loader.
+  root=$PWD/$dest
+  PYTHONHOME=$root/usr "$root/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" --library-path \
+    "$root/usr/lib/x86_64-linux-gnu" "$root/usr/bin/python3" -s -m compileall -q \
+    "$root/usr/lib/python3/dist-packages" "$root/usr/lib/$certbot_sid_python" >/dev/null || true
   echo "${certbot_sid_packages[*]}" > "$dest/REQUESTED"
   if ! version=$("$dest/bin/certbot" --version 2>&1); then
     echo "install-peers: certbot from Debian sid does not start: $(echo "$version" | tail -1)" >&2
