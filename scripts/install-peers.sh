@@ -39,7 +39,9 @@ fi
 
 # certbot from sid: the packages it imports (Depends of certbot, python3-certbot, python3-acme and theirs,
 # without debconf/lsb-release/ca-certificates, which the bench does not need) and the interpreter's runtime.
-# Pinned to the suite's current versions like lego's; PACKAGES in the tree records which ones were unpacked.
+# Like lego's, the versions are the suite's current ones (sid keeps no older ones); PACKAGES in the tree
+# records which were unpacked. The interpreter is named: when sid moves on from it, the download fails
+# naming the missing package, and certbot_sid_python changes. amd64 only (the loader's and libraries' path).
 certbot_sid_python=python3.14
 certbot_sid_packages=(certbot python3-certbot python3-acme python3-josepy python3-cryptography python3-openssl
   python3-requests python3-urllib3 python3-idna python3-certifi python3-charset-normalizer python3-chardet
@@ -72,8 +74,9 @@ LAUNCHER
   PYTHONHOME=$root/usr "$root/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" --library-path \
     "$root/usr/lib/x86_64-linux-gnu" "$root/usr/bin/python3" -s -m compileall -q \
     "$root/usr/lib/python3/dist-packages" "$root/usr/lib/$certbot_sid_python" >/dev/null || true
-  echo "${certbot_sid_packages[*]}" > "$dest/REQUESTED"
-  if ! version=$("$dest/bin/certbot" --version 2>&1); then
+  if version=$("$dest/bin/certbot" --version 2>&1); then
+    echo "${certbot_sid_packages[*]}" > "$dest/REQUESTED"
+  else
     echo "install-peers: certbot from Debian sid does not start: $(echo "$version" | tail -1)" >&2
     status=1
   fi

@@ -3,7 +3,7 @@
 # `dpkg-deb -x`, without installing anything system-wide: apt runs against a throwaway sources list,
 # package lists and cache in a temporary directory.
 # Usage (sourced): debian_fetch <package> <suite> <destination>
-# On success the destination holds the unpacked tree plus VERSION and SUITE files.
+# On success the destination holds the unpacked tree plus VERSION, SUITE and PACKAGES files.
 
 # Prints the Debian mirror the machine already uses, or Debian's default.
 debian_mirror() {
@@ -30,30 +30,7 @@ apt_private_opts() {
 }
 
 debian_fetch() {
-  local package=$1 suite=$2 dest=$3
-  local work deb version
-  work=$(mktemp -d)
-  : > "$work/status"
-  apt_private_opts "$work" "$suite" "$work/status"
-  local opts=("${APT_OPTS[@]}")
-  if ! apt-get "${opts[@]}" -qq update >"$work/update.log" 2>&1; then
-    echo "$package: apt update for $suite failed: $(tail -1 "$work/update.log")" >&2
-    rm -rf "$work"
-    return 1
-  fi
-  if ! (cd "$work" && apt-get "${opts[@]}" -qq download "$package" >"$work/download.log" 2>&1); then
-    echo "$package: download from $suite failed: $(tail -1 "$work/download.log")" >&2
-    rm -rf "$work"
-    return 1
-  fi
-  deb=$(ls "$work"/"${package}"_*.deb | head -1)
-  rm -rf "$dest" && mkdir -p "$dest"
-  dpkg-deb -x "$deb" "$dest"
-  version=$(dpkg-deb -f "$deb" Version)
-  echo "$version" > "$dest/VERSION"
-  echo "$suite" > "$dest/SUITE"
-  rm -rf "$work"
-  echo "$package $version (Debian $suite) unpacked into $dest"
+  debian_fetch_set "$2" "$3" "$1"
 }
 
 # Fetches several binary packages from one suite with one apt update and unpacks them all into one
@@ -90,5 +67,10 @@ debian_fetch_set() {
   dpkg-deb -f "$deb" Version > "$dest/VERSION"
   echo "$suite" > "$dest/SUITE"
   rm -rf "$work"
-  echo "$1 $(cat "$dest/VERSION") (Debian $suite) and $(($(wc -l < "$dest/PACKAGES") - 1)) packages it needs unpacked into $dest"
+  local others=$(($(wc -l < "$dest/PACKAGES") - 1))
+  if [ "$others" = 0 ]; then
+    echo "$1 $(cat "$dest/VERSION") (Debian $suite) unpacked into $dest"
+  else
+    echo "$1 $(cat "$dest/VERSION") (Debian $suite) and $others packages it needs unpacked into $dest"
+  fi
 }
