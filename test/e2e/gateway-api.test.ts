@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { DATA_PLANE_CONTROLLER_NAME, startDataPlane, type DataPlane } from '../../dev/devenv/data-plane.js';
+import { gatewayChallengeRoutes } from '../../src/domain/gateway-challenge-routing.js';
 import { controllerEnv, NGINX_ONLY } from '../support/controller-env.js';
 import { eventually } from '../support/eventually.js';
 import { gatewayManifest } from '../support/gateway-manifest.js';
@@ -369,6 +370,106 @@ ${gatewayManifest({
       await issuedCertificate(kubectl, 'default', 'closed-tls'),
       undefined,
       'no CA certificate stored',
+    );
+  });
+});
+
+describe('kube-lego process starting after one that was killed with a challenge pending (issue 15)', () => {
+  let rig: ProxiedPebbleRig;
+  let lego: ControllerProcess | undefined;
+
+  before(async () => {
+    rig = await startProxiedPebbleRig('kube-lego-gateway-leftovers-');
+  });
+
+  after(async () => {
+    await lego?.terminate();
+    await rig.close();
+  });
+
+  it("deletes the challenge HTTPRoute the dead process left once its caches are synced, and no one else's", async () => {
+    const settings = {
+      namespace: 'kube-lego',
+      serviceName: 'kube-lego-gateway',
+      port: rig.pebble.httpPort,
+      routeNamespace: 'kube-lego' as const,
+    };
+    // The route the earlier process wrote for a challenge it never settled, built as kube-lego builds it.
+    const [left] = gatewayChallengeRoutes(settings, [
+      {
+        host: 'gone.gw.example.test',
+        challenge: {
+          gateway: { namespace: 'default', name: 'edge' },
+          parents: [{ kind: 'Gateway', namespace: 'default', name: 'edge', sectionName: 'http' }],
+        },
+      },
+    ]);
+    assert.ok(left !== undefined);
+    // A user's route with kube-lego's label but to the user's own Service: not a challenge route.
+    const foreign = {
+      ...left,
+      metadata: { ...left.metadata, name: 'users-route' },
+      spec: {
+        ...left.spec,
+        rules: [
+          { ...left.spec.rules[0], backendRefs: [{ group: '', kind: 'Service', name: 'web', port: 80 }] },
+        ],
+      },
+    };
+    const kubectl = async (...args: string[]): Promise<string> =>
+      (await run('kubectl', ['--kubeconfig', rig.kubeconfig, ...args])).stdout;
+    await writeFile(join(rig.dir, 'ns.yaml'), namespaceManifest('kube-lego'));
+    await kubectl('apply', '-f', join(rig.dir, 'ns.yaml'));
+    // A stream of JSON objects, one per route.
+    await writeFile(join(rig.dir, 'left.json'), [left, foreign].map((r) => JSON.stringify(r)).join('\n'));
+    await kubectl('create', '-f', join(rig.dir, 'left.json'));
+    await writeFile(
+      join(rig.dir, 'gateway.yaml'),
+      gatewayManifest({
+        name: 'edge',
+        listeners: [
+          { name: 'http' },
+          { name: 'https', hostname: 'live.gw.example.test', secret: 'live-tls' },
+        ],
+      }),
+    );
+    await kubectl('apply', '-f', join(rig.dir, 'gateway.yaml'));
+    const startedAt = rig.sandbox.audit.length;
+
+    const started = await startWithController(rig);
+    lego = started.lego;
+    const context = (): string => started.lego.lines.slice(-30).join('\n');
+    // From the sandbox's audit log: the left route deleted by name, once.
+    const deletes = (): string[] =>
+      rig.sandbox.audit
+        .slice(startedAt)
+        .filter((e) => e.resource === 'httproutes' && e.verb === 'delete' && e.status < 300)
+        .map((e) => `${e.namespace}/${e.name}`);
+    await eventually(
+      'the delete of the left route',
+      () => Promise.resolve(deletes().includes(`kube-lego/${left.metadata.name}`) ? true : undefined),
+      { context },
+    );
+    // The Gateway's own challenge goes on beside the clean-up.
+    const live = await eventually(
+      'the certificate of default/live-tls',
+      () => issuedCertificate(started.kubectl, 'default', 'live-tls'),
+      { context },
+    );
+    assert.ok(live.checkHost('live.gw.example.test'));
+    assert.equal(rig.proxy.ordersFor('gone.gw.example.test'), 0, 'no order for the left route');
+    const routes = JSON.parse(await kubectl('get', 'httproutes', '-A', '-o', 'json')) as {
+      items?: { metadata?: { namespace?: string; name?: string } }[];
+    };
+    assert.deepEqual(
+      (routes.items ?? []).map((r) => `${r.metadata?.namespace ?? ''}/${r.metadata?.name ?? ''}`),
+      ['kube-lego/users-route'],
+      "the user's route is kept, the challenge routes are gone",
+    );
+    assert.equal(
+      deletes().filter((d) => d === `kube-lego/${left.metadata.name}`).length,
+      1,
+      'the left route deleted once',
     );
   });
 });
