@@ -58,6 +58,8 @@ export interface ControllerGraph {
   readonly challenges: SharedChallengeStore | undefined;
   readonly instanceId: string;
   readonly nginx: NginxRouting;
+  /** Absent when the cluster serves no Gateways. */
+  readonly gatewayRouting: GatewayRouting | undefined;
   /** Absent when dns-01 is not configured. */
   readonly dns01?: Dns01Solvers;
   readonly accounts: AccountService;
@@ -398,6 +400,7 @@ export function buildController(options: {
     challenges,
     instanceId,
     nginx,
+    gatewayRouting,
     ...(dns01 === undefined ? {} : { dns01 }),
     accounts,
     queue,

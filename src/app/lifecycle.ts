@@ -164,7 +164,8 @@ export async function startControllerRuntime(
     reconciler.startCheck();
     for (const key of desired.current().index.byKey.keys()) queue.add(key);
   };
-  // The leader's first pass: the nginx clean-up (challenge routing is the leader's), then every certificate.
+  // The leader's first pass: the nginx and Gateway clean-up (challenge routing is the leader's), then every
+  // certificate.
   const lead = async (): Promise<void> => {
     if (!leading()) return;
     await graph.challenges?.adoptLeftovers().catch((err: unknown) => {
@@ -177,6 +178,11 @@ export async function startControllerRuntime(
       await graph.nginx.removeLeftovers();
     } catch (err) {
       log.with({ context: 'provider', provider: 'nginx' }).error(String(err));
+    }
+    try {
+      await graph.gatewayRouting?.removeLeftovers();
+    } catch (err) {
+      log.with({ context: 'provider', provider: 'gateway' }).error(String(err));
     }
     checkAll();
   };

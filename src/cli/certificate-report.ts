@@ -16,7 +16,14 @@ export interface CertificateReport {
   readonly statuses: readonly CertificateStatus[];
   /** The Secrets read, by key (only the ones that exist). */
   readonly secrets: ReadonlyMap<SecretKey, InventorySecret>;
+  /** The Events on the Ingresses, read once for the served column and for `explain`. */
+  readonly events: IngressEvents;
 }
+
+/** The Events on the Ingresses by `namespace/name`, or the refusal when the user may not list Events. */
+export type IngressEvents =
+  | { readonly kind: 'read'; readonly byIngress: ReadonlyMap<string, readonly RecordedEvent[]> }
+  | { readonly kind: 'refused'; readonly error: MissingPermissionError };
 
 /**
  * Without a persisted renewal time, an ARI window's draw is the controller's own; the report shows the
@@ -63,18 +70,19 @@ export async function certificateReport(
     random: MIDDLE_OF_WINDOW,
   });
   const events = await ingressEvents(inventory, options.namespace);
-  return { plan: planned, statuses: statuses.map((s) => withServed(s, events)), secrets };
+  const byIngress = events.kind === 'read' ? events.byIngress : new Map<string, RecordedEvent[]>();
+  return { plan: planned, statuses: statuses.map((s) => withServed(s, byIngress)), secrets, events };
 }
 
-/** The Events on the Ingresses; none when the user may not list Events (the SERVED column shows `-`). */
+/** The Events on the Ingresses in one list; refused when the user may not list Events (SERVED shows `-`). */
 async function ingressEvents(
   inventory: CertificateInventory,
   namespace: string | undefined,
-): Promise<ReadonlyMap<string, readonly RecordedEvent[]>> {
+): Promise<IngressEvents> {
   try {
-    return await inventory.ingressEventsByIngress(namespace);
+    return { kind: 'read', byIngress: await inventory.ingressEventsByIngress(namespace) };
   } catch (err) {
-    if (err instanceof MissingPermissionError) return new Map();
+    if (err instanceof MissingPermissionError) return { kind: 'refused', error: err };
     throw err;
   }
 }

@@ -133,8 +133,10 @@ export function explainCommand(target: string, flags: ClusterFlags, io: CommandI
     out.push(servedLine(status.served));
     if (secret !== undefined) out.push('', 'History:', ...historyLines(status, secret).map((l) => `  ${l}`));
     else out.push('', 'History:', '  The Secret does not exist yet.');
+    // The report's one list of the namespace's Events: listing each Ingress's again printed nothing new.
+    if (report.events.kind === 'refused') throw report.events.error;
     for (const ingress of status.ingresses) {
-      const events = await cluster.inventory.ingressEvents(namespace, ingress);
+      const events = report.events.byIngress.get(`${namespace}/${ingress}`) ?? [];
       out.push('', `Events on Ingress ${namespace}/${ingress}:`, ...eventLines(events));
     }
     io.out.write(`${out.join('\n')}\n`);

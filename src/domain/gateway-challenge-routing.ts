@@ -180,6 +180,32 @@ export function gatewayChallengeRoutes(
   );
 }
 
+/** What a listed HTTPRoute shows of itself to tell whether it is one of kube-lego's challenge routes. */
+export interface ListedHttpRoute {
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly backends: readonly {
+    readonly kind?: string;
+    readonly name?: string;
+    readonly namespace?: string;
+  }[];
+}
+
+/**
+ * Whether a listed route is a challenge route of this installation: kube-lego's label and, as every
+ * backend, its challenge Service (`LEGO_SERVICE_NAME_GATEWAY` in `LEGO_NAMESPACE`). A route another
+ * installation (another namespace, another Service) or a user wrote is never one.
+ */
+export function isOwnChallengeRoute(settings: GatewayChallengeSettings, route: ListedHttpRoute): boolean {
+  if (route.labels[MANAGED_LABEL] !== 'true' || route.backends.length === 0) return false;
+  return route.backends.every(
+    (b) =>
+      (b.kind ?? 'Service') === 'Service' &&
+      b.name === settings.serviceName &&
+      (b.namespace ?? route.namespace) === settings.namespace,
+  );
+}
+
 /**
  * The ReferenceGrant in kube-lego's namespace that lets the challenge HTTPRoutes of other namespaces
  * refer to its Service; `undefined` when every route lives beside the Service.

@@ -11,18 +11,14 @@ import { loadAll } from 'js-yaml';
 import { loadConfig } from '../../src/config/load-config.js';
 import { CONFIG_VARIABLES } from '../../src/config/variables.js';
 import { startDevEnvironment, type DevEnvironment } from '../../dev/devenv/dev-environment.js';
-import { startSandbox, type AuditEntry, type PolicyRule, type Sandbox } from '../../dev/sandbox/sandbox.js';
+import { startSandbox, type PolicyRule, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { kustomize, REPO_ROOT } from '../support/kustomize.js';
+import { grants, neededPermissions, type Rule } from '../support/rbac-audit.js';
 
 const exec = promisify(execFile);
 const CONTROLLER_USER = 'system:serviceaccount:kube-lego:kube-lego';
 const OWN_NAMESPACE = 'kube-lego';
 
-interface Rule {
-  readonly apiGroups?: readonly string[];
-  readonly resources?: readonly string[];
-  readonly verbs: readonly string[];
-}
 interface EnvVar {
   readonly name: string;
   readonly value?: string;
@@ -56,54 +52,6 @@ interface Deployment {
       };
     };
   };
-}
-
-/** One permission: verb on group/resource, either cluster-wide or in kube-lego's own namespace. */
-function permission(
-  verb: string,
-  group: string,
-  resource: string,
-  scope: 'cluster' | 'own-namespace',
-): string {
-  return `${scope} ${verb} ${group === '' ? 'core' : group}/${resource}`;
-}
-
-function grants(rules: readonly Rule[], scope: 'cluster' | 'own-namespace'): string[] {
-  return rules.flatMap((rule) =>
-    (rule.apiGroups ?? []).flatMap((group) =>
-      (rule.resources ?? []).flatMap((resource) =>
-        rule.verbs.map((verb) => permission(verb, group, resource, scope)),
-      ),
-    ),
-  );
-}
-
-/** The API group of an audited request, from its path (`/api/v1/...` is the core group ''). */
-function groupOf(entry: AuditEntry): string {
-  const match = /^\/apis\/([^/]+)\//.exec(entry.path);
-  return match?.[1] ?? '';
-}
-
-/**
- * The minimum permissions behind the controller's requests: a (verb, resource) used only in kube-lego's own
- * namespace needs a Role there; used anywhere else (or across all namespaces) it needs the ClusterRole.
- */
-function neededPermissions(audit: readonly AuditEntry[]): string[] {
-  const namespaces = new Map<string, Set<string>>();
-  for (const entry of audit) {
-    if (entry.user !== CONTROLLER_USER || entry.resource === '') continue;
-    // Every authenticated user may ask what it may do (the default system:basic-user ClusterRole).
-    if (entry.resource === 'selfsubjectaccessreviews') continue;
-    const key = `${entry.verb} ${groupOf(entry)} ${entry.resource}`;
-    const seen = namespaces.get(key) ?? new Set<string>();
-    seen.add(entry.namespace);
-    namespaces.set(key, seen);
-  }
-  return [...namespaces].map(([key, seen]) => {
-    const [verb = '', group = '', resource = ''] = key.split(' ');
-    const scope = seen.size === 1 && seen.has(OWN_NAMESPACE) ? 'own-namespace' : 'cluster';
-    return permission(verb, group, resource, scope);
-  });
 }
 
 describe('deploy/ manifests', () => {
@@ -494,7 +442,7 @@ data:
       assert.deepEqual(refused(), [], 'no request of the controller was refused');
       assert.deepEqual(
         [...grants(clusterRules, 'cluster'), ...grants(namespaceRules, 'own-namespace')].sort(),
-        neededPermissions(audit).sort(),
+        neededPermissions(audit, { user: CONTROLLER_USER, ownNamespace: OWN_NAMESPACE }).sort(),
         'deploy/base/rbac.yaml grants what the audit log shows kube-lego used',
       );
     });

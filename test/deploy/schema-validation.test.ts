@@ -52,13 +52,14 @@ function objectsOf(yaml: string): KubeObject[] {
 }
 
 describe('manifests against the schemas of kubernetes-models', () => {
-  it('every object of deploy/, both overlays and deploy/release.yaml is valid', async () => {
+  it('every object of deploy/, both overlays, the gateway-challenge-namespace example and deploy/release.yaml is valid', async () => {
     const release = await readFile(join(REPO_ROOT, 'deploy/release.yaml'), 'utf8');
     const renders = [
       release,
       await kustomize('deploy'),
       await kustomize('deploy/overlays/production'),
       await kustomize('deploy/overlays/staging'),
+      await kustomize('deploy/examples/gateway-challenge-namespace'),
     ];
     const kinds = new Set<string>();
     for (const rendered of renders) {

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import {
   challengeServiceGrant,
   gatewayChallengeRoutes,
+  isOwnChallengeRoute,
   routeVerdict,
   type GatewayChallengeSettings,
   type GatewayPendingHost,
@@ -135,4 +136,38 @@ describe('routeVerdict()', () => {
       /HTTPRoute "kube-lego\/kube-lego-gateway-[0-9a-f]{8}" for a.example was refused by gateway "web\/gw" listener "http": Accepted=False \(NotAllowedByListeners: namespace kube-lego is not allowed\)/,
     );
   });
+});
+
+describe('isOwnChallengeRoute()', () => {
+  const own = {
+    namespace: 'kube-lego',
+    labels: { 'kube-lego/managed': 'true' },
+    backends: [{ kind: 'Service', name: 'kube-lego-gateway' }],
+  };
+  const cases: readonly (readonly [string, Parameters<typeof isOwnChallengeRoute>[1], boolean])[] = [
+    ['a route beside the Service, to it', own, true],
+    [
+      "a route in a Gateway's namespace, to the Service in kube-lego's",
+      { ...own, namespace: 'web', backends: [{ name: 'kube-lego-gateway', namespace: 'kube-lego' }] },
+      true,
+    ],
+    ['a route without the label', { ...own, labels: {} }, false],
+    ['a route to a user Service', { ...own, backends: [{ kind: 'Service', name: 'web' }] }, false],
+    [
+      'a route to the Service and a user one',
+      { ...own, backends: [...own.backends, { kind: 'Service', name: 'web' }] },
+      false,
+    ],
+    [
+      "another installation's (its Service in its namespace)",
+      { ...own, namespace: 'web', backends: [{ name: 'kube-lego-gateway' }] },
+      false,
+    ],
+    ['a route with no backend', { ...own, backends: [] }, false],
+  ];
+  for (const [name, route, expected] of cases) {
+    it(`${expected ? 'accepts' : 'rejects'} ${name}`, () => {
+      assert.equal(isOwnChallengeRoute(SETTINGS, route), expected);
+    });
+  }
 });

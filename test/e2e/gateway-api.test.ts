@@ -6,6 +6,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { DATA_PLANE_CONTROLLER_NAME, startDataPlane, type DataPlane } from '../../dev/devenv/data-plane.js';
+import { gatewayChallengeRoutes } from '../../src/domain/gateway-challenge-routing.js';
+import type { PolicyRule } from '../../dev/sandbox/sandbox.js';
+import { loadAll } from 'js-yaml';
+import { kustomize } from '../support/kustomize.js';
+import { grants, neededPermissions, type Rule } from '../support/rbac-audit.js';
 import { controllerEnv, NGINX_ONLY } from '../support/controller-env.js';
 import { eventually } from '../support/eventually.js';
 import { gatewayManifest } from '../support/gateway-manifest.js';
@@ -25,6 +30,8 @@ interface SecretJson {
 async function startWithController(
   rig: ProxiedPebbleRig,
   extra: Readonly<Record<string, string>> = {},
+  /** The controller's own kubeconfig (a user with deploy/'s RBAC); the admin's by default. */
+  controllerKubeconfig = rig.kubeconfig,
 ): Promise<{ lego: ControllerProcess; kubectl: (...args: string[]) => Promise<string> }> {
   const kubectl = async (...args: string[]): Promise<string> =>
     (await run('kubectl', ['--kubeconfig', rig.kubeconfig, ...args])).stdout;
@@ -33,7 +40,7 @@ async function startWithController(
   const lego = startControllerProcess(
     controllerEnv(
       {
-        kubeconfig: rig.kubeconfig,
+        kubeconfig: controllerKubeconfig,
         directoryUrl: rig.proxy.directoryUrl,
         caFile: rig.caFile,
         httpPort: rig.pebble.httpPort,
@@ -369,6 +376,211 @@ ${gatewayManifest({
       await issuedCertificate(kubectl, 'default', 'closed-tls'),
       undefined,
       'no CA certificate stored',
+    );
+  });
+});
+
+describe('kube-lego process starting after one that was killed with a challenge pending (issue 15)', () => {
+  let rig: ProxiedPebbleRig;
+  let lego: ControllerProcess | undefined;
+
+  before(async () => {
+    rig = await startProxiedPebbleRig('kube-lego-gateway-leftovers-');
+  });
+
+  after(async () => {
+    await lego?.terminate();
+    await rig.close();
+  });
+
+  it("deletes the challenge HTTPRoute the dead process left once its caches are synced, and no one else's", async () => {
+    const settings = {
+      namespace: 'kube-lego',
+      serviceName: 'kube-lego-gateway',
+      port: rig.pebble.httpPort,
+      routeNamespace: 'kube-lego' as const,
+    };
+    // The route the earlier process wrote for a challenge it never settled, built as kube-lego builds it.
+    const [left] = gatewayChallengeRoutes(settings, [
+      {
+        host: 'gone.gw.example.test',
+        challenge: {
+          gateway: { namespace: 'default', name: 'edge' },
+          parents: [{ kind: 'Gateway', namespace: 'default', name: 'edge', sectionName: 'http' }],
+        },
+      },
+    ]);
+    assert.ok(left !== undefined);
+    // A user's route with kube-lego's label but to the user's own Service: not a challenge route.
+    const foreign = {
+      ...left,
+      metadata: { ...left.metadata, name: 'users-route' },
+      spec: {
+        ...left.spec,
+        rules: [
+          { ...left.spec.rules[0], backendRefs: [{ group: '', kind: 'Service', name: 'web', port: 80 }] },
+        ],
+      },
+    };
+    const kubectl = async (...args: string[]): Promise<string> =>
+      (await run('kubectl', ['--kubeconfig', rig.kubeconfig, ...args])).stdout;
+    await writeFile(join(rig.dir, 'ns.yaml'), namespaceManifest('kube-lego'));
+    await kubectl('apply', '-f', join(rig.dir, 'ns.yaml'));
+    // A stream of JSON objects, one per route.
+    await writeFile(join(rig.dir, 'left.json'), [left, foreign].map((r) => JSON.stringify(r)).join('\n'));
+    await kubectl('create', '-f', join(rig.dir, 'left.json'));
+    await writeFile(
+      join(rig.dir, 'gateway.yaml'),
+      gatewayManifest({
+        name: 'edge',
+        listeners: [
+          { name: 'http' },
+          { name: 'https', hostname: 'live.gw.example.test', secret: 'live-tls' },
+        ],
+      }),
+    );
+    await kubectl('apply', '-f', join(rig.dir, 'gateway.yaml'));
+    const startedAt = rig.sandbox.audit.length;
+
+    const started = await startWithController(rig);
+    lego = started.lego;
+    const context = (): string => started.lego.lines.slice(-30).join('\n');
+    // From the sandbox's audit log: the left route deleted by name, once.
+    const deletes = (): string[] =>
+      rig.sandbox.audit
+        .slice(startedAt)
+        .filter((e) => e.resource === 'httproutes' && e.verb === 'delete' && e.status < 300)
+        .map((e) => `${e.namespace}/${e.name}`);
+    await eventually(
+      'the delete of the left route',
+      () => Promise.resolve(deletes().includes(`kube-lego/${left.metadata.name}`) ? true : undefined),
+      { context },
+    );
+    // The Gateway's own challenge goes on beside the clean-up.
+    const live = await eventually(
+      'the certificate of default/live-tls',
+      () => issuedCertificate(started.kubectl, 'default', 'live-tls'),
+      { context },
+    );
+    assert.ok(live.checkHost('live.gw.example.test'));
+    assert.equal(rig.proxy.ordersFor('gone.gw.example.test'), 0, 'no order for the left route');
+    const routes = JSON.parse(await kubectl('get', 'httproutes', '-A', '-o', 'json')) as {
+      items?: { metadata?: { namespace?: string; name?: string } }[];
+    };
+    assert.deepEqual(
+      (routes.items ?? []).map((r) => `${r.metadata?.namespace ?? ''}/${r.metadata?.name ?? ''}`),
+      ['kube-lego/users-route'],
+      "the user's route is kept, the challenge routes are gone",
+    );
+    assert.equal(
+      deletes().filter((d) => d === `kube-lego/${left.metadata.name}`).length,
+      1,
+      'the left route deleted once',
+    );
+  });
+});
+
+describe('kube-lego process with LEGO_GATEWAY_CHALLENGE_NAMESPACE=gateway under the RBAC of its deploy/ component (issue 15)', () => {
+  const controllerUser = 'system:serviceaccount:kube-lego:kube-lego';
+  let rig: ProxiedPebbleRig;
+  let lego: ControllerProcess | undefined;
+  let clusterRules: readonly Rule[] = [];
+  let namespaceRules: readonly Rule[] = [];
+
+  before(async () => {
+    const rendered = loadAll(await kustomize('deploy/examples/gateway-challenge-namespace')) as {
+      kind?: string;
+      rules?: Rule[];
+    }[];
+    clusterRules = rendered.find((o) => o.kind === 'ClusterRole')?.rules ?? [];
+    namespaceRules = rendered.find((o) => o.kind === 'Role')?.rules ?? [];
+    const rules: PolicyRule[] = [
+      ...clusterRules.map((rule) => ({ ...rule })),
+      ...namespaceRules.map((rule) => ({ ...rule, namespaces: ['kube-lego'] })),
+    ];
+    rig = await startProxiedPebbleRig('kube-lego-gateway-mode-', {
+      users: { 'controller-token': { name: controllerUser, rules } },
+    });
+  });
+
+  after(async () => {
+    await lego?.terminate();
+    await rig.close();
+  });
+
+  it("routes the challenge from the Gateway's namespace, a listener admitting only its own namespace's routes, and uses exactly the Gateway API RBAC the component grants", async (t) => {
+    const controllerKubeconfig = join(rig.dir, 'controller-kubeconfig');
+    await rig.sandbox.writeKubeconfig(controllerKubeconfig, { user: controllerUser });
+    const started = await startWithController(
+      rig,
+      { LEGO_GATEWAY_CHALLENGE_NAMESPACE: 'gateway' },
+      controllerKubeconfig,
+    );
+    lego = started.lego;
+    const { kubectl } = started;
+    const context = (): string => started.lego.lines.slice(-30).join('\n');
+    await writeFile(
+      join(rig.dir, 'shop.yaml'),
+      `${namespaceManifest('shop')}---
+${gatewayManifest({
+  name: 'shop',
+  namespace: 'shop',
+  listeners: [
+    { name: 'http', routesFrom: 'Same' },
+    { name: 'https', hostname: 'shop.gw.example.test', secret: 'shop-tls' },
+  ],
+})}`,
+    );
+    await kubectl('apply', '-f', join(rig.dir, 'shop.yaml'));
+    const cert = await eventually(
+      'the certificate of shop/shop-tls',
+      () => issuedCertificate(kubectl, 'shop', 'shop-tls'),
+      { context },
+    );
+    assert.ok(cert.checkHost('shop.gw.example.test'));
+    assert.equal(rig.proxy.ordersFor('shop.gw.example.test'), 1);
+    const writes = (resource: string): string[] =>
+      rig.sandbox.audit
+        .filter(
+          (e) =>
+            e.user === controllerUser &&
+            e.resource === resource &&
+            (e.verb === 'create' || e.verb === 'delete') &&
+            e.status < 300,
+        )
+        .map((e) => `${e.verb} ${e.namespace}`);
+    // The route beside the Gateway, the grant beside the Service; both deleted once the challenge settled.
+    await eventually(
+      'the challenge route and grant deleted',
+      () =>
+        Promise.resolve(
+          writes('httproutes').includes('delete shop') &&
+            writes('referencegrants').includes('delete kube-lego')
+            ? true
+            : undefined,
+        ),
+      { context },
+    );
+    assert.deepEqual(writes('httproutes'), ['create shop', 'delete shop']);
+    assert.deepEqual(writes('referencegrants'), ['create kube-lego', 'delete kube-lego']);
+    await lego.terminate();
+    lego = undefined;
+    const audit = rig.sandbox.audit;
+    assert.deepEqual(
+      audit.filter((e) => e.user === controllerUser && e.status === 403).map((e) => `${e.verb} ${e.path}`),
+      [],
+      'no request of the controller was refused',
+    );
+    const gatewayApi = (permission: string): boolean => permission.includes(' gateway.networking.k8s.io/');
+    assert.deepEqual(
+      neededPermissions(audit, { user: controllerUser, ownNamespace: 'kube-lego' }).filter(gatewayApi).sort(),
+      [...grants(clusterRules, 'cluster'), ...grants(namespaceRules, 'own-namespace')]
+        .filter(gatewayApi)
+        .sort(),
+      'the component grants the Gateway API permissions the audit log shows kube-lego used, no more, no fewer',
+    );
+    t.diagnostic(
+      `controller requests audited: ${String(audit.filter((e) => e.user === controllerUser).length)}`,
     );
   });
 });

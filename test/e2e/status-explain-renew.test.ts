@@ -187,6 +187,44 @@ ${ingressManifest({ name: 'web', hosts: ['web.example.test'] })}`,
     );
   });
 
+  it("explain lists each Event on the Ingress once, from one list of the namespace's Events", async () => {
+    await eventually('the first certificate', storedCertificate, { context: logTail });
+    const seen = sandbox.audit.length;
+    const result = await runCli(['explain', 'default/web-tls'], {
+      ...userEnv,
+      KUBECONFIG: join(dir, 'reader'),
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const eventLists = sandbox.audit
+      .slice(seen)
+      .filter((e) => e.user === 'reader' && e.verb === 'list' && e.resource === 'events');
+    assert.equal(eventLists.length, 1, 'one list of Events, from the audit log');
+    // The Events as the API server holds them (kubectl, an independent client), each printed on one line.
+    const stored = JSON.parse(
+      await kubectl(
+        'get',
+        'events',
+        '--field-selector',
+        'involvedObject.kind=Ingress,involvedObject.name=web',
+        '-o',
+        'json',
+      ),
+    ) as { items: { reason: string; message: string }[] };
+    const listed = result.stdout
+      .slice(result.stdout.indexOf('\nEvents on Ingress default/web:\n'))
+      .split('\n')
+      .slice(2);
+    const printed = listed.filter((line) => line.startsWith('  ') && line !== '  (none)');
+    assert.ok(stored.items.length > 0);
+    assert.equal(printed.length, stored.items.length, result.stdout);
+    for (const event of stored.items) {
+      const lines = printed.filter(
+        (line) => line.includes(` ${event.reason}`) && line.endsWith(`: ${event.message}`),
+      );
+      assert.equal(lines.length, 1, `${event.reason}: ${event.message}\n${result.stdout}`);
+    }
+  });
+
   it('renew waits until the new certificate is stored and prints its serial', async () => {
     const before = await eventually('the first certificate', storedCertificate, { context: logTail });
     const result = await runCli(['renew', 'default/web-tls', '--timeout', '90s'], userEnv, {

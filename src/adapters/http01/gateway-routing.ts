@@ -2,11 +2,13 @@ import { isManagedChallengeObject, nginxChallengeService } from '../../domain/ch
 import {
   challengeServiceGrant,
   gatewayChallengeRoutes,
+  isOwnChallengeRoute,
   routeVerdict,
   type ChallengeHttpRoute,
   type GatewayChallengeSettings,
   type RouteParentConditions,
 } from '../../domain/gateway-challenge-routing.js';
+import { MANAGED_SELECTOR } from '../../domain/secret-annotations.js';
 import type { Log } from '../../ports/log.js';
 import { abortableSleep } from '../../runtime/abortable-sleep.js';
 import type { GatewayApiResources } from '../kube/gateway-api-discovery.js';
@@ -77,6 +79,8 @@ export class GatewayRouting {
   readonly #routes = new Map<string, { readonly namespace: string; readonly name: string }>();
   #grantWritten = false;
   #serviceWritten = false;
+  /** The routing changes run one at a time: the start-up clean-up never races a challenge's sync. */
+  #chain: Promise<void> = Promise.resolve();
 
   constructor(options: {
     readonly objects: KubeObjects;
@@ -93,7 +97,61 @@ export class GatewayRouting {
   }
 
   /** Brings the challenge routes in line with `hosts` (every pending host of a Gateway listener). */
-  async sync(hosts: readonly RoutedHost[]): Promise<void> {
+  sync(hosts: readonly RoutedHost[]): Promise<void> {
+    return this.#exclusive(() => this.#sync(hosts));
+  }
+
+  /**
+   * Deletes the challenge HTTPRoutes an earlier process left (it was killed before its challenges were
+   * settled): every route of this installation that no pending challenge of this process routes, then,
+   * when none is pending, the challenge Service and ReferenceGrant. The leader runs it once its caches
+   * are synced; without it a left route stayed until the next challenge of the same hostname.
+   */
+  removeLeftovers(): Promise<void> {
+    const resource = this.#resources.httpRoutes;
+    if (resource === undefined) return Promise.resolve();
+    return this.#exclusive(async () => {
+      const { routeNamespace, namespace } = this.#settings;
+      // In `gateway` mode the routes live in the Gateways' namespaces: one list across all of them.
+      const listed = await this.#objects.list<HttpRouteObject>(
+        resource,
+        routeNamespace === 'gateway' ? undefined : namespace,
+        MANAGED_SELECTOR,
+      );
+      for (const route of listed) {
+        const target = { namespace: route.metadata?.namespace ?? '', name: route.metadata?.name ?? '' };
+        if (this.#routes.has(`${target.namespace}/${target.name}`)) continue;
+        const own = isOwnChallengeRoute(this.#settings, {
+          namespace: target.namespace,
+          labels: route.metadata?.labels ?? {},
+          backends: (route.spec?.rules ?? []).flatMap((rule) => rule.backendRefs ?? []),
+        });
+        if (!own) continue;
+        try {
+          const uid = route.metadata?.uid;
+          await this.#objects.delete(resource, { ...target, ...(uid === undefined ? {} : { uid }) });
+        } catch (err) {
+          // Gone already, or replaced since the list (another uid): not the route that was left.
+          if (!isKubeError(err, 'notFound') && !isKubeError(err, 'conflict')) throw err;
+          continue;
+        }
+        this.#log.info(`deleted challenge route '${target.namespace}/${target.name}' an earlier run left`);
+      }
+      if (this.#routes.size > 0) return;
+      this.#serviceWritten = true;
+      this.#grantWritten = routeNamespace === 'gateway';
+      await this.#sync([]);
+    });
+  }
+
+  #exclusive(run: () => Promise<void>): Promise<void> {
+    const next = this.#chain.then(run, run);
+    // Keep the chain alive after a failure; the caller still sees its own failure.
+    this.#chain = next.catch(() => undefined);
+    return next;
+  }
+
+  async #sync(hosts: readonly RoutedHost[]): Promise<void> {
     const pending = hosts.flatMap((h) =>
       h.challenge === undefined ? [] : [{ host: h.host, challenge: h.challenge }],
     );

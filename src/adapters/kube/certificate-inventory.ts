@@ -227,15 +227,6 @@ export class CertificateInventory {
     };
   }
 
-  /** The Events recorded on an Ingress, oldest first. */
-  async ingressEvents(namespace: string, name: string): Promise<RecordedEvent[]> {
-    const events = await this.#events(
-      namespace,
-      `involvedObject.kind=${INGRESSES.kind},involvedObject.name=${name}`,
-    );
-    return events.map((e) => recordedEvent(e)).sort(oldestFirst);
-  }
-
   /**
    * The Events recorded on every Ingress of `namespace` (all namespaces when undefined) in one list request,
    * oldest first, by `namespace/name` of the Ingress.

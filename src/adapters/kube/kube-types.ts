@@ -197,6 +197,14 @@ export interface HttpRouteObject {
   readonly apiVersion?: string;
   readonly kind?: string;
   readonly metadata?: ObjectMeta;
-  readonly spec?: unknown;
+  readonly spec?: {
+    readonly rules?: readonly {
+      readonly backendRefs?: readonly {
+        readonly kind?: string;
+        readonly name?: string;
+        readonly namespace?: string;
+      }[];
+    }[];
+  };
   readonly status?: { readonly parents?: readonly RouteParentStatus[] };
 }
