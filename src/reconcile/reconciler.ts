@@ -154,6 +154,8 @@ interface Attempt {
   record: IssuanceRecord;
   /** The key of `record.orderUrl` is on the Secret: that order may be finalized, it is never dropped. */
   keyPersisted: boolean;
+  /** The fresh key written with `record.orderUrl`: persisting that key before finalize needs no write. */
+  keyWrittenWithOrder: string | undefined;
 }
 
 /**
@@ -344,7 +346,11 @@ export class Reconciler {
       decision.resumeOrderUrl !== undefined && record.orderUrl === decision.resumeOrderUrl && pendingKey
         ? Buffer.from(pendingKey, 'base64').toString('utf8')
         : undefined;
-    const attempt: Attempt = { record, keyPersisted: resumeKeyPem !== undefined };
+    const attempt: Attempt = {
+      record,
+      keyPersisted: resumeKeyPem !== undefined,
+      keyWrittenWithOrder: undefined,
+    };
     if (context.base === undefined && this.#o.settings.temporaryCertificate !== false) {
       // Before the order slot and any ACME request: the ingress controller gets an HTTPS front end now.
       await this.#writeTemporary(want, record, log);
@@ -426,17 +432,26 @@ export class Reconciler {
       onAuthorized: (host) => {
         log.with({ context: 'acme', domain: host }).info('authorization successful');
       },
-      onOrder: async (orderUrl) => {
+      onOrder: async (orderUrl, freshKeyPem) => {
         if (attempt.record.orderUrl === orderUrl) return;
         attempt.record = recordOrderOpened(attempt.record, orderUrl, want.hosts);
         attempt.keyPersisted = false;
-        // A key left from an earlier order is of no use to this one.
-        await this.#writeRecord(want, attempt.record, { change: { remove: [PENDING_KEY_DATA_KEY] } });
+        attempt.keyWrittenWithOrder = undefined;
+        // The fresh key goes on with the order URL, in one write; a key left from an earlier order is of no
+        // use to this one. Until finalize is due the order is not kept for its key (`keyPersisted`).
+        await this.#writeRecord(want, attempt.record, {
+          change:
+            freshKeyPem === undefined
+              ? { remove: [PENDING_KEY_DATA_KEY] }
+              : { set: { [PENDING_KEY_DATA_KEY]: base64(freshKeyPem) } },
+        });
+        attempt.keyWrittenWithOrder = freshKeyPem;
       },
       onKey: async (privateKeyPem) => {
-        await this.#writeRecord(want, attempt.record, {
-          change: { set: { [PENDING_KEY_DATA_KEY]: base64(privateKeyPem) } },
-        });
+        if (attempt.keyWrittenWithOrder !== privateKeyPem)
+          await this.#writeRecord(want, attempt.record, {
+            change: { set: { [PENDING_KEY_DATA_KEY]: base64(privateKeyPem) } },
+          });
         attempt.keyPersisted = true;
       },
     });
