@@ -100,6 +100,30 @@ describe('signFlattenedJws()', () => {
     assert.equal(verified.protectedHeader?.kid, 'kid-1');
     assert.deepEqual(JSON.parse(new TextDecoder().decode(verified.payload)), key.publicJwk);
   });
+
+  it('signs with ES384 in the 96-byte r||s form, and refuses a key that does not fit the algorithm', async () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+    const jws = await signFlattenedJws({
+      header: { alg: 'ES384', url: 'https://ca.test/x' },
+      payload: jwsPayload({}),
+      key: privateKey,
+    });
+    await flattenedVerify(jws, createPublicKey(privateKey));
+    assert.equal(Buffer.from(jws.signature, 'base64url').length, 96);
+    for (const [alg, key] of [
+      ['ES256', privateKey],
+      ['RS256', privateKey],
+      ['ES384', createPublicKey(privateKey)],
+      ['HS256', privateKey],
+      ['EdDSA', privateKey],
+    ] as const) {
+      await assert.rejects(
+        signFlattenedJws({ header: { alg }, payload: jwsPayload(undefined), key }),
+        (err: unknown) => err instanceof AcmeUsageError && err.code === 'keyUnsupported',
+        `${alg} with a ${key.type} P-384 key is refused`,
+      );
+    }
+  });
 });
 
 describe('account keys', () => {
