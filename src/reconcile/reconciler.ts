@@ -669,9 +669,11 @@ export class Reconciler {
   }
 
   /**
-   * Writes the record (and the data change, when given) on the freshest copy of the Secret: it is re-read
-   * before each attempt, so a concurrent change is never overwritten blindly and a certificate already
-   * issued is not lost to a stale resourceVersion (kube-lego bug 18). Conflicts and transient API errors
+   * Writes the record (and the data change, when given) on the freshest copy of the Secret: it is read
+   * before each attempt (the first from the caches, which hold our own last write; a retry reads past a
+   * short-lived GET result), and the write carries that copy's resourceVersion, so a concurrent change is
+   * never overwritten blindly and a certificate already issued is not lost to a stale resourceVersion
+   * (kube-lego bug 18): the server refuses it and the next attempt reads again. Conflicts and transient API errors
    * (5xx, timeouts, resets, 429) are retried with a doubling, capped delay: `MAX_WRITE_ATTEMPTS` times, or
    * with `untilStopped` until the write succeeds or the process stops. Other errors are thrown at once.
    */
@@ -686,7 +688,7 @@ export class Reconciler {
       let failure: Error;
       let conflict = false;
       try {
-        const result = await this.#writeOnce(want, record, options);
+        const result = await this.#writeOnce(want, record, options, attempt > 1);
         if (!(result instanceof Error)) return result;
         failure = result;
         conflict = true;
@@ -716,14 +718,18 @@ export class Reconciler {
     }
   }
 
-  /** One write attempt on a fresh read; returns the conflict error when the Secret changed meanwhile. */
+  /**
+   * One write attempt on the store's copy (a retry drops a short-lived GET result first, `reread`);
+   * returns the conflict error when the Secret changed meanwhile.
+   */
   async #writeOnce(
     want: DesiredCertificate,
     record: IssuanceRecord,
     options: { change?: DataChange; servesRenewRequest?: boolean },
+    reread: boolean,
   ): Promise<Error | WriteResult> {
     const annotationKey = this.#o.settings.policy.annotationKey;
-    this.#o.secrets.invalidate(want.namespace, want.secretName);
+    if (reread) this.#o.secrets.invalidate(want.namespace, want.secretName);
     const lookup = await this.#o.secrets.lookup(want.namespace, want.secretName, this.#now());
     const base = lookup.kind === 'found' ? lookup.secret : undefined;
     if (base !== undefined) {
