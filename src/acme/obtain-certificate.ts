@@ -56,8 +56,11 @@ export interface ObtainCertificateOptions {
    * when the order leaves `pending` (kube-lego's `authorization successful` line).
    */
   readonly onAuthorized?: ((name: string) => void) | undefined;
-  /** Called with the order URL as soon as it is known, so the caller can persist it and resume after a restart. */
-  readonly onOrder?: ((orderUrl: string) => void | Promise<void>) | undefined;
+  /**
+   * Called with the order URL as soon as it is known, so the caller can persist it and resume after a
+   * restart; `csr` is the CSR the order will be finalized with (a caller may persist a fresh key with the URL).
+   */
+  readonly onOrder?: ((orderUrl: string, csr: CsrChoice) => void | Promise<void>) | undefined;
   /** Issuer common name of the preferred chain's top certificate (e.g. `ISRG Root X1`); the default chain otherwise. */
   readonly preferredChain?: string | undefined;
   /** First polling delay when the server sends no Retry-After; it doubles up to `pollIntervalMs`. @default 100 */
@@ -142,7 +145,7 @@ export async function obtainCertificate(
   let order = opened;
   // A resumed order goes on with the key persisted for it, when there is one; a new order with the fresh key.
   const csr: CsrChoice = resumed && options.persistedCsrDer !== undefined ? 'persisted' : 'fresh';
-  await options.onOrder?.(order.url);
+  await options.onOrder?.(order.url, csr);
   let cleanedUp = Promise.resolve();
   if (order.status === 'pending') ({ order, cleanedUp } = await authorize(run, order));
   else if (order.status === 'ready') for (const id of order.identifiers) options.onAuthorized?.(id.value);

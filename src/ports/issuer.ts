@@ -27,8 +27,9 @@ export interface IssueRequest {
    */
   readonly resumeKeyPem?: string;
   /**
-   * Persists the fresh private key before the order is finalized (never logged); when it throws the order
-   * is not finalized. Not called when the order goes on with `resumeKeyPem`.
+   * Persists the fresh private key before the order is finalized (never logged; no write when `onOrder`
+   * persisted it already); when it throws the order is not finalized. Not called when the order goes on
+   * with `resumeKeyPem`.
    */
   readonly onKey: (privateKeyPem: string) => Promise<void>;
   /**
@@ -40,8 +41,11 @@ export interface IssueRequest {
   readonly replacesRecord?: IssuanceRecord;
   /** Told each name whose authorization became valid (kube-lego's `authorization successful` line). */
   readonly onAuthorized?: (host: string) => void;
-  /** Persists the order URL before any challenge is answered. */
-  readonly onOrder: (orderUrl: string) => Promise<void>;
+  /**
+   * Persists the order URL before any challenge is answered. `freshKeyPem` is the key the order will be
+   * finalized with when it is a fresh one (never logged): persisted in the same write, it spares `onKey`'s.
+   */
+  readonly onOrder: (orderUrl: string, freshKeyPem?: string) => Promise<void>;
   readonly signal: AbortSignal;
 }
 

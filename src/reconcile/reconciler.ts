@@ -154,6 +154,8 @@ interface Attempt {
   record: IssuanceRecord;
   /** The key of `record.orderUrl` is on the Secret: that order may be finalized, it is never dropped. */
   keyPersisted: boolean;
+  /** The fresh key written with `record.orderUrl`: persisting that key before finalize needs no write. */
+  keyWrittenWithOrder: string | undefined;
 }
 
 /**
@@ -344,7 +346,11 @@ export class Reconciler {
       decision.resumeOrderUrl !== undefined && record.orderUrl === decision.resumeOrderUrl && pendingKey
         ? Buffer.from(pendingKey, 'base64').toString('utf8')
         : undefined;
-    const attempt: Attempt = { record, keyPersisted: resumeKeyPem !== undefined };
+    const attempt: Attempt = {
+      record,
+      keyPersisted: resumeKeyPem !== undefined,
+      keyWrittenWithOrder: undefined,
+    };
     if (context.base === undefined && this.#o.settings.temporaryCertificate !== false) {
       // Before the order slot and any ACME request: the ingress controller gets an HTTPS front end now.
       await this.#writeTemporary(want, record, log);
@@ -426,17 +432,26 @@ export class Reconciler {
       onAuthorized: (host) => {
         log.with({ context: 'acme', domain: host }).info('authorization successful');
       },
-      onOrder: async (orderUrl) => {
+      onOrder: async (orderUrl, freshKeyPem) => {
         if (attempt.record.orderUrl === orderUrl) return;
         attempt.record = recordOrderOpened(attempt.record, orderUrl, want.hosts);
         attempt.keyPersisted = false;
-        // A key left from an earlier order is of no use to this one.
-        await this.#writeRecord(want, attempt.record, { change: { remove: [PENDING_KEY_DATA_KEY] } });
+        attempt.keyWrittenWithOrder = undefined;
+        // The fresh key goes on with the order URL, in one write; a key left from an earlier order is of no
+        // use to this one. Until finalize is due the order is not kept for its key (`keyPersisted`).
+        await this.#writeRecord(want, attempt.record, {
+          change:
+            freshKeyPem === undefined
+              ? { remove: [PENDING_KEY_DATA_KEY] }
+              : { set: { [PENDING_KEY_DATA_KEY]: base64(freshKeyPem) } },
+        });
+        attempt.keyWrittenWithOrder = freshKeyPem;
       },
       onKey: async (privateKeyPem) => {
-        await this.#writeRecord(want, attempt.record, {
-          change: { set: { [PENDING_KEY_DATA_KEY]: base64(privateKeyPem) } },
-        });
+        if (attempt.keyWrittenWithOrder !== privateKeyPem)
+          await this.#writeRecord(want, attempt.record, {
+            change: { set: { [PENDING_KEY_DATA_KEY]: base64(privateKeyPem) } },
+          });
         attempt.keyPersisted = true;
       },
     });
@@ -654,9 +669,11 @@ export class Reconciler {
   }
 
   /**
-   * Writes the record (and the data change, when given) on the freshest copy of the Secret: it is re-read
-   * before each attempt, so a concurrent change is never overwritten blindly and a certificate already
-   * issued is not lost to a stale resourceVersion (kube-lego bug 18). Conflicts and transient API errors
+   * Writes the record (and the data change, when given) on the freshest copy of the Secret: it is read
+   * before each attempt (the first from the caches, which hold our own last write; a retry reads past a
+   * short-lived GET result), and the write carries that copy's resourceVersion, so a concurrent change is
+   * never overwritten blindly and a certificate already issued is not lost to a stale resourceVersion
+   * (kube-lego bug 18): the server refuses it and the next attempt reads again. Conflicts and transient API errors
    * (5xx, timeouts, resets, 429) are retried with a doubling, capped delay: `MAX_WRITE_ATTEMPTS` times, or
    * with `untilStopped` until the write succeeds or the process stops. Other errors are thrown at once.
    */
@@ -671,7 +688,7 @@ export class Reconciler {
       let failure: Error;
       let conflict = false;
       try {
-        const result = await this.#writeOnce(want, record, options);
+        const result = await this.#writeOnce(want, record, options, attempt > 1);
         if (!(result instanceof Error)) return result;
         failure = result;
         conflict = true;
@@ -701,14 +718,18 @@ export class Reconciler {
     }
   }
 
-  /** One write attempt on a fresh read; returns the conflict error when the Secret changed meanwhile. */
+  /**
+   * One write attempt on the store's copy (a retry drops a short-lived GET result first, `reread`);
+   * returns the conflict error when the Secret changed meanwhile.
+   */
   async #writeOnce(
     want: DesiredCertificate,
     record: IssuanceRecord,
     options: { change?: DataChange; servesRenewRequest?: boolean },
+    reread: boolean,
   ): Promise<Error | WriteResult> {
     const annotationKey = this.#o.settings.policy.annotationKey;
-    this.#o.secrets.invalidate(want.namespace, want.secretName);
+    if (reread) this.#o.secrets.invalidate(want.namespace, want.secretName);
     const lookup = await this.#o.secrets.lookup(want.namespace, want.secretName, this.#now());
     const base = lookup.kind === 'found' ? lookup.secret : undefined;
     if (base !== undefined) {

@@ -64,18 +64,18 @@ describe('API faults: 500s and resets on Secret writes and watches, then a 30 s 
 
     // Faults on Secret writes, each write step meeting fewer than the 5 attempts an ordinary write has:
     // 500, reset and 'reset-after' (the write is applied and its answer lost, so the controller cannot
-    // know it happened) on the write of the order URL (the Secret's creation), on the write of the
-    // pending key (armed when the challenge is answered) and on the final write (armed at finalize).
+    // know it happened) on the Secret's creation (with the temporary pair), on the write of the order URL
+    // with the pending key (armed at newOrder) and on the final write (armed at finalize).
     const writeFaults = (method: string, statuses: readonly (500 | 'reset' | 'reset-after')[]): void => {
       for (const status of statuses)
         sandbox.faults.failNext({ method, pathPattern: SECRET_WRITE, watch: false, count: 1, status });
     };
     writeFaults('POST', [500, 'reset', 'reset-after']);
     writeFaults('PATCH', [500, 'reset']);
-    let challenged = false;
-    ca.beforeRequest(/^\/chalZ\//, () => {
-      if (challenged) return;
-      challenged = true;
+    let ordered = false;
+    ca.beforeRequest(/^\/order-plz/, () => {
+      if (ordered) return;
+      ordered = true;
       writeFaults('PUT', [500, 'reset']);
     });
     let finalized = false;
@@ -113,7 +113,7 @@ describe('API faults: 500s and resets on Secret writes and watches, then a 30 s 
     );
     assert.ok(
       injectedWrites.length >= 6,
-      'the creation, the pending-key write and the final write met their faults',
+      'the creation, the order URL and pending-key write and the final write met their faults',
     );
     assert.equal(injectedWatches.length, 4, 'each informer met a 500 and a reset on its watch');
 

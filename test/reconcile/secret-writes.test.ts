@@ -125,6 +125,48 @@ describe('Reconciler retries Secret writes that fail transiently', () => {
     assert.equal(r.current()?.data?.['tls.key'], Buffer.from('PENDING KEY').toString('base64'));
   });
 
+  it('persists a fresh key with the order URL in one write, and finalizes without another write', async () => {
+    const keyB64 = Buffer.from('FRESH KEY').toString('base64');
+    const seen: { writes: number; key: string | undefined }[] = [];
+    const r = rig({
+      failWrite: () => undefined,
+      issue: async (request) => {
+        await request.onOrder('https://ca.example/order/1', 'FRESH KEY');
+        seen.push({ writes: r.attempts.length, key: r.current()?.data?.['kube-lego.pending.key'] });
+        await request.onKey('FRESH KEY');
+        seen.push({ writes: r.attempts.length, key: r.current()?.data?.['kube-lego.pending.key'] });
+        return issuedMaterial({ privateKeyPem: 'FRESH KEY' });
+      },
+    });
+    await r.settle();
+    assert.deepEqual(
+      seen,
+      [
+        { writes: 2, key: keyB64 },
+        { writes: 2, key: keyB64 },
+      ],
+      'the temporary certificate, then the order URL with the key; nothing more before finalize',
+    );
+    assert.equal(r.attempts.length, 3, 'and the certificate');
+    assert.equal(r.current()?.data?.['kube-lego.pending.key'], undefined, 'the pending key is removed');
+    assert.equal(r.current()?.data?.['tls.key'], keyB64);
+  });
+
+  it('drops the order and its key written with the URL when it fails before finalize', async () => {
+    const r = rig({
+      failWrite: () => undefined,
+      issue: async (request) => {
+        await request.onOrder('https://ca.example/order/1', 'FRESH KEY');
+        throw new OrderFailed('Cannot complete order https://ca.example/order/1: it is invalid');
+      },
+    });
+    await r.settle();
+    const annotations = r.current()?.snapshot.annotations ?? {};
+    assert.equal(annotations['kube-lego/failures'], '1');
+    assert.equal(annotations['kube-lego/order-url'], undefined, 'an order not finalized is not kept');
+    assert.equal(r.current()?.data?.['kube-lego.pending.key'], undefined, 'nor its key');
+  });
+
   it('keeps a failed order whose key is persisted (it may be finalized), with the key, to resume it', async () => {
     const r = rig({
       failWrite: () => undefined,

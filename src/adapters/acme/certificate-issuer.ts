@@ -46,6 +46,7 @@ export class CertificateIssuer implements Issuer {
   async issue(request: IssueRequest): Promise<IssuedMaterial> {
     const client = await this.#options.accounts.client();
     const key = await this.#keys.take();
+    const keyPem = keyToPem(key);
     const csr = await createCsr(key, request.hosts);
     const persistedKey = persistedKeyOf(request.resumeKeyPem);
     const persistedCsr =
@@ -56,7 +57,7 @@ export class CertificateIssuer implements Issuer {
       csrDer: csr.der,
       persistedCsrDer: persistedCsr?.der,
       beforeFinalize: async (choice) => {
-        if (choice === 'fresh') await request.onKey(keyToPem(key));
+        if (choice === 'fresh') await request.onKey(keyPem);
       },
       solver: this.#solverChoice(request),
       profile: this.#options.profile,
@@ -70,7 +71,7 @@ export class CertificateIssuer implements Issuer {
       },
       preferredChain: this.#options.preferredChain,
       existingOrderUrl: request.resumeOrderUrl,
-      onOrder: request.onOrder,
+      onOrder: (orderUrl, choice) => request.onOrder(orderUrl, choice === 'fresh' ? keyPem : undefined),
       onAuthorized: request.onAuthorized,
       pollIntervalMs: this.#options.pollIntervalMs,
       signal: request.signal,
@@ -79,9 +80,7 @@ export class CertificateIssuer implements Issuer {
     return {
       certificatePem: result.certificatePem,
       privateKeyPem:
-        result.csr === 'persisted' && request.resumeKeyPem !== undefined
-          ? request.resumeKeyPem
-          : keyToPem(key),
+        result.csr === 'persisted' && request.resumeKeyPem !== undefined ? request.resumeKeyPem : keyPem,
       orderUrl: result.orderUrl,
       validity: { notBeforeMs: info.notBeforeMs, notAfterMs: info.notAfterMs },
       accountUrl: client.accountUrl,

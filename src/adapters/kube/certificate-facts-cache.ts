@@ -33,6 +33,25 @@ export class CertificateFactsCache {
     return facts;
   }
 
+  /**
+   * Our own write `written` of the Secret read as `base` kept its `tls.crt` and `tls.key` (a record-only
+   * write: the order URL, a failure, the renewal time): the facts of `base` are those of `written`, so its
+   * version (and the watch event that brings it) is not parsed again.
+   */
+  carry(base: SecretObject, written: SecretObject): void {
+    const uid = written.metadata?.uid;
+    const resourceVersion = written.metadata?.resourceVersion;
+    if (uid === undefined || resourceVersion === undefined || base.metadata?.uid !== uid) return;
+    const entry = this.#entries.get(uid);
+    if (entry === undefined || entry.resourceVersion !== base.metadata.resourceVersion) return;
+    if (
+      base.data?.['tls.crt'] !== written.data?.['tls.crt'] ||
+      base.data?.['tls.key'] !== written.data?.['tls.key']
+    )
+      return;
+    this.#entries.set(uid, { resourceVersion, facts: entry.facts });
+  }
+
   /** Drops the entry of a deleted Secret. */
   forget(uid: string): void {
     this.#entries.delete(uid);

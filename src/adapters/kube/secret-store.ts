@@ -133,8 +133,12 @@ export class SecretStore implements SecretAccess {
     const key = `${write.namespace}/${write.name}`;
     try {
       const object = await this.#write(write);
-      // Kept like the watch cache keeps it (no managedFields) until the cache has caught up.
-      if (write.dryRun !== true) this.#written.set(key, { object: cachedSecret(object), atMs: Date.now() });
+      if (write.dryRun !== true) {
+        const base = write.base === undefined ? undefined : this.#objectOf.get(write.base);
+        if (base !== undefined) this.#facts.carry(base, object);
+        // Kept like the watch cache keeps it (no managedFields) until the cache has caught up.
+        this.#written.set(key, { object: cachedSecret(object), atMs: Date.now() });
+      }
       return { kind: 'written' };
     } catch (err) {
       // Someone else changed it: what we wrote last is no longer the latest, the cache decides again.

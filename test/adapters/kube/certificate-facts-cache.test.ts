@@ -37,6 +37,26 @@ describe('CertificateFactsCache', () => {
     assert.equal(parses(), 3);
   });
 
+  it('carries the facts over our own write that kept the pair, and parses a write that changed it', () => {
+    const { cache, parses } = countingCache();
+    const pair = { 'tls.crt': 'Q1JU', 'tls.key': 'S0VZ' };
+    const base = { ...secret('a', '1'), data: pair };
+    const facts = cache.facts(base);
+    const recordOnly = { ...secret('a', '2'), data: { ...pair, 'kube-lego.pending.key': 'UEs=' } };
+    cache.carry(base, recordOnly);
+    assert.deepEqual(cache.facts(recordOnly), facts, 'the version written over the same pair');
+    assert.equal(parses(), 1, 'is not parsed');
+    const newPair = { ...secret('a', '3'), data: { ...pair, 'tls.crt': 'TkVX' } };
+    cache.carry(recordOnly, newPair);
+    assert.deepEqual(cache.facts(newPair), { state: 'invalid', problem: 'a@3' });
+    assert.equal(parses(), 2, 'a new certificate is parsed');
+    // A base the cache no longer holds (or another Secret's) carries nothing.
+    cache.carry(base, { ...secret('a', '4'), data: pair });
+    cache.carry({ ...secret('b', '3'), data: pair }, { ...secret('a', '5'), data: pair });
+    cache.facts({ ...secret('a', '5'), data: pair });
+    assert.equal(parses(), 3);
+  });
+
   it('forgets a deleted Secret', () => {
     const { cache, parses } = countingCache();
     cache.facts(secret('a', '1'));
