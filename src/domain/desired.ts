@@ -280,10 +280,11 @@ function conflictProblems(
   defaultProfile: string | undefined,
 ): DesiredProblem[] {
   const claimants = claims
-    .map(
-      (c) =>
-        `${describeSource(c.source)} (${c.hosts.join(', ')}; provider ${c.provider}; ${describeProfile(c.profile ?? defaultProfile)})`,
-    )
+    .map((c) => {
+      const profile = c.profile ?? defaultProfile;
+      const named = profile === undefined ? '' : `; ${describeProfile(profile)}`;
+      return `${describeSource(c.source)} (${c.hosts.join(', ')}; provider ${c.provider}${named})`;
+    })
     .join(' and ');
   const message = `Cannot issue certificate for secret "${key}": it is claimed with different hosts, providers, challenges or profiles by ${claimants}; give each entry its own secretName or the same hosts, kube-lego/challenge and kube-lego/profile`;
   return claims.map((c) => ({
