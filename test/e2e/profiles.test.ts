@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { NGINX_ONLY } from '../support/controller-env.js';
+import { runCli } from './controller-process.js';
 import { startFaultRig, type FaultRig, type SecretJson } from './fault-rig.js';
 
 const DAY_S = 24 * 3600;
@@ -93,6 +95,16 @@ describe('kube-lego/profile: a profile per Ingress (real process, sandbox, Pebbl
       Date.parse(renewAt) <= Date.parse(short.leaf.validFrom) + (SHORT_S / 2) * 1000,
       `renew-at ${renewAt} for a certificate from ${short.leaf.validFrom}`,
     );
+
+    // `kube-lego explain` names the profile, read with the user's kubeconfig as the controller decides.
+    const explained = await runCli(['explain', 'default/short-tls'], {
+      KUBECONFIG: rig.kubeconfig,
+      LEGO_URL: rig.ca.directoryUrl,
+      LEGO_ACME_PROFILE: 'default',
+      HOME: tmpdir(),
+    });
+    assert.equal(explained.code, 0, explained.stderr);
+    assert.match(explained.stdout, /\nProfile: profile "shortlived"\n/);
 
     // The unknown profile: an Event on its Ingress naming the value and the offered ones, and no order.
     const refusal = await rig.eventually('an InvalidIngress Event on ingress bad', async () => {
