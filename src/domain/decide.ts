@@ -281,7 +281,11 @@ function decidePresent(
   const schedule = renewalSchedule(cert, record, policy.minimumValidityMs, options.random);
   const gate = (): Decision | undefined => backoff(want, record, nowMs);
   const resume = { record, directoryUrl: policy.directoryUrl };
-  if (replace) return gate() ?? issue(want, replace.reason, replace, resume);
+  // An order recorded before the profile changed may be of the old profile: a new order is opened instead.
+  if (replace)
+    return (
+      gate() ?? issue(want, replace.reason, replace, replace.reason === 'ProfileChanged' ? undefined : resume)
+    );
   if (record.renewRequestedMs !== undefined && record.renewRequestedMs <= nowMs) {
     return (
       gate() ??

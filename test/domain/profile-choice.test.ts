@@ -234,6 +234,28 @@ describe('decide() and the recorded profile', () => {
     });
   }
 
+  it('decide() opens a new order instead of resuming one recorded before the profile changed', () => {
+    const observed: ObservedSecret = {
+      state: 'present',
+      cert: cert(hosts),
+      record: record({
+        directoryUrl: PRODUCTION,
+        profile: 'default',
+        hosts,
+        orderUrl: 'https://acme-v02.api.letsencrypt.org/acme/order/1/2',
+      }),
+    };
+    const decision = decide(
+      { ...desired(hosts), profile: 'shortlived' },
+      observed,
+      NOW_MS,
+      decisionPolicy(),
+      0.5,
+    );
+    assert.equal(decision.kind, 'issue');
+    assert.equal(decision.resumeOrderUrl, undefined);
+  });
+
   it('decide() renews a certificate of minutes at half its lifetime, not 30 days before expiry', () => {
     const notBeforeMs = NOW_MS - 2 * MINUTE_MS;
     const short = cert(hosts, { notBeforeMs, notAfterMs: notBeforeMs + 10 * MINUTE_MS });
