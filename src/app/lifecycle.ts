@@ -14,6 +14,11 @@ import {
 import type { KubeClient } from '../adapters/kube/kube-client.js';
 import { GATEWAY_GROUP } from '../domain/gateway-types.js';
 import type { ControllerSettings } from './controller-settings.js';
+import type { DesiredCache } from '../reconcile/desired-index.js';
+import { describeProfile } from '../domain/profile-choice.js';
+
+/** How long the first reconciles wait for the ACME directory's profiles before going on without them. */
+const DIRECTORY_WAIT_MS = 5_000;
 
 function keyText(spec: KeySpec): string {
   return spec.type === 'rsa' ? `RSA ${spec.bits}` : `ECDSA ${spec.curve}`;
@@ -22,16 +27,26 @@ function keyText(spec: KeySpec): string {
 /**
  * Says which CA and account kube-lego uses, then fetches the directory once in the background: an unreachable
  * or non-ACME `LEGO_URL` shows at start, not only when the first certificate is due. Nothing is registered
- * and no backoff is recorded; the account is set up when the first order needs it, as in kube-lego.
+ * and no backoff is recorded; the account is set up when the first order needs it, as in kube-lego. The
+ * directory's `meta.profiles` become the names a `kube-lego/profile` annotation is checked against. Settles
+ * (never rejects) once the directory answered or failed.
  */
-function reportAcmeSettings(settings: ControllerSettings, accounts: AccountService, acmeLog: Log): void {
-  const profile =
-    settings.profile === undefined ? "the CA's default profile" : `profile "${settings.profile}"`;
+function reportAcmeSettings(
+  settings: ControllerSettings,
+  graph: { readonly accounts: AccountService; readonly desired: DesiredCache },
+  acmeLog: Log,
+): Promise<void> {
+  const profile = describeProfile(settings.profile);
   acmeLog.info(
     `using ACME directory ${settings.directoryUrl} with account e-mail ${settings.email}, ${keyText(settings.keySpec)} certificate keys and ${profile}`,
   );
-  accounts.probeDirectory().then(
-    () => undefined,
+  return graph.accounts.probeDirectory().then(
+    (directory) => {
+      graph.desired.offerProfiles({
+        directoryUrl: settings.directoryUrl,
+        names: Object.keys(directory.meta.profiles),
+      });
+    },
     (err: unknown) => {
       acmeLog.error(
         `Cannot use the ACME directory ${settings.directoryUrl} (LEGO_URL): ${err instanceof Error ? err.message : String(err)}; check LEGO_URL (and LEGO_ACME_CA_FILE for a CA with a private root), kube-lego tries again when a certificate is due`,
@@ -151,7 +166,12 @@ export async function startControllerRuntime(
     }
     kubeLog.info(`metrics listening on http://:${metricsServer.port}/metrics`);
   }
-  reportAcmeSettings(settings, graph.accounts, acmeLog);
+  // The first reconciles wait for the directory (at most DIRECTORY_WAIT_MS): a kube-lego/profile the CA does
+  // not offer is then refused before anything, even a temporary certificate, is written for it.
+  const directoryRead = Promise.race([
+    reportAcmeSettings(settings, graph, acmeLog),
+    new Promise<void>((resolve) => setTimeout(resolve, DIRECTORY_WAIT_MS).unref()),
+  ]);
 
   kubeLog.debug('start watching ingress objects');
   watches.ingresses.start();
@@ -212,7 +232,10 @@ export async function startControllerRuntime(
     queue,
     count: 4,
     // A follower drops keys: the pass that starts its leadership enqueues every key again.
-    reconcile: (key) => (leading() ? reconciler.reconcile(key) : Promise.resolve()),
+    reconcile: async (key) => {
+      await directoryRead;
+      if (leading()) await reconciler.reconcile(key);
+    },
     onError: (key, err) => {
       kubeLog.error(`worker: error processing item, requeuing after rate limit: ${key}: ${String(err)}`);
     },

@@ -124,6 +124,7 @@ function settingsOf(config: Config, files: HostFiles, caPem: string | undefined)
       ingress: config.ingress,
       directoryUrl: config.acme.directoryUrl,
       minimumValidityMs: config.renewal.minimumValidityMs,
+      profile: config.acme.profile,
       dns01: { configured: config.dns01 !== undefined, default: config.dns01?.default ?? false },
     }),
     checkIntervalMs: config.renewal.checkIntervalMs,
@@ -161,6 +162,7 @@ export function planPolicy(config: DecisionConfig): PlanPolicy {
     maxNamesPerCertificate: 100,
     directoryUrl: config.directoryUrl,
     minimumValidityMs: config.minimumValidityMs,
+    profile: config.profile,
   };
 }
 

@@ -1,3 +1,4 @@
+import { describeProfile } from '../domain/profile-choice.js';
 import type { InventorySecret, RecordedEvent } from '../adapters/kube/certificate-inventory.js';
 import type { CertificateStatus } from '../domain/certificate-status.js';
 import { renewalBasisText } from '../domain/decide.js';
@@ -128,6 +129,7 @@ export function explainCommand(target: string, flags: ClusterFlags, io: CommandI
     }
     const ingresses = status.ingresses.map((i) => `${namespace}/${i}`).join(', ');
     out.push(`Certificate ${namespace}/${name} for ${status.hosts.join(', ')} (Ingress ${ingresses})`);
+    out.push(`Profile: ${describeProfile(status.profile)}`);
     out.push(`State: ${status.state}`);
     out.push(`What kube-lego will do: ${sentence(status.detail)}`);
     out.push(servedLine(status.served));

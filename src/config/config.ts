@@ -175,6 +175,8 @@ export interface DecisionConfig {
   readonly ingress: Config['ingress'];
   readonly directoryUrl: string;
   readonly minimumValidityMs: number;
+  /** `LEGO_ACME_PROFILE`: the profile of certificates whose Ingress names none (`kube-lego/profile`). */
+  readonly profile?: string | undefined;
   /** Whether dns-01 is configured (`LEGO_DNS01_RFC2136_NAMESERVER`) and the default for unannotated names. */
   readonly dns01: { readonly configured: boolean; readonly default: boolean };
 }

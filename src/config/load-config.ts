@@ -522,6 +522,7 @@ export function loadDecisionConfig(env: Readonly<Record<string, string | undefin
     ingress: readIngress(reader),
     directoryUrl: readDirectoryUrl(reader),
     minimumValidityMs: readMinimumValidity(reader),
+    profile: readProfile(reader),
     dns01: {
       configured: reader.isSet('LEGO_DNS01_RFC2136_NAMESERVER'),
       default: reader.boolean('LEGO_DNS01_DEFAULT'),

@@ -5,7 +5,7 @@ import type { CertificateSource, SourceRef } from './types.js';
 /**
  * One source's claim on a Secret: an Ingress `spec.tls[]` entry, or the listeners of a Gateway (or of a
  * ListenerSet attached to it) naming the Secret. Claims of every kind are merged by the same rule: a
- * Secret claimed with different hosts, providers or challenge routes is reported on every claimant and
+ * Secret claimed with different hosts, providers, challenge routes or profiles is reported on every claimant and
  * not issued at all.
  */
 export interface CertificateClaim {
@@ -15,6 +15,8 @@ export interface CertificateClaim {
   readonly class: string;
   /** The challenge of the names that are not wildcards (`kube-lego/challenge`, `LEGO_DNS01_DEFAULT`); absent: http-01. */
   readonly challenge?: ChallengeType;
+  /** The ACME profile its source names (`kube-lego/profile`); absent: `LEGO_ACME_PROFILE`, or the CA's default. */
+  readonly profile?: string;
   /** For Gateway listeners: the HTTP listeners the challenges are routed through. */
   readonly gatewayChallenge?: GatewayChallengeTarget;
 }

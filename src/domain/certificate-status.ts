@@ -27,6 +27,8 @@ export interface CertificateStatus {
   /** Names of the Ingresses (in `namespace`) that ask for the certificate. */
   readonly ingresses: readonly string[];
   readonly hosts: readonly string[];
+  /** The ACME profile ordered for it (`kube-lego/profile` or `LEGO_ACME_PROFILE`); absent: the CA's default. */
+  readonly profile?: string;
   readonly state: CertificateState;
   /** The controller's sentence: the decision's detail, or the problem's message. */
   readonly detail: string;
@@ -99,6 +101,7 @@ function entryStatus(
     secret: desired.secretName,
     ingresses: [...new Set(desired.sources.map((s) => s.name))],
     hosts: desired.hosts,
+    ...(desired.profile === undefined ? {} : { profile: desired.profile }),
     state: stateOf(entry),
     detail: entry.decision.detail,
     ...historyOf(recordOf(entry)),

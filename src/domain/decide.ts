@@ -1,6 +1,7 @@
 import { onDirectoryOrigin } from './acme-origin.js';
 import type { LogFields } from './log-fields.js';
 import { coversHosts } from './observe-secret.js';
+import { describeProfile } from './profile-choice.js';
 import { renewalSchedule, type RenewalBasis, type RenewalSchedule } from './renewal.js';
 import { ANNOTATIONS, formatTime } from './secret-annotations.js';
 import type { CertInfo, DesiredCertificate, IssuanceRecord, ObservedSecret } from './types.js';
@@ -13,6 +14,11 @@ export interface DecisionPolicy {
   readonly directoryUrl: string;
   /** `LEGO_MINIMUM_VALIDITY` in milliseconds. */
   readonly minimumValidityMs: number;
+  /**
+   * `LEGO_ACME_PROFILE`: the profile a certificate without a recorded one is taken to have been ordered with,
+   * so Secrets written before profiles were recorded are not all re-issued at once.
+   */
+  readonly profile?: string | undefined;
 }
 
 /** Why a certificate is (re)issued. */
@@ -25,6 +31,7 @@ export type IssueReason =
   | 'KeyMismatch'
   | 'SelfSigned'
   | 'DirectoryChanged'
+  | 'ProfileChanged'
   | 'Expired'
   | 'RenewalDue'
   | 'RenewRequested';
@@ -207,6 +214,15 @@ function replacementReason(
       detail: `Issuing certificate for ${hosts}: it was issued by ${record.directoryUrl}, kube-lego now uses ${policy.directoryUrl}`,
     };
   }
+  // A changed profile is acted on at once, as changed hosts are: the user asked for another kind of certificate.
+  const issuedWith = record.profile ?? policy.profile;
+  if (issuedWith !== want.profile) {
+    return {
+      reason: 'ProfileChanged',
+      message: 'cert was issued with another profile',
+      detail: `Issuing certificate for ${hosts}: it was issued with ${describeProfile(issuedWith)}, now ${describeProfile(want.profile)} is asked for`,
+    };
+  }
   return undefined;
 }
 
@@ -265,7 +281,11 @@ function decidePresent(
   const schedule = renewalSchedule(cert, record, policy.minimumValidityMs, options.random);
   const gate = (): Decision | undefined => backoff(want, record, nowMs);
   const resume = { record, directoryUrl: policy.directoryUrl };
-  if (replace) return gate() ?? issue(want, replace.reason, replace, resume);
+  // An order recorded before the profile changed may be of the old profile: a new order is opened instead.
+  if (replace)
+    return (
+      gate() ?? issue(want, replace.reason, replace, replace.reason === 'ProfileChanged' ? undefined : resume)
+    );
   if (record.renewRequestedMs !== undefined && record.renewRequestedMs <= nowMs) {
     return (
       gate() ??

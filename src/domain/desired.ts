@@ -3,6 +3,7 @@ import { describeSource, sameChallengeRoute, type CertificateClaim } from './cer
 import { gatewayClaims } from './gateway-claims.js';
 import { NO_GATEWAY_SOURCES, type GatewaySources } from './gateway-types.js';
 import { notOptedIn } from './opt-in.js';
+import { describeProfile, requestedProfile, type OfferedProfiles } from './profile-choice.js';
 import { checkHostName, type ChallengeType, type HostProblemCode } from './host-name.js';
 import {
   secretKey,
@@ -37,6 +38,10 @@ export interface DesiredPolicy {
   readonly dns01Configured: boolean;
   /** Most names the CA accepts in one order (100 for Let's Encrypt's classic profile). */
   readonly maxNamesPerCertificate: number;
+  /** `LEGO_ACME_PROFILE`: the profile of certificates whose source names none; undefined = the CA's default. */
+  readonly profile?: string | undefined;
+  /** The directory's `meta.profiles` once read: a `kube-lego/profile` naming another is refused. */
+  readonly offeredProfiles?: OfferedProfiles | undefined;
 }
 
 /** Why a `spec.tls[]` entry or a listener (or a whole source) yields no certificate. */
@@ -48,6 +53,8 @@ export type DesiredProblemCode =
   | 'SecretConflict'
   | 'UnsupportedProvider'
   | 'InvalidChallenge'
+  /** `kube-lego/profile` is not a name the CA's directory offers (or the CA offers no profiles). */
+  | 'InvalidProfile'
   | 'Dns01NotConfigured'
   /** A Gateway listener's hostname has no port-80 HTTP listener to answer http-01 through. */
   | 'NoHttpListener'
@@ -200,6 +207,15 @@ function checkEntry(
       message: `Cannot issue certificate for "${hosts.join(', ')}": ${where} asks for the dns-01 challenge, which is not configured: ${DNS01_SETUP_HINT}`,
     });
   }
+  const profile = requestedProfile(selected.ingress.annotations, policy.profile, policy.offeredProfiles);
+  if (!profile.ok) {
+    problems.push({
+      ...base,
+      key,
+      code: 'InvalidProfile',
+      message: `Cannot issue certificate for "${hosts.join(', ')}" of ingress ${describe(selected.ref)}: ${profile.detail}`,
+    });
+  }
   for (const host of hosts) {
     const bad = checkHostName(host, policy.dns01Configured);
     if (bad)
@@ -221,7 +237,14 @@ function checkEntry(
   if (problems.length > 0) return problems;
   const source: CertificateSource = { ...selected.ref, tlsIndex, classSource: selected.classSource };
   const challengeType = challenge.ok ? challenge.challenge : 'http-01';
-  return { source, hosts, provider: selected.provider, class: selected.class, challenge: challengeType };
+  return {
+    source,
+    hosts,
+    provider: selected.provider,
+    class: selected.class,
+    challenge: challengeType,
+    ...(profile.ok && profile.profile !== undefined ? { profile: profile.profile } : {}),
+  };
 }
 
 function sameHostSet(a: readonly string[], b: readonly string[]): boolean {
@@ -251,11 +274,19 @@ function uniqueSources(claims: readonly CertificateClaim[]): CertificateSource[]
   return out;
 }
 
-function conflictProblems(key: SecretKey, claims: readonly CertificateClaim[]): DesiredProblem[] {
+function conflictProblems(
+  key: SecretKey,
+  claims: readonly CertificateClaim[],
+  defaultProfile: string | undefined,
+): DesiredProblem[] {
   const claimants = claims
-    .map((c) => `${describeSource(c.source)} (${c.hosts.join(', ')}; provider ${c.provider})`)
+    .map((c) => {
+      const profile = c.profile ?? defaultProfile;
+      const named = profile === undefined ? '' : `; ${describeProfile(profile)}`;
+      return `${describeSource(c.source)} (${c.hosts.join(', ')}; provider ${c.provider}${named})`;
+    })
     .join(' and ');
-  const message = `Cannot issue certificate for secret "${key}": it is claimed with different hosts, providers or challenges by ${claimants}; give each entry its own secretName or the same hosts and kube-lego/challenge`;
+  const message = `Cannot issue certificate for secret "${key}": it is claimed with different hosts, providers, challenges or profiles by ${claimants}; give each entry its own secretName or the same hosts, kube-lego/challenge and kube-lego/profile`;
   return claims.map((c) => ({
     code: 'SecretConflict',
     ingress: sourceRefOf(c.source),
@@ -273,18 +304,25 @@ function sourceRefOf(source: CertificateSource): SourceRef {
   return source.uid === undefined ? ref : { ...ref, uid: source.uid };
 }
 
-function merge(key: SecretKey, claims: readonly CertificateClaim[]): DesiredCertificate | DesiredProblem[] {
+function merge(
+  key: SecretKey,
+  claims: readonly CertificateClaim[],
+  defaultProfile: string | undefined,
+): DesiredCertificate | DesiredProblem[] {
   const sorted = [...claims].sort((a, b) => compareSources(a.source, b.source));
   const [first] = sorted;
   if (first === undefined) return [];
+  // A source that names no profile asks for the default one, so it agrees with a source naming that default.
+  const profile = first.profile ?? defaultProfile;
   const agree = sorted.every(
     (c) =>
       c.provider === first.provider &&
       sameHostSet(c.hosts, first.hosts) &&
       sameChallengeRoute(c, first) &&
-      (c.challenge ?? 'http-01') === (first.challenge ?? 'http-01'),
+      (c.challenge ?? 'http-01') === (first.challenge ?? 'http-01') &&
+      (c.profile ?? defaultProfile) === profile,
   );
-  if (!agree) return conflictProblems(key, sorted);
+  if (!agree) return conflictProblems(key, sorted, defaultProfile);
   const [namespace, secretName] = splitKey(key);
   return {
     key,
@@ -296,6 +334,7 @@ function merge(key: SecretKey, claims: readonly CertificateClaim[]): DesiredCert
     class: first.class,
     ...(first.challenge === 'dns-01' ? { challenge: first.challenge } : {}),
     ...(first.gatewayChallenge === undefined ? {} : { gatewayChallenge: first.gatewayChallenge }),
+    ...(profile === undefined ? {} : { profile }),
   };
 }
 
@@ -365,7 +404,7 @@ export function desiredCertificates(
   for (const { key, claim } of fromGateways.claims) addClaim(key, claim);
   const certificates: DesiredCertificate[] = [];
   for (const key of [...claims.keys()].sort(compareText)) {
-    const merged = merge(key, claims.get(key) ?? []);
+    const merged = merge(key, claims.get(key) ?? [], policy.profile);
     if (Array.isArray(merged)) problems.push(...merged);
     else certificates.push(merged);
   }

@@ -78,6 +78,7 @@ export function problemEventReason(code: DesiredProblemCode, sourceKind = 'Ingre
     case 'InvalidHostName':
     case 'IpAddressNotSupported':
     case 'InvalidChallenge':
+    case 'InvalidProfile':
     case 'Dns01NotConfigured':
       return sourceKind === 'Ingress' ? 'InvalidIngress' : 'InvalidListener';
   }

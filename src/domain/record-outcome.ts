@@ -82,6 +82,8 @@ export function recordOrderOpened(
 export interface IssuedCertificate {
   readonly hosts: readonly string[];
   readonly directoryUrl: string;
+  /** The ACME profile it was ordered with; absent: none named. */
+  readonly profile?: string;
   /** The account that ordered it. */
   readonly accountUrl?: string;
   /** Its ARI CertID, when it has one (an Authority Key Identifier). */
@@ -97,6 +99,7 @@ export function recordIssued(issued: IssuedCertificate): IssuanceRecord {
   return {
     hosts: issued.hosts,
     directoryUrl: issued.directoryUrl,
+    ...(issued.profile === undefined ? {} : { profile: issued.profile }),
     ...(issued.accountUrl === undefined ? {} : { accountUrl: issued.accountUrl }),
     ...(issued.certId === undefined ? {} : { certId: issued.certId }),
     notAfterMs: toWholeSecondsMs(issued.validity.notAfterMs),

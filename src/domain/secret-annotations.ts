@@ -27,6 +27,7 @@ export const PENDING_KEY_DATA_KEY = 'kube-lego.pending.key';
 export const ANNOTATIONS = Object.freeze({
   hosts: 'kube-lego/hosts',
   directoryUrl: 'kube-lego/directory-url',
+  profile: 'kube-lego/profile',
   accountUrl: 'kube-lego/account-url',
   certId: 'kube-lego/cert-id',
   notAfter: 'kube-lego/not-after',
@@ -164,6 +165,7 @@ export function parseIssuanceRecord(annotations: Readonly<Record<string, string>
   const fields = {
     hosts: readList(reader, ANNOTATIONS.hosts),
     directoryUrl: readString(reader, ANNOTATIONS.directoryUrl),
+    profile: readString(reader, ANNOTATIONS.profile),
     accountUrl: readString(reader, ANNOTATIONS.accountUrl),
     certId: readString(reader, ANNOTATIONS.certId),
     notAfterMs: readTime(reader, ANNOTATIONS.notAfter),
@@ -191,6 +193,7 @@ export function formatIssuanceRecord(record: IssuanceRecord): Record<string, str
     ms === undefined ? undefined : formatTime(ms);
   set(ANNOTATIONS.hosts, record.hosts?.join(','));
   set(ANNOTATIONS.directoryUrl, record.directoryUrl);
+  set(ANNOTATIONS.profile, record.profile);
   set(ANNOTATIONS.accountUrl, record.accountUrl);
   set(ANNOTATIONS.certId, record.certId);
   set(ANNOTATIONS.notAfter, time(record.notAfterMs));

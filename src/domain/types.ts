@@ -112,6 +112,8 @@ export interface DesiredCertificate {
   readonly challenge?: ChallengeType;
   /** For a certificate from Gateway listeners: the HTTP listeners its http-01 challenges are routed through. */
   readonly gatewayChallenge?: GatewayChallengeTarget;
+  /** The ACME profile to order (`kube-lego/profile`, else `LEGO_ACME_PROFILE`); absent: the CA's default. */
+  readonly profile?: string;
 }
 
 /** An ARI (RFC 9773) suggested renewal window. */
@@ -143,6 +145,8 @@ export interface IssuanceRecord {
   readonly hosts?: readonly string[];
   /** ACME directory that issued the current certificate. */
   readonly directoryUrl?: string;
+  /** The ACME profile it was ordered with; absent: none named (or a Secret written before it was recorded). */
+  readonly profile?: string;
   /** The ACME account that ordered it (absent on Secrets written before it was recorded). */
   readonly accountUrl?: string;
   /** ARI CertID (RFC 9773 §4.1: issuer key id and serial) of the certificate kube-lego stored. */

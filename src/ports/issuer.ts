@@ -19,6 +19,8 @@ export interface RouteTarget {
 export interface IssueRequest {
   readonly hosts: readonly string[];
   readonly route: RouteTarget;
+  /** The ACME profile to order (`kube-lego/profile` or `LEGO_ACME_PROFILE`); absent: the issuer's default. */
+  readonly profile?: string;
   /** An order persisted on the Secret by an earlier attempt. */
   readonly resumeOrderUrl?: string;
   /**

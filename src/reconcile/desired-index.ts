@@ -4,6 +4,7 @@ import {
   type DesiredProblem,
   type DesiredState,
 } from '../domain/desired.js';
+import type { OfferedProfiles } from '../domain/profile-choice.js';
 import { NO_GATEWAY_SOURCES, type GatewaySources } from '../domain/gateway-types.js';
 import type { DesiredCertificate, IngressView, SecretKey } from '../domain/types.js';
 
@@ -19,7 +20,7 @@ export interface DesiredIndex {
  * of reconciles (the periodic check over 10,000 Ingresses) costs one pass, not one per key.
  */
 export class DesiredCache {
-  readonly #policy: DesiredPolicy;
+  #policy: DesiredPolicy;
   readonly #ingresses: () => readonly IngressView[];
   readonly #gateways: () => GatewaySources;
   #version = 0;
@@ -35,6 +36,15 @@ export class DesiredCache {
     this.#policy = policy;
     this.#ingresses = ingresses;
     this.#gateways = gateways;
+  }
+
+  /**
+   * Takes the profiles the CA's directory offers (read once it answered): from now on a `kube-lego/profile`
+   * naming another one is a problem of its Ingress, and nothing is ordered for it.
+   */
+  offerProfiles(offered: OfferedProfiles): void {
+    this.#policy = { ...this.#policy, offeredProfiles: offered };
+    this.invalidate();
   }
 
   /** Marks the cache stale (any Ingress, Gateway, ListenerSet or ReferenceGrant add, update or delete). */

@@ -415,6 +415,7 @@ export class Reconciler {
     const source = want.sources[0];
     const material = await this.#o.issuer.issue({
       hosts: want.hosts,
+      ...(want.profile === undefined ? {} : { profile: want.profile }),
       route: {
         provider: want.provider,
         ingressClass: want.class,
@@ -472,6 +473,7 @@ export class Reconciler {
     const issued = recordIssued({
       hosts: want.hosts,
       directoryUrl: this.#o.settings.policy.directoryUrl,
+      ...(want.profile === undefined ? {} : { profile: want.profile }),
       ...(material.accountUrl === undefined ? {} : { accountUrl: material.accountUrl }),
       ...(material.certId === undefined ? {} : { certId: material.certId }),
       validity: { notBeforeMs: info.notBeforeMs, notAfterMs: info.notAfterMs },

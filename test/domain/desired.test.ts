@@ -387,7 +387,7 @@ describe('desiredCertificates() shared secrets', () => {
       );
       assert.match(
         state.problems[0]?.message ?? '',
-        /claimed with different hosts, providers or challenges by ingress "default\/one"/,
+        /claimed with different hosts, providers, challenges or profiles by ingress "default\/one"/,
       );
     }
   });

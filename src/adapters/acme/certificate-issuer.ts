@@ -11,6 +11,8 @@ import { KeyPool } from '../../x509/key-pool.js';
 import { keyToPem, parsePrivateKeyPem, type KeySpec } from '../../x509/private-key.js';
 import type { SolverChoice, SolverSource } from '../../acme/challenge-solver.js';
 import { challengeForName } from '../../domain/challenge-choice.js';
+import { PROFILE_ANNOTATION } from '../../domain/profile-choice.js';
+import { AcmeUsageError } from '../../acme/errors.js';
 import type { AccountService } from './account-service.js';
 
 export interface CertificateIssuerOptions {
@@ -45,6 +47,8 @@ export class CertificateIssuer implements Issuer {
   /** Runs the whole ACME flow for one certificate; errors are the ACME, account or self-check errors. */
   async issue(request: IssueRequest): Promise<IssuedMaterial> {
     const client = await this.#options.accounts.client();
+    const profile = request.profile ?? this.#options.profile;
+    await refuseUnofferedProfile(client, profile);
     const key = await this.#keys.take();
     const keyPem = keyToPem(key);
     const csr = await createCsr(key, request.hosts);
@@ -60,7 +64,7 @@ export class CertificateIssuer implements Issuer {
         if (choice === 'fresh') await request.onKey(keyPem);
       },
       solver: this.#solverChoice(request),
-      profile: this.#options.profile,
+      profile,
       replaces,
       onReplacesRefused: (refusal) => {
         this.#options.log
@@ -116,6 +120,21 @@ export class CertificateIssuer implements Issuer {
     });
     return claim.send ? claim.certId : undefined;
   }
+}
+
+/**
+ * Refuses, before any order is opened, a profile the directory does not list in `meta.profiles` (the
+ * desired state refuses it too once the directory has been read; this covers the orders started earlier).
+ * A CA without profiles is left to the client, which names it.
+ */
+async function refuseUnofferedProfile(client: AcmeClient, profile: string | undefined): Promise<void> {
+  if (profile === undefined) return;
+  const names = Object.keys((await client.directory()).meta.profiles);
+  if (names.length === 0 || names.includes(profile)) return;
+  throw new AcmeUsageError(
+    'unsupportedByServer',
+    `Cannot order with profile "${profile}": the ACME server at ${client.directoryUrl} offers only ${names.join(', ')}, set ${PROFILE_ANNOTATION} (or LEGO_ACME_PROFILE) to one of them`,
+  );
 }
 
 /**
