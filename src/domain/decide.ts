@@ -214,9 +214,12 @@ function replacementReason(
       detail: `Issuing certificate for ${hosts}: it was issued by ${record.directoryUrl}, kube-lego now uses ${policy.directoryUrl}`,
     };
   }
-  // A changed profile is acted on at once, as changed hosts are: the user asked for another kind of certificate.
+  // A profile an Ingress asks for is acted on at once, as changed hosts are: the user asked for another kind
+  // of certificate. One that is LEGO_ACME_PROFILE (the annotation removed, or the variable changed) is taken
+  // at the next renewal: changing the variable must not re-issue every certificate at once against the CA's
+  // rate limits.
   const issuedWith = record.profile ?? policy.profile;
-  if (issuedWith !== want.profile) {
+  if (issuedWith !== want.profile && want.profile !== policy.profile) {
     return {
       reason: 'ProfileChanged',
       message: 'cert was issued with another profile',

@@ -190,9 +190,23 @@ describe('decide() and the recorded profile', () => {
       kind: 'issue',
     },
     {
-      name: 're-issues when the annotation was removed',
+      name: 'takes the default at the next renewal when the annotation was removed',
       recorded: 'shortlived',
       wanted: undefined,
+      kind: 'wait',
+    },
+    {
+      name: 'takes a changed LEGO_ACME_PROFILE at the next renewal, not at once for every certificate',
+      recorded: 'classic',
+      wanted: 'tlsserver',
+      defaultProfile: 'tlsserver',
+      kind: 'wait',
+    },
+    {
+      name: 're-issues when the annotation asks for another profile than a changed LEGO_ACME_PROFILE',
+      recorded: 'classic',
+      wanted: 'shortlived',
+      defaultProfile: 'tlsserver',
       kind: 'issue',
     },
     {
