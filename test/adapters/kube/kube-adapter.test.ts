@@ -207,6 +207,29 @@ describe('Kubernetes adapter against the API sandbox', () => {
     }
   });
 
+  it('lists in pages of at most 100 objects and keeps every object of every page', async () => {
+    const labelSelector = 'kube-lego/paging-test=true';
+    for (let i = 0; i < 250; i += 1) {
+      await objects.create<SecretObject>(SECRETS, 'default', {
+        metadata: {
+          name: `paged-${String(i).padStart(3, '0')}`,
+          labels: { 'kube-lego/paging-test': 'true' },
+        },
+        type: 'Opaque',
+        data: {},
+      });
+    }
+    const auditStart = sandbox.audit.length;
+    const listed = await kubeListWatcher<SecretObject>(client, { resource: SECRETS, labelSelector }).list(
+      AbortSignal.timeout(10_000),
+    );
+    assert.equal(new Set(listed.items.map((s) => s.metadata?.name)).size, 250);
+    const pages = sandbox.audit
+      .slice(auditStart)
+      .filter((e) => e.verb === 'list' && e.resource === 'secrets');
+    assert.equal(pages.length, 3);
+  });
+
   it('keeps the watched objects without managedFields and tells when a managed Secret is gone', async () => {
     const secret = await objects.create<SecretObject>(SECRETS, 'default', {
       metadata: { name: 'slim-tls', labels: { 'kube-lego/managed': 'true' } },
