@@ -209,7 +209,7 @@ function case2Standing(case2: readonly BatchResult[]): {
 }
 
 const case3Wording = {
-  writes: 'Case 3: zero writes (first pass and re-check)',
+  writes: 'Case 3: zero writes',
   listWatch: 'Case 3: O(1) list/watch requests, no per-object reads',
   time: 'Case 3: all 10,000 Ingresses checked in at most 5 s',
   rss: 'Case 3: peak RSS at most 150 MiB at 10,000 Ingresses',

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { JsonObject } from '../../dev/sandbox/json.js';
 import { startSandbox, type AuditEntry, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { VERSION } from '../../src/version.js';
+import { freeLoopbackPort } from '../../test/support/free-port.js';
 import { startManagedProcess, type ManagedProcess } from '../../test/support/managed-process.js';
 import type {
   ControllerIssueOutcome,
@@ -334,7 +335,9 @@ async function steadyState(request: SteadyStateRequest): Promise<SteadyStateRun>
         LEGO_EMAIL: request.email,
         LEGO_URL: request.target.directoryUrl,
         LEGO_ACME_CA_FILE: request.target.caFile,
-        LEGO_PORT: String(request.target.httpPort),
+        // Its own port: the runs that wait for their re-check are up at the same time, and no challenge is
+        // solved in this case.
+        LEGO_PORT: String(await freeLoopbackPort()),
         LEGO_METRICS_PORT: '0',
         LEGO_NAMESPACE: controllerNamespace,
         LEGO_SELF_CHECK: 'false',
