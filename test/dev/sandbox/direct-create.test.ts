@@ -30,8 +30,8 @@ describe('Sandbox.create()', () => {
     const event = await stream.next(2_000);
     stream.close();
     assert.equal(event?.type, 'ADDED');
-    assert.equal(at(event?.object, 'metadata.name'), 'direct');
-    assert.ok(Number(at(event?.object, 'metadata.resourceVersion')) > Number(from));
+    assert.equal(at(event.object, 'metadata.name'), 'direct');
+    assert.ok(Number(at(event.object, 'metadata.resourceVersion')) > Number(from));
     assert.equal(sb.audit.length, audited, 'the direct create is not a request');
 
     const listed = await call(sb, 'GET', INGRESSES);
