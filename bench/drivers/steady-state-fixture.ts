@@ -39,7 +39,8 @@ interface Signed {
   readonly serial: number;
   readonly subject: Uint8Array;
   readonly validity: { readonly notBeforeMs: number; readonly notAfterMs: number };
-  readonly publicKey: KeyObject;
+  /** The subject's public key as a DER SubjectPublicKeyInfo (exported once: exporting costs more than signing). */
+  readonly publicKeyDer: Uint8Array;
   readonly extensions: readonly Uint8Array[];
 }
 
@@ -52,7 +53,7 @@ function certificateDer(fields: Signed, caKey: KeyObject): Uint8Array {
     caName,
     Der.sequence(Der.time(fields.validity.notBeforeMs), Der.time(fields.validity.notAfterMs)),
     fields.subject,
-    fields.publicKey.export({ type: 'spki', format: 'der' }),
+    fields.publicKeyDer,
     Der.tlv(0xa3, Der.sequence(...fields.extensions)),
   );
   return Der.sequence(tbs, ecdsaWithSha256, Der.bitString(sign('sha256', tbs, caKey)));
@@ -75,7 +76,7 @@ export function createSteadyFixture(count: number, nowMs: number): SteadyFixture
         serial: 1,
         subject: caName,
         validity: { notBeforeMs: baseMs - 2 * dayMs, notAfterMs: baseMs + 365 * dayMs },
-        publicKey: ca.publicKey,
+        publicKeyDer: ca.publicKey.export({ type: 'spki', format: 'der' }),
         // basicConstraints cA TRUE, pathLen 0; keyUsage keyCertSign and cRLSign.
         extensions: [
           extension('2.5.29.19', true, Der.sequence(Der.true(), Der.smallInteger(0))),
@@ -86,6 +87,7 @@ export function createSteadyFixture(count: number, nowMs: number): SteadyFixture
     ),
   );
   const leaf = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const leafPublicKeyDer = leaf.publicKey.export({ type: 'spki', format: 'der' });
   const validity = { notBeforeMs: baseMs - dayMs, notAfterMs: baseMs + 89 * dayMs };
   const renewAtMs = validity.notBeforeMs + ((validity.notAfterMs - validity.notBeforeMs) * 2) / 3;
   const certificates: SteadyCertificate[] = [];
@@ -98,7 +100,7 @@ export function createSteadyFixture(count: number, nowMs: number): SteadyFixture
           serial: index + 2,
           subject: Der.sequence(Der.set(Der.sequence(Der.oid('2.5.4.3'), Der.utf8String(host)))),
           validity,
-          publicKey: leaf.publicKey,
+          publicKeyDer: leafPublicKeyDer,
           extensions: [extension('2.5.29.17', false, subjectAltNames([host]))],
         },
         ca.privateKey,
