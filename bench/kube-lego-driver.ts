@@ -107,7 +107,7 @@ export type RecheckOutcome =
       readonly cpuSeconds: number;
       /** VmHWM at the end of the re-check (the whole run's peak). */
       readonly peakRssBytes: number;
-      /** Requests from the tick until a second after the last check. */
+      /** Requests from the call of `recheck()` (the idle wait's re-watches included) to a second after the last check. */
       readonly apiRequests: ApiRequestCounts;
       readonly window: MeasuredWindow;
     }
