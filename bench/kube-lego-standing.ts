@@ -246,6 +246,9 @@ function case3Targets(case3: readonly SteadyStateResult[]): TargetVerdict[] {
   const recheckWrites = rechecks.reduce((sum, result) => sum + result.apiRequests.writes, 0);
   const writes = firstPassWrites + recheckWrites;
   const listWatch = largest.apiRequests.lists + largest.apiRequests.watches;
+  // Each informer's watch ends every 30 s (timeoutSeconds) and is resumed: a long pass has more watches
+  // whatever the number of objects, so they are bounded per minute of the pass, not in total.
+  const watchesPerMinute = largest.apiRequests.watches / Math.max(1, largest.startToAllCheckedMs / 60_000);
   const getsPerObject = largest.apiRequests.gets / largest.n;
   const recheckGets = rechecks.reduce((sum, result) => sum + result.apiRequests.gets, 0);
   const at10k = measured.find((result) => result.n === 10_000);
@@ -266,9 +269,14 @@ function case3Targets(case3: readonly SteadyStateResult[]): TargetVerdict[] {
     },
     {
       target: case3Wording.listWatch,
-      measured: `${listWatch} lists+watches (${largest.apiRequests.listPages} list pages of up to 500) and ${getsPerObject.toFixed(3)} GETs per Ingress at ${largest.n}; ${recheckGets} GETs in the re-checks`,
+      measured: `${largest.apiRequests.lists} lists (${largest.apiRequests.listPages} pages of up to 500), ${largest.apiRequests.watches} watches (${watchesPerMinute.toFixed(1)} a minute of the pass) and ${getsPerObject.toFixed(3)} GETs per Ingress at ${largest.n}; ${recheckGets} GETs in the re-checks`,
       verdict:
-        listWatch <= 20 && getsPerObject < 0.01 && recheckGets <= rechecks.length * 5 ? 'met' : 'missed',
+        largest.apiRequests.lists <= 10 &&
+        (listWatch <= 20 || watchesPerMinute <= 12) &&
+        getsPerObject < 0.01 &&
+        recheckGets <= rechecks.length * 5
+          ? 'met'
+          : 'missed',
     },
     at10k === undefined
       ? notRun(case3Wording.time, 'not run at 10,000 (quick mode)')

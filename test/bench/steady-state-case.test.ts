@@ -98,6 +98,22 @@ describe('case 3 targets (issue 19)', () => {
     assert.equal(verdicts(listWatch).verdict, 'missed');
   });
 
+  it('bounds the watches of a long pass per minute, not in total: each one ends every 30 s', () => {
+    const long = (watches: number): SteadyStateResult => ({
+      ingressCount: 100_000,
+      outcome: {
+        status: 'measured',
+        startToAllCheckedMs: 600_000,
+        peakRssBytes: 900 * mebibyte,
+        cpuSeconds: 40,
+        apiRequests: { total: 400, lists: 8, listPages: 406, watches, gets: 6, writes: 0 },
+      },
+    });
+    assert.equal(verdictsOf([long(50)])(listWatch).verdict, 'met');
+    assert.match(verdictsOf([long(50)])(listWatch).measured, /50 watches \(5\.0 a minute of the pass\)/);
+    assert.equal(verdictsOf([long(200)])(listWatch).verdict, 'missed');
+  });
+
   it('reports what a quick run did not measure as not available, never as a number', () => {
     const verdicts = verdictsOf([measured(1_000, { ms: 400, rssMiB: 90 })]);
     for (const target of [time, rss, recheckCpu, linear])
