@@ -59,6 +59,8 @@ export interface SteadyStateResult {
         readonly startToAllCheckedMs: number;
         readonly peakRssBytes: number;
         readonly cpuSeconds: number;
+        /** The memory limit the controller ran under (a pod's, through a memory cgroup), or why it had none. */
+        readonly memoryLimit?: string;
         readonly apiRequests: ApiRequestCounts;
         readonly logged?: readonly string[];
         /** Creating the fixture over REST before the controller starts (not what is measured). */

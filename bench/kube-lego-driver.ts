@@ -86,6 +86,8 @@ export interface SteadyFirstPass {
   readonly startToAllCheckedMs: number;
   readonly peakRssBytes: number;
   readonly cpuSeconds: number;
+  /** The memory limit the controller ran under (a pod's, through a memory cgroup), or why it had none. */
+  readonly memoryLimit?: string;
   readonly apiRequests: ApiRequestCounts;
   /** Warnings and errors the controller logged meanwhile, with counts: evidence for a missed target. */
   readonly logged?: readonly string[];

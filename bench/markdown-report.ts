@@ -146,6 +146,12 @@ function case3Table(report: BenchReport): string[] {
       `| ${result.ingressCount} | ${seconds(outcome.startToAllCheckedMs)} s | ${(outcome.peakRssBytes / mebibyte).toFixed(0)} MiB | ${outcome.cpuSeconds.toFixed(2)} s | ${((outcome.cpuSeconds * 1000) / result.ingressCount).toFixed(3)} ms | ${api.lists} (${api.listPages}) / ${api.watches} / ${api.gets} / ${api.writes} | ${(api.total / result.ingressCount).toFixed(4)} | ${recheckCells(outcome.recheck)} |`,
     );
   }
+  const limits = report.case3.flatMap((result) =>
+    result.outcome.status === 'measured' && result.outcome.memoryLimit !== undefined
+      ? [`${result.ingressCount}: ${result.outcome.memoryLimit}`]
+      : [],
+  );
+  if (limits.length > 0) lines.push('', `Memory limit of the controller at each size: ${limits.join('; ')}.`);
   const seeded = report.case3.flatMap((result) =>
     result.outcome.status === 'measured' && result.outcome.seedMs !== undefined
       ? [`${result.ingressCount} in ${seconds(result.outcome.seedMs)} s`]

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
@@ -26,6 +26,12 @@ import type {
 import { describeError } from '../peer.js';
 import { createSteadyFixture } from './steady-state-fixture.js';
 import { imageNodeOptions } from '../image-node-options.js';
+import {
+  createMemoryCgroup,
+  deploymentMemoryLimit,
+  podMemoryLimitFor,
+  type MemoryCgroup,
+} from '../memory-cgroup.js';
 import { processUsage } from '../process-usage.js';
 import { trackChild } from '../timed-command.js';
 import { projectRoot } from '../tool-paths.js';
@@ -33,6 +39,29 @@ import { projectRoot } from '../tool-paths.js';
 const controllerNamespace = 'kube-lego';
 const readyTimeoutMs = 60_000;
 const storePollMs = 10;
+
+let cgroups = 0;
+
+function ownDeploymentLimit(): number {
+  return deploymentMemoryLimit(
+    readFileSync(join(projectRoot(), 'deploy', 'base', 'deployment.yaml'), 'utf8'),
+  );
+}
+
+/**
+ * The controller runs under the memory limit a pod of its Deployment would have for `ingressCount`
+ * Ingresses (the Deployment's own limit, larger for larger clusters as docs/benchmarks.md sizes them), so
+ * V8 sizes its heap as in that pod. Where this machine cannot make a memory cgroup it runs unconstrained,
+ * and the report says so.
+ */
+function podMemory(ingressCount: number): { cgroup?: MemoryCgroup; describe: string } {
+  const limit = podMemoryLimitFor(ingressCount, ownDeploymentLimit());
+  cgroups += 1;
+  const made = createMemoryCgroup(`kube-lego-bench-${process.pid}-${cgroups}`, limit);
+  return made.ok
+    ? { cgroup: made.cgroup, describe: `${limit / 1024 / 1024} Mi (a memory cgroup, as the pod's limit)` }
+    : { describe: `unconstrained (${made.reason})` };
+}
 
 /** The built CLI and the composition root it needs; without `dist/src/app/main.js` there is no controller to run. */
 export function controllerEntry(): { cli: string; available: boolean } {
@@ -323,8 +352,13 @@ async function steadyState(request: SteadyStateRequest): Promise<SteadyStateRun>
     const seedMs = performance.now() - seedStarted;
     const kubeconfig = join(request.workDir, 'kubeconfig');
     await sandbox.writeKubeconfig(kubeconfig, { user: controllerUser });
+    const memory = podMemory(request.ingressCount);
+    const command = memory.cgroup?.wrap(process.execPath, [controllerEntry().cli]) ?? {
+      command: process.execPath,
+      args: [controllerEntry().cli],
+    };
     const started = performance.now();
-    const child = spawn(process.execPath, [controllerEntry().cli], {
+    const child = spawn(command.command, command.args, {
       cwd: request.workDir,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
@@ -371,6 +405,7 @@ async function steadyState(request: SteadyStateRequest): Promise<SteadyStateRun>
       await exited;
       clearTimeout(killer);
       untrack();
+      memory.cgroup?.remove();
     };
     const timeout = setTimeout(() => {
       log.end();
@@ -378,7 +413,8 @@ async function steadyState(request: SteadyStateRequest): Promise<SteadyStateRun>
     const allChecked = await log.wait('first');
     clearTimeout(timeout);
     if (!allChecked) {
-      const error = `kube-lego checked ${log.checkedFirst} of ${request.ingressCount} Ingresses before it exited or timed out: ${log.lastLines.slice(-400)}`;
+      const oomKilled = memory.cgroup?.oomKills() ?? 0;
+      const error = `kube-lego checked ${log.checkedFirst} of ${request.ingressCount} Ingresses before it exited or timed out${oomKilled > 0 ? ` (killed for memory over its ${memory.describe})` : ''}: ${log.lastLines.slice(-400)}`;
       await stop();
       return { ok: false, error };
     }
@@ -398,6 +434,7 @@ async function steadyState(request: SteadyStateRequest): Promise<SteadyStateRun>
       startToAllCheckedMs: allCheckedAt - started,
       peakRssBytes,
       cpuSeconds,
+      memoryLimit: memory.describe,
       apiRequests: requestCounts(firstPassRequests),
       logged,
       window: { fromMs: seedStarted, toMs: allCheckedAt },
@@ -474,11 +511,12 @@ export function kubeLegoProcessDriver(): KubeLegoDriver {
   return {
     describe: () =>
       Promise.resolve(
-        `${VERSION} (controller process against the API sandbox, NODE_OPTIONS="${imageNodeOptions()}" as in the image)`,
+        `${VERSION} (controller process against the API sandbox, NODE_OPTIONS="${imageNodeOptions()}" as in the image, under the Deployment's memory limit of ${ownDeploymentLimit() / 1024 / 1024} Mi through a memory cgroup where the machine allows one)`,
       ),
     steadyState,
     start: async (request: ControllerStartRequest): Promise<RunningController> => {
       const sandbox = await startSandbox();
+      const memory = podMemory(0);
       let controller: ManagedProcess | undefined;
       try {
         const namespaceStatus = await sandboxApi(sandbox, 'POST', '/api/v1/namespaces', {
@@ -490,10 +528,14 @@ export function kubeLegoProcessDriver(): KubeLegoDriver {
           throw new Error(`creating namespace ${controllerNamespace}: HTTP ${namespaceStatus}`);
         const kubeconfig = join(request.workDir, 'kubeconfig');
         await sandbox.writeKubeconfig(kubeconfig);
-        controller = startManagedProcess({
-          name: 'kube-lego',
+        const command = memory.cgroup?.wrap(process.execPath, [controllerEntry().cli]) ?? {
           command: process.execPath,
           args: [controllerEntry().cli],
+        };
+        controller = startManagedProcess({
+          name: 'kube-lego',
+          command: command.command,
+          args: command.args,
           cwd: request.workDir,
           env: {
             HOME: request.workDir,
@@ -513,6 +555,7 @@ export function kubeLegoProcessDriver(): KubeLegoDriver {
         await waitReady(controller, request.target.httpPort);
       } catch (error) {
         await controller?.stop();
+        memory.cgroup?.remove();
         await sandbox.close();
         throw error;
       }
@@ -580,6 +623,7 @@ export function kubeLegoProcessDriver(): KubeLegoDriver {
         stop: () => {
           stopped ??= (async () => {
             await running.stop();
+            memory.cgroup?.remove();
             await sandbox.close();
           })();
           return stopped;
