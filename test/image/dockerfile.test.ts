@@ -62,6 +62,9 @@ function imageProblems(dockerfile: ParsedDockerfile): string[] {
   if (!(env.get('NODE_OPTIONS') ?? '').includes('--max-semi-space-size=8')) {
     problems.push('NODE_OPTIONS does not bound the semi-spaces (--max-semi-space-size=8)');
   }
+  if (!(env.get('NODE_OPTIONS') ?? '').includes('--max-old-space-size-percentage=75')) {
+    problems.push("NODE_OPTIONS does not size the heap from the pod's limit (--max-old-space-size-percentage=75)");
+  }
   return problems;
 }
 
@@ -95,6 +98,7 @@ describe('the Dockerfile', () => {
       'ARG REVISION (label org.opencontainers.image.revision) has no default',
       'label org.opencontainers.image.source is not set from a build argument',
       'NODE_OPTIONS does not bound the semi-spaces (--max-semi-space-size=8)',
+      "NODE_OPTIONS does not size the heap from the pod's limit (--max-old-space-size-percentage=75)",
     ]);
   });
 });
