@@ -63,7 +63,9 @@ function imageProblems(dockerfile: ParsedDockerfile): string[] {
     problems.push('NODE_OPTIONS does not bound the semi-spaces (--max-semi-space-size=8)');
   }
   if (!(env.get('NODE_OPTIONS') ?? '').includes('--max-old-space-size-percentage=75')) {
-    problems.push("NODE_OPTIONS does not size the heap from the pod's limit (--max-old-space-size-percentage=75)");
+    problems.push(
+      "NODE_OPTIONS does not size the heap from the pod's limit (--max-old-space-size-percentage=75)",
+    );
   }
   return problems;
 }
