@@ -42,8 +42,11 @@ LABEL org.opencontainers.image.title="kube-lego" \
 ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 # V8 sizes its young generation from the heap limit, not from the live data: on a node with a few GiB free
 # it grows to 2 x 64 MiB under a burst of allocations, most of the controller's peak RSS. 8 MiB semi-spaces
-# bound that part (docs/benchmarks.md, "Memory"); an operator can override NODE_OPTIONS in the Deployment.
-ENV NODE_OPTIONS="--max-semi-space-size=8"
+# bound that part (docs/benchmarks.md, "Memory"). The old generation may use 75 % of the container's memory
+# limit: Node's own default is half of it (and at least 256 MiB), which crashed a controller of 100,000
+# Ingresses in a 1 Gi pod with "heap out of memory" at 560 MiB. An operator can override NODE_OPTIONS in the
+# Deployment.
+ENV NODE_OPTIONS="--max-semi-space-size=8 --max-old-space-size-percentage=75"
 # uid 1000 is the base image's unprivileged "node" user; the Deployment also sets runAsNonRoot.
 USER 1000:1000
 WORKDIR /home/node

@@ -59,11 +59,31 @@ export interface SteadyStateResult {
         readonly startToAllCheckedMs: number;
         readonly peakRssBytes: number;
         readonly cpuSeconds: number;
+        /** The memory limit the controller ran under (a pod's, through a memory cgroup), or why it had none. */
+        readonly memoryLimit?: string;
         readonly apiRequests: ApiRequestCounts;
         readonly logged?: readonly string[];
+        /** Creating the fixture over REST before the controller starts (not what is measured). */
+        readonly seedMs?: number;
+        /** The periodic re-check, where this size measured one. */
+        readonly recheck?: RecheckResult;
       }
     | { readonly status: 'not-available' | 'failed'; readonly reason: string };
 }
+
+/** Case 3's periodic re-check at one size. */
+export type RecheckResult =
+  | {
+      readonly status: 'measured';
+      readonly wallMs: number;
+      readonly cpuSeconds: number;
+      readonly cpuMsPerCertificate: number;
+      readonly peakRssBytes: number;
+      readonly apiRequests: ApiRequestCounts;
+      /** False when another measured window (a first pass, a re-check) overlapped this one. */
+      readonly alone: boolean;
+    }
+  | { readonly status: 'failed'; readonly reason: string };
 
 export interface FloorValue {
   readonly toolId: string;
@@ -83,11 +103,15 @@ export interface BenchReport {
   readonly machine: MachineInfo;
   readonly commit: string;
   readonly versions: Readonly<Record<string, string>>;
+  /** NODE_OPTIONS of every controller run, read from the Dockerfile (absent in older reports). */
+  readonly controllerNodeOptions?: string;
   readonly parameters: {
     readonly case1Runs: number;
     readonly case2Certificates: number;
     readonly case2Concurrency: number;
     readonly case3IngressCounts: readonly number[];
+    /** The case 3 sizes that measured the periodic re-check (absent in older reports). */
+    readonly case3RecheckCounts?: readonly number[];
     readonly case4Runs: number;
     readonly case4NonceRejectPercent: number;
   };

@@ -61,6 +61,8 @@ export interface SteadyStateRequest {
   /** Annotated Ingresses, each with a Secret already holding a valid certificate for its hosts. */
   readonly ingressCount: number;
   readonly timeoutMs: number;
+  /** `LEGO_CHECK_INTERVAL` of the controller (the periodic re-check `recheck()` waits for); default 8h. */
+  readonly checkInterval?: string;
 }
 
 /** API requests the controller made, from the sandbox audit log. */
@@ -76,16 +78,52 @@ export interface ApiRequestCounts {
   readonly writes: number;
 }
 
-export type SteadyStateOutcome =
+/** The first pass over a cluster at rest: from the controller's start until every Ingress was checked. */
+export interface SteadyFirstPass {
+  /** How long creating the Ingresses and Secrets took (the fixture, before the controller starts). */
+  readonly seedMs: number;
+  /** From controller process start until every Ingress has been checked. */
+  readonly startToAllCheckedMs: number;
+  readonly peakRssBytes: number;
+  readonly cpuSeconds: number;
+  /** The memory limit the controller ran under (a pod's, through a memory cgroup), or why it had none. */
+  readonly memoryLimit?: string;
+  readonly apiRequests: ApiRequestCounts;
+  /** Warnings and errors the controller logged meanwhile, with counts: evidence for a missed target. */
+  readonly logged?: readonly string[];
+  /** `performance.now()` from the start of the seeding to the end of the pass, to tell whether runs overlapped. */
+  readonly window: MeasuredWindow;
+}
+
+export interface MeasuredWindow {
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
+/** The periodic re-check (`LEGO_CHECK_INTERVAL` after the start): every certificate looked at again. */
+export type RecheckOutcome =
   | {
       readonly ok: true;
-      /** From controller process start until every Ingress has been checked. */
-      readonly startToAllCheckedMs: number;
-      readonly peakRssBytes: number;
+      /** From the controller's "Periodically check certificates" line to the last certificate checked. */
+      readonly wallMs: number;
       readonly cpuSeconds: number;
+      /** VmHWM at the end of the re-check (the whole run's peak). */
+      readonly peakRssBytes: number;
+      /** Requests from the call of `recheck()` (the idle wait's re-watches included) to a second after the last check. */
       readonly apiRequests: ApiRequestCounts;
-      /** Warnings and errors the controller logged meanwhile, with counts: evidence for a missed target. */
-      readonly logged?: readonly string[];
+      readonly window: MeasuredWindow;
+    }
+  | { readonly ok: false; readonly error: string };
+
+/** A controller that has made its first pass and keeps running until `stop()`. */
+export type SteadyStateRun =
+  | {
+      readonly ok: true;
+      readonly firstPass: SteadyFirstPass;
+      /** Waits for the periodic re-check and measures it; call at most once. */
+      recheck(): Promise<RecheckOutcome>;
+      /** Stops the controller and its sandbox. Idempotent. */
+      stop(): Promise<void>;
     }
   | { readonly ok: false; readonly error: string };
 
@@ -94,7 +132,7 @@ export interface KubeLegoDriver {
   describe(): Promise<string>;
   start(request: ControllerStartRequest): Promise<RunningController>;
   /** Case 3; a driver without it reports case 3 as not available. */
-  steadyState?(request: SteadyStateRequest): Promise<SteadyStateOutcome>;
+  steadyState?(request: SteadyStateRequest): Promise<SteadyStateRun>;
 }
 
 export type DriverAvailability =

@@ -208,6 +208,22 @@ function case2Standing(case2: readonly BatchResult[]): {
   };
 }
 
+const case3Wording = {
+  writes: 'Case 3: zero writes',
+  listWatch: 'Case 3: O(1) list/watch requests, no per-object reads',
+  time: 'Case 3: all 10,000 Ingresses checked in at most 5 s',
+  rss: 'Case 3: peak RSS at most 150 MiB at 10,000 Ingresses',
+  recheckCpu: 'Case 3: periodic re-check at most 0.1 ms CPU per certificate at 30,000',
+  linear:
+    'Case 3: periodic re-check linear (CPU per certificate at the largest size at most 1.5x the smallest)',
+} as const;
+
+/** "met by 12 %" or "missed by 40 %": how far `value` is from a `limit` it must not exceed. */
+function against(value: number, limit: number): string {
+  const percent = Math.abs((100 * (value - limit)) / limit).toFixed(0);
+  return value <= limit ? `${percent} % under the limit` : `${percent} % over the limit`;
+}
+
 function case3Targets(case3: readonly SteadyStateResult[]): TargetVerdict[] {
   const measured = case3.flatMap((result) =>
     result.outcome.status === 'measured' ? [{ n: result.ingressCount, ...result.outcome }] : [],
@@ -217,37 +233,78 @@ function case3Targets(case3: readonly SteadyStateResult[]): TargetVerdict[] {
     undefined,
   );
   if (largest === undefined) {
-    return [
-      'Case 3: zero writes',
-      'Case 3: O(1) list/watch requests, no per-object reads',
-      'Case 3: peak RSS under 250 MiB at 10,000 Ingresses',
-    ].map((target) => ({
+    return Object.values(case3Wording).map((target) => ({
       target,
       measured: 'not available in this build',
       verdict: 'not available' as const,
     }));
   }
-  const writes = measured.reduce((sum, result) => sum + result.apiRequests.writes, 0);
+  const rechecks = measured
+    .flatMap((result) => (result.recheck?.status === 'measured' ? [{ n: result.n, ...result.recheck }] : []))
+    .sort((a, b) => a.n - b.n);
+  const firstPassWrites = measured.reduce((sum, result) => sum + result.apiRequests.writes, 0);
+  const recheckWrites = rechecks.reduce((sum, result) => sum + result.apiRequests.writes, 0);
+  const writes = firstPassWrites + recheckWrites;
   const listWatch = largest.apiRequests.lists + largest.apiRequests.watches;
+  // Each informer's watch ends every 30 s (timeoutSeconds) and is resumed: a long pass has more watches
+  // whatever the number of objects, so they are bounded per minute of the pass, not in total.
+  const watchesPerMinute = largest.apiRequests.watches / Math.max(1, largest.startToAllCheckedMs / 60_000);
   const getsPerObject = largest.apiRequests.gets / largest.n;
+  const recheckGets = rechecks.reduce((sum, result) => sum + result.apiRequests.gets, 0);
   const at10k = measured.find((result) => result.n === 10_000);
+  const at30k = rechecks.find((result) => result.n === 30_000);
+  const smallest = rechecks[0];
+  const biggest = rechecks.at(-1);
+  const notRun = (target: string, why: string): TargetVerdict => ({
+    target,
+    measured: why,
+    verdict: 'not available',
+  });
+  const shared = (alone: boolean): string => (alone ? '' : ' (another measured run overlapped it)');
   return [
-    { target: 'Case 3: zero writes', measured: `${writes} writes`, verdict: writes === 0 ? 'met' : 'missed' },
     {
-      target: 'Case 3: O(1) list/watch requests, no per-object reads',
-      measured: `${listWatch} lists+watches (${largest.apiRequests.listPages} list pages of up to 500) and ${getsPerObject.toFixed(3)} GETs per Ingress at ${largest.n}`,
-      verdict: listWatch <= 20 && getsPerObject < 0.01 ? 'met' : 'missed',
+      target: case3Wording.writes,
+      measured: `${firstPassWrites} writes in the first passes, ${recheckWrites} in ${rechecks.length} re-check(s)`,
+      verdict: writes === 0 ? 'met' : 'missed',
+    },
+    {
+      target: case3Wording.listWatch,
+      measured: `${largest.apiRequests.lists} lists (${largest.apiRequests.listPages} pages of up to 500), ${largest.apiRequests.watches} watches (${watchesPerMinute.toFixed(1)} a minute of the pass) and ${getsPerObject.toFixed(3)} GETs per Ingress at ${largest.n}; ${recheckGets} GETs in the re-checks`,
+      verdict:
+        largest.apiRequests.lists <= 10 &&
+        (listWatch <= 20 || watchesPerMinute <= 12) &&
+        getsPerObject < 0.01 &&
+        recheckGets <= rechecks.length * 5
+          ? 'met'
+          : 'missed',
     },
     at10k === undefined
-      ? {
-          target: 'Case 3: peak RSS under 250 MiB at 10,000 Ingresses',
-          measured: 'not run at 10,000 (quick mode)',
-          verdict: 'not available',
-        }
+      ? notRun(case3Wording.time, 'not run at 10,000 (quick mode)')
       : {
-          target: 'Case 3: peak RSS under 250 MiB at 10,000 Ingresses',
-          measured: `${(at10k.peakRssBytes / mebibyte).toFixed(0)} MiB`,
-          verdict: at10k.peakRssBytes < 250 * mebibyte ? 'met' : 'missed',
+          target: case3Wording.time,
+          measured: `${seconds(at10k.startToAllCheckedMs)} from the process start, ${against(at10k.startToAllCheckedMs, 5_000)}`,
+          verdict: at10k.startToAllCheckedMs <= 5_000 ? 'met' : 'missed',
+        },
+    at10k === undefined
+      ? notRun(case3Wording.rss, 'not run at 10,000 (quick mode)')
+      : {
+          target: case3Wording.rss,
+          measured: `${(at10k.peakRssBytes / mebibyte).toFixed(0)} MiB, ${against(at10k.peakRssBytes, 150 * mebibyte)}`,
+          verdict: at10k.peakRssBytes <= 150 * mebibyte ? 'met' : 'missed',
+        },
+    at30k === undefined
+      ? notRun(case3Wording.recheckCpu, 'the re-check was not measured at 30,000 in this run')
+      : {
+          target: case3Wording.recheckCpu,
+          measured: `${at30k.cpuMsPerCertificate.toFixed(4)} ms per certificate (${at30k.cpuSeconds.toFixed(2)} s CPU, ${seconds(at30k.wallMs)} wall), ${against(at30k.cpuMsPerCertificate, 0.1)}${shared(at30k.alone)}`,
+          verdict: at30k.cpuMsPerCertificate <= 0.1 ? 'met' : 'missed',
+        },
+    smallest === undefined || biggest === undefined || smallest.n === biggest.n
+      ? notRun(case3Wording.linear, 'the re-check was measured at fewer than two sizes in this run')
+      : {
+          target: case3Wording.linear,
+          measured: `${biggest.cpuMsPerCertificate.toFixed(4)} ms at ${biggest.n} vs ${smallest.cpuMsPerCertificate.toFixed(4)} ms at ${smallest.n} per certificate (${times(biggest.cpuMsPerCertificate / smallest.cpuMsPerCertificate)}), ${against(biggest.cpuMsPerCertificate / smallest.cpuMsPerCertificate, 1.5)}${shared(smallest.alone && biggest.alone)}`,
+          verdict: biggest.cpuMsPerCertificate <= 1.5 * smallest.cpuMsPerCertificate ? 'met' : 'missed',
         },
   ];
 }

@@ -1,4 +1,10 @@
-import type { BatchResult, BenchReport, SingleCertificateResult, ToolInfo } from './bench-results.js';
+import type {
+  BatchResult,
+  BenchReport,
+  RecheckResult,
+  SingleCertificateResult,
+  ToolInfo,
+} from './bench-results.js';
 import type { SampleSummary } from './stats.js';
 
 export const startMarker = '<!-- bench:start -->';
@@ -115,24 +121,49 @@ function case2Table(report: BenchReport): string[] {
   return [...lines, ...failureList('Failures', report.case2 satisfies readonly BatchResult[])];
 }
 
+function recheckCells(recheck: RecheckResult | undefined): string {
+  if (recheck === undefined) return '- | -';
+  if (recheck.status === 'failed') return `failed: ${cell(recheck.reason)} | -`;
+  const note = recheck.alone ? '' : ' (overlapped)';
+  return `${seconds(recheck.wallMs)} s, ${recheck.cpuSeconds.toFixed(2)} s CPU, ${recheck.apiRequests.writes} writes${note} | ${recheck.cpuMsPerCertificate.toFixed(4)} ms`;
+}
+
+/** The cost curve: one row per size, the first pass and (where measured) the periodic re-check. */
 function case3Table(report: BenchReport): string[] {
   const lines = [
-    '| Ingresses | Start to all checked | Peak RSS | CPU | API requests: list (pages) / watch / get / write | Requests per Ingress |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| Ingresses | Start to all checked | Peak RSS | CPU of the first pass | CPU per Ingress | API requests: list (pages) / watch / get / write | Requests per Ingress | Periodic re-check | Re-check CPU per certificate |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const result of report.case3) {
     const outcome = result.outcome;
     if (outcome.status !== 'measured') {
       const label = outcome.status === 'not-available' ? 'not available in this build' : 'failed';
-      lines.push(`| ${result.ingressCount} | ${label}: ${cell(outcome.reason)} | | | | |`);
+      lines.push(`| ${result.ingressCount} | ${label}: ${cell(outcome.reason)} | | | | | | | |`);
       continue;
     }
     const api = outcome.apiRequests;
     lines.push(
-      `| ${result.ingressCount} | ${seconds(outcome.startToAllCheckedMs)} s | ${(outcome.peakRssBytes / mebibyte).toFixed(0)} MiB | ${outcome.cpuSeconds.toFixed(2)} s | ${api.lists} (${api.listPages}) / ${api.watches} / ${api.gets} / ${api.writes} | ${(api.total / result.ingressCount).toFixed(4)} |`,
+      `| ${result.ingressCount} | ${seconds(outcome.startToAllCheckedMs)} s | ${(outcome.peakRssBytes / mebibyte).toFixed(0)} MiB | ${outcome.cpuSeconds.toFixed(2)} s | ${((outcome.cpuSeconds * 1000) / result.ingressCount).toFixed(3)} ms | ${api.lists} (${api.listPages}) / ${api.watches} / ${api.gets} / ${api.writes} | ${(api.total / result.ingressCount).toFixed(4)} | ${recheckCells(outcome.recheck)} |`,
     );
   }
-  return lines;
+  const limits = report.case3.flatMap((result) =>
+    result.outcome.status === 'measured' && result.outcome.memoryLimit !== undefined
+      ? [`${result.ingressCount}: ${result.outcome.memoryLimit}`]
+      : [],
+  );
+  if (limits.length > 0) lines.push('', `Memory limit of the controller at each size: ${limits.join('; ')}.`);
+  const seeded = report.case3.flatMap((result) =>
+    result.outcome.status === 'measured' && result.outcome.seedMs !== undefined
+      ? [`${result.ingressCount} in ${seconds(result.outcome.seedMs)} s`]
+      : [],
+  );
+  return seeded.length === 0
+    ? lines
+    : [
+        ...lines,
+        '',
+        `Creating the Ingresses and Secrets over REST before each start (not measured): ${seeded.join(', ')}. A re-check is timed from the controller's "Periodically check certificates" line to its last check, its CPU from /proc.`,
+      ];
 }
 
 function case3Logged(report: BenchReport): string[] {
@@ -204,7 +235,12 @@ export function renderMarkdown(report: BenchReport): string {
     `- Machine: ${m.cpuModel}, ${m.cores} cores, ${(m.memoryBytes / 1024 ** 3).toFixed(1)} GiB, load average ${m.loadAverage1m.toFixed(2)} at start, ${m.os}`,
     `- Node ${m.node}; kube-lego commit ${report.commit}`,
     `- Versions: ${versions}`,
-    `- Parameters: case 1 ${p.case1Runs} run(s) per tool; case 2 ${p.case2Certificates} certificates (in-process libraries at concurrency ${p.case2Concurrency}); case 3 ${p.case3IngressCounts.join(' and ')} Ingresses; case 4 ${p.case4Runs} run(s) per tool at ${p.case4NonceRejectPercent} % nonce rejection`,
+    ...(report.controllerNodeOptions === undefined
+      ? []
+      : [
+          `- Every controller run as the image runs it: NODE_OPTIONS="${report.controllerNodeOptions}" (the Dockerfile's)`,
+        ]),
+    `- Parameters: case 1 ${p.case1Runs} run(s) per tool; case 2 ${p.case2Certificates} certificates (in-process libraries at concurrency ${p.case2Concurrency}); case 3 ${p.case3IngressCounts.join(', ')} Ingresses${p.case3RecheckCounts === undefined || p.case3RecheckCounts.length === 0 ? '' : ` (periodic re-check at ${p.case3RecheckCounts.join(', ')})`}; case 4 ${p.case4Runs} run(s) per tool at ${p.case4NonceRejectPercent} % nonce rejection`,
     `- Finished ${report.finishedAt}`,
     ...(report.updates ?? []).map(
       (update) =>

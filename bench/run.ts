@@ -22,6 +22,7 @@ import { parseBenchOptions, type BenchOptions } from './bench-options.js';
 import { runBatchCase } from './cases/batch-case.js';
 import { runSingleCertificateCase } from './cases/single-certificate-case.js';
 import { runSteadyStateCase } from './cases/steady-state-case.js';
+import { imageNodeOptions } from './image-node-options.js';
 import { startCountingProxy, type CountingProxy } from './counting-proxy.js';
 import { loadKubeLegoDriver } from './load-kube-lego-driver.js';
 import { kubeLegoStanding } from './kube-lego-standing.js';
@@ -250,6 +251,8 @@ async function runCases(options: BenchOptions, prepared: readonly PreparedPeer[]
         driver,
         target,
         ingressCounts: options.case3IngressCounts,
+        recheckCounts: options.case3RecheckCounts,
+        checkInterval: options.case3CheckInterval,
       });
     } finally {
       await rig?.stop();
@@ -359,8 +362,13 @@ async function main(argv: readonly string[]): Promise<number> {
     const updated: BenchReport = {
       ...saved,
       ...merged,
+      controllerNodeOptions: imageNodeOptions(root),
       parameters: options.cases.includes('case3')
-        ? { ...saved.parameters, case3IngressCounts: options.case3IngressCounts }
+        ? {
+            ...saved.parameters,
+            case3IngressCounts: options.case3IngressCounts,
+            case3RecheckCounts: options.case3RecheckCounts,
+          }
         : saved.parameters,
       ...kubeLegoStanding(merged),
       updates: [...(saved.updates ?? []), { cases: options.cases, startedAt, commit: await gitCommit(root) }],
@@ -376,11 +384,13 @@ async function main(argv: readonly string[]): Promise<number> {
     machine,
     commit: await gitCommit(root),
     versions,
+    controllerNodeOptions: imageNodeOptions(root),
     parameters: {
       case1Runs: options.case1Runs,
       case2Certificates: options.case2Certificates,
       case2Concurrency: options.case2Concurrency,
       case3IngressCounts: options.case3IngressCounts,
+      case3RecheckCounts: options.case3RecheckCounts,
       case4Runs: options.case4Runs,
       case4NonceRejectPercent: options.case4NonceRejectPercent,
     },

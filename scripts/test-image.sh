@@ -55,7 +55,8 @@ user=$(bh inspect --type image --format '{{.OCIv1.Config.User}}' "$KUBE_LEGO_IMA
 [ "$user" = "1000:1000" ] || fail "image user is '$user', expected 1000:1000"
 node_options=$(bh inspect --type image --format '{{range .OCIv1.Config.Env}}{{println .}}{{end}}' "$KUBE_LEGO_IMAGE" |
   sed -n 's/^NODE_OPTIONS=//p')
-[ "$node_options" = --max-semi-space-size=8 ] || fail "NODE_OPTIONS is '$node_options', expected --max-semi-space-size=8"
+expected_node_options="--max-semi-space-size=8 --max-old-space-size-percentage=75"
+[ "$node_options" = "$expected_node_options" ] || fail "NODE_OPTIONS is '$node_options', expected $expected_node_options"
 pass "labels version=$version revision=$(label revision) source=$(label source); user $user; NODE_OPTIONS=$node_options"
 
 # --- Size and the unpacked bundle ----------------------------------------------------------------------------

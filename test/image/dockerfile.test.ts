@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import {
+  instructionPairs as pairs,
   parseDockerfile,
   type DockerfileInstruction,
   type DockerfileStage,
@@ -16,16 +17,6 @@ const BUILD_TOOLS = /(^|[\s;&|/])(npm|npx|corepack|yarn)(\s|$)/;
 
 function of(stage: DockerfileStage, keyword: string): DockerfileInstruction[] {
   return stage.instructions.filter((instruction) => instruction.keyword === keyword);
-}
-
-/** `key=value` pairs of LABEL, ENV or ARG arguments, values unquoted. */
-function pairs(args: string): Map<string, string> {
-  const result = new Map<string, string>();
-  for (const match of args.matchAll(/([^\s=]+)=("(?:[^"\\]|\\.)*"|\S*)/g)) {
-    const [, key = '', value = ''] = match;
-    result.set(key, value.startsWith('"') ? value.slice(1, -1) : value);
-  }
-  return result;
 }
 
 /** The invariants of the image (README "Image", docs/adr/0008-image-build.md), each broken one as a sentence. */
@@ -71,6 +62,11 @@ function imageProblems(dockerfile: ParsedDockerfile): string[] {
   if (!(env.get('NODE_OPTIONS') ?? '').includes('--max-semi-space-size=8')) {
     problems.push('NODE_OPTIONS does not bound the semi-spaces (--max-semi-space-size=8)');
   }
+  if (!(env.get('NODE_OPTIONS') ?? '').includes('--max-old-space-size-percentage=75')) {
+    problems.push(
+      "NODE_OPTIONS does not size the heap from the pod's limit (--max-old-space-size-percentage=75)",
+    );
+  }
   return problems;
 }
 
@@ -104,6 +100,7 @@ describe('the Dockerfile', () => {
       'ARG REVISION (label org.opencontainers.image.revision) has no default',
       'label org.opencontainers.image.source is not set from a build argument',
       'NODE_OPTIONS does not bound the semi-spaces (--max-semi-space-size=8)',
+      "NODE_OPTIONS does not size the heap from the pod's limit (--max-old-space-size-percentage=75)",
     ]);
   });
 });

@@ -70,3 +70,13 @@ export function parseDockerfile(text: string): ParsedDockerfile {
   }
   return { firstLine: text.split('\n')[0] ?? '', globalArgs, stages };
 }
+
+/** `key=value` pairs of LABEL, ENV or ARG arguments, values unquoted. */
+export function instructionPairs(args: string): Map<string, string> {
+  const result = new Map<string, string>();
+  for (const match of args.matchAll(/([^\s=]+)=("(?:[^"\\]|\\.)*"|\S*)/g)) {
+    const [, key = '', value = ''] = match;
+    result.set(key, value.startsWith('"') ? value.slice(1, -1) : value);
+  }
+  return result;
+}
