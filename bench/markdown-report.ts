@@ -1,4 +1,5 @@
 import type { BatchResult, BenchReport, SingleCertificateResult, ToolInfo } from './bench-results.js';
+import { phaseTables } from './phase-report.js';
 import type { SampleSummary } from './stats.js';
 
 export const startMarker = '<!-- bench:start -->';
@@ -215,6 +216,7 @@ export function renderMarkdown(report: BenchReport): string {
     '',
     ...case1Table(report),
     ...requestBreakdown(report),
+    ...phaseTables(report.case1),
     '',
     '#### Case 2: many single-name certificates',
     '',
