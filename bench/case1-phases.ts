@@ -115,7 +115,9 @@ export function runSteps(trace: ControllerTrace, acme: readonly TimedAcmeRequest
     routingResources.has(entry.resource) &&
     !(entry.namespace === created.namespace && entry.name === created.name);
   const challenges = acme.filter((request) => request.kind === 'challenge' && request.method === 'POST');
-  const firstAnswerMs = first(challenges)?.sentAtMs ?? Number.POSITIVE_INFINITY;
+  // Routing is over when the first challenge is answered; without that answer it cannot be told apart
+  // from the cleanup after validation.
+  const firstAnswerMs = first(challenges)?.sentAtMs ?? Number.NEGATIVE_INFINITY;
   const orderReady = first(acme.filter((request) => request.orderStatus === 'ready'));
   const secretWrites = mine.filter(
     (entry) =>
