@@ -64,7 +64,7 @@ export interface ObtainCertificateOptions {
   readonly firstPollDelayMs?: number | undefined;
   /** First delay after the solver saw the CA fetch every challenge (`ChallengeSolver.fetched`), doubling. @default 5 */
   readonly fetchedPollDelayMs?: number | undefined;
-  /** First delay after finalize, doubling up to `pollIntervalMs`. @default 2 */
+  /** First delay after finalize, doubling up to `pollIntervalMs`. @default 10 */
   readonly processingPollDelayMs?: number | undefined;
   /** Longest delay between polls when the server sends no Retry-After. @default 1000 */
   readonly pollIntervalMs?: number | undefined;

@@ -36,7 +36,7 @@ export type PollPhase =
 export interface PhasedPollPolicy extends PollPolicy {
   /** First delay after the CA has fetched every token. @default 5 */
   readonly fetchedPollDelayMs?: number | undefined;
-  /** First delay after finalize: a CA signs within milliseconds once it has the CSR. @default 2 */
+  /** First delay after finalize. @default 10 */
   readonly processingPollDelayMs?: number | undefined;
 }
 
@@ -51,7 +51,7 @@ export function phasePollPolicy(policy: PhasedPollPolicy, phase: PollPhase): Pol
     phase === 'fetched'
       ? (policy.fetchedPollDelayMs ?? 5)
       : phase === 'processing'
-        ? (policy.processingPollDelayMs ?? 2)
+        ? (policy.processingPollDelayMs ?? 10)
         : policy.firstPollDelayMs;
   return {
     firstPollDelayMs,

@@ -141,15 +141,15 @@ describe('phasePollPolicy() with pollDelayMs(): the schedule of each phase', () 
       expected: [5, 10, 20, 40],
     },
     {
-      what: 'processing from 2 ms, doubling',
+      what: 'processing from 10 ms, doubling',
       phase: 'processing',
       polls: [0, 1, 2],
-      expected: [2, 4, 8],
+      expected: [10, 20, 40],
     },
     {
       what: "processing up to the caller's interval",
       phase: 'processing',
-      polls: [9, 20],
+      polls: [7, 20],
       expected: [1_000, 1_000],
     },
   ] as const;
