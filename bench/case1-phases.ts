@@ -83,9 +83,9 @@ export interface PhaseRow {
 }
 
 export interface CasePhases {
-  /** Runs the breakdown is taken from, and whether their ACME requests went through the counting proxy. */
+  /** Runs the breakdown is taken from (all through the counting proxy), and whether they are the timed ones. */
   readonly runs: number;
-  readonly throughProxy: boolean;
+  readonly timedRuns: boolean;
   readonly rows: readonly PhaseRow[];
   readonly perRun: readonly RunSteps[];
 }
@@ -151,7 +151,7 @@ export function runSteps(trace: ControllerTrace, acme: readonly TimedAcmeRequest
 }
 
 /** The medians over runs of each step and of each phase (from the previous step seen in the same run). */
-export function summarizePhases(perRun: readonly RunSteps[], throughProxy: boolean): CasePhases {
+export function summarizePhases(perRun: readonly RunSteps[], timedRuns: boolean): CasePhases {
   const rows = caseSteps.map((step, index): PhaseRow => {
     const since: number[] = [];
     const phase: number[] = [];
@@ -174,5 +174,5 @@ export function summarizePhases(perRun: readonly RunSteps[], throughProxy: boole
       ...(phaseSummary === undefined ? {} : { phase: phaseSummary }),
     };
   });
-  return { runs: perRun.length, throughProxy, rows, perRun };
+  return { runs: perRun.length, timedRuns, rows, perRun };
 }

@@ -119,7 +119,7 @@ export async function runSingleCertificateCase(
       ...(summary === undefined ? {} : { summary }),
       failures: [...failures].slice(0, 5),
       ...(options.counting.mode === 'none' ? {} : { requests }),
-      ...(perRun.length === 0 ? {} : { phases: summarizePhases(perRun, true) }),
+      ...(perRun.length === 0 ? {} : { phases: summarizePhases(perRun, options.counting.mode === 'timed') }),
     });
   }
   return results;
