@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runSteps, summarizePhases } from '../../bench/case1-phases.js';
+import { phaseTables } from '../../bench/phase-report.js';
 import type { TimedAcmeRequest } from '../../bench/counting-proxy.js';
 import type { ControllerTrace, TracedApiRequest } from '../../bench/kube-lego-driver.js';
 
@@ -129,5 +130,32 @@ describe('summarizePhases()', () => {
       true,
     );
     assert.equal(withoutFetches.rows.find((candidate) => candidate.id === 'order-ready')?.phase?.median, 25);
+  });
+});
+
+describe('phaseTables()', () => {
+  it('renders one table per traced row, naming the source of every step, and nothing for untraced rows', () => {
+    const { trace, acme: requests } = issuance();
+    const tool = { id: 'kube-lego', name: 'controller', kind: 'controller' as const, version: '1' };
+    const traced = {
+      tool,
+      runs: 1,
+      successes: 1,
+      timesMs: [120],
+      failures: [],
+      phases: summarizePhases([runSteps(trace, requests)], false),
+    };
+    const { phases: _phases, ...untracedBase } = traced;
+    const untraced = { ...untracedBase, tool: { ...tool, id: 'floor', name: 'floor' } };
+    const lines = phaseTables([traced, untraced]);
+    assert.equal(lines.filter((line) => line.startsWith('| Step (phase ends here)')).length, 1);
+    assert.ok(lines.some((line) => line.includes('profiled run(s) after the timed ones')));
+    assert.ok(lines.includes('| newOrder sent | counting proxy | 16.0 ms | 16.0 – 16.0 ms | 20.0 ms |'));
+    assert.ok(
+      lines.includes(
+        '| last token fetched by the CA | controller debug log | 15.0 ms | 15.0 – 15.0 ms | 60.0 ms |',
+      ),
+    );
+    assert.deepEqual(phaseTables([untraced]), []);
   });
 });
