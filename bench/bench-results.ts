@@ -1,4 +1,6 @@
+import type { CasePhases } from './case1-phases.js';
 import type { RequestCounts } from './counting-proxy.js';
+import type { EventLoopDelay } from './event-loop-probe.js';
 import type { ApiRequestCounts } from './kube-lego-driver.js';
 import type { MachineInfo } from './machine-info.js';
 import type { Peer } from './peer.js';
@@ -31,6 +33,8 @@ export interface SingleCertificateResult {
   /** Distinct failure messages (tool errors and certificate check failures), at most a few. */
   readonly failures: readonly string[];
   readonly requests?: RequestCountResult;
+  /** Where the time of each run went, for the controller rows (see `case1-phases.ts`). */
+  readonly phases?: CasePhases;
 }
 
 /** Case 2: many single-name certificates. */
@@ -48,6 +52,8 @@ export interface BatchResult {
   readonly failures: readonly string[];
   /** CPU milliseconds per certificate of the tool's own process (last run), when measured apart. */
   readonly cpuMsPerCertificate?: number;
+  /** How late the tool's event loop ran during the batch (last run), when measured (the controller). */
+  readonly eventLoopDelay?: EventLoopDelay;
 }
 
 /** Case 3: kube-lego at rest over many Ingresses with valid certificates. */

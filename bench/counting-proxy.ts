@@ -15,10 +15,25 @@ export interface RequestCounts {
   readonly errors: number;
 }
 
+/** One request as the proxy saw it, on the benchmark's clock (epoch milliseconds with a fraction). */
+export interface TimedAcmeRequest {
+  readonly kind: string;
+  readonly method: string;
+  /** When the request arrived at the proxy (before it was forwarded). */
+  readonly sentAtMs: number;
+  /** When the last byte of Pebble's answer was passed on to the client. */
+  readonly answeredAtMs: number;
+  readonly status: number;
+  /** The `status` field of an order (newOrder, order, finalize) in Pebble's answer. */
+  readonly orderStatus?: string;
+}
+
 export interface CountingProxy {
   /** The same ACME server, reached through the proxy. */
   readonly target: AcmeTarget;
   counts(): RequestCounts;
+  /** Every answered request since the last reset, in arrival order. */
+  requests(): readonly TimedAcmeRequest[];
   reset(): void;
   close(): Promise<void>;
 }
@@ -42,11 +57,30 @@ function kindOf(path: string): string {
   return kinds.find(([prefix]) => path.startsWith(prefix))?.[1] ?? 'other';
 }
 
+const orderKinds = new Set(['newOrder', 'order', 'finalize']);
+/** Epoch milliseconds with sub-millisecond resolution, the clock the sandbox and the driver also use. */
+const nowMs = (): number => performance.timeOrigin + performance.now();
+
+function orderStatusOf(body: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return typeof parsed === 'object' &&
+      parsed !== null &&
+      'status' in parsed &&
+      typeof parsed.status === 'string'
+      ? parsed.status
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A TLS-terminating reverse proxy in front of Pebble that counts requests. It keeps the client's Host header:
  * Pebble builds every URL it returns (and checks every JWS `url`) from that header, so clients keep talking to
  * the proxy for the whole issuance without any rewriting. Clients verify the proxy's own throwaway CA; the
- * proxy verifies Pebble's. It adds a hop, so timings are never taken through it.
+ * proxy verifies Pebble's. It adds a hop, so the timed runs of the full mode never go through it; the
+ * timestamps it records (`requests()`) date the ACME steps of the controller's phase breakdown.
  */
 export async function startCountingProxy(upstream: AcmeTarget): Promise<CountingProxy> {
   const tls = await createThrowawayTls();
@@ -59,9 +93,12 @@ export async function startCountingProxy(upstream: AcmeTarget): Promise<Counting
   let byKind: Record<string, number> = {};
   let total = 0;
   let errors = 0;
+  let timeline: TimedAcmeRequest[] = [];
   const server: Server = createServer({ cert: tls.certPem, key: tls.keyPem }, (incoming, outgoing) => {
+    const sentAtMs = nowMs();
     const path = incoming.url ?? '/';
     const kind = kindOf(path);
+    const method = incoming.method ?? 'GET';
     total += 1;
     byKind[kind] = (byKind[kind] ?? 0) + 1;
     const forward = httpsRequest(
@@ -74,8 +111,24 @@ export async function startCountingProxy(upstream: AcmeTarget): Promise<Counting
         agent,
       },
       (answer) => {
-        if ((answer.statusCode ?? 500) >= 400) errors += 1;
-        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+        const status = answer.statusCode ?? 502;
+        if (status >= 400) errors += 1;
+        const chunks: Buffer[] = [];
+        if (orderKinds.has(kind)) answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        const recorded = timeline;
+        answer.on('end', () => {
+          const orderStatus =
+            chunks.length === 0 ? undefined : orderStatusOf(Buffer.concat(chunks).toString());
+          recorded.push({
+            kind,
+            method,
+            sentAtMs,
+            answeredAtMs: nowMs(),
+            status,
+            ...(orderStatus === undefined ? {} : { orderStatus }),
+          });
+        });
+        outgoing.writeHead(status, answer.headers);
         answer.pipe(outgoing);
       },
     );
@@ -104,10 +157,12 @@ export async function startCountingProxy(upstream: AcmeTarget): Promise<Counting
       byKind: { ...byKind },
       errors,
     }),
+    requests: () => [...timeline].sort((a, b) => a.sentAtMs - b.sentAtMs),
     reset: () => {
       byKind = {};
       total = 0;
       errors = 0;
+      timeline = [];
     },
     close: async () => {
       await new Promise<void>((resolve) => {

@@ -6,6 +6,7 @@
  * "not available in this build" and never a number. Types only: `load-kube-lego-driver.ts` picks the
  * implementation, so the drivers can import these types without an import cycle.
  */
+import type { EventLoopDelay } from './event-loop-probe.js';
 import type { AcmeTarget } from './peer.js';
 
 /** One Ingress with one TLS entry, as a user would apply it (annotated `kubernetes.io/tls-acme: "true"`). */
@@ -24,6 +25,34 @@ export interface ControllerStartRequest {
   readonly email: string;
   /** `LEGO_KEY_TYPE` of the controller; the controller's default (rsa) when absent. */
   readonly keyType?: 'rsa' | 'ecdsa-p256';
+  /**
+   * Record a `ControllerTrace` of each apply (the controller then logs at debug level, in JSON, for the
+   * challenge tokens it serves): case 1's phase breakdown.
+   */
+  readonly trace?: boolean;
+}
+
+/** One API request from the sandbox audit log, on the benchmark's clock (epoch milliseconds). */
+export interface TracedApiRequest {
+  /** The controller's own sandbox user, or the benchmark applying the Ingresses. */
+  readonly by: 'controller' | 'benchmark';
+  readonly verb: string;
+  readonly resource: string;
+  readonly namespace: string;
+  readonly name: string;
+  /** When the request arrived at the sandbox (millisecond resolution). */
+  readonly atMs: number;
+}
+
+/** What happened between an apply and the Secret seen stored, each with when (epoch milliseconds). */
+export interface ControllerTrace {
+  /** Just before the benchmark sent the Ingresses. */
+  readonly appliedAtMs: number;
+  /** When the benchmark saw the last Secret hold the CA's certificate (the end of the timed interval). */
+  readonly seenAtMs: number;
+  readonly api: readonly TracedApiRequest[];
+  /** The controller's debug lines for each challenge token it served, timed as they reached the benchmark. */
+  readonly tokensServed: readonly { readonly host: string; readonly atMs: number }[];
 }
 
 export interface StoredCertificate {
@@ -42,6 +71,10 @@ export type ControllerIssueOutcome =
       readonly stored: readonly StoredCertificate[];
       /** CPU time (user + system) the controller process spent from the apply to the last Secret, when known. */
       readonly cpuSeconds?: number;
+      /** How late the controller's event loop ran from the apply to the last Secret, when measured. */
+      readonly eventLoopDelay?: EventLoopDelay;
+      /** With `trace` at start. */
+      readonly trace?: ControllerTrace;
     }
   | { readonly ok: false; readonly elapsedMs: number; readonly error: string };
 

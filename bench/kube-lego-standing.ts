@@ -36,6 +36,10 @@ function minimumOf(results: readonly { id: string; ms: number | undefined }[]): 
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 const times = (ratio: number): string => `${ratio.toFixed(2)}x`;
+/** How far a measured value is inside or outside its limit, in the value's own unit. */
+const margin = (value: number, limit: number, unit: (amount: number) => string): string =>
+  value <= limit ? `met by ${unit(limit - value)}` : `missed by ${unit(value - limit)}`;
+const milliseconds = (ms: number): string => `${ms.toFixed(1)} ms`;
 
 function case1Standing(case1: readonly SingleCertificateResult[]): {
   floor?: FloorValue;
@@ -82,17 +86,20 @@ function case1Standing(case1: readonly SingleCertificateResult[]): {
           note: 'not measured in this run',
         },
   ];
-  const floorWording = 'Case 1: kube-lego (ECDSA, Ingress to Secret) at most 1.3x the floor (medians)';
+  const floorWording =
+    'Case 1: kube-lego (ECDSA P-256, Ingress to Secret) at most 1.3x the floor client of the same run (medians)';
   const floorTarget: TargetVerdict =
     controller === undefined || floorClient === undefined
       ? { target: floorWording, measured: 'not measured in this run', verdict: 'not available' }
       : {
           target: floorWording,
-          measured: `median ${seconds(controller.median)} vs floor ${seconds(floorClient.median)} (${times(controller.median / floorClient.median)})`,
+          measured: `median ${seconds(controller.median)} vs floor ${seconds(floorClient.median)} (own client, existing account, 10 ms polling): ${times(controller.median / floorClient.median)}, ${margin(controller.median / floorClient.median, 1.3, times)}`,
           verdict: controller.median <= 1.3 * floorClient.median ? 'met' : 'missed',
         };
   let target: TargetVerdict;
-  const wording = 'Case 1: kube-lego faster than every peer';
+  // Issue 19: "that also makes it faster than every peer, in-process ones included".
+  const wording =
+    'Case 1: kube-lego (ECDSA P-256) faster than every peer, in-process ones included (medians)';
   if (controller === undefined)
     target = { target: wording, measured: 'not available in this build', verdict: 'not available' };
   else if (fastestPeer === undefined)
@@ -101,25 +108,43 @@ function case1Standing(case1: readonly SingleCertificateResult[]): {
     const ratio = controller.median / fastestPeer.ms;
     target = {
       target: wording,
-      measured: `median ${seconds(controller.median)} vs ${fastestPeer.toolId} ${seconds(fastestPeer.ms)} (${times(ratio)})`,
+      measured: `median ${seconds(controller.median)} vs ${fastestPeer.toolId} ${seconds(fastestPeer.ms)}: ${times(ratio)}, ${ratio < 1 ? `met by ${times(1 - ratio)}` : `missed by ${times(ratio - 1)}`}`,
       verdict: ratio < 1 ? 'met' : 'missed',
     };
   }
-  // Issue 3's target for the client alone, measured here in the same run as acme-client.
+  // Issue 3's comparison of the client alone, kept as a figure (issue 19 sets no target for it).
   const acmeClient = case1.find((result) => result.tool.id === 'acme-client')?.summary;
-  const clientWording = "Case 1: kube-lego's ACME client not slower than acme-client (in-process, median)";
-  const clientTarget: TargetVerdict =
-    ownClient === undefined || acmeClient === undefined
-      ? { target: clientWording, measured: 'not available in this build', verdict: 'not available' }
-      : {
-          target: clientWording,
-          measured: `${seconds(ownClient.median)} vs ${seconds(acmeClient.median)} (${times(ownClient.median / acmeClient.median)})`,
-          verdict: ownClient.median <= acmeClient.median ? 'met' : 'missed',
-        };
+  if (ownClient !== undefined && acmeClient !== undefined)
+    ratios.push({
+      label: "Case 1: kube-lego's ACME client (new account) over acme-client, in-process medians",
+      value: ownClient.median / acmeClient.median,
+      note: `${seconds(ownClient.median)} vs ${seconds(acmeClient.median)}`,
+    });
   return {
     ...(floor === undefined ? {} : { floor }),
     ratios,
-    targets: [floorTarget, target, clientTarget],
+    targets: [floorTarget, target],
+  };
+}
+
+/**
+ * RSA never blocking the event loop, read from the controller's own event-loop delay during the burst
+ * (`monitorEventLoopDelay`, preloaded by the driver): one RSA 2048 key made on the main thread stalls it
+ * for 50 to 400 ms, so keys made off the thread keep the RSA row's longest delay near the ECDSA row's,
+ * which has the same burst without RSA keys. Allowed: the ECDSA row's longest delay plus 20 ms.
+ */
+function rsaEventLoopTarget(ecdsa: BatchResult | undefined, rsa: BatchResult | undefined): TargetVerdict {
+  const wording =
+    "Case 2: RSA 2048 never blocks the controller's event loop (longest delay in the burst at most the ECDSA row's + 20 ms)";
+  const rsaDelay = rsa?.eventLoopDelay;
+  const ecdsaDelay = ecdsa?.eventLoopDelay;
+  if (rsaDelay === undefined || ecdsaDelay === undefined)
+    return { target: wording, measured: 'not measured in this run', verdict: 'not available' };
+  const limit = ecdsaDelay.maxMs + 20;
+  return {
+    target: wording,
+    measured: `RSA longest ${milliseconds(rsaDelay.maxMs)} (p99 ${milliseconds(rsaDelay.p99Ms)}) vs ECDSA longest ${milliseconds(ecdsaDelay.maxMs)} (p99 ${milliseconds(ecdsaDelay.p99Ms)}), ${margin(rsaDelay.maxMs, limit, milliseconds)}`,
+    verdict: rsaDelay.maxMs <= limit ? 'met' : 'missed',
   };
 }
 
@@ -143,17 +168,24 @@ function case2Standing(case2: readonly BatchResult[]): {
   const targets: TargetVerdict[] = [];
   const ratios: Standing['ratios'][number][] = [];
   const throughputWording = "Case 2: at least 10x lego's and certbot's sequential throughput";
-  const floorWording = "Case 2: within 1.5x of kube-lego's ACME client alone at the same concurrency";
-  const cpuWording = 'Case 2: at most 15 ms controller CPU per certificate (ECDSA)';
+  const floorWording =
+    "Case 2: kube-lego (ECDSA P-256) within 1.5x of kube-lego's ACME client alone at the same concurrency";
+  const cpuWording = 'Case 2: at most 15 ms controller CPU per certificate (ECDSA P-256)';
   const cpuMs = controller?.cpuMsPerCertificate;
   targets.push(
     cpuMs === undefined
       ? { target: cpuWording, measured: 'not measured in this run', verdict: 'not available' }
       : {
           target: cpuWording,
-          measured: `${cpuMs.toFixed(1)} ms per certificate`,
+          measured: `${cpuMs.toFixed(1)} ms per certificate, ${margin(cpuMs, 15, milliseconds)}`,
           verdict: cpuMs <= 15 ? 'met' : 'missed',
         },
+  );
+  targets.push(
+    rsaEventLoopTarget(
+      controller,
+      case2.find((result) => result.tool.id === controllerRsaId),
+    ),
   );
   const rsaCpuMs = case2.find((result) => result.tool.id === controllerRsaId)?.cpuMsPerCertificate;
   if (rsaCpuMs !== undefined)
@@ -189,7 +221,7 @@ function case2Standing(case2: readonly BatchResult[]): {
       const ratio = controller.summary.median / floor.ms;
       targets.push({
         target: floorWording,
-        measured: `median ${seconds(controller.summary.median)} vs floor ${seconds(floor.ms)} (${floor.toolId}): ${times(ratio)}`,
+        measured: `median ${seconds(controller.summary.median)} (${controller.mode}) vs ${seconds(floor.ms)} (${floor.toolId}): ${times(ratio)}, ${margin(ratio, 1.5, times)}`,
         verdict: ratio <= 1.5 ? 'met' : 'missed',
       });
       ratios.push({

@@ -5,6 +5,7 @@ import type {
   SingleCertificateResult,
   ToolInfo,
 } from './bench-results.js';
+import { phaseTables } from './phase-report.js';
 import type { SampleSummary } from './stats.js';
 
 export const startMarker = '<!-- bench:start -->';
@@ -251,6 +252,7 @@ export function renderMarkdown(report: BenchReport): string {
     '',
     ...case1Table(report),
     ...requestBreakdown(report),
+    ...phaseTables(report.case1),
     '',
     '#### Case 2: many single-name certificates',
     '',

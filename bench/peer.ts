@@ -1,3 +1,6 @@
+import type { EventLoopDelay } from './event-loop-probe.js';
+import type { ControllerTrace } from './kube-lego-driver.js';
+
 /**
  * The interface every benchmarked ACME client implements: the CLIs (lego, certbot), the libraries
  * in-process (acme-client, kube-lego's own client). Cases only talk to this interface, so a new peer is one
@@ -36,6 +39,8 @@ export type IssueOutcome =
        * one of them, each checked against its own name; `bundlePem` and `keyPem` are then the first's.
        */
       readonly perSite?: readonly SiteCertificate[];
+      /** The controller's timeline of this issuance, for case 1's phase breakdown. */
+      readonly trace?: ControllerTrace;
     }
   | { readonly ok: false; readonly elapsedMs: number; readonly error: string };
 
@@ -66,6 +71,8 @@ export interface BatchOutcome {
   readonly results: readonly IssueOutcome[];
   /** CPU seconds the tool's own process spent on the batch, when it runs apart (the controller). */
   readonly cpuSeconds?: number;
+  /** How late the tool's event loop ran during the batch, when measured (the controller). */
+  readonly eventLoopDelay?: EventLoopDelay;
 }
 
 export type PeerAvailability =

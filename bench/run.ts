@@ -28,6 +28,7 @@ import { loadKubeLegoDriver } from './load-kube-lego-driver.js';
 import { kubeLegoStanding } from './kube-lego-standing.js';
 import { machineInfo } from './machine-info.js';
 import { renderMarkdown, replaceGeneratedSection } from './markdown-report.js';
+import { phaseSummaryLines } from './phase-report.js';
 import type { AcmeTarget, Peer } from './peer.js';
 import { acmeClientPeer } from './peers/acme-client-peer.js';
 import { caddyPeer } from './peers/caddy-peer.js';
@@ -159,6 +160,7 @@ function printSummary(report: BenchReport): void {
     }
   };
   single('case 1', report.case1);
+  lines.push(...phaseSummaryLines(report.case1));
   for (const r of report.case2) {
     if (r.tool.version === undefined) {
       lines.push(`  case 2 ${r.tool.name}: not available in this build`);

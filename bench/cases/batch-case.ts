@@ -2,6 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BatchResult } from '../bench-results.js';
 import { checkIssued } from '../certificate-check.js';
+import type { EventLoopDelay } from '../event-loop-probe.js';
 import type { AcmeTarget } from '../peer.js';
 import type { PreparedPeer } from '../prepared-peer.js';
 import { summarize } from '../stats.js';
@@ -40,6 +41,7 @@ export async function runBatchCase(options: BatchCaseOptions): Promise<BatchResu
     let validCertificates = 0;
     let mode = '';
     let cpuMsPerCertificate: number | undefined;
+    let eventLoopDelay: EventLoopDelay | undefined;
     try {
       for (let run = 1; run <= options.runs; run += 1) {
         const certificates = Array.from({ length: options.certificates }, (_, index) => [
@@ -61,6 +63,7 @@ export async function runBatchCase(options: BatchCaseOptions): Promise<BatchResu
         mode = batch.mode;
         if (batch.cpuSeconds !== undefined)
           cpuMsPerCertificate = (batch.cpuSeconds * 1000) / options.certificates;
+        if (batch.eventLoopDelay !== undefined) eventLoopDelay = batch.eventLoopDelay;
         let validInRun = 0;
         batch.results.forEach((outcome, index) => {
           if (!outcome.ok) {
@@ -98,6 +101,7 @@ export async function runBatchCase(options: BatchCaseOptions): Promise<BatchResu
       validCertificates,
       failures: [...failures].slice(0, 5),
       ...(cpuMsPerCertificate === undefined ? {} : { cpuMsPerCertificate }),
+      ...(eventLoopDelay === undefined ? {} : { eventLoopDelay }),
     });
   }
   return results;

@@ -1,6 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RequestCountResult, SingleCertificateResult } from '../bench-results.js';
+import { runSteps, summarizePhases, type RunSteps } from '../case1-phases.js';
 import { checkIssued } from '../certificate-check.js';
 import type { CountingProxy } from '../counting-proxy.js';
 import type { AcmeTarget, IssueOutcome } from '../peer.js';
@@ -15,7 +16,8 @@ export interface SingleCertificateCaseOptions {
   readonly rootPem: string;
   readonly runs: number;
   /**
-   * "separate": timed runs go straight to Pebble and one more, untimed run goes through the counting proxy;
+   * "separate": timed runs go straight to Pebble and one more, untimed run goes through the counting proxy
+   * (for the controller rows as many profiled runs as timed ones, for the phase breakdown);
    * "timed": the timed runs go through the proxy (quick mode: fewer runs, slightly slower numbers);
    * "none": no counting.
    */
@@ -61,6 +63,8 @@ export async function runSingleCertificateCase(
     const failures = new Set<string>();
     const timedTarget = options.counting.mode === 'timed' ? options.counting.proxy.target : options.target;
     let requests: RequestCountResult = { counted: false, reason: 'not counted in this case' };
+    const perRun: RunSteps[] = [];
+    const traced = prepared.peer.kind === 'controller' && options.counting.mode !== 'none';
     try {
       for (let run = 1; run <= options.runs; run += 1) {
         if (options.counting.mode === 'timed') options.counting.proxy.reset();
@@ -71,6 +75,8 @@ export async function runSingleCertificateCase(
         );
         if (failure === undefined) {
           timesMs.push(outcome.elapsedMs);
+          if (options.counting.mode === 'timed' && outcome.ok && outcome.trace !== undefined)
+            perRun.push(runSteps(outcome.trace, options.counting.proxy.requests()));
           if (options.counting.mode === 'timed' && !requests.counted) {
             requests = { counted: true, counts: options.counting.proxy.counts(), timedThroughProxy: true };
           }
@@ -79,13 +85,25 @@ export async function runSingleCertificateCase(
         }
       }
       if (options.counting.mode === 'separate') {
-        options.counting.proxy.reset();
-        const { failure } = await issueChecked(options, prepared, options.counting.proxy.target, 'counted');
-        requests =
-          failure === undefined
-            ? { counted: true, counts: options.counting.proxy.counts(), timedThroughProxy: false }
-            : { counted: false, reason: `the counted run failed: ${failure}` };
-        options.log(`${options.caseId} ${prepared.peer.id} counted run: ${failure ?? 'ok'}`);
+        // The first run through the proxy is the counted one; the controller's also date its phases.
+        const proxy = options.counting.proxy;
+        const profiled = traced ? options.runs : 1;
+        for (let run = 1; run <= profiled; run += 1) {
+          proxy.reset();
+          const name = run === 1 ? 'counted' : `p${run}`;
+          const { outcome, failure } = await issueChecked(options, prepared, proxy.target, name);
+          if (run === 1) {
+            requests =
+              failure === undefined
+                ? { counted: true, counts: proxy.counts(), timedThroughProxy: false }
+                : { counted: false, reason: `the counted run failed: ${failure}` };
+          }
+          if (failure === undefined && outcome.ok && outcome.trace !== undefined)
+            perRun.push(runSteps(outcome.trace, proxy.requests()));
+          options.log(
+            `${options.caseId} ${prepared.peer.id} ${traced ? `profiled run ${run}/${profiled}` : 'counted run'}: ${failure ?? 'ok'}`,
+          );
+        }
       } else if (options.counting.mode === 'timed' && !requests.counted) {
         requests = { counted: false, reason: 'no run succeeded' };
       }
@@ -101,6 +119,7 @@ export async function runSingleCertificateCase(
       ...(summary === undefined ? {} : { summary }),
       failures: [...failures].slice(0, 5),
       ...(options.counting.mode === 'none' ? {} : { requests }),
+      ...(perRun.length === 0 ? {} : { phases: summarizePhases(perRun, options.counting.mode === 'timed') }),
     });
   }
   return results;

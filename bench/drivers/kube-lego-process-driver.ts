@@ -10,9 +10,11 @@ import { startSandbox, type AuditEntry, type Sandbox } from '../../dev/sandbox/s
 import { VERSION } from '../../src/version.js';
 import { freeLoopbackPort } from '../../test/support/free-port.js';
 import { startManagedProcess, type ManagedProcess } from '../../test/support/managed-process.js';
+import { eventLoopProbeMarker, parseEventLoopLine, type EventLoopDelay } from '../event-loop-probe.js';
 import type {
   ControllerIssueOutcome,
   ControllerStartRequest,
+  ControllerTrace,
   IngressCertificate,
   ApiRequestCounts,
   KubeLegoDriver,
@@ -22,6 +24,7 @@ import type {
   SteadyStateRequest,
   SteadyStateRun,
   StoredCertificate,
+  TracedApiRequest,
 } from '../kube-lego-driver.js';
 import { describeError } from '../peer.js';
 import { createSteadyFixture } from './steady-state-fixture.js';
@@ -501,6 +504,66 @@ function durationMs(value: string | undefined): number {
   return Number(match[1]) * unit[match[2] as keyof typeof unit];
 }
 
+const epochMs = (): number => performance.timeOrigin + performance.now();
+const probeTimeoutMs = 500;
+const probeAttempts = 4;
+
+/** The audit entries of one apply (the benchmark's Ingress creates and the controller's requests), timed. */
+function tracedRequests(entries: readonly AuditEntry[]): TracedApiRequest[] {
+  return entries.flatMap((entry): TracedApiRequest[] => {
+    const by =
+      entry.user === controllerUser ? 'controller' : entry.user === 'admin' ? 'benchmark' : undefined;
+    if (by === undefined) return [];
+    const { verb, resource, namespace, name } = entry;
+    return [{ by, verb, resource, namespace, name, atMs: Date.parse(entry.at) }];
+  });
+}
+
+/** Lines of the controller that the benchmark reads: served tokens (debug, JSON) and the event-loop probe. */
+class ControllerLines {
+  #served: { host: string; atMs: number }[] = [];
+  #waiting: ((delay: EventLoopDelay) => void)[] = [];
+
+  readonly onLine = (line: string): void => {
+    const atMs = epochMs();
+    if (line.includes(eventLoopProbeMarker)) {
+      const delay = parseEventLoopLine(line);
+      if (delay !== undefined) for (const resolve of this.#waiting.splice(0)) resolve(delay);
+      return;
+    }
+    if (!line.includes('responding to challenge request')) return;
+    try {
+      const host = field(JSON.parse(line) as unknown, 'host');
+      if (typeof host === 'string') this.#served.push({ host, atMs });
+    } catch {
+      // a text-format line: tracing asks for JSON, so this is not ours
+    }
+  };
+
+  /** Served tokens since the last call. */
+  takeServed(): { host: string; atMs: number }[] {
+    return this.#served.splice(0);
+  }
+
+  /**
+   * Asks the probe for the delay since its last report (and resets it); undefined without an answer. A
+   * signal sent while the previous one is still pending merges with it, so it is sent again on silence.
+   */
+  async eventLoopDelay(pid: number): Promise<EventLoopDelay | undefined> {
+    const answered = new Promise<EventLoopDelay>((resolve) => this.#waiting.push(resolve));
+    for (let attempt = 0; attempt < probeAttempts; attempt += 1) {
+      try {
+        process.kill(pid, 'SIGUSR2');
+      } catch {
+        return undefined;
+      }
+      const delay = await Promise.race([answered, sleep(probeTimeoutMs).then(() => undefined)]);
+      if (delay !== undefined) return delay;
+    }
+    return undefined;
+  }
+}
+
 /**
  * Runs the real controller process (`node dist/src/cli/main.js`) against an in-process API sandbox and the
  * benchmark's ACME server: Ingresses go in through the sandbox's REST API, Secrets are read from its store.
@@ -515,8 +578,11 @@ export function kubeLegoProcessDriver(): KubeLegoDriver {
       ),
     steadyState,
     start: async (request: ControllerStartRequest): Promise<RunningController> => {
-      const sandbox = await startSandbox();
+      // Its own user, so the audit log tells the controller's requests from the benchmark's.
+      const sandbox = await startSandbox({ users: { [controllerToken]: { name: controllerUser } } });
       const memory = podMemory(0);
+      const lines = new ControllerLines();
+      const probe = join(projectRoot(), 'dist', 'bench', 'event-loop-probe.js');
       let controller: ManagedProcess | undefined;
       try {
         const namespaceStatus = await sandboxApi(sandbox, 'POST', '/api/v1/namespaces', {
@@ -527,17 +593,19 @@ export function kubeLegoProcessDriver(): KubeLegoDriver {
         if (namespaceStatus !== 201)
           throw new Error(`creating namespace ${controllerNamespace}: HTTP ${namespaceStatus}`);
         const kubeconfig = join(request.workDir, 'kubeconfig');
-        await sandbox.writeKubeconfig(kubeconfig);
-        const command = memory.cgroup?.wrap(process.execPath, [controllerEntry().cli]) ?? {
+        await sandbox.writeKubeconfig(kubeconfig, { user: controllerUser });
+        const command = memory.cgroup?.wrap(process.execPath, ['--import', probe, controllerEntry().cli]) ?? {
           command: process.execPath,
-          args: [controllerEntry().cli],
+          args: ['--import', probe, controllerEntry().cli],
         };
         controller = startManagedProcess({
           name: 'kube-lego',
           command: command.command,
           args: command.args,
           cwd: request.workDir,
+          onLine: lines.onLine,
           env: {
+            KUBE_LEGO_BENCH_EVENT_LOOP_PROBE: '1',
             HOME: request.workDir,
             KUBECONFIG: kubeconfig,
             NODE_OPTIONS: imageNodeOptions(),
@@ -550,6 +618,7 @@ export function kubeLegoProcessDriver(): KubeLegoDriver {
             LEGO_SELF_CHECK: 'false',
             LEGO_MAX_CONCURRENT_ORDERS: '10',
             ...(request.keyType === undefined ? {} : { LEGO_KEY_TYPE: request.keyType }),
+            ...(request.trace === true ? { LEGO_LOG_LEVEL: 'debug', LEGO_LOG_TYPE: 'json' } : {}),
           },
         });
         await waitReady(controller, request.target.httpPort);
@@ -563,7 +632,11 @@ export function kubeLegoProcessDriver(): KubeLegoDriver {
       let stopped: Promise<void> | undefined;
       return {
         applyAndWait: async (ingresses, timeoutMs): Promise<ControllerIssueOutcome> => {
+          await lines.eventLoopDelay(running.pid);
+          lines.takeServed();
+          const auditFrom = sandbox.audit.length;
           const cpuBefore = (await processUsage(running.pid)).cpuSeconds;
+          const appliedAtMs = epochMs();
           const started = performance.now();
           try {
             const statuses = await Promise.all(
@@ -615,7 +688,21 @@ export function kubeLegoProcessDriver(): KubeLegoDriver {
               if (stored.size < ingresses.length) await sleep(storePollMs);
             }
             const cpuSeconds = (await processUsage(running.pid)).cpuSeconds - cpuBefore;
-            return { ok: true, elapsedMs: lastStoredMs - started, stored: [...stored.values()], cpuSeconds };
+            const eventLoopDelay = await lines.eventLoopDelay(running.pid);
+            const trace: ControllerTrace = {
+              appliedAtMs,
+              seenAtMs: appliedAtMs + (lastStoredMs - started),
+              api: tracedRequests(sandbox.audit.slice(auditFrom)),
+              tokensServed: lines.takeServed(),
+            };
+            return {
+              ok: true,
+              elapsedMs: lastStoredMs - started,
+              stored: [...stored.values()],
+              cpuSeconds,
+              ...(eventLoopDelay === undefined ? {} : { eventLoopDelay }),
+              ...(request.trace === true ? { trace } : {}),
+            };
           } catch (error) {
             return { ok: false, elapsedMs: performance.now() - started, error: describeError(error) };
           }

@@ -17,6 +17,7 @@ const applyTimeoutMs = 600_000;
 
 interface Running {
   readonly directoryUrl: string;
+  readonly trace: boolean;
   readonly controller: RunningController;
 }
 
@@ -53,17 +54,19 @@ export function kubeLegoControllerPeer(keyType: 'ecdsa-p256' | 'rsa' = 'ecdsa-p2
   let driver: KubeLegoDriver | undefined;
   let running: Running | undefined;
 
+  // Single certificates (case 1) are traced for the phase breakdown; a batch runs at the default log level.
   const ensureRunning = async (
     target: AcmeTarget,
     workDir: string,
     email: string,
+    trace: boolean,
   ): Promise<RunningController> => {
-    if (running?.directoryUrl === target.directoryUrl) return running.controller;
+    if (running?.directoryUrl === target.directoryUrl && running.trace === trace) return running.controller;
     if (running !== undefined) await running.controller.stop();
     running = undefined;
     if (driver === undefined) throw new Error('the controller driver is not loaded: probe() first');
-    const controller = await driver.start({ target, workDir, email, keyType });
-    running = { directoryUrl: target.directoryUrl, controller };
+    const controller = await driver.start({ target, workDir, email, keyType, trace });
+    running = { directoryUrl: target.directoryUrl, trace, controller };
     return controller;
   };
 
@@ -79,12 +82,17 @@ export function kubeLegoControllerPeer(keyType: 'ecdsa-p256' | 'rsa' = 'ecdsa-p2
     },
     issue: async (request) => {
       try {
-        const controller = await ensureRunning(request.target, request.stateDir, request.email);
+        const controller = await ensureRunning(request.target, request.stateDir, request.email, true);
         const ingress = ingressFor(request.names, 0);
         const outcome = await controller.applyAndWait([ingress], applyTimeoutMs);
-        return (
-          toOutcomes(outcome, [ingress])[0] ?? { ok: false, elapsedMs: outcome.elapsedMs, error: 'no result' }
-        );
+        const result = toOutcomes(outcome, [ingress])[0] ?? {
+          ok: false,
+          elapsedMs: outcome.elapsedMs,
+          error: 'no result',
+        };
+        return result.ok && outcome.ok && outcome.trace !== undefined
+          ? { ...result, trace: outcome.trace }
+          : result;
       } catch (error) {
         return { ok: false, elapsedMs: 0, error: describeError(error) };
       }
@@ -92,13 +100,16 @@ export function kubeLegoControllerPeer(keyType: 'ecdsa-p256' | 'rsa' = 'ecdsa-p2
     issueMany: async (request) => {
       const ingresses = request.certificates.map((names, index) => ingressFor(names, index));
       try {
-        const controller = await ensureRunning(request.target, request.stateDir, request.email);
+        const controller = await ensureRunning(request.target, request.stateDir, request.email, false);
         const outcome = await controller.applyAndWait(ingresses, applyTimeoutMs);
         return {
           elapsedMs: outcome.elapsedMs,
           mode: `${ingresses.length} Ingresses applied at once`,
           results: toOutcomes(outcome, ingresses),
           ...(outcome.ok && outcome.cpuSeconds !== undefined ? { cpuSeconds: outcome.cpuSeconds } : {}),
+          ...(outcome.ok && outcome.eventLoopDelay !== undefined
+            ? { eventLoopDelay: outcome.eventLoopDelay }
+            : {}),
         };
       } catch (error) {
         return {

@@ -22,6 +22,8 @@ export interface ManagedProcessOptions {
   readonly args: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
   readonly cwd?: string;
+  /** Called with each complete line of stdout and stderr as it arrives. */
+  readonly onLine?: (line: string) => void;
 }
 
 const live = new Map<number, ChildProcess>();
@@ -92,6 +94,17 @@ export function startManagedProcess(options: ManagedProcessOptions): ManagedProc
   };
   child.stdout.on('data', append);
   child.stderr.on('data', append);
+  const onLine = options.onLine;
+  if (onLine !== undefined) {
+    for (const stream of [child.stdout, child.stderr]) {
+      let partial = '';
+      stream.on('data', (chunk: Buffer) => {
+        const lines = `${partial}${chunk.toString('utf8')}`.split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) onLine(line);
+      });
+    }
+  }
 
   let status: string | undefined;
   const exited = new Promise<void>((resolve) => {
