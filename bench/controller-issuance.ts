@@ -20,6 +20,7 @@ import { startSandbox } from '../dev/sandbox/sandbox.js';
 import { startControllerProcess } from '../test/e2e/controller-process.js';
 import { startPebble } from '../test/support/pebble.js';
 import { readyzOk } from '../test/support/readyz.js';
+import { createMemoryCgroup } from './memory-cgroup.js';
 import { processUsage, sampleRss, type RssSample } from './process-usage.js';
 
 const runs = Number(process.argv[2] ?? 5);
@@ -98,6 +99,17 @@ async function main(): Promise<void> {
       ? {}
       : { NODE_OPTIONS: process.env['BENCH_NODE_OPTIONS'] }),
   });
+  // BENCH_MEMORY_LIMIT_MI: the controller joins a memory cgroup of that limit right after it starts, so the
+  // kernel holds it to a pod's limit (V8's heap limit comes from NODE_OPTIONS here: it is read at start).
+  const limitMi = process.env['BENCH_MEMORY_LIMIT_MI'];
+  const cgroup =
+    limitMi === undefined
+      ? undefined
+      : createMemoryCgroup(`kube-lego-issuance-${process.pid}`, Number(limitMi) * 2 ** 20);
+  if (cgroup !== undefined) {
+    if (!cgroup.ok) throw new Error(`BENCH_MEMORY_LIMIT_MI: ${cgroup.reason}`);
+    cgroup.cgroup.join(lego.child.pid ?? 0);
+  }
   try {
     while (!(await readyzOk(pebble.httpPort))) await new Promise((resolve) => setTimeout(resolve, 50));
     // Read from the sandbox's store, not over HTTP: polling 2,000 Secrets must not load the API it measures.
@@ -177,12 +189,17 @@ async function main(): Promise<void> {
       'error lines logged': errors,
       'challenge Ingress writes during the burst': challengeIngressWrites,
       'Secret writes during the burst': secretWrites,
+      'memory limit (cgroup)':
+        cgroup?.ok === true
+          ? `${limitMi} Mi, ${cgroup.cgroup.oomKills()} OOM kills`
+          : 'none (BENCH_MEMORY_LIMIT_MI)',
     });
     console.log('RSS during the burst (share of the burst time: MiB):', result.rssCurve);
     await mkdir('bench/results', { recursive: true });
     await writeFile(`bench/results/controller-issuance-${concurrency}.json`, JSON.stringify(result, null, 2));
   } finally {
     await lego.terminate();
+    if (cgroup?.ok === true) cgroup.cgroup.remove();
     client.close();
     await Promise.all([sandbox.close(), pebble.stop()]);
     await rm(dir, { recursive: true, force: true });

@@ -12,6 +12,8 @@ export interface MemoryCgroup {
   readonly limitBytes: number;
   /** The command line that puts the process in this cgroup before it execs `command` (same pid). */
   wrap(command: string, args: readonly string[]): { readonly command: string; readonly args: string[] };
+  /** Moves a running process into this cgroup (memory it already holds stays charged where it was). */
+  join(pid: number): void;
   /** Processes of this cgroup the kernel killed for memory since it was made. */
   oomKills(): number;
   /** Removes the cgroup once its processes have exited. */
@@ -94,6 +96,9 @@ export function createMemoryCgroup(name: string, limitBytes: number): MemoryCgro
         command: '/bin/sh',
         args: ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', directory, command, ...args],
       }),
+      join: (pid) => {
+        writeFileSync(join(directory, 'cgroup.procs'), String(pid));
+      },
       oomKills: () => readOomKills(join(directory, hierarchy.oomFile)),
       remove: () => {
         try {
