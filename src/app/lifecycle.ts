@@ -168,9 +168,20 @@ export async function startControllerRuntime(
   }
   // The first reconciles wait for the directory (at most DIRECTORY_WAIT_MS): a kube-lego/profile the CA does
   // not offer is then refused before anything, even a temporary certificate, is written for it.
+  // A directory read after that wait changes the desired state under certificates already decided without
+  // it (one with an unknown profile may be in backoff from the CA's refusal): each is looked at again.
+  let directoryWaitOver = false;
   const directoryRead = Promise.race([
-    reportAcmeSettings(settings, graph, acmeLog),
-    new Promise<void>((resolve) => setTimeout(resolve, DIRECTORY_WAIT_MS).unref()),
+    reportAcmeSettings(settings, graph, acmeLog).then(() => {
+      if (!directoryWaitOver || !informersSynced || shutdown.signal.aborted) return;
+      for (const key of graph.desired.peek().byKey.keys()) queue.add(key);
+    }),
+    new Promise<void>((resolve) =>
+      setTimeout(() => {
+        directoryWaitOver = true;
+        resolve();
+      }, DIRECTORY_WAIT_MS).unref(),
+    ),
   ]);
 
   kubeLog.debug('start watching ingress objects');
@@ -182,7 +193,10 @@ export async function startControllerRuntime(
     if (!leading()) return;
     kubeLog.info('process certificate requests for ingresses');
     reconciler.startCheck();
-    for (const key of desired.current().index.byKey.keys()) queue.add(key);
+    // peek(), not current(): the reconciler reports the problems of each new desired state the first time
+    // it sees it, and a pass that took that first look silenced them (an invalid annotation present at
+    // start got no Event).
+    for (const key of desired.peek().byKey.keys()) queue.add(key);
   };
   // The leader's first pass: the nginx and Gateway clean-up (challenge routing is the leader's), then every
   // certificate.

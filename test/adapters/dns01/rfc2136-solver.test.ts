@@ -61,19 +61,23 @@ describe('Dns01Solvers against knotd and Pebble resolving through it', () => {
   let dns: DnsServerRig;
   let testbed: AcmeTestbed;
   let resolver: ChasingResolver;
+  // What did start, stopped in reverse order: when a start fails in before(), after() still stops the rest
+  // (a knotd left running keeps this test file's process alive).
+  const stops: (() => Promise<void>)[] = [];
 
   before(async () => {
     dns = await startDnsServer({ zones: [...defaultTestZones, lagZone] });
+    stops.push(() => dns.stop());
     // knotd answers a CNAME into another of its zones with the CNAME alone: the resolver in front of it
     // follows the chain as the CA's recursive resolver would.
     resolver = await startChasingResolver({ host: dns.host, port: dns.port }, { defaultIpv4: '127.0.0.1' });
+    stops.push(() => resolver.close());
     testbed = await startAcmeTestbed({ authzReusePercent: 0, dnsServer: resolver.address });
+    stops.push(() => testbed.close());
   });
 
   after(async () => {
-    await testbed.close();
-    await resolver.close();
-    await dns.stop();
+    for (const stop of stops.reverse()) await stop();
   });
 
   function solvers(overrides: Partial<Dns01Settings> = {}, journal = new MemoryJournal()): Dns01Solvers {
