@@ -152,38 +152,63 @@ function serveTcp(upstream: DnsServer, connection: Socket, options: ChasingResol
   });
 }
 
+/** Attempts at a port free for both UDP and TCP: the UDP port the kernel picks may be in use for TCP. */
+const BIND_ATTEMPTS = 20;
+
 /** Starts the resolver on a free loopback port (UDP and TCP) in front of `upstream`. */
 export async function startChasingResolver(
   upstream: DnsServer,
   options: ChasingResolverOptions = {},
 ): Promise<ChasingResolver> {
-  const socket = createSocket('udp4');
-  socket.on('message', (wire, peer) => {
-    void answer(upstream, wire, options).then((reply) => {
-      if (reply !== undefined) socket.send(reply, peer.port, peer.address);
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(0, '127.0.0.1', () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  });
-  const port = socket.address().port;
   const connections = new Set<Socket>();
-  const tcp = createServer({ allowHalfOpen: true }, (connection) => {
-    connections.add(connection);
-    connection.once('close', () => connections.delete(connection));
-    serveTcp(upstream, connection, options);
-  });
-  await new Promise<void>((resolve, reject) => {
-    tcp.once('error', reject);
-    tcp.listen(port, '127.0.0.1', () => {
-      tcp.off('error', reject);
-      resolve();
+  for (let attempt = 1; ; attempt += 1) {
+    const socket = createSocket('udp4');
+    socket.on('message', (wire, peer) => {
+      void answer(upstream, wire, options).then((reply) => {
+        if (reply !== undefined) socket.send(reply, peer.port, peer.address);
+      });
     });
-  });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(0, '127.0.0.1', () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    const port = socket.address().port;
+    const tcp = createServer({ allowHalfOpen: true }, (connection) => {
+      connections.add(connection);
+      connection.once('close', () => connections.delete(connection));
+      serveTcp(upstream, connection, options);
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen(port, '127.0.0.1', () => {
+          tcp.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (error) {
+      // The UDP socket is closed either way: left open, it would keep the process alive.
+      await new Promise<void>((resolve) => {
+        socket.close(() => {
+          resolve();
+        });
+      });
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < BIND_ATTEMPTS) continue;
+      throw error;
+    }
+    return resolverOn(port, socket, tcp, connections);
+  }
+}
+
+function resolverOn(
+  port: number,
+  socket: ReturnType<typeof createSocket>,
+  tcp: ReturnType<typeof createServer>,
+  connections: Set<Socket>,
+): ChasingResolver {
   return {
     address: `127.0.0.1:${String(port)}`,
     close: async () => {

@@ -24,18 +24,23 @@ describe('dns-01 end to end: the controller process, the sandbox, Pebble resolvi
   let rig: FaultRig;
   let resolver: ChasingResolver;
 
+  // What did start, stopped in reverse order: when a start fails in before(), after() still stops the rest
+  // (a knotd left running keeps this test file's process alive).
+  const stops: (() => Promise<void>)[] = [];
+
   before(async () => {
     dns = await startDnsServer();
+    stops.push(() => dns.stop());
     // Pebble resolves as the CA's recursive resolver does, following CNAMEs into the other zone of knotd;
     // names below a written _acme-challenge record keep their address (see chasing-resolver.ts).
     resolver = await startChasingResolver({ host: dns.host, port: dns.port }, { defaultIpv4: '127.0.0.1' });
+    stops.push(() => resolver.close());
     rig = await startFaultRig({ pebble: { dnsServer: resolver.address } });
+    stops.push(() => rig.close());
   });
 
   after(async () => {
-    await rig.close();
-    await resolver.close();
-    await dns.stop();
+    for (const stop of stops.reverse()) await stop();
   });
 
   function dns01Env(secretBase64: string): Record<string, string> {
