@@ -1,7 +1,7 @@
 import type { CasePhases } from './case1-phases.js';
 import type { RequestCounts } from './counting-proxy.js';
 import type { EventLoopDelay } from './event-loop-probe.js';
-import type { ApiRequestCounts } from './kube-lego-driver.js';
+import type { ApiRequestCounts, SteadyFirstPass } from './kube-lego-driver.js';
 import type { MachineInfo } from './machine-info.js';
 import type { Peer } from './peer.js';
 import type { SampleSummary } from './stats.js';
@@ -60,20 +60,13 @@ export interface BatchResult {
 export interface SteadyStateResult {
   readonly ingressCount: number;
   readonly outcome:
-    | {
+    | ({
         readonly status: 'measured';
-        readonly startToAllCheckedMs: number;
-        readonly peakRssBytes: number;
-        readonly cpuSeconds: number;
-        /** The memory limit the controller ran under (a pod's, through a memory cgroup), or why it had none. */
-        readonly memoryLimit?: string;
-        readonly apiRequests: ApiRequestCounts;
-        readonly logged?: readonly string[];
-        /** Creating the fixture over REST before the controller starts (not what is measured). */
+        /** Creating the fixture before the controller starts (not what is measured); absent in older reports. */
         readonly seedMs?: number;
         /** The periodic re-check, where this size measured one. */
         readonly recheck?: RecheckResult;
-      }
+      } & Omit<SteadyFirstPass, 'seedMs' | 'window'>)
     | { readonly status: 'not-available' | 'failed'; readonly reason: string };
 }
 
